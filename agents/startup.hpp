@@ -1,0 +1,75 @@
+#pragma once
+/// @file Startup: a single lead asset moving through the drug-development stages, cash and burn,
+/// funding rounds when runway is short, trials at nearby hospitals, exit or failure. MODEL.md §7.3.
+#include <cstdint>
+#include <vector>
+
+#include "agents/params.hpp"
+#include "sim/ledger.hpp"
+#include "sim/rng.hpp"
+#include "sim/store.hpp"
+
+namespace biocluster::agents {
+
+enum class Stage : std::int8_t { preclinical, phase1, phase2, phase3, filing, approved };
+inline constexpr int kStageCount = 6;
+inline const char* const kStageNames[kStageCount] = {"preclinical", "phase1", "phase2", "phase3", "filing", "approved"};
+
+/// Where a startup came from (Event::detail of a founding).
+enum class Origin : std::int8_t { initial, university, hospital };
+
+/// A VC's stake in a startup.
+struct Stake {
+  sim::AgentId vc_id = -1;
+  double invested_usd = 0;
+  double share = 0;  ///< fraction of equity
+};
+
+struct Startup {
+  sim::AgentId id = -1;
+  bool alive = true;
+  std::int16_t region = -1;
+  float x_km = 0, y_km = 0;
+  sim::AccountId account = 0;
+  Origin origin = Origin::initial;
+  sim::AgentId parent_id = -1;
+  std::int32_t founded_step = 0;
+  double quality = 0.5;          ///< latent quality of the lead asset, 0..1 (unobserved by investors)
+  Stage stage = Stage::preclinical;
+  std::int32_t months_in_stage = 0;
+  bool in_trial = false;         ///< a clinical stage runs only with a trial slot
+  double headcount = 0;
+  double target_headcount = 0;
+  std::int32_t rounds = 0;
+  double post_money_usd = 0;     ///< valuation at the last round
+  std::vector<Stake> stakes;     ///< VC investors; the rest belongs to founders (households)
+  // outbox (decide/apply phases write; match/account read)
+  bool wants_round = false;
+  bool wants_trial = false;
+  bool asset_failed = false;
+  bool out_of_cash = false;
+  double salary_due = 0, rent_due = 0;
+};
+
+/// Stage is clinical (needs a trial slot to progress).
+inline bool is_clinical(Stage s) { return s == Stage::phase1 || s == Stage::phase2 || s == Stage::phase3; }
+/// Mean duration of a stage in months.
+double stage_months(Stage s, const StartupParams& p);
+/// Success probability of the current stage before local effects.
+double stage_success(Stage s, const StartupParams& p);
+
+/// Monthly burn split into salaries and rent (rent per m2 at the startup's cell).
+void compute_costs(Startup& s, const StartupParams& p, double rent_usd_per_m2_month);
+
+/// Sets the startup's requests for this step from its frozen state. MODEL.md §7.3.
+void decide_startup(Startup& s, const StartupParams& p, double cash_usd);
+
+/// Advances the lead asset: completion of the stage ~ 1/duration per month, then success with the
+/// stage probability raised by local knowledge and asset quality. MODEL.md §7.3.
+/// Returns true when the asset moved to the next stage this month.
+bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, sim::Rng& timing, sim::Rng& success);
+
+/// Founders' (households') share of equity.
+double founder_share(const Startup& s);
+
+}  // namespace biocluster::agents

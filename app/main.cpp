@@ -1,0 +1,103 @@
+// biocluster: command-line entry point. Subcommands: run, check. See README.md.
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <unistd.h>
+
+#include "agents/params.hpp"
+#include "app/run.hpp"
+#include "biocluster/version.hpp"
+#include "output/run_writer.hpp"
+#include "sim/errors.hpp"
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+constexpr const char* kDefaultsScenario = R"(# every key at its default, with one example region
+[regions.example]
+capital_area = true
+)";
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace biocluster;
+  CLI::App cli{"biocluster: agent-based simulation of bio-health industry clusters.\n"
+               "Universities, research hospitals, startups, venture capital and pharma interact on a spatial grid;\n"
+               "each run writes monthly trajectories, events and snapshots to one HDF5 file (docs/OUTPUT.md).",
+               "biocluster"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", std::string("biocluster ") + kVersion + " (git " + kGitRevision + ")");
+
+  app::RunOptions ro;
+  std::uint64_t seed = 0;
+  std::int64_t steps = 0;
+  bool quiet = false;
+  auto* run = cli.add_subcommand("run", "Run a scenario and write an HDF5 file, then print a summary table.");
+  run->add_option("scenario", ro.scenario, "Scenario file (TOML), e.g. scenarios/default.toml")->required()->check(CLI::ExistingFile);
+  run->add_option("-o,--output", ro.output,
+                  "Output file (default: <scenario name>.h5 in the current directory). Written as FILE.partial and "
+                  "renamed to FILE only when the run completes.");
+  auto* seed_opt = run->add_option("--seed", seed, "Random seed; overrides run.seed in the scenario");
+  auto* steps_opt = run->add_option("--steps", steps, "Number of monthly steps; overrides run.steps")->check(CLI::Range(1, 12000));
+  run->add_option("--threads", ro.threads, "Worker threads (default: all cores). Results are identical for any count.")
+      ->check(CLI::Range(1, 1024));
+  run->add_option("--set", ro.overrides,
+                  "Override a parameter, e.g. --set policy.basic_research_share=0.5 (repeatable; TOML value syntax)");
+  run->add_flag("-q,--quiet", quiet, "No progress bar and no summary table");
+
+  app::RunOptions co;
+  bool defaults = false;
+  auto* check = cli.add_subcommand("check", "Validate a scenario and print the resolved parameters as TOML, with units and ranges.");
+  check->add_option("scenario", co.scenario, "Scenario file (TOML)")->check(CLI::ExistingFile);
+  check->add_option("--set", co.overrides, "Override a parameter, as for run (repeatable)");
+  check->add_flag("--defaults", defaults, "Print every parameter at its default (no scenario needed)");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (*run) {
+      if (*seed_opt) ro.seed = seed;
+      if (*steps_opt) ro.steps = steps;
+      ro.progress = !quiet && isatty(STDERR_FILENO);
+      ro.summary = !quiet;
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      const auto summary = app::run_scenario(ro, &g_stop);
+      if (summary.interrupted) {
+        std::cerr << "biocluster: interrupted after " << summary.steps
+                  << " steps; the partial output is kept as a .partial file\n";
+        return 130;
+      }
+      if (ro.summary) app::print_summary(std::cout, summary);
+      return 0;
+    }
+    if (*check) {
+      if (defaults) {
+        const auto doc = sim::parse_scenario_text(kDefaultsScenario, "(defaults)");
+        std::cout << agents::to_toml(agents::load_params(doc));
+        return 0;
+      }
+      if (co.scenario.empty()) throw ConfigError("check: give a scenario file, or --defaults");
+      const auto params = agents::load_params(app::load_doc(co));
+      std::cout << "# " << co.scenario.string() << ": valid\n" << agents::to_toml(params);
+      return 0;
+    }
+  } catch (const ConfigError& e) {
+    std::cerr << "biocluster: error: " << e.what() << "\n";
+    return 2;
+  } catch (const OutputError& e) {
+    std::cerr << "biocluster: output error: " << e.what() << "\n";
+    return 3;
+  } catch (const InvariantError& e) {
+    std::cerr << "biocluster: model invariant broken: " << e.what()
+              << "\n(the partial output file is kept; please report this with the scenario and seed)\n";
+    return 4;
+  } catch (const std::exception& e) {
+    std::cerr << "biocluster: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

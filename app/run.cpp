@@ -1,0 +1,195 @@
+#include "app/run.hpp"
+
+#include <tbb/global_control.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "agents/model.hpp"
+#include "biocluster/version.hpp"
+#include "output/run_writer.hpp"
+#include "sim/errors.hpp"
+
+namespace biocluster::app {
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+output::RunHeader make_header(const RunOptions& o, const sim::ScenarioDoc& doc, const agents::World& w, int threads) {
+  output::RunHeader h;
+  h.scenario_file = o.scenario.string();
+  h.scenario_sources = doc.sources_text();
+  h.resolved_parameters = agents::to_toml(w.params);
+  h.seed = w.seed;
+  h.program_version = kVersion;
+  h.git_revision = kGitRevision;
+  h.threads = threads;
+  h.started_at_utc = utc_now();
+  h.start_date = sim::to_string(w.params.run.start);
+  h.planned_steps = w.params.run.steps;
+  h.currency = w.params.run.currency;
+  h.grid_width = w.grid.width;
+  h.grid_height = w.grid.height;
+  h.cell_km = w.grid.cell_km;
+  for (const auto& r : w.params.regions)
+    h.regions.push_back({r.name, r.capital_area, r.x_km, r.y_km, r.radius_km, r.rent_usd_per_m2_month, r.amenity_index,
+                         r.travel_time_to_capital_h});
+  for (const auto& m : w.metrics.defs()) h.metrics.push_back({m.name, m.unit, m.description});
+  for (const auto* f : agents::output_fields(w)) h.fields.push_back({f->name, f->unit, f->description});
+  for (const auto& t : agents::agent_snapshot(w)) {
+    output::AgentTableSpec spec{t.type_name, {}};
+    for (const auto& c : t.columns) spec.columns.push_back({c.name, c.unit, c.description});
+    h.agent_tables.push_back(std::move(spec));
+  }
+  h.event_kind_names = agents::kEventKindNames;
+  h.agent_type_names = agents::kAgentTypeNames;
+  h.flush_every_steps = static_cast<int>(w.params.output.flush_every_steps);
+  return h;
+}
+
+void write_snapshots(output::RunWriter& out, const agents::World& w, std::int64_t step, bool agents_due, bool fields_due) {
+  if (fields_due) {
+    std::vector<std::span<const float>> views;
+    for (const auto* f : agents::output_fields(w)) views.push_back(f->view());
+    out.append_field_snapshot(step, views);
+  }
+  if (agents_due) {
+    const auto tables = agents::agent_snapshot(w);
+    for (std::size_t t = 0; t < tables.size(); ++t) {
+      std::vector<std::span<const double>> cols;
+      for (const auto& c : tables[t].values) cols.emplace_back(c);
+      out.append_agent_snapshot(step, t, tables[t].ids, cols);
+    }
+  }
+}
+
+void draw_progress(std::int64_t done, std::int64_t total, const std::string& date, double elapsed) {
+  const int width = 30;
+  const double f = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  const int filled = static_cast<int>(f * width);
+  const double eta = done > 0 ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+  std::fprintf(stderr, "\r[%.*s%*s] %3d%%  step %lld/%lld  %s  ETA %5.1fs ", filled, "##############################",
+               width - filled, "", static_cast<int>(100 * f), static_cast<long long>(done), static_cast<long long>(total),
+               date.c_str(), eta);
+  std::fflush(stderr);
+}
+
+bool is_flow_unit(const std::string& unit) { return unit.size() > 6 && unit.ends_with("/month"); }
+
+}  // namespace
+
+sim::ScenarioDoc load_doc(const RunOptions& o) {
+  sim::ScenarioDoc doc = sim::load_scenario_doc(o.scenario);
+  for (const auto& s : o.overrides) sim::apply_override(doc, s);
+  if (o.seed) sim::apply_override(doc, "run.seed=" + std::to_string(*o.seed));
+  if (o.steps) sim::apply_override(doc, "run.steps=" + std::to_string(*o.steps));
+  return doc;
+}
+
+RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const sim::ScenarioDoc doc = load_doc(o);
+  const agents::Params params = agents::load_params(doc);
+  const int threads = o.threads > 0 ? o.threads
+                                    : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+
+  agents::World w = agents::make_world(params, static_cast<std::uint64_t>(params.run.seed));
+  std::filesystem::path out_path = o.output;
+  if (out_path.empty()) out_path = o.scenario.stem().string() + ".h5";
+  output::RunWriter out(out_path, make_header(o, doc, w, threads));
+
+  RunSummary sum;
+  for (const auto& r : params.regions) sum.regions.push_back(r.name);
+  for (const auto& m : w.metrics.defs()) sum.metric_names.push_back(m.name), sum.metric_units.push_back(m.unit);
+  sum.values.assign(sum.metric_names.size(), std::vector<double>(sum.regions.size(), 0.0));
+
+  const auto& phases = agents::step_phases();
+  sim::PhaseTimes<std::tuple_size_v<std::decay_t<decltype(phases)>>> times;
+  const std::int64_t n = params.run.steps;
+  const auto& O = params.output;
+  for (std::int64_t k = 0; k < n; ++k) {
+    if (stop && stop->load()) {
+      sum.interrupted = true;  // the writer's destructor keeps the .partial file with what was written
+      sum.steps = k;
+      return sum;
+    }
+    agents::run_step(w, times);
+    const std::string date = sim::to_string(w.calendar.date_of(k));
+    out.append_step(k, date, w.calendar.decimal_year(k), w.metrics.frame());
+    out.append_events(w.events.pending());
+    w.events.clear_pending();
+    const bool last = k + 1 == n;
+    write_snapshots(out, w, k, O.snapshot_every_steps > 0 && ((k + 1) % O.snapshot_every_steps == 0 || last),
+                    O.field_snapshot_every_steps > 0 && ((k + 1) % O.field_snapshot_every_steps == 0 || last));
+    for (std::size_t m = 0; m < sum.metric_names.size(); ++m)
+      for (std::size_t r = 0; r < sum.regions.size(); ++r) {
+        const double v = w.metrics.get(static_cast<sim::MetricId>(m), static_cast<int>(r));
+        sum.values[m][r] = is_flow_unit(sum.metric_units[m]) ? sum.values[m][r] + v : v;
+      }
+    if (o.progress)
+      draw_progress(k + 1, n, date, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  if (o.progress) std::fprintf(stderr, "\n");
+  sum.steps = n;
+  sum.events = w.events.total();
+  sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (std::size_t i = 0; i < phases.size(); ++i) sum.phase_seconds.emplace_back(std::string(phases[i].name), times.seconds[i]);
+  out.finish({utc_now(), n, sum.wall_seconds});
+  return sum;
+}
+
+void print_summary(std::ostream& out, const RunSummary& s) {
+  static const std::vector<std::pair<std::string, std::string>> rows{
+      {"startups", "startups alive at end"},
+      {"startups_founded", "startups founded"},
+      {"startups_failed", "startups failed"},
+      {"startups_acquired", "startups acquired"},
+      {"approvals", "approvals"},
+      {"trial_starts", "trials started"},
+      {"licences", "licences"},
+      {"employment_startups", "startup employment at end"},
+      {"talent_pool", "talent pool at end"},
+      {"vc_invested", "VC invested (M)"},
+      {"vc_distributed", "VC distributed (M)"},
+      {"government_spend", "government spend (M)"},
+  };
+  std::size_t label_w = 28;
+  std::vector<std::size_t> col_w;
+  for (const auto& r : s.regions) col_w.push_back(std::max<std::size_t>(12, r.size() + 2));
+  out << std::left << std::setw(static_cast<int>(label_w)) << "metric";
+  for (std::size_t r = 0; r < s.regions.size(); ++r) out << std::right << std::setw(static_cast<int>(col_w[r])) << s.regions[r];
+  out << std::right << std::setw(12) << "total" << "\n";
+  for (const auto& [name, label] : rows) {
+    std::size_t m = 0;
+    while (m < s.metric_names.size() && s.metric_names[m] != name) ++m;
+    if (m == s.metric_names.size()) continue;
+    const bool money = s.metric_units[m].rfind("USD", 0) == 0;
+    out << std::left << std::setw(static_cast<int>(label_w)) << label << std::right << std::fixed
+        << std::setprecision(money ? 1 : 0);
+    double total = 0;
+    for (std::size_t r = 0; r < s.regions.size(); ++r) {
+      const double v = money ? s.values[m][r] / 1e6 : s.values[m][r];
+      total += v;
+      out << std::setw(static_cast<int>(col_w[r])) << v;
+    }
+    out << std::setw(12) << total << "\n";
+  }
+  out << std::defaultfloat << std::setprecision(3) << "\n" << s.steps << " steps, " << s.events << " events, "
+      << s.wall_seconds << " s wall time (phases:";
+  for (const auto& [name, sec] : s.phase_seconds) out << " " << name << " " << sec;
+  out << " s)\n";
+}
+
+}  // namespace biocluster::app

@@ -1,0 +1,51 @@
+#pragma once
+/// @file The run driver: scenario -> world -> steps -> HDF5 file and summary table.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "agents/params.hpp"
+#include "sim/config.hpp"
+
+namespace biocluster::app {
+
+struct RunOptions {
+  std::filesystem::path scenario;
+  std::filesystem::path output;            ///< empty: <scenario stem>.h5 in the current directory
+  std::optional<std::uint64_t> seed;        ///< overrides run.seed
+  std::optional<std::int64_t> steps;        ///< overrides run.steps
+  std::vector<std::string> overrides;       ///< "key.path=value"
+  int threads = 0;                          ///< 0: all cores
+  bool progress = false;                    ///< draw a progress bar on stderr
+  bool summary = true;                      ///< print the summary table on stdout
+};
+
+/// Loads the scenario with every override applied. @throws ConfigError.
+sim::ScenarioDoc load_doc(const RunOptions& o);
+
+/// Per-region totals over a run, for the summary table.
+struct RunSummary {
+  std::vector<std::string> regions;
+  std::vector<std::string> metric_names;
+  std::vector<std::string> metric_units;
+  std::vector<std::vector<double>> values;  ///< [metric][region]: sum over steps for flows, last value for stocks
+  std::int64_t steps = 0;
+  bool interrupted = false;  ///< stopped early on request; the output is a .partial file
+  std::int64_t events = 0;
+  double wall_seconds = 0;
+  std::vector<std::pair<std::string, double>> phase_seconds;
+};
+
+/// Runs a scenario to completion and writes the HDF5 file. Returns the summary.
+/// @throws ConfigError, OutputError, InvariantError. If `stop` becomes true the run ends early
+/// and the .partial file is kept (the caller reports it).
+RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop = nullptr);
+
+/// Prints the summary table.
+void print_summary(std::ostream& out, const RunSummary& s);
+
+}  // namespace biocluster::app

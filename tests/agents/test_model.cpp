@@ -1,0 +1,154 @@
+// Whole-model tests: determinism across thread counts, seeds, accounting, every shipped scenario.
+#include <catch2/catch.hpp>
+#include <tbb/global_control.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "agents/model.hpp"
+#include "agents/params.hpp"
+#include "sim/config.hpp"
+#include "sim/errors.hpp"
+
+using namespace biocluster;
+using namespace biocluster::agents;
+
+namespace {
+
+const std::filesystem::path kScenarios = std::filesystem::path(BIOCLUSTER_SOURCE_DIR) / "scenarios";
+
+Params default_params(std::int64_t steps) {
+  auto doc = sim::load_scenario_doc(kScenarios / "default.toml");
+  sim::apply_override(doc, "run.steps=" + std::to_string(steps));
+  return load_params(doc);
+}
+
+/// Everything a run produces, as raw bytes: metric frames, events, final balances.
+struct Trace {
+  std::vector<double> frames;
+  std::vector<sim::Event> events;
+  std::vector<double> balances;
+  std::vector<double> fields;
+};
+
+Trace run(const Params& p, std::uint64_t seed, int threads) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  World w = make_world(p, seed);
+  sim::PhaseTimes<6> times;
+  Trace t;
+  for (std::int64_t k = 0; k < p.run.steps; ++k) {
+    run_step(w, times);
+    const auto f = w.metrics.frame();
+    t.frames.insert(t.frames.end(), f.begin(), f.end());
+    t.events.insert(t.events.end(), w.events.pending().begin(), w.events.pending().end());
+    w.events.clear_pending();
+  }
+  for (std::size_t a = 0; a < w.ledger.account_count(); ++a) t.balances.push_back(w.ledger.balance(static_cast<sim::AccountId>(a)));
+  for (const auto* f : output_fields(w)) t.fields.insert(t.fields.end(), f->values.begin(), f->values.end());
+  return t;
+}
+
+template <class T>
+bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
+}
+
+bool identical(const Trace& a, const Trace& b) {
+  return same_bytes(a.frames, b.frames) && same_bytes(a.events, b.events) && same_bytes(a.balances, b.balances) &&
+         same_bytes(a.fields, b.fields);
+}
+
+}  // namespace
+
+TEST_CASE("determinism: bit-identical results with 1, 2, 4 and 8 threads", "[determinism]") {
+  const Params p = default_params(60);
+  const Trace one = run(p, 11, 1);
+  REQUIRE(!one.events.empty());
+  for (int threads : {2, 4, 8}) {
+    INFO("threads = " << threads);
+    CHECK(identical(one, run(p, 11, threads)));
+  }
+  SECTION("a different seed gives a different run") { CHECK_FALSE(identical(one, run(p, 12, 1))); }
+}
+
+TEST_CASE("the default scenario produces a living cluster economy", "[model]") {
+  const Params p = default_params(120);
+  World w = make_world(p, 3);
+  sim::PhaseTimes<6> times;
+  std::int64_t founded = 0, rounds = 0, trials = 0, failures = 0;
+  for (std::int64_t k = 0; k < p.run.steps; ++k) {
+    run_step(w, times);
+    for (const auto& e : w.events.pending()) {
+      founded += e.kind == code(EventKind::founding);
+      rounds += e.kind == code(EventKind::funding_round);
+      trials += e.kind == code(EventKind::trial_start);
+      failures += e.kind == code(EventKind::failure);
+      REQUIRE(e.step == k);
+    }
+    w.events.clear_pending();
+    // Invariants every step: no negative cash or headcount, the grand total stays zero.
+    for (const auto& s : w.startups.items()) {
+      REQUIRE(s.headcount >= 0);
+      REQUIRE(w.ledger.balance(s.account) >= -1e-6);
+    }
+    REQUIRE(std::abs(w.ledger.grand_total()) < 1e-3);
+  }
+  CHECK(founded > 0);
+  CHECK(rounds > 0);
+  CHECK(trials > 0);
+  CHECK(failures > 0);
+  CHECK(w.startups.size() > 0);
+}
+
+TEST_CASE("accounting identity holds in every step of many seeded runs", "[accounting]") {
+  const Params p = default_params(48);
+  for (std::uint64_t seed = 100; seed < 110; ++seed) {
+    World w = make_world(p, seed);
+    sim::PhaseTimes<6> times;
+    for (std::int64_t k = 0; k < p.run.steps; ++k) REQUIRE_NOTHROW(run_step(w, times));  // account phase checks
+    for (double v : w.metrics.frame()) REQUIRE(std::isfinite(v));
+  }
+}
+
+TEST_CASE("every shipped scenario loads and runs a few steps", "[scenarios]") {
+  int n = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(kScenarios)) {
+    if (entry.path().extension() != ".toml") continue;
+    INFO("scenario " << entry.path());
+    auto doc = sim::load_scenario_doc(entry.path());
+    sim::apply_override(doc, "run.steps=6");
+    const Params p = load_params(doc);
+    World w = make_world(p, 1);
+    sim::PhaseTimes<6> times;
+    for (int k = 0; k < 6; ++k) REQUIRE_NOTHROW(run_step(w, times));
+    ++n;
+  }
+  CHECK(n >= 1);
+}
+
+TEST_CASE("scenario-level bad input: contradictory and misplaced values", "[bad-input]") {
+  auto doc = sim::load_scenario_doc(kScenarios / "default.toml");
+  SECTION("more research hospitals than hospitals") {
+    sim::apply_override(doc, "regions.regional.research_hospitals=5");
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("research_hospitals = 5 > hospitals = 2"));
+  }
+  SECTION("a region outside the grid") {
+    sim::apply_override(doc, "regions.regional.x_km=500");
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("lies outside the grid"));
+  }
+  SECTION("a misspelt region key suggests the right one") {
+    sim::apply_override(doc, "regions.capital.universites=2");
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("did you mean 'regions.capital.universities'?"));
+  }
+  SECTION("no region at all") {
+    CHECK_THROWS_WITH(load_params(sim::parse_scenario_text("[run]\nsteps = 3\n", "empty.toml")),
+                      Catch::Contains("defines no region"));
+  }
+}
+
+TEST_CASE("resolved parameters load back identically", "[params]") {
+  const Params p = default_params(24);
+  const std::string text = to_toml(p);
+  const Params q = load_params(sim::parse_scenario_text(text, "resolved.toml"));
+  CHECK(to_toml(q) == text);
+}
