@@ -176,4 +176,10 @@ std::string to_toml(const Params& p) {
   return sim::print_parameters(copy, [](sim::ParamVisitor& v, Params& q) { describe(v, q); });
 }
 
+std::string to_markdown(const Params& p) {
+  Params copy = p;
+  return "| key | default | unit | range | description |\n|---|---|---|---|---|\n" +
+         sim::print_parameters(copy, [](sim::ParamVisitor& v, Params& q) { describe(v, q); }, true);
+}
+
 }  // namespace biocluster::agents

@@ -142,4 +142,7 @@ Params load_params(const sim::ScenarioDoc& doc);
 /// The resolved parameters as loadable TOML, with unit/range/doc comments.
 std::string to_toml(const Params& p);
 
+/// The parameters as Markdown table rows: | key | default | unit | range | description |.
+std::string to_markdown(const Params& p);
+
 }  // namespace biocluster::agents

@@ -16,10 +16,8 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop.store(true); }
 
-constexpr const char* kDefaultsScenario = R"(# every key at its default, with one example region
-[regions.example]
-capital_area = true
-)";
+// Every key at its default, with one region called NAME (x_km set to its default to create it).
+constexpr const char* kDefaultsScenario = "[regions.NAME]\nx_km = 10.0\n";
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,11 +47,12 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "No progress bar and no summary table");
 
   app::RunOptions co;
-  bool defaults = false;
+  bool defaults = false, markdown = false;
   auto* check = cli.add_subcommand("check", "Validate a scenario and print the resolved parameters as TOML, with units and ranges.");
   check->add_option("scenario", co.scenario, "Scenario file (TOML)")->check(CLI::ExistingFile);
   check->add_option("--set", co.overrides, "Override a parameter, as for run (repeatable)");
   check->add_flag("--defaults", defaults, "Print every parameter at its default (no scenario needed)");
+  check->add_flag("--markdown", markdown, "Print a Markdown table (key, default, unit, range, description) instead of TOML");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -77,12 +76,14 @@ int main(int argc, char** argv) {
     if (*check) {
       if (defaults) {
         const auto doc = sim::parse_scenario_text(kDefaultsScenario, "(defaults)");
-        std::cout << agents::to_toml(agents::load_params(doc));
+        const auto params = agents::load_params(doc);
+        std::cout << (markdown ? agents::to_markdown(params) : agents::to_toml(params));
         return 0;
       }
       if (co.scenario.empty()) throw ConfigError("check: give a scenario file, or --defaults");
       const auto params = agents::load_params(app::load_doc(co));
-      std::cout << "# " << co.scenario.string() << ": valid\n" << agents::to_toml(params);
+      if (markdown) std::cout << agents::to_markdown(params);
+      else std::cout << "# " << co.scenario.string() << ": valid\n" << agents::to_toml(params);
       return 0;
     }
   } catch (const ConfigError& e) {

@@ -261,20 +261,38 @@ void ApplyVisitor::finish() {
 
 // ---------------------------------------------------------------- PrintVisitor
 
-void PrintVisitor::line(std::string_view key, const std::string& value, const std::string& comment) {
+void PrintVisitor::line(std::string_view key, const std::string& value, const std::string& unit,
+                        const std::string& range, std::string_view doc) {
+  if (markdown_) {
+    std::string d(doc);
+    for (auto& c : d)
+      if (c == '|') c = '/';
+    out_ += "| `" + path(key) + "` | " + value + " | " + unit + " | " + range + " | " + d + " |\n";
+    return;
+  }
   std::string l = path(key) + " = " + value;
   if (l.size() < 48) l.append(48 - l.size(), ' ');
-  out_ += l + "  # " + comment + "\n";
+  std::string comment = range;
+  if (!unit.empty() && !range.empty()) comment += " " + unit;
+  else if (!unit.empty()) comment = unit;
+  out_ += l + "  # " + (comment.empty() ? "" : comment + "  ") + std::string(doc) + "\n";
 }
 
+namespace {
+std::string range_only(const Meta& m, bool integer) {
+  std::string r = range_text(Meta{{}, m.min, m.max, {}}, integer);
+  return r;
+}
+}  // namespace
+
 void PrintVisitor::real(std::string_view key, double& v, const Meta& m) {
-  line(key, format_double(v), range_text(m, false) + "  " + std::string(m.doc));
+  line(key, format_double(v), std::string(m.unit), range_only(m, false), m.doc);
 }
 void PrintVisitor::integer(std::string_view key, std::int64_t& v, const Meta& m) {
-  line(key, std::to_string(v), range_text(m, true) + "  " + std::string(m.doc));
+  line(key, std::to_string(v), std::string(m.unit), range_only(m, true), m.doc);
 }
 void PrintVisitor::flag(std::string_view key, bool& v, std::string_view doc) {
-  line(key, v ? "true" : "false", std::string(doc));
+  line(key, v ? "true" : "false", "", markdown_ ? "true/false" : "", doc);
 }
 void PrintVisitor::text(std::string_view key, std::string& v, std::string_view doc,
                         std::span<const std::string_view> choices) {
@@ -285,11 +303,11 @@ void PrintVisitor::text(std::string_view key, std::string& v, std::string_view d
   }
   q += "\"";
   std::string allowed;
-  for (auto c : choices) allowed += (allowed.empty() ? "one of " : "|") + std::string(c);
-  line(key, q, (allowed.empty() ? "" : allowed + "  ") + std::string(doc));
+  for (auto c : choices) allowed += (allowed.empty() ? "one of " : "/") + std::string(c);
+  line(key, q, "", allowed, doc);
 }
 void PrintVisitor::date(std::string_view key, YearMonth& v, std::string_view doc) {
-  line(key, "\"" + to_string(v) + "\"", "YYYY-MM  " + std::string(doc));
+  line(key, "\"" + to_string(v) + "\"", "", "YYYY-MM", doc);
 }
 
 }  // namespace biocluster::sim

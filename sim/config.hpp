@@ -127,7 +127,7 @@ void apply_document(const ScenarioDoc& doc, P& params, Describe&& describe);
 
 /// Prints parameters as loadable TOML with unit, range and doc comments.
 template <class P, class Describe>
-std::string print_parameters(P& params, Describe&& describe);
+std::string print_parameters(P& params, Describe&& describe, bool markdown = false);
 
 // ---- implementation helpers (config.cpp) ----
 class ApplyVisitor : public ParamVisitor {
@@ -154,6 +154,9 @@ class ApplyVisitor : public ParamVisitor {
 
 class PrintVisitor : public ParamVisitor {
  public:
+  /// `markdown`: one table row per parameter (| key | default | unit | range | description |)
+  /// instead of TOML lines.
+  explicit PrintVisitor(bool markdown = false) : markdown_(markdown) {}
   void real(std::string_view key, double& v, const Meta& m) override;
   void integer(std::string_view key, std::int64_t& v, const Meta& m) override;
   using ParamVisitor::integer;
@@ -164,7 +167,9 @@ class PrintVisitor : public ParamVisitor {
   std::string str() const { return out_; }
 
  private:
-  void line(std::string_view key, const std::string& value, const std::string& comment);
+  void line(std::string_view key, const std::string& value, const std::string& unit, const std::string& range,
+            std::string_view doc);
+  bool markdown_;
   std::string out_;
 };
 
@@ -179,8 +184,8 @@ void apply_document(const ScenarioDoc& doc, P& params, Describe&& describe) {
 }
 
 template <class P, class Describe>
-std::string print_parameters(P& params, Describe&& describe) {
-  PrintVisitor v;
+std::string print_parameters(P& params, Describe&& describe, bool markdown) {
+  PrintVisitor v(markdown);
   describe(v, params);
   return v.str();
 }

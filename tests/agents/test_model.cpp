@@ -60,7 +60,7 @@ bool identical(const Trace& a, const Trace& b) {
 
 }  // namespace
 
-TEST_CASE("determinism: bit-identical results with 1, 2, 4 and 8 threads", "[determinism]") {
+TEST_CASE("determinism: bit-identical results with 1 2 4 and 8 threads", "[determinism]") {
   const Params p = default_params(60);
   const Trace one = run(p, 11, 1);
   REQUIRE(!one.events.empty());

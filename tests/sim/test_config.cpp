@@ -195,7 +195,7 @@ TEST_CASE("includes: a base and a few overriding lines", "[config]") {
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--set overrides: TOML values, bare words as strings, bad forms rejected", "[config]") {
+TEST_CASE("command-line overrides (set): TOML values, bare words as strings, bad forms rejected", "[config]") {
   auto doc = parse_scenario_text("[model]\nrate = 0.1\n", "toy.toml");
   apply_override(doc, "model.rate=0.75");
   apply_override(doc, "model.mode = slow");
