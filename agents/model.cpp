@@ -9,19 +9,15 @@
 #include <numbers>
 
 #include "sim/errors.hpp"
-#include "sim/rng.hpp"
 
 namespace biocluster::agents {
+
+const RegionPolicy& World::policy_of(int region) const { return params.regions[static_cast<std::size_t>(region)].policy; }
 
 namespace {
 
 constexpr std::uint32_t ph(PhaseKey k) { return static_cast<std::uint32_t>(k); }
 constexpr std::uint32_t pu(Purpose p) { return static_cast<std::uint32_t>(p); }
-
-sim::Rng rng_for(const World& w, PhaseKey phase, AgentType t, sim::AgentId id, Purpose purpose,
-                 std::uint64_t counterpart = 0) {
-  return sim::Rng(w.seed, w.step, ph(phase), agent_key(t, id), pu(purpose), counterpart);
-}
 
 /// Runs fn(i) for every i in [0, n) in parallel; fn must write only agent i's own state.
 template <class Fn>
@@ -41,60 +37,89 @@ sim::AccountId open_account(World& w, AgentType t, sim::AgentId id, std::int16_t
   return w.ledger.open({false, true, region, code(t), id});
 }
 
-void log(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16_t region, AgentType ot = AgentType::startup,
-         sim::AgentId oid = -1, double amount = 0, double value = 0, int detail = 0) {
-  sim::Event e;
-  e.step = static_cast<std::int32_t>(w.step);
-  e.kind = code(k);
-  e.region = region;
-  e.subject_type = code(st);
-  e.subject_id = sid;
-  e.object_type = oid >= 0 ? code(ot) : std::int8_t{-1};
-  e.object_id = oid;
-  e.amount = amount;
-  e.value = value;
-  e.detail = static_cast<std::int16_t>(detail);
-  w.events.push(e);
-}
-
-void count(World& w, sim::MetricId m, std::int16_t region, double v = 1.0) {
-  if (region >= 0) w.metrics.add_to(m, region, v);
-}
+double incubator_fee(const World& w, int region) { return region >= 0 ? w.policy_of(region).incubator_fee_usd_month : 0.0; }
 
 void register_metrics(World& w) {
   auto& t = w.metrics;
   auto& m = w.m;
   m.universities = t.add("universities", "count", "universities in the region");
   m.hospitals = t.add("hospitals", "count", "hospitals in the region (research hospitals included)");
-  m.startups = t.add("startups", "count", "live startups in the region");
-  m.vc_firms = t.add("vc_firms", "count", "venture-capital firms in the region");
+  m.startups = t.add("startups", "count", "live startups in the region (subsidiaries and listed included)");
+  m.vc_firms = t.add("vc_firms", "count", "venture-capital firms in the region (public fund included)");
   m.pharma_firms = t.add("pharma_firms", "count", "pharma firms with a site in the region");
   for (int s = 0; s < kStageCount; ++s)
-    m.startups_by_stage[static_cast<std::size_t>(s)] =
-        t.add(std::string("startups_stage_") + kStageNames[s], "count", std::string("live startups whose lead asset is in stage ") + kStageNames[s]);
+    m.startups_by_stage[static_cast<std::size_t>(s)] = t.add(std::string("startups_stage_") + kStageNames[s], "count",
+                                                             std::string("live startups whose lead asset is in stage ") + kStageNames[s]);
   m.founded = t.add("startups_founded", "count/month", "startups founded this month");
-  m.founded_university = t.add("startups_founded_university", "count/month", "university spin-offs founded this month");
-  m.founded_hospital = t.add("startups_founded_hospital", "count/month", "hospital-originated startups founded this month");
+  for (int o = 0; o < kOriginCount; ++o)
+    m.founded_by_origin[static_cast<std::size_t>(o)] = t.add(std::string("startups_founded_") + kOriginNames[o], "count/month",
+                                                             std::string("startups founded this month with origin ") + kOriginNames[o]);
   m.failed = t.add("startups_failed", "count/month", "startups that failed this month");
-  m.acquired = t.add("startups_acquired", "count/month", "startups acquired by pharma this month");
+  m.acquired = t.add("startups_acquired", "count/month", "startups acquired this month (all acquirers)");
+  m.acquired_local = t.add("acquired_by_local", "count/month", "acquired by a pharma firm of the same region");
+  m.acquired_other_region = t.add("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
+  m.acquired_outside = t.add("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
+  m.acquired_large_group = t.add("acquired_by_large_group", "count/month", "acquired by a large business group");
+  m.listed = t.add("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
   m.approvals = t.add("approvals", "count/month", "lead assets approved this month");
   m.trial_starts = t.add("trial_starts", "count/month", "clinical trials started this month");
-  m.licences = t.add("licences", "count/month", "university technologies licensed this month");
+  m.licences = t.add("licences", "count/month", "university technologies licensed this month (spin-offs, pharma, startups)");
+  m.serial_founders = t.add("serial_founders", "count/month", "startups founded by founders of an exited startup");
   m.employment_startups = t.add("employment_startups", "persons", "employees of startups");
-  m.talent_pool = t.add("talent_pool", "persons", "unemployed life-science workers in the region's cells");
+  m.employment_pharma = t.add("employment_pharma", "persons", "R&D staff of local pharma sites (R&D salaries / cost per employee)");
+  m.employment_universities = t.add("employment_universities", "persons", "research staff of universities (research money / cost per employee)");
+  m.employment_hospitals = t.add("employment_hospitals", "persons", "research staff of research hospitals (funding / cost per employee)");
+  m.employment_total = t.add("employment_total", "persons", "all bio employment above");
+  m.talent_pool = t.add("talent_pool", "persons", "job seekers (all skills) in the region's cells");
+  m.talent_pool_phd = t.add("talent_pool_phd", "persons", "job seekers with a PhD in the region's cells");
+  m.wage = t.add("wage", "USD/(person month)", "monthly wage of a life-science worker in the region");
   m.knowledge_stock = t.add("knowledge_stock", "units", "knowledge stock summed over the region's cells");
-  m.mean_rent = t.add("mean_rent", std::string("USD/m2/month"), "mean rent over the region's cells");
-  m.vc_invested = t.add("vc_invested", "USD/month", "VC money invested in the region's startups this month");
-  m.vc_distributed = t.add("vc_distributed", "USD/month", "exit proceeds paid to VC firms of the region this month");
+  m.mean_rent = t.add("mean_rent", "USD/m2/month", "mean rent over the region's cells");
+  m.amenity = t.add("amenity_index", "index", "amenity index of the region");
+  m.vc_invested = t.add("vc_invested", "USD/month", "venture money invested in the region's startups (public fund included)");
+  m.vc_raised = t.add("vc_raised", "USD/month", "new funds raised by the region's VC firms");
+  m.vc_distributed = t.add("vc_distributed", "USD/month", "exit proceeds received by the region's VC firms");
   m.vc_cash = t.add("vc_cash", "USD", "uninvested cash of the region's VC firms");
-  m.government_spend = t.add("government_spend", "USD/month", "public grants paid into the region this month");
+  m.government_spend = t.add("government_spend", "USD/month", "public money paid into the region this month (all programmes)");
+  const std::pair<Flow, const char*> levers[] = {
+      {Flow::grant_basic_research, "basic research grants to universities"}, {Flow::grant_applied, "applied grants to startups"},
+      {Flow::grant_hospital, "research-hospital funding"}, {Flow::tax_credit, "R&D and investment tax credits"},
+      {Flow::training_grant, "training grants"}, {Flow::infrastructure_grant, "infrastructure grants"},
+      {Flow::public_fund, "public start-up fund investments"}, {Flow::loan, "public loans to startups"}};
+  for (const auto& [f, desc] : levers)
+    m.spend_by_lever.emplace_back(f, t.add("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
+                                           std::string("public spending this month: ") + desc));
+  m.public_cost_per_job = t.add("public_cost_per_job", "USD/person", "cumulative public spending in the region / bio employment");
 }
 
 // ------------------------------------------------------------------ decide (parallel)
 
+void request_staff_spinouts(World& w) {
+  const auto& P = w.params;
+  for (int r = 0; r < w.region_count(); ++r) {
+    double staff = w.regions[static_cast<std::size_t>(r)].startup_staff;
+    auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::decide), r, pu(Purpose::staff_spinouts));
+    const auto n = rng.poisson(P.startup.staff_spinouts_per_1000_per_year / 12.0 * staff / 1000.0);
+    for (std::int64_t k = 0; k < n; ++k) {
+      // The parent: a startup of the region drawn in proportion to its headcount.
+      double u = rng.uniform() * staff;
+      const Startup* parent = nullptr;
+      for (const auto& s : w.startups.items()) {
+        if (s.region != r) continue;
+        parent = &s;
+        if ((u -= s.headcount) < 0) break;
+      }
+      if (parent)
+        w.founding_requests.push_back({Origin::staff, AgentType::startup, parent->id, static_cast<std::int16_t>(r),
+                                       parent->x_km, parent->y_km, static_cast<std::int32_t>(k)});
+    }
+  }
+}
+
 void phase_decide(World& w) {
   w.ledger.begin_step();
   w.metrics.clear();
+  w.founding_requests.clear();
   const auto& P = w.params;
   if (w.calendar.month_of(w.step) == 1 || w.step == 0)
     for (auto& h : w.hospitals.items()) h.slots_free = h.trial_slots_per_year;
@@ -111,142 +136,71 @@ void phase_decide(World& w) {
   });
   parallel_each(w.startups.size(), [&](std::size_t i) {
     auto& s = w.startups[i];
-    decide_startup(s, P.startup, w.ledger.balance(s.account));
+    decide_startup(s, P.startup, w.ledger.balance(s.account), P.hospital.trial_fee_usd);
   });
-  // Founding requests, in a fixed order: universities then hospitals, by id.
-  w.founding_requests.clear();
-  for (const auto& u : w.universities.items())
-    for (int k = 0; k < u.spinouts; ++k)
-      w.founding_requests.push_back({Origin::university, AgentType::university, u.id, u.region, u.x_km, u.y_km, k});
+  // Founding requests in a fixed order: hospitals by id, then staff spin-offs by region; university
+  // spin-offs and serial founders are added in the match phase.
   for (const auto& h : w.hospitals.items())
     for (int k = 0; k < h.spinouts; ++k)
       w.founding_requests.push_back({Origin::hospital, AgentType::hospital, h.id, h.region, h.x_km, h.y_km, k});
+  request_staff_spinouts(w);
 }
 
-// ------------------------------------------------------------------ match (sequential, id order)
-
-void match_trials(World& w) {
-  const auto& P = w.params;
-  for (auto& s : w.startups.items()) {
-    if (!s.alive || !s.wants_trial) continue;
-    if (w.ledger.balance(s.account) < P.hospital.trial_fee_usd) continue;
-    std::ptrdiff_t best = -1;
-    double best_d = 0;
-    w.hospital_index.for_each_within(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t i) {
-      const auto& h = w.hospitals[i];
-      if (h.slots_free < 1.0) return;
-      const double d = sim::distance_km(s.x_km, s.y_km, h.x_km, h.y_km);
-      if (best < 0 || d < best_d || (d == best_d && h.id < w.hospitals[static_cast<std::size_t>(best)].id))
-        best = static_cast<std::ptrdiff_t>(i), best_d = d;
-    });
-    if (best < 0) continue;
-    auto& h = w.hospitals[static_cast<std::size_t>(best)];
-    h.slots_free -= 1.0;
-    ++h.trials_started_total;
-    s.in_trial = true;
-    w.ledger.transfer(s.account, h.account, P.hospital.trial_fee_usd, code(Flow::trial_payment), w.step);
-    log(w, EventKind::trial_start, AgentType::startup, s.id, s.region, AgentType::hospital, h.id, P.hospital.trial_fee_usd,
-        0, static_cast<int>(s.stage));
-    count(w, w.m.trial_starts, s.region);
-  }
-}
-
-void match_rounds(World& w) {
-  const auto& P = w.params;
-  std::vector<std::size_t> accepting;
-  std::vector<double> weights;
-  for (auto& s : w.startups.items()) {
-    if (!s.alive || !s.wants_round) continue;
-    const int round = s.rounds + 1;
-    accepting.clear();
-    weights.clear();
-    w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
-      const auto& v = w.vcs[i];
-      const double amount = std::min(round_size(round, P.vc), P.vc.max_share_per_deal * v.fund_size_usd);
-      if (w.ledger.balance(v.account) < amount || amount <= 0) return;
-      auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
-      if (screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold) return;
-      accepting.push_back(i);
-      weights.push_back(deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc));
-    });
-    if (accepting.empty()) continue;
-    double total = 0;
-    for (double x : weights) total += x;
-    auto pick = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::vc_choice);
-    double u = pick.uniform() * total;
-    std::size_t k = 0;
-    while (k + 1 < accepting.size() && u >= weights[k]) u -= weights[k++];
-    auto& v = w.vcs[accepting[k]];
-    const double amount = std::min(round_size(round, P.vc), P.vc.max_share_per_deal * v.fund_size_usd);
-    const double pre_money = s.rounds == 0 ? 2.0 * amount : 1.5 * s.post_money_usd;
-    const double post = pre_money + amount;
-    const double share = amount / post;
-    for (auto& st : s.stakes) st.share *= (1.0 - share);
-    s.stakes.push_back({v.id, amount, share});
-    s.post_money_usd = post;
-    s.rounds = round;
-    s.target_headcount = std::min(P.startup.max_headcount,
-                                  s.headcount + amount / (P.startup.cost_per_employee_usd_month * 24.0));
-    v.invested_usd += amount;
-    ++v.deals;
-    w.ledger.transfer(v.account, s.account, amount, code(Flow::round), w.step);
-    log(w, EventKind::funding_round, AgentType::startup, s.id, s.region, AgentType::venture_capital, v.id, amount, post, round);
-    count(w, w.m.vc_invested, s.region, amount);
-  }
-}
-
-/// Pays `amount` from `payer` to a startup's shareholders: VC stakes pro rata, the rest to founders.
-void pay_shareholders(World& w, sim::AccountId payer, const Startup& s, double amount, Flow flow) {
-  double paid = 0;
-  for (const auto& st : s.stakes) {
-    auto* v = w.vcs.find(st.vc_id);
-    const double x = amount * st.share;
-    if (!v || x <= 0) continue;
-    w.ledger.transfer(payer, v->account, x, code(flow), w.step);
-    v->distributed_usd += x;
-    count(w, w.m.vc_distributed, v->region, x);
-    paid += x;
-  }
-  const double rest = amount - paid;
-  if (rest > 0) w.ledger.transfer(payer, w.ext.households, rest, code(flow), w.step);
-}
-
-void match_acquisitions(World& w) {
-  const auto& P = w.params;
-  for (auto& f : w.pharmas.items()) {
-    const double reserve = 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
-    const double budget = w.ledger.balance(f.account) - reserve;
-    if (budget <= 0) continue;
-    std::ptrdiff_t best = -1;
-    double best_surplus = 0, best_price = 0, best_value = 0;
-    for (std::size_t i = 0; i < w.startups.size(); ++i) {
-      const auto& s = w.startups[i];
-      if (!s.alive || s.stage < Stage::phase1 || s.stage == Stage::approved || s.rounds == 0) continue;
-      const double price = s.post_money_usd * (1.0 + P.pharma.acquisition_premium);
-      if (price > budget) continue;
-      const double value = rnpv_usd(s, P.startup, P.pharma);
-      if (value - price > best_surplus) best = static_cast<std::ptrdiff_t>(i), best_surplus = value - price, best_price = price, best_value = value;
-    }
-    if (best < 0) continue;
-    auto& s = w.startups[static_cast<std::size_t>(best)];
-    pay_shareholders(w, f.account, s, best_price, Flow::acquisition);
-    // The acquired firm's cash passes to its new owner with the firm.
-    w.ledger.transfer(s.account, f.account, w.ledger.balance(s.account), code(Flow::residual), w.step);
-    ++f.acquisitions;
-    log(w, EventKind::acquisition, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, best_price, best_value,
-        static_cast<int>(s.stage));
-    count(w, w.m.acquired, s.region);
-    w.startups.mark_dead(static_cast<std::size_t>(best));
-  }
-}
+// ------------------------------------------------------------------ match (sequential)
 
 void phase_match(World& w) {
+  match_licences(w);
   match_trials(w);
   match_rounds(w);
+  match_public_markets(w);
   match_acquisitions(w);
+  run_vc_funds(w);
 }
 
 // ------------------------------------------------------------------ apply (parallel, then booking in id order)
+
+void book_startup_month(World& w, Startup& s, double applied_grant) {
+  const auto& P = w.params;
+  auto& L = w.ledger;
+  const auto t = w.step;
+  if (s.advanced_now)
+    log_event(w, EventKind::stage_success, AgentType::startup, s.id, s.region, AgentType::startup, -1, 0, 0,
+              static_cast<int>(s.stage));
+  if (s.approved_now) {
+    log_event(w, EventKind::approval, AgentType::startup, s.id, s.region);
+    count(w, w.m.approvals, s.region);
+  }
+  // Large-group ventures lose SME benefits when the grace period ends.
+  if (s.owner_large_group && !s.grace_over && t - s.acquired_step >= std::lround(12.0 * P.policy.grace_period_years)) {
+    s.grace_over = true;
+    log_event(w, EventKind::grace_expired, AgentType::startup, s.id, s.region, AgentType::pharma, s.owner_id);
+  }
+  const double bills = monthly_costs(s) + (s.owner_large_group && s.grace_over ? P.pharma.compliance_cost_usd_per_year / 12.0 : 0.0);
+  // A subsidiary is funded by its parent (follow-on investment of the group).
+  if (s.owner_id >= 0 && L.balance(s.account) < 3.0 * bills)
+    if (auto* f = w.pharmas.find(s.owner_id); f && L.balance(f->account) > 6.0 * bills)
+      L.transfer(f->account, s.account, 6.0 * bills, code(Flow::intra_group), t);
+  // Public support: applied grants, R&D and investment credits (MODEL.md §7.9).
+  const RegionPolicy* rp = s.region >= 0 ? &w.policy_of(s.region) : nullptr;
+  if (applied_grant > 0) L.transfer(w.ext.government, s.account, applied_grant, code(Flow::grant_applied), t, s.region);
+  const double rd = P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due;
+  const double credit = (sme_eligible(s) ? P.policy.sme_rd_tax_credit : 0.0) + (rp ? rp->rd_tax_credit : 0.0);
+  const double credits = credit * rd + (rp ? rp->investment_tax_credit * s.equipment_due : 0.0);
+  if (credits > 0) L.transfer(w.ext.government, s.account, credits, code(Flow::tax_credit), t, s.region);
+  // Bills, paid pro rata when cash runs short (the startup then fails).
+  const double cash = L.balance(s.account);
+  const double scale = bills > cash ? cash / bills : 1.0;
+  if (bills > cash) s.out_of_cash = true;
+  auto pay = [&](sim::AccountId to, double amount, Flow f) { L.transfer(s.account, to, std::min(amount * scale, L.balance(s.account)), code(f), t); };
+  pay(w.ext.households, s.salary_due, Flow::salary);
+  pay(w.ext.landlords, s.rent_due, Flow::rent);
+  pay(w.ext.world_market, s.equipment_due, Flow::equipment);
+  if (s.trial_cost_due > 0) {
+    const auto* h = w.hospitals.find(s.trial_hospital);
+    pay(h ? h->account : w.ext.households, s.trial_cost_due, Flow::trial_payment);
+  }
+  if (s.owner_large_group && s.grace_over) pay(w.ext.households, P.pharma.compliance_cost_usd_per_year / 12.0, Flow::compliance);
+}
 
 void phase_apply(World& w) {
   const auto& P = w.params;
@@ -256,124 +210,192 @@ void phase_apply(World& w) {
     const std::size_t cell = w.grid.cell_of(s.x_km, s.y_km);
     auto timing = rng_for(w, PhaseKey::apply, AgentType::startup, s.id, Purpose::stage_timing);
     auto success = rng_for(w, PhaseKey::apply, AgentType::startup, s.id, Purpose::stage_success);
-    const Stage before = s.stage;
-    if (progress_asset(s, P.startup, w.knowledge.at(cell), timing, success) && s.stage == Stage::approved) {
-      s.target_headcount = s.headcount;  // marker only; approval logged below
-    }
-    (void)before;
-    compute_costs(s, P.startup, w.rent.at(cell));
+    s.advanced_now = progress_asset(s, P.startup, w.knowledge.at(cell), timing, success);
+    s.approved_now = s.advanced_now && s.stage == Stage::approved;
+    compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(cell), incubator_fee(w, s.region));
   });
-  parallel_each(w.pharmas.size(), [&](std::size_t i) { plan_pharma_month(w.pharmas[i], P.pharma); });
-  parallel_each(w.vcs.size(), [&](std::size_t i) { w.vcs[i].fee_due = management_fee_per_month(w.vcs[i]); });
+  parallel_each(w.pharmas.size(), [&](std::size_t i) {
+    auto& f = w.pharmas[i];
+    const bool exempt = f.region >= 0 && static_cast<double>(w.step - f.founded_step) < 12.0 * w.policy_of(f.region).tax_exemption_years;
+    plan_pharma_month(f, P.pharma, P.market.corporate_tax_rate, exempt, w.step);
+  });
+  parallel_each(w.vcs.size(), [&](std::size_t i) { w.vcs[i].fee_due = management_fee_per_month(w.vcs[i], P.vc); });
 
-  // Booking, in a fixed order: universities, hospitals, startups, VCs, pharma; each by id.
+  // Booking, in a fixed order: universities, hospitals, startups, VCs, pharma, regions; each by id.
   auto& L = w.ledger;
   const auto t = w.step;
   for (const auto& u : w.universities.items()) {
-    const double r = research_usd_per_month(u);
-    L.transfer(w.ext.government, u.account, r, code(Flow::grant), t);
-    count(w, w.m.government_spend, u.region, r);
+    L.transfer(w.ext.government, u.account, u.own_research_usd_per_year / 12.0, code(Flow::research_income), t);
+    L.transfer(w.ext.government, u.account, u.basic_funding_usd_per_year / 12.0, code(Flow::grant_basic_research), t);
     L.transfer(u.account, w.ext.households, L.balance(u.account), code(Flow::salary), t);
   }
   for (const auto& h : w.hospitals.items()) {
-    if (h.research_hospital) {
-      const double g = P.hospital.research_funding_usd_per_year / 12.0;
-      L.transfer(w.ext.government, h.account, g, code(Flow::grant), t);
-      count(w, w.m.government_spend, h.region, g);
-    }
+    if (h.research_hospital)
+      L.transfer(w.ext.government, h.account, P.hospital.research_funding_usd_per_year / 12.0, code(Flow::grant_hospital), t);
     L.transfer(h.account, w.ext.households, L.balance(h.account), code(Flow::salary), t);
   }
-  for (auto& s : w.startups.items()) {
-    if (!s.alive) continue;
-    if (s.stage == Stage::approved && s.months_in_stage == 0) {
-      log(w, EventKind::approval, AgentType::startup, s.id, s.region);
-      count(w, w.m.approvals, s.region);
-      s.months_in_stage = 1;
-    }
-    const double cash = L.balance(s.account), due = s.salary_due + s.rent_due;
-    const double scale = due > cash ? cash / due : 1.0;
-    if (due > cash) s.out_of_cash = true;
-    L.transfer(s.account, w.ext.households, s.salary_due * scale, code(Flow::salary), t);
-    L.transfer(s.account, w.ext.landlords, std::min(s.rent_due * scale, L.balance(s.account)), code(Flow::rent), t);
-  }
+  // Applied (non-basic) public R&D: split equally among SME-eligible independent startups, capped.
+  std::size_t eligible = 0;
+  for (const auto& s : w.startups.items()) eligible += s.alive && s.owner_id < 0 && sme_eligible(s);
+  const double pool = P.policy.public_rd_usd_per_year * (1.0 - P.policy.basic_research_share) / 12.0;
+  const double grant = eligible > 0 ? std::min(pool / static_cast<double>(eligible), P.policy.applied_grant_max_usd_per_year / 12.0) : 0.0;
+  for (auto& s : w.startups.items())
+    if (s.alive) book_startup_month(w, s, s.owner_id < 0 && sme_eligible(s) ? grant : 0.0);
   for (auto& v : w.vcs.items())
-    L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
+    if (v.fee_due > 0) L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
   for (auto& f : w.pharmas.items()) {
     L.transfer(w.ext.world_market, f.account, f.revenue_due, code(Flow::revenue), t);
     L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
+    L.transfer(f.account, w.ext.government, f.tax_due, code(Flow::tax), t);
     L.transfer(f.account, w.ext.world_market, f.operating_cost_due, code(Flow::operating_cost), t);
+  }
+  for (int r = 0; r < w.region_count(); ++r) {
+    const double g = w.policy_of(r).infrastructure_grant_usd_per_year / 12.0;
+    if (g > 0) L.transfer(w.ext.government, w.ext.landlords, g, code(Flow::infrastructure_grant), t, r);
   }
 }
 
 // ------------------------------------------------------------------ births and deaths (sequential)
 
+/// Where a new startup settles: the cheapest of a few candidate sites near its origin, or an
+/// incubator slot of its region when one is free and cheaper (MODEL.md §7.3).
+void choose_location(World& w, Startup& s, const FoundingRequest& r, sim::Rng& rng) {
+  const auto& P = w.params;
+  const double staff = s.headcount;
+  double best_cost = 1e300;
+  for (int k = 0; k < static_cast<int>(P.startup.location_candidates); ++k) {
+    const auto [x, y] = place_near(w, r.x_km, r.y_km, P.startup.location_radius_km, rng);
+    const double cost = staff * P.startup.office_m2_per_employee * w.rent.at(w.grid.cell_of(x, y)) +
+                        P.startup.equipment_usd / (12.0 * P.startup.equipment_life_years);
+    if (cost < best_cost) best_cost = cost, s.x_km = x, s.y_km = y;
+  }
+  if (r.region >= 0) {
+    auto& R = w.regions[static_cast<std::size_t>(r.region)];
+    if (R.incubator_used < w.policy_of(r.region).incubator_capacity && incubator_fee(w, r.region) < best_cost) {
+      s.incubated = true;
+      ++R.incubator_used;
+      const auto& C = w.params.regions[static_cast<std::size_t>(r.region)];
+      s.x_km = static_cast<float>(C.x_km), s.y_km = static_cast<float>(C.y_km);  // incubators sit at the cluster centre
+    }
+  }
+}
+
 void found_startup(World& w, const FoundingRequest& r) {
   const auto& P = w.params;
-  auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::placement),
-                      static_cast<std::uint64_t>(r.index));
+  auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::location),
+                      static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
   Startup s;
-  const auto [x, y] = place_near(w, r.x_km, r.y_km, 3.0, rng);
-  s.x_km = x;
-  s.y_km = y;
   s.region = r.region;
   s.origin = r.origin;
   s.parent_id = r.parent_id;
   s.founded_step = static_cast<std::int32_t>(w.step);
-  s.quality = rng.uniform();
+  s.quality = std::min(0.999, rng.uniform() + r.quality_bonus);
   s.headcount = P.startup.founding_headcount;
   s.target_headcount = s.headcount;
+  choose_location(w, s, r, rng);
   const sim::AgentId id = w.startups.queue_birth(s);
   auto& born = w.startups.queued_births().back();
   born.account = open_account(w, AgentType::startup, id, r.region);
-  w.ledger.transfer(w.ext.households, born.account, P.startup.founding_cash_usd, code(Flow::equity), w.step);
-  log(w, EventKind::founding, AgentType::startup, id, r.region, r.parent_type, r.parent_id, P.startup.founding_cash_usd, 0,
-      static_cast<int>(r.origin));
-  count(w, w.m.founded, r.region);
-  if (r.origin == Origin::university) {
-    log(w, EventKind::licence, AgentType::startup, id, r.region, AgentType::university, r.parent_id);
-    count(w, w.m.licences, r.region);
-    count(w, w.m.founded_university, r.region);
-  } else {
-    count(w, w.m.founded_hospital, r.region);
+  const double cash = P.startup.founding_cash_usd * (r.origin == Origin::serial ? 2.0 : 1.0);
+  w.ledger.transfer(w.ext.households, born.account, cash, code(Flow::equity), w.step);
+  const double loan = r.region >= 0 ? w.policy_of(r.region).loan_usd : 0.0;
+  if (loan > 0) {
+    w.ledger.transfer(w.ext.government, born.account, loan, code(Flow::loan), w.step, r.region);
+    born.loan_usd = loan;
   }
+  log_event(w, EventKind::founding, AgentType::startup, id, r.region, r.parent_type, r.parent_id, cash, 0,
+            static_cast<int>(r.origin));
+  count(w, w.m.founded, r.region);
+  count(w, w.m.founded_by_origin[static_cast<std::size_t>(r.origin)], r.region);
+  if (r.origin == Origin::university) {
+    log_event(w, EventKind::licence, AgentType::startup, id, r.region, AgentType::university, r.parent_id);
+    count(w, w.m.licences, r.region);
+  }
+  if (r.origin == Origin::serial) count(w, w.m.serial_founders, r.region);
+  compute_costs(born, P.startup, cost_per_employee(w, r.region), w.rent.at(w.grid.cell_of(born.x_km, born.y_km)),
+                incubator_fee(w, r.region));
+}
+
+/// A startup whose asset failed may in-license a technology from a university within reach
+/// instead of closing, if it can pay the fee and six more months (MODEL.md §7.1).
+bool try_relicense(World& w, Startup& s) {
+  const auto& P = w.params;
+  if (s.owner_id >= 0) return false;
+  const double fee = P.university.licence_fee_usd;
+  if (w.ledger.balance(s.account) < fee + 6.0 * monthly_costs(s)) return false;
+  for (auto& u : w.universities.items()) {
+    if (u.technologies.empty() || sim::distance_km(s.x_km, s.y_km, u.x_km, u.y_km) > P.market.commute_km) continue;
+    u.technologies.erase(u.technologies.begin());
+    ++u.licences_total;
+    w.ledger.transfer(s.account, u.account, fee, code(Flow::licence), w.step);
+    log_event(w, EventKind::licence, AgentType::startup, s.id, s.region, AgentType::university, u.id, fee);
+    count(w, w.m.licences, s.region);
+    auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::quality);
+    s.quality = rng.uniform();
+    s.stage = Stage::preclinical;
+    s.months_in_stage = 0;
+    s.in_trial = false;
+    s.asset_failed = false;
+    return true;
+  }
+  return false;
+}
+
+void release_staff(World& w, const Startup& s) {
+  const std::size_t c = w.grid.cell_of(s.x_km, s.y_km);
+  const double phd = s.headcount * w.params.market.phd_share_of_staff;
+  w.talent_phd.at(c) += static_cast<float>(phd);
+  w.talent.at(c) += static_cast<float>(s.headcount - phd);
+  if (s.incubated && s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
 }
 
 void phase_births_deaths(World& w) {
-  // Deaths: failed assets and empty tills. Residual cash goes to shareholders.
+  const auto& P = w.params;
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     auto& s = w.startups[i];
-    if (s.alive && (s.asset_failed || s.out_of_cash)) {
+    if (!s.alive) continue;
+    Pharma* owner = s.owner_id >= 0 ? w.pharmas.find(s.owner_id) : nullptr;
+    if (s.approved_now && owner) {
+      // The group launches the drug: its sales join the parent's revenue; the venture merges.
+      auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::peak_sales);
+      owner->revenue_usd_per_year += rng.lognormal_median(P.pharma.peak_sales_median_usd, P.pharma.peak_sales_sigma) *
+                                     P.policy.drug_price_index;
+      w.ledger.transfer(s.account, owner->account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
+      w.startups.mark_dead(i);
+    } else if (s.asset_failed && !try_relicense(w, s)) {
+      s.out_of_cash = true;
+    }
+    if (s.alive && s.out_of_cash) {
       const double residual = w.ledger.balance(s.account);
-      pay_shareholders(w, s.account, s, residual, Flow::residual);
-      log(w, EventKind::failure, AgentType::startup, s.id, s.region, AgentType::startup, -1, residual, 0, s.asset_failed ? 1 : 0);
+      if (owner) w.ledger.transfer(s.account, owner->account, residual, code(Flow::intra_group), w.step);
+      else pay_shareholders(w, s.account, s, residual, Flow::residual);
+      log_event(w, EventKind::failure, AgentType::startup, s.id, s.region, AgentType::startup, -1, residual, 0,
+                s.asset_failed ? 1 : 0);
       count(w, w.m.failed, s.region);
       w.startups.mark_dead(i);
     }
-    if (!s.alive) {  // failed now, or acquired in match: staff return to the pool, the account closes
-      w.talent.at(w.grid.cell_of(s.x_km, s.y_km)) += static_cast<float>(s.headcount);
+    if (!s.alive) {
+      release_staff(w, s);
       w.ledger.close(s.account, w.step);
+    } else {
+      // Leaving the incubator when grown.
+      if (s.incubated && s.headcount > P.startup.incubator_max_headcount) {
+        s.incubated = false;
+        if (s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
+      }
+      s.out_of_cash = s.approved_now = s.advanced_now = false;
     }
   }
   for (const auto& r : w.founding_requests) found_startup(w, r);
   w.startups.commit();
-  // Hiring from the talent pool of the startup's cell, in id order.
-  for (auto& s : w.startups.items()) {
-    s.asset_failed = s.out_of_cash = false;
-    const std::size_t cell = w.grid.cell_of(s.x_km, s.y_km);
-    const double want = std::max(0.0, std::floor(s.target_headcount) - s.headcount);
-    const double hire = std::min<double>(want, std::floor(w.talent.at(cell)));
-    if (hire > 0) {
-      s.headcount += hire;
-      w.talent.at(cell) -= static_cast<float>(hire);
-    }
-  }
+  hire_staff(w);
 }
 
 // ------------------------------------------------------------------ account
 
 void phase_account(World& w) { w.ledger.check_identity(w.step); }
 
-// ------------------------------------------------------------------ record: fields, metrics
+// ------------------------------------------------------------------ record: fields, markets, metrics
 
 /// One explicit diffusion step with reflecting edges; rows in parallel, double-buffered.
 void diffuse(const sim::Grid& g, std::vector<float>& v, double d) {
@@ -397,57 +419,105 @@ void diffuse(const sim::Grid& g, std::vector<float>& v, double d) {
   v.swap(out);
 }
 
-void phase_record(World& w) {
+void update_fields(World& w) {
   const auto& P = w.params;
-  // Fields: sources, decay, diffusion, rent.
   for (const auto& u : w.universities.items()) {
     const std::size_t c = w.grid.cell_of(u.x_km, u.y_km);
     w.knowledge.at(c) += static_cast<float>(research_usd_per_month(u) / 1e8 * P.university.knowledge_per_100m_usd);
-    w.talent.at(c) += static_cast<float>(P.university.graduates_per_year / 12.0);
+    const double grads = P.university.graduates_per_year / 12.0;
+    w.talent_phd.at(c) += static_cast<float>(grads * P.university.phd_share_of_graduates);
+    w.talent.at(c) += static_cast<float>(grads * (1.0 - P.university.phd_share_of_graduates));
   }
+  for (const auto& f : w.pharmas.items())
+    if (f.region >= 0)
+      w.knowledge.at(w.grid.cell_of(f.x_km, f.y_km)) += static_cast<float>(f.rd_salary_due / 1e8 * P.university.knowledge_per_100m_usd);
   const float kdecay = static_cast<float>(1.0 - P.fields.knowledge_decay_per_year / 12.0);
   const float tdecay = static_cast<float>(1.0 - P.fields.talent_attrition_per_year / 12.0);
   for (auto& k : w.knowledge.values) k *= kdecay;
   for (auto& t : w.talent.values) t *= tdecay;
+  for (auto& t : w.talent_phd.values) t *= tdecay;
   diffuse(w.grid, w.knowledge.values, P.fields.diffusion_per_month);
   diffuse(w.grid, w.talent.values, P.fields.diffusion_per_month);
+  diffuse(w.grid, w.talent_phd.values, P.fields.diffusion_per_month);
   std::fill(w.firms_per_cell.begin(), w.firms_per_cell.end(), 0.0f);
-  for (const auto& s : w.startups.items()) w.firms_per_cell[w.grid.cell_of(s.x_km, s.y_km)] += 1.0f;
-  for (const auto& f : w.pharmas.items()) w.firms_per_cell[w.grid.cell_of(f.x_km, f.y_km)] += 1.0f;
+  for (const auto& s : w.startups.items())
+    if (!s.incubated) w.firms_per_cell[w.grid.cell_of(s.x_km, s.y_km)] += 1.0f;
+  for (const auto& f : w.pharmas.items())
+    if (f.region >= 0) w.firms_per_cell[w.grid.cell_of(f.x_km, f.y_km)] += 1.0f;
   for (std::size_t c = 0; c < w.rent.values.size(); ++c)
     w.rent.values[c] = static_cast<float>(w.base_rent[c] * (1.0 + P.fields.rent_pressure_per_firm * w.firms_per_cell[c]));
+}
 
-  // Stocks per region.
+void record_metrics(World& w) {
   auto& M = w.metrics;
   const auto& m = w.m;
-  for (const auto& u : w.universities.items()) count(w, m.universities, u.region);
-  for (const auto& h : w.hospitals.items()) count(w, m.hospitals, h.region);
+  for (const auto& u : w.universities.items()) {
+    count(w, m.universities, u.region);
+    count(w, m.employment_universities, u.region, research_usd_per_month(u) / cost_per_employee(w, u.region));
+  }
+  for (const auto& h : w.hospitals.items()) {
+    count(w, m.hospitals, h.region);
+    if (h.research_hospital)
+      count(w, m.employment_hospitals, h.region, w.params.hospital.research_funding_usd_per_year / 12.0 / cost_per_employee(w, h.region));
+  }
   for (const auto& v : w.vcs.items()) {
     count(w, m.vc_firms, v.region);
     count(w, m.vc_cash, v.region, w.ledger.balance(v.account));
   }
-  for (const auto& f : w.pharmas.items()) count(w, m.pharma_firms, f.region);
+  for (const auto& f : w.pharmas.items()) {
+    count(w, m.pharma_firms, f.region);
+    if (f.region >= 0) count(w, m.employment_pharma, f.region, f.rd_salary_due / cost_per_employee(w, f.region));
+  }
   for (const auto& s : w.startups.items()) {
     count(w, m.startups, s.region);
     count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
     count(w, m.employment_startups, s.region, s.headcount);
   }
-  std::vector<double> cells(static_cast<std::size_t>(w.region_count()), 0.0);
-  for (std::size_t c = 0; c < w.cell_region.size(); ++c) {
-    const auto r = w.cell_region[c];
-    if (r < 0) continue;
-    M.add_to(m.talent_pool, r, w.talent.values[c]);
-    M.add_to(m.knowledge_stock, r, w.knowledge.values[c]);
-    M.add_to(m.mean_rent, r, w.rent.values[c]);
-    cells[static_cast<std::size_t>(r)] += 1;
+  const auto& flows = w.ledger.step_flows_by_type_region();
+  const auto nr = static_cast<std::size_t>(w.region_count());
+  for (int r = 0; r < w.region_count(); ++r) {
+    const auto ri = static_cast<std::size_t>(r);
+    double spend = 0;
+    for (const auto& [f, id] : m.spend_by_lever) {
+      const double x = flows[static_cast<std::size_t>(code(f)) * nr + ri];
+      M.set(id, r, x);
+      spend += x;
+    }
+    spend += flows[static_cast<std::size_t>(code(Flow::research_income)) * nr + ri];
+    M.set(m.government_spend, r, spend);
+    w.regions[ri].public_spend_total += spend;
+    const double jobs = M.get(m.employment_startups, r) + M.get(m.employment_pharma, r) + M.get(m.employment_universities, r) +
+                        M.get(m.employment_hospitals, r);
+    M.set(m.employment_total, r, jobs);
+    M.set(m.public_cost_per_job, r, jobs > 0 ? w.regions[ri].public_spend_total / jobs : 0.0);
+    M.set(m.wage, r, w.params.market.wage_usd_month * w.regions[ri].wage_index);
+    M.set(m.amenity, r, w.regions[ri].amenity);
+    double pool = 0, phd = 0, know = 0, rent = 0;
+    for (auto c : w.region_cells[ri]) {
+      pool += w.talent.values[c] + w.talent_phd.values[c];
+      phd += w.talent_phd.values[c];
+      know += w.knowledge.values[c];
+      rent += w.rent.values[c];
+    }
+    M.set(m.talent_pool, r, pool);
+    M.set(m.talent_pool_phd, r, phd);
+    M.set(m.knowledge_stock, r, know);
+    M.set(m.mean_rent, r, w.region_cells[ri].empty() ? 0.0 : rent / static_cast<double>(w.region_cells[ri].size()));
   }
-  for (int r = 0; r < w.region_count(); ++r)
-    if (cells[static_cast<std::size_t>(r)] > 0) M.set(m.mean_rent, r, M.get(m.mean_rent, r) / cells[static_cast<std::size_t>(r)]);
   for (double v : M.frame())
     if (!std::isfinite(v)) throw InvariantError("step " + std::to_string(w.step) + ": a recorded metric is not finite");
 }
 
-void init_fields(World& w) {
+void phase_record(World& w) {
+  update_fields(w);
+  update_labour_market(w);
+  migrate_talent(w);
+  record_metrics(w);
+}
+
+// ------------------------------------------------------------------ initialisation (MODEL.md §5)
+
+void init_space(World& w) {
   const auto& g = w.grid;
   const std::size_t n = g.cell_count();
   auto make = [&](const char* name, const char* unit, const char* desc) {
@@ -456,32 +526,59 @@ void init_fields(World& w) {
     f.values.assign(n, 0.0f);
     return f;
   };
-  w.talent = make("talent", "persons", "unemployed life-science workers per cell");
+  w.talent = make("talent", "persons", "job seekers without a PhD per cell");
+  w.talent_phd = make("talent_phd", "persons", "job seekers with a PhD per cell");
   w.knowledge = make("knowledge", "units", "knowledge stock per cell");
   w.rent = make("rent", "USD/m2/month", "rent for lab and office space per cell");
   w.firms_per_cell.assign(n, 0.0f);
   w.cell_region.assign(n, -1);
   w.base_rent.assign(n, 0.0);
+  const auto nr = w.params.regions.size();
+  w.region_cells.assign(nr, {});
+  w.regions.assign(nr, {});
   double min_rent = 1e300;
-  for (const auto& r : w.params.regions) min_rent = std::min(min_rent, r.rent_usd_per_m2_month);
-  std::vector<double> region_cells(w.params.regions.size(), 0.0);
+  for (std::size_t r = 0; r < nr; ++r) {
+    min_rent = std::min(min_rent, w.params.regions[r].rent_usd_per_m2_month);
+    w.regions[r].amenity = w.params.regions[r].amenity_index;
+  }
   for (std::size_t c = 0; c < n; ++c) {
     const double x = g.cell_x_km(c), y = g.cell_y_km(c);
     double best = 1e300;
-    for (std::size_t r = 0; r < w.params.regions.size(); ++r) {
+    for (std::size_t r = 0; r < nr; ++r) {
       const auto& R = w.params.regions[r];
       const double d = sim::distance_km(x, y, R.x_km, R.y_km);
       if (d <= std::max(R.radius_km, 0.5 * g.cell_km) && d < best) best = d, w.cell_region[c] = static_cast<std::int16_t>(r);
     }
     const auto r = w.cell_region[c];
-    w.base_rent[c] = r >= 0 ? w.params.regions[static_cast<std::size_t>(r)].rent_usd_per_m2_month : 0.5 * min_rent;
+    if (r >= 0) {
+      const auto& R = w.params.regions[static_cast<std::size_t>(r)];
+      w.base_rent[c] = R.rent_usd_per_m2_month * (1.0 - R.policy.rent_discount);
+      w.region_cells[static_cast<std::size_t>(r)].push_back(static_cast<std::uint32_t>(c));
+    } else {
+      w.base_rent[c] = 0.5 * min_rent;
+    }
     w.rent.values[c] = static_cast<float>(w.base_rent[c]);
-    if (r >= 0) region_cells[static_cast<std::size_t>(r)] += 1;
   }
-  for (std::size_t c = 0; c < n; ++c) {
-    const auto r = w.cell_region[c];
-    if (r >= 0) w.talent.values[c] = static_cast<float>(w.params.regions[static_cast<std::size_t>(r)].talent_pool_persons / region_cells[static_cast<std::size_t>(r)]);
+  // A region smaller than a cell still owns the cell of its centre.
+  for (std::size_t r = 0; r < nr; ++r)
+    if (w.region_cells[r].empty()) {
+      const auto c = g.cell_of(w.params.regions[r].x_km, w.params.regions[r].y_km);
+      if (w.cell_region[c] < 0) w.cell_region[c] = static_cast<std::int16_t>(r), w.region_cells[r].push_back(static_cast<std::uint32_t>(c));
+    }
+  for (std::size_t r = 0; r < nr; ++r) {
+    const auto& R = w.params.regions[r];
+    const double per_cell = w.region_cells[r].empty() ? 0.0 : R.talent_pool_persons / static_cast<double>(w.region_cells[r].size());
+    for (auto c : w.region_cells[r]) {
+      w.talent_phd.values[c] = static_cast<float>(per_cell * R.phd_share_of_talent);
+      w.talent.values[c] = static_cast<float>(per_cell * (1.0 - R.phd_share_of_talent));
+    }
   }
+  const int reach = static_cast<int>(std::ceil(w.params.market.commute_km / g.cell_km));
+  for (int dy = -reach; dy <= reach; ++dy)
+    for (int dx = -reach; dx <= reach; ++dx)
+      if (std::hypot(dx, dy) * g.cell_km <= w.params.market.commute_km) w.commute_offsets.emplace_back(dx, dy);
+  std::stable_sort(w.commute_offsets.begin(), w.commute_offsets.end(),
+                   [](const auto& a, const auto& b) { return a.first * a.first + a.second * a.second < b.first * b.first + b.second * b.second; });
 }
 
 void rebuild_indexes(World& w) {
@@ -507,32 +604,33 @@ World make_world(const Params& params, std::uint64_t seed) {
   register_metrics(w);
   auto ext = [&] { return w.ledger.open({true, true, -1, -1, -1}); };
   w.ext = {ext(), ext(), ext(), ext(), ext()};
-  init_fields(w);
+  init_space(w);
 
   const auto& P = params;
-  int n_universities = 0;
-  for (const auto& r : P.regions) n_universities += r.universities;
-  const double basic_per_university =
-      n_universities > 0 ? P.policy.public_rd_usd_per_year * P.policy.basic_research_share / n_universities : 0.0;
+  double own_total = 0;
+  for (const auto& r : P.regions) own_total += r.universities * P.university.research_budget_usd_per_year;
+  // National basic-research money is split among universities in proportion to their own research.
+  const double basic_total = P.policy.public_rd_usd_per_year * P.policy.basic_research_share;
 
+  auto place_in = [&](const RegionParams& R, std::size_t ri, AgentType t, int k) {
+    auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(t, static_cast<sim::AgentId>(ri) << 24 | k), pu(Purpose::placement));
+    return place_near(w, R.x_km, R.y_km, R.radius_km, rng);
+  };
   for (std::size_t ri = 0; ri < P.regions.size(); ++ri) {
     const auto& R = P.regions[ri];
     const auto region = static_cast<std::int16_t>(ri);
-    auto place = [&](AgentType t, int k) {
-      auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(t, static_cast<sim::AgentId>(ri) << 24 | k), pu(Purpose::placement));
-      return place_near(w, R.x_km, R.y_km, R.radius_km, rng);
-    };
     for (int k = 0; k < R.universities; ++k) {
       University u;
-      std::tie(u.x_km, u.y_km) = place(AgentType::university, k);
+      std::tie(u.x_km, u.y_km) = place_in(R, ri, AgentType::university, k);
       u.region = region;
       u.own_research_usd_per_year = P.university.research_budget_usd_per_year;
-      u.basic_funding_usd_per_year = basic_per_university;
+      u.basic_funding_usd_per_year = own_total > 0 ? basic_total * u.own_research_usd_per_year / own_total : 0.0;
+      u.tto_capacity_per_year = R.policy.tto_capacity_per_year;
       w.universities.queue_birth(u);
     }
     for (int k = 0; k < R.hospitals; ++k) {
       Hospital h;
-      std::tie(h.x_km, h.y_km) = place(AgentType::hospital, k);
+      std::tie(h.x_km, h.y_km) = place_in(R, ri, AgentType::hospital, k);
       h.region = region;
       h.beds = P.hospital.beds;
       h.research_hospital = k < R.research_hospitals;
@@ -541,21 +639,36 @@ World make_world(const Params& params, std::uint64_t seed) {
     }
     for (int k = 0; k < R.vc_firms; ++k) {
       VentureCapital v;
-      std::tie(v.x_km, v.y_km) = place(AgentType::venture_capital, k);
+      std::tie(v.x_km, v.y_km) = place_in(R, ri, AgentType::venture_capital, k);
       v.region = region;
-      v.fund_size_usd = P.vc.fund_size_usd;
+      v.committed_usd = P.vc.fund_size_usd;
+      // Staggered vintages, so that funds do not all close in the same year.
+      auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::venture_capital, static_cast<sim::AgentId>(ri) << 24 | k),
+                          pu(Purpose::portfolio));
+      v.vintage_step = -static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(12.0 * P.vc.investment_period_years)));
+      v.fund_open = true;
+      v.fund_number = 1;
+      w.vcs.queue_birth(v);
+    }
+    if (R.policy.public_fund_usd > 0) {
+      VentureCapital v;
+      v.x_km = static_cast<float>(R.x_km), v.y_km = static_cast<float>(R.y_km);
+      v.region = region;
+      v.public_fund = true;
+      v.fund_open = true;
+      v.committed_usd = R.policy.public_fund_usd;
       w.vcs.queue_birth(v);
     }
     for (int k = 0; k < R.pharma_firms; ++k) {
       Pharma f;
-      std::tie(f.x_km, f.y_km) = place(AgentType::pharma, k);
+      std::tie(f.x_km, f.y_km) = place_in(R, ri, AgentType::pharma, k);
       f.region = region;
-      f.revenue_usd_per_year = P.pharma.revenue_usd_per_year;
+      f.large_group = k < R.large_group_firms;
       w.pharmas.queue_birth(f);
     }
     for (int k = 0; k < R.startups; ++k) {
       Startup s;
-      std::tie(s.x_km, s.y_km) = place(AgentType::startup, k);
+      std::tie(s.x_km, s.y_km) = place_in(R, ri, AgentType::startup, k);
       s.region = region;
       auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::startup, static_cast<sim::AgentId>(ri) << 24 | k), pu(Purpose::quality));
       s.quality = rng.uniform();
@@ -563,6 +676,11 @@ World make_world(const Params& params, std::uint64_t seed) {
       s.target_headcount = s.headcount;
       w.startups.queue_birth(s);
     }
+  }
+  for (int k = 0; k < static_cast<int>(P.pharma.outside_firms); ++k) {
+    Pharma f;  // an acquirer outside the grid: no site, no region
+    f.region = -1;
+    w.pharmas.queue_birth(f);
   }
   // Accounts and opening balances, in a fixed order.
   for (auto& u : w.universities.queued_births()) u.account = open_account(w, AgentType::university, u.id, u.region);
@@ -573,12 +691,20 @@ World make_world(const Params& params, std::uint64_t seed) {
   }
   for (auto& v : w.vcs.queued_births()) {
     v.account = open_account(w, AgentType::venture_capital, v.id, v.region);
-    w.ledger.transfer(w.ext.outside_investors, v.account, v.fund_size_usd, code(Flow::equity), 0);
+    if (v.public_fund) {
+      w.ledger.transfer(w.ext.government, v.account, v.committed_usd, code(Flow::public_fund), 0, v.region);
+    } else {
+      w.ledger.transfer(w.ext.outside_investors, v.account, v.committed_usd, code(Flow::equity), 0);
+      v.paid_in_usd = v.committed_usd;
+    }
   }
   for (auto& f : w.pharmas.queued_births()) {
     f.account = open_account(w, AgentType::pharma, f.id, f.region);
+    auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::pharma, f.id), pu(Purpose::portfolio));
+    f.expiring_share = rng.uniform(0.1, 0.5);
+    f.revenue_usd_per_year = P.pharma.revenue_usd_per_year;
     // Opening cash: one year of acquisition budget.
-    w.ledger.transfer(w.ext.world_market, f.account, f.revenue_usd_per_year * P.pharma.rd_share * P.pharma.acquisition_share_of_rd,
+    w.ledger.transfer(w.ext.world_market, f.account, f.revenue_usd_per_year * P.pharma.rd_share * acquisition_share(f, P.pharma),
                       code(Flow::equity), 0);
   }
   w.universities.commit();
@@ -587,8 +713,11 @@ World make_world(const Params& params, std::uint64_t seed) {
   w.vcs.commit();
   w.pharmas.commit();
   rebuild_indexes(w);
-  // Startups' first costs, so that their first decisions see a burn rate.
-  for (auto& s : w.startups.items()) compute_costs(s, P.startup, w.rent.at(w.grid.cell_of(s.x_km, s.y_km)));
+  // Startups' first bills, so that their first decisions see a burn rate.
+  for (auto& s : w.startups.items()) {
+    compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(w.grid.cell_of(s.x_km, s.y_km)), incubator_fee(w, s.region));
+    if (s.region >= 0) w.regions[static_cast<std::size_t>(s.region)].startup_staff += s.headcount;
+  }
   return w;
 }
 
@@ -609,7 +738,7 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
   auto table = [&](const char* type, std::vector<sim::ColumnDef> extra, const auto& store, auto&& row) {
     sim::AgentTable t;
     t.type_name = type;
-    t.columns = {{"x_km", "km", "position x"}, {"y_km", "km", "position y"}, {"region", "index", "region index"}};
+    t.columns = {{"x_km", "km", "position x"}, {"y_km", "km", "position y"}, {"region", "index", "region index (-1: none)"}};
     for (auto& c : extra) t.columns.push_back(std::move(c));
     t.values.assign(t.columns.size(), {});
     for (const auto& a : store.items()) {
@@ -624,10 +753,11 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
   table("university",
         {{"research_usd_per_year", "USD/year", "own plus public basic-research funding"},
          {"discoveries_total", "count", "discoveries so far"},
-         {"spinouts_total", "count", "spin-offs so far"}},
+         {"licences_total", "count", "technologies licensed so far (spin-offs included)"},
+         {"technologies_available", "count", "licensable technologies waiting for a licensee"}},
         w.universities, [&](const University& u, std::vector<double>& r) {
           r.insert(r.end(), {u.own_research_usd_per_year + u.basic_funding_usd_per_year, double(u.discoveries_total),
-                             double(u.spinouts_total)});
+                             double(u.licences_total), double(u.technologies.size())});
         });
   table("hospital",
         {{"research_hospital", "flag", "1 if a designated research hospital"},
@@ -643,31 +773,39 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
          {"rounds", "count", "funding rounds raised"},
          {"post_money_usd", "USD", "valuation at the last round"},
          {"quality", "0..1", "latent quality of the lead asset"},
-         {"origin", "code", "0 initial, 1 university, 2 hospital"},
-         {"founded_step", "step", "step of founding"}},
+         {"origin", "code", "0 initial, 1 university, 2 hospital, 3 staff, 4 serial"},
+         {"founded_step", "step", "step of founding"},
+         {"owner_id", "id", "acquiring pharma firm, -1 if independent"},
+         {"listed", "flag", "1 if listed on a stock market"},
+         {"incubated", "flag", "1 if in an incubator"}},
         w.startups, [&](const Startup& s, std::vector<double>& r) {
           r.insert(r.end(), {L.balance(s.account), double(static_cast<int>(s.stage)), s.headcount, double(s.rounds),
-                             s.post_money_usd, s.quality, double(static_cast<int>(s.origin)), double(s.founded_step)});
+                             s.post_money_usd, s.quality, double(static_cast<int>(s.origin)), double(s.founded_step),
+                             double(s.owner_id), s.listed ? 1.0 : 0.0, s.incubated ? 1.0 : 0.0});
         });
   table("venture_capital",
         {{"cash_usd", "USD", "uninvested cash"},
-         {"fund_size_usd", "USD", "committed capital"},
+         {"committed_usd", "USD", "capital of the current fund"},
+         {"fund_number", "count", "funds raised so far"},
          {"invested_usd", "USD", "invested so far"},
          {"distributed_usd", "USD", "received at exits so far"},
-         {"deals", "count", "rounds joined so far"}},
+         {"deals", "count", "portfolio companies so far"},
+         {"public_fund", "flag", "1 for a region's public start-up fund"}},
         w.vcs, [&](const VentureCapital& v, std::vector<double>& r) {
-          r.insert(r.end(), {L.balance(v.account), v.fund_size_usd, v.invested_usd, v.distributed_usd, double(v.deals)});
+          r.insert(r.end(), {L.balance(v.account), v.committed_usd, double(v.fund_number), v.invested_usd, v.distributed_usd,
+                             double(v.deals), v.public_fund ? 1.0 : 0.0});
         });
   table("pharma",
         {{"cash_usd", "USD", "cash"},
          {"revenue_usd_per_year", "USD/year", "sales"},
-         {"acquisitions", "count", "startups acquired so far"}},
+         {"acquisitions", "count", "startups acquired so far"},
+         {"large_group", "flag", "1 for a large business group"}},
         w.pharmas, [&](const Pharma& f, std::vector<double>& r) {
-          r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions)});
+          r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions), f.large_group ? 1.0 : 0.0});
         });
   return out;
 }
 
-std::vector<const sim::Field*> output_fields(const World& w) { return {&w.talent, &w.knowledge, &w.rent}; }
+std::vector<const sim::Field*> output_fields(const World& w) { return {&w.talent, &w.talent_phd, &w.knowledge, &w.rent}; }
 
 }  // namespace biocluster::agents

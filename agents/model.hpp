@@ -17,6 +17,7 @@
 #include "sim/grid.hpp"
 #include "sim/ledger.hpp"
 #include "sim/metrics.hpp"
+#include "sim/rng.hpp"
 #include "sim/schedule.hpp"
 #include "sim/snapshot.hpp"
 #include "sim/spatial_index.hpp"
@@ -28,28 +29,44 @@ namespace biocluster::agents {
 struct ExternalAccounts {
   sim::AccountId government = 0;         ///< national and local public budgets
   sim::AccountId outside_investors = 0;  ///< VC limited partners, public-market buyers
-  sim::AccountId world_market = 0;       ///< drug buyers; pharma's operating costs and payouts
-  sim::AccountId households = 0;         ///< employees (salaries), founders (equity in, exit proceeds out)
-  sim::AccountId landlords = 0;          ///< owners of lab and office space
+  sim::AccountId world_market = 0;       ///< drug buyers; equipment makers; pharma's costs and payouts
+  sim::AccountId households = 0;         ///< employees, founders, fund managers (fees, carry)
+  sim::AccountId landlords = 0;          ///< owners of lab and office space, incubators, builders
 };
 
 /// Ids of the registered metrics (sim::MetricTable), one per recorded series.
 struct MetricIds {
   sim::MetricId universities, hospitals, startups, vc_firms, pharma_firms;
   std::array<sim::MetricId, kStageCount> startups_by_stage;
-  sim::MetricId founded, founded_university, founded_hospital, failed, acquired, approvals, trial_starts, licences;
-  sim::MetricId employment_startups, talent_pool, knowledge_stock, mean_rent;
-  sim::MetricId vc_invested, vc_distributed, vc_cash, government_spend;
+  std::array<sim::MetricId, kOriginCount> founded_by_origin;
+  sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside, acquired_large_group,
+      listed, approvals, trial_starts, licences, serial_founders;
+  sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
+  sim::MetricId talent_pool, talent_pool_phd, wage, knowledge_stock, mean_rent, amenity;
+  sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash;
+  sim::MetricId government_spend, public_cost_per_job;
+  std::vector<std::pair<Flow, sim::MetricId>> spend_by_lever;
 };
 
-/// A request to found a startup, collected in the decide phase and served in births.
+/// A request to found a startup, collected during the step and served in births_deaths.
 struct FoundingRequest {
   Origin origin;
   AgentType parent_type;
   sim::AgentId parent_id;
   std::int16_t region;
   float x_km, y_km;
-  std::int32_t index;  ///< n-th founding of this parent in this step
+  std::int32_t index;       ///< n-th founding of this parent in this step
+  double quality_bonus = 0;
+};
+
+/// Per-region state that is not a field: labour market, amenity, incubator use, public spending.
+struct RegionState {
+  double wage_index = 1.0;
+  double amenity = 0.5;
+  double vacancies = 0;
+  double startup_staff = 0;
+  int incubator_used = 0;
+  double public_spend_total = 0;  ///< cumulative public spending in the region
 };
 
 struct World {
@@ -58,10 +75,13 @@ struct World {
   std::int64_t step = 0;  ///< the step being (or next to be) simulated
   sim::Calendar calendar{sim::YearMonth{}};
   sim::Grid grid;
-  std::vector<std::int16_t> cell_region;  ///< region of each cell, -1 outside every region
-  std::vector<double> base_rent;          ///< base rent per cell (USD/m2/month)
-  sim::Field talent, knowledge, rent;
+  std::vector<std::int16_t> cell_region;     ///< region of each cell, -1 outside every region
+  std::vector<std::vector<std::uint32_t>> region_cells;
+  std::vector<double> base_rent;             ///< base rent per cell (USD/m2/month), discounts applied
+  std::vector<std::pair<int, int>> commute_offsets;  ///< cell offsets within commuting reach, nearest first
+  sim::Field talent, talent_phd, knowledge, rent;
   std::vector<float> firms_per_cell;
+  std::vector<RegionState> regions;
 
   sim::AgentStore<University> universities;
   sim::AgentStore<Hospital> hospitals;
@@ -78,6 +98,7 @@ struct World {
   std::vector<FoundingRequest> founding_requests;
 
   int region_count() const { return static_cast<int>(params.regions.size()); }
+  const RegionPolicy& policy_of(int region) const;
 };
 
 /// Builds the world at step 0 from validated parameters and a seed.
@@ -101,5 +122,34 @@ std::vector<const sim::Field*> output_fields(const World& w);
 inline std::int64_t agent_key(AgentType t, sim::AgentId id) {
   return (static_cast<std::int64_t>(t) << 56) | id;
 }
+/// The stream for one (step, phase, agent, purpose[, counterpart]) of this world.
+inline sim::Rng rng_for(const World& w, PhaseKey phase, AgentType t, sim::AgentId id, Purpose purpose,
+                        std::uint64_t counterpart = 0) {
+  return sim::Rng(w.seed, w.step, static_cast<std::uint32_t>(phase), agent_key(t, id), static_cast<std::uint32_t>(purpose),
+                  counterpart);
+}
+
+// ---- markets (agents/markets.cpp, agents/labour.cpp); each is one part of a phase, MODEL.md §7 ----
+
+/// All-in monthly cost of one startup employee in a region (wage index, PhD mix, overhead).
+double cost_per_employee(const World& w, int region);
+/// Logs an event (subject/object types and ids, amount, value, detail).
+void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16_t region, AgentType ot = AgentType::startup,
+               sim::AgentId oid = -1, double amount = 0, double value = 0, int detail = 0);
+/// Adds v to metric m of a region (ignored for region -1).
+void count(World& w, sim::MetricId m, std::int16_t region, double v = 1.0);
+/// Pays `amount` from `payer` to a startup's shareholders: public loan first, VC stakes pro rata,
+/// the rest to founders (households).
+void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount, Flow flow);
+
+void match_trials(World& w);
+void match_rounds(World& w);
+void match_public_markets(World& w);
+void match_acquisitions(World& w);
+void match_licences(World& w);
+void run_vc_funds(World& w);
+void hire_staff(World& w);
+void update_labour_market(World& w);
+void migrate_talent(World& w);
 
 }  // namespace biocluster::agents

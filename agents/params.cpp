@@ -10,8 +10,32 @@ namespace biocluster::agents {
 using sim::Meta;
 
 namespace {
-constexpr double kBig = 1e15;  // upper bound for money amounts (USD)
-constexpr std::array<std::string_view, 3> kCurrencies{"USD", "KRW", "EUR"};
+constexpr double kBig = 1e15;  // upper bound for money amounts
+constexpr std::array<std::string_view, 1> kCurrencies{"USD"};
+
+void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
+  v.begin_section("policy");
+  v.real("rent_discount", p.rent_discount, {"fraction", 0, 1, "land/rent at cost: share taken off market rent (Songdo)"});
+  v.real("rd_tax_credit", p.rd_tax_credit, {"fraction", 0, 1, "local R&D tax credit (Massachusetts: 0.10)"});
+  v.real("investment_tax_credit", p.investment_tax_credit,
+         {"fraction", 0, 1, "local credit on lab-equipment spending (Massachusetts: 0.03-0.10)"});
+  v.real("training_grant_usd_per_hire", p.training_grant_usd_per_hire,
+         {"USD", 0, 1e7, "training grant per hire (Massachusetts: $2k)"});
+  v.real("infrastructure_grant_usd_per_year", p.infrastructure_grant_usd_per_year,
+         {"USD/year", 0, kBig, "roads, water, housing: raises the amenity index (MODEL.md 7.8)"});
+  v.integer("incubator_capacity", p.incubator_capacity, {"startups", 0, 1e6, "startups the region's incubators host"});
+  v.real("incubator_fee_usd_month", p.incubator_fee_usd_month,
+         {"USD/month", 0, 1e7, "incubator fee per resident startup (LabCentral: $4,000)"});
+  v.real("public_fund_usd", p.public_fund_usd, {"USD", 0, kBig, "public start-up fund (Korea: 30B KRW)"});
+  v.real("public_fund_matching", p.public_fund_matching,
+         {"ratio", 0, 10, "public dollars per private dollar in rounds of startups under 5 years old"});
+  v.real("tto_capacity_per_year", p.tto_capacity_per_year,
+         {"disclosures/year", 0, 1e6, "disclosures each university's technology-transfer office processes per year"});
+  v.real("tax_exemption_years", p.tax_exemption_years,
+         {"years", 0, 100, "corporate-tax holiday for firms in the region, counted from founding (Songdo)"});
+  v.real("loan_usd", p.loan_usd, {"USD", 0, kBig, "low-cost public loan to each new startup (Massachusetts: up to $2.5M)"});
+  v.end_section();
+}
 
 void describe_region(sim::ParamVisitor& v, RegionParams& r) {
   v.flag("capital_area", r.capital_area, "true if the region lies in the capital area");
@@ -26,18 +50,24 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
   v.integer("research_hospitals", r.research_hospitals, {"count", 0, 1e5, "of which designated research hospitals"});
   v.integer("vc_firms", r.vc_firms, {"count", 0, 1e6, "venture-capital firms at start"});
   v.integer("pharma_firms", r.pharma_firms, {"count", 0, 1e5, "pharma firms with a site here at start"});
+  v.integer("large_group_firms", r.large_group_firms,
+            {"count", 0, 1e5, "of which large business groups (subject to the M&A grace-period rule)"});
   v.integer("startups", r.startups, {"count", 0, 1e7, "startups at start"});
-  v.real("talent_pool_persons", r.talent_pool_persons, {"persons", 0, 1e8, "life-science workers available at start"});
+  v.real("talent_pool_persons", r.talent_pool_persons, {"persons", 0, 1e8, "life-science workers looking for work at start"});
+  v.real("phd_share_of_talent", r.phd_share_of_talent, {"fraction", 0, 1, "PhD share of the starting talent pool"});
+  describe_region_policy(v, r.policy);
 }
 }  // namespace
 
 void describe(sim::ParamVisitor& v, Params& p) {
   v.begin_section("run");
   v.date("start", p.run.start, "calendar month of step 0");
-  v.integer("steps", p.run.steps, {"months", 1, 12000, "number of monthly steps"});
+  v.integer("steps", p.run.steps, {"months", 1, 12000, "number of monthly steps (360 = 30 years)"});
   v.integer("seed", p.run.seed, {"", 0, 9.0e18, "random seed (the CLI's --seed overrides it)"});
-  v.text("currency", p.run.currency, "model currency of all money amounts", kCurrencies);
+  v.text("currency", p.run.currency, "model currency of all money amounts (outputs are in it)", kCurrencies);
   v.integer("price_year", p.run.price_year, {"year", 1950, 2100, "price year of all money amounts"});
+  v.real("krw_per_usd", p.run.krw_per_usd,
+         {"KRW/USD", 1, 1e5, "rate for amounts written as \"<number> KRW\" (2019 average, Bank of Korea)"});
   v.end_section();
 
   v.begin_section("grid");
@@ -48,92 +78,177 @@ void describe(sim::ParamVisitor& v, Params& p) {
 
   sim::visit_map(v, "regions", p.regions, describe_region);
 
+  auto& u = p.university;
   v.begin_section("university");
-  v.real("research_budget_usd_per_year", p.university.research_budget_usd_per_year,
-         {"USD/year", 0, kBig, "research spending of one university (before public basic-research funding)"});
-  v.real("discoveries_per_100m_usd", p.university.discoveries_per_100m_usd,
+  v.real("research_budget_usd_per_year", u.research_budget_usd_per_year,
+         {"USD/year", 0, kBig, "research money of one university from its own and local sources"});
+  v.real("discoveries_per_100m_usd", u.discoveries_per_100m_usd,
          {"1/(100M USD)", 0, 1000, "invention disclosures per 100M USD of research (AUTM: 35-40)"});
-  v.real("startups_per_100m_usd", p.university.startups_per_100m_usd,
-         {"1/(100M USD)", 0, 100, "spin-off startups per 100M USD of research (AUTM: 1.1-1.5)"});
-  v.real("graduates_per_year", p.university.graduates_per_year,
-         {"persons/year", 0, 1e6, "life-science graduates entering the local talent pool"});
-  v.real("knowledge_per_100m_usd", p.university.knowledge_per_100m_usd,
+  v.real("licensable_share", u.licensable_share,
+         {"fraction", 0, 1, "share of processed disclosures that become licensable (AUTM: ~9 licences per 37 disclosures)"});
+  v.real("spinout_share", u.spinout_share,
+         {"fraction", 0, 1, "share of licences that go to a new spin-off (AUTM: 1.3 startups per 9 licences)"});
+  v.real("licence_fee_usd", u.licence_fee_usd,
+         {"USD", 0, kBig, "upfront fee of a licence to a firm (AUTM: licence income ~4% of research)"});
+  v.real("technology_shelf_life_years", u.technology_shelf_life_years,
+         {"years", 0.1, 100, "a licensable technology not licensed within this time lapses"});
+  v.real("graduates_per_year", u.graduates_per_year,
+         {"persons/year", 0, 1e6, "life-science graduates entering the local talent pool (Boston: 4,359 in all)"});
+  v.real("phd_share_of_graduates", u.phd_share_of_graduates, {"fraction", 0, 1, "PhD share of graduates (Boston: 408/4,359)"});
+  v.real("staff_per_100m_usd", u.staff_per_100m_usd, {"persons/(100M USD/year)", 0, 1e5, "research staff per 100M USD a year"});
+  v.real("knowledge_per_100m_usd", u.knowledge_per_100m_usd,
          {"units/(100M USD)", 0, 1e3, "knowledge stock added per 100M USD of research"});
   v.end_section();
 
+  auto& h = p.hospital;
   v.begin_section("hospital");
-  v.integer("beds", p.hospital.beds, {"beds", 0, 1e5, "beds per hospital"});
-  v.real("trial_slots_per_year", p.hospital.trial_slots_per_year,
-         {"trials/year", 0, 1e4, "clinical trials a research hospital can start per year (others: a quarter)"});
-  v.real("research_funding_usd_per_year", p.hospital.research_funding_usd_per_year,
-         {"USD/year", 0, kBig, "public funding of a designated research hospital"});
-  v.real("startups_per_year", p.hospital.startups_per_year,
-         {"1/year", 0, 100, "hospital-originated startups per research hospital per year"});
-  v.real("trial_fee_usd", p.hospital.trial_fee_usd,
-         {"USD", 0, kBig, "fee a startup pays the hospital when its trial starts"});
-  v.real("trial_reach_km", p.hospital.trial_reach_km,
-         {"km", 0, 1e4, "startups use trial slots of hospitals within this distance"});
+  v.integer("beds", h.beds, {"beds", 0, 1e5, "beds per hospital"});
+  v.real("trial_slots_per_year", h.trial_slots_per_year,
+         {"trials/year", 0, 1e4, "trials a research hospital can start per year (others: a quarter)"});
+  v.real("research_funding_usd_per_year", h.research_funding_usd_per_year,
+         {"USD/year", 0, kBig, "public funding of a designated research hospital (Korea: 141.1B KRW over 9 hospitals)"});
+  v.real("startups_per_year", h.startups_per_year,
+         {"1/year", 0, 100, "startups founded per research hospital per year (Korea: 47 from 9 in 2017)"});
+  v.real("trial_fee_usd", h.trial_fee_usd, {"USD", 0, kBig, "fee a sponsor pays the hospital when a trial starts"});
+  v.real("trial_reach_km", h.trial_reach_km, {"km", 0, 1e4, "sponsors use trial slots of hospitals within this distance"});
+  v.real("trial_travel_cost_per_km", h.trial_travel_cost_per_km,
+         {"1/km", 0, 1, "extra trial cost per km between sponsor and hospital, as a share of the fee"});
   v.end_section();
 
+  auto& s = p.startup;
   v.begin_section("startup");
-  v.real("founding_cash_usd", p.startup.founding_cash_usd, {"USD", 0, kBig, "founders' and angel cash at founding"});
-  v.integer("founding_headcount", p.startup.founding_headcount, {"persons", 1, 1000, "employees at founding"});
-  v.real("cost_per_employee_usd_month", p.startup.cost_per_employee_usd_month,
-         {"USD/month", 0, 1e7, "all-in burn per employee (Pillar VC survey: ~20k)"});
-  v.real("office_m2_per_employee", p.startup.office_m2_per_employee, {"m2", 0, 1000, "lab and office space per employee"});
-  v.real("runway_trigger_months", p.startup.runway_trigger_months,
-         {"months", 0, 120, "a startup seeks a round when its cash covers fewer months than this"});
-  v.real("preclinical_years", p.startup.preclinical_years, {"years", 0.1, 30, "mean duration of discovery + preclinical"});
-  v.real("phase1_years", p.startup.phase1_years, {"years", 0.1, 30, "mean duration of phase I (BIO 2021: 2.3)"});
-  v.real("phase2_years", p.startup.phase2_years, {"years", 0.1, 30, "mean duration of phase II (BIO 2021: 3.6)"});
-  v.real("phase3_years", p.startup.phase3_years, {"years", 0.1, 30, "mean duration of phase III (BIO 2021: 3.3)"});
-  v.real("filing_years", p.startup.filing_years, {"years", 0.1, 30, "mean duration of review (BIO 2021: 1.3)"});
-  v.real("p_preclinical", p.startup.p_preclinical, {"probability", 0, 1, "preclinical -> phase I success"});
-  v.real("p_phase1", p.startup.p_phase1, {"probability", 0, 1, "phase I -> II success (BIO 2021: 0.520)"});
-  v.real("p_phase2", p.startup.p_phase2, {"probability", 0, 1, "phase II -> III success (BIO 2021: 0.289)"});
-  v.real("p_phase3", p.startup.p_phase3, {"probability", 0, 1, "phase III -> filing success (BIO 2021: 0.578)"});
-  v.real("p_filing", p.startup.p_filing, {"probability", 0, 1, "filing -> approval success (BIO 2021: 0.906)"});
-  v.real("max_headcount", p.startup.max_headcount, {"persons", 1, 1e5, "headcount cap of a startup"});
-  v.real("knowledge_boost", p.startup.knowledge_boost,
+  v.real("founding_cash_usd", s.founding_cash_usd, {"USD", 0, kBig, "founders' and angels' cash at founding"});
+  v.integer("founding_headcount", s.founding_headcount, {"persons", 1, 1000, "employees at founding"});
+  v.real("office_m2_per_employee", s.office_m2_per_employee,
+         {"m2", 0, 1000, "lab and office space per employee (200-300 sq ft)"});
+  v.real("equipment_usd", s.equipment_usd, {"USD", 0, kBig, "lab equipment outside an incubator (seed: at least $2M)"});
+  v.real("equipment_life_years", s.equipment_life_years, {"years", 0.1, 100, "equipment is paid off over this time"});
+  v.real("incubator_max_headcount", s.incubator_max_headcount, {"persons", 1, 1e4, "a startup leaves its incubator above this"});
+  v.real("rd_share_of_costs", s.rd_share_of_costs, {"fraction", 0, 1, "share of staff costs that counts as R&D for tax credits"});
+  v.real("runway_trigger_months", s.runway_trigger_months,
+         {"months", 0, 120, "a startup seeks money when its cash covers fewer months than this"});
+  v.real("preclinical_years", s.preclinical_years, {"years", 0.1, 30, "mean duration of discovery + preclinical"});
+  v.real("phase1_years", s.phase1_years, {"years", 0.1, 30, "mean duration of phase I (BIO 2021: 2.3)"});
+  v.real("phase2_years", s.phase2_years, {"years", 0.1, 30, "mean duration of phase II (BIO 2021: 3.6)"});
+  v.real("phase3_years", s.phase3_years, {"years", 0.1, 30, "mean duration of phase III (BIO 2021: 3.3)"});
+  v.real("filing_years", s.filing_years, {"years", 0.1, 30, "mean duration of regulatory review (BIO 2021: 1.3)"});
+  v.real("p_preclinical", s.p_preclinical, {"probability", 0, 1, "preclinical -> phase I success"});
+  v.real("p_phase1", s.p_phase1, {"probability", 0, 1, "phase I -> II success (BIO 2021: 0.520)"});
+  v.real("p_phase2", s.p_phase2, {"probability", 0, 1, "phase II -> III success (BIO 2021: 0.289)"});
+  v.real("p_phase3", s.p_phase3, {"probability", 0, 1, "phase III -> filing success (BIO 2021: 0.578)"});
+  v.real("p_filing", s.p_filing, {"probability", 0, 1, "filing -> approval success (BIO 2021: 0.906)"});
+  v.real("phase1_cost_usd", s.phase1_cost_usd, {"USD", 0, kBig, "out-of-pocket cost of phase I (Paul et al. 2010: $15M)"});
+  v.real("phase2_cost_usd", s.phase2_cost_usd, {"USD", 0, kBig, "out-of-pocket cost of phase II (Paul et al. 2010: $40M)"});
+  v.real("phase3_cost_usd", s.phase3_cost_usd, {"USD", 0, kBig, "out-of-pocket cost of phase III (Paul et al. 2010: $150M)"});
+  v.real("max_headcount", s.max_headcount, {"persons", 1, 1e5, "headcount cap of a startup (phase II company: 50-120)"});
+  v.real("knowledge_boost", s.knowledge_boost,
          {"1/unit", 0, 10, "relative rise of stage success per unit of local knowledge (capped at +50%)"});
+  v.real("staff_spinouts_per_1000_per_year", s.staff_spinouts_per_1000_per_year,
+         {"1/(1000 persons year)", 0, 1000, "startups founded by experienced staff of startups and pharma"});
+  v.real("serial_founding_probability", s.serial_founding_probability,
+         {"probability", 0, 1, "chance that the founders of an exited startup found another (Hybritech effect)"});
+  v.real("serial_quality_bonus", s.serial_quality_bonus,
+         {"quality", 0, 1, "quality added to a serial founder's asset (experience)"});
+  v.real("location_candidates", s.location_candidates, {"sites", 1, 100, "candidate sites weighed at founding"});
+  v.real("location_radius_km", s.location_radius_km, {"km", 0, 1e4, "candidate sites lie within this distance of the origin"});
   v.end_section();
 
+  auto& c = p.vc;
   v.begin_section("vc");
-  v.real("fund_size_usd", p.vc.fund_size_usd, {"USD", 0, kBig, "committed capital of a VC firm's fund"});
-  v.real("search_radius_km", p.vc.search_radius_km, {"km", 0, 1e5, "a VC considers startups within this distance"});
-  v.real("distance_half_km", p.vc.distance_half_km,
+  v.real("fund_size_usd", c.fund_size_usd, {"USD", 0, kBig, "committed capital of a VC firm's first fund"});
+  v.real("fund_life_years", c.fund_life_years, {"years", 1, 50, "fund life (standard: 10)"});
+  v.real("investment_period_years", c.investment_period_years,
+         {"years", 0.5, 50, "new deals only in this period; then follow-ons from reserves (standard: 5)"});
+  v.real("reserve_share", c.reserve_share, {"fraction", 0, 1, "share of a fund kept for follow-on rounds"});
+  v.real("management_fee", c.management_fee, {"1/year", 0, 0.2, "fee on committed capital (Metrick & Yasuda 2010: 2%)"});
+  v.real("carry", c.carry, {"fraction", 0, 1, "carried interest on profits (Metrick & Yasuda 2010: 20%)"});
+  v.real("next_fund_min_multiple", c.next_fund_min_multiple,
+         {"x", 0, 100, "a firm raises its next fund when (distributed + holdings) / paid-in reaches this"});
+  v.real("search_radius_km", c.search_radius_km, {"km", 0, 1e5, "a VC considers startups within this distance"});
+  v.real("distance_half_km", c.distance_half_km,
          {"km", 1, 1e5, "distance at which a VC's deal preference halves (Sorenson & Stuart 2001: ~145)"});
-  v.real("seed_round_usd", p.vc.seed_round_usd, {"USD", 0, kBig, "size of a first round (seed)"});
-  v.real("round_growth", p.vc.round_growth, {"ratio", 1, 20, "each later round is this multiple of the one before"});
-  v.real("max_share_per_deal", p.vc.max_share_per_deal, {"fraction", 0.001, 1, "largest fraction of a fund in one round"});
-  v.real("screening_noise", p.vc.screening_noise, {"sd", 0, 10, "noise on the quality signal a VC screens on"});
-  v.real("accept_threshold", p.vc.accept_threshold, {"signal", -10, 10, "a VC funds a startup whose signal exceeds this"});
+  v.real("seed_round_usd", c.seed_round_usd, {"USD", 0, kBig, "size of a first round (median seed 2019: $3-8M)"});
+  v.real("round_growth", c.round_growth, {"ratio", 1, 20, "each later round is this multiple of the one before"});
+  v.real("max_share_per_deal", c.max_share_per_deal,
+         {"fraction", 0.001, 1, "largest fraction of a fund in one round; larger rounds are syndicated"});
+  v.real("screening_noise", c.screening_noise, {"sd", 0, 10, "noise on the quality signal a VC screens on"});
+  v.real("accept_threshold", c.accept_threshold, {"signal", -10, 10, "a VC funds a startup whose signal exceeds this"});
+  v.real("step_up", c.step_up, {"ratio", 1, 20, "pre-money of a round / post-money of the last round"});
   v.end_section();
 
+  auto& f = p.pharma;
   v.begin_section("pharma");
-  v.real("revenue_usd_per_year", p.pharma.revenue_usd_per_year, {"USD/year", 0, kBig, "sales of one pharma firm"});
-  v.real("rd_share", p.pharma.rd_share, {"fraction", 0, 1, "R&D budget as a share of revenue"});
-  v.real("acquisition_share_of_rd", p.pharma.acquisition_share_of_rd,
-         {"fraction", 0, 1, "share of the R&D budget spent on acquisitions (seed: top-10 pharma 35%)"});
-  v.real("discount_rate", p.pharma.discount_rate, {"1/year", 0, 1, "pharma's cost of capital (DiMasi 2016: 10.5%)"});
-  v.real("peak_sales_median_usd", p.pharma.peak_sales_median_usd,
-         {"USD/year", 0, kBig, "median peak sales of an approved drug (log-normal)"});
-  v.real("acquisition_premium", p.pharma.acquisition_premium, {"fraction", 0, 10, "premium over the last post-money value"});
+  v.real("revenue_usd_per_year", f.revenue_usd_per_year, {"USD/year", 0, kBig, "sales of one pharma firm at start"});
+  v.real("rd_share", f.rd_share, {"fraction", 0, 1, "R&D budget as a share of revenue"});
+  v.real("acquisition_share_of_rd", f.acquisition_share_of_rd,
+         {"fraction", 0, 1, "share of the R&D budget for acquisitions (seed: top-10 pharma 35%)"});
+  v.real("patent_life_years", f.patent_life_years,
+         {"years", 1, 50, "market exclusivity of a product (Grabowski et al. 2021: 13-14)"});
+  v.real("generic_erosion", f.generic_erosion, {"fraction", 0, 1, "revenue lost at patent expiry (seed: generics take ~90%)"});
+  v.real("discount_rate", f.discount_rate, {"1/year", 0, 1, "pharma's cost of capital (DiMasi 2016: 10.5%)"});
+  v.real("peak_sales_median_usd", f.peak_sales_median_usd,
+         {"USD/year", 0, kBig, "median peak sales of an approved drug (log-normal; FORMS.md 7)"});
+  v.real("peak_sales_sigma", f.peak_sales_sigma, {"log sd", 0, 5, "log-normal spread of peak sales (mean/median ~2)"});
+  v.real("margin", f.margin, {"fraction", 0, 1, "operating margin on a drug's sales"});
+  v.real("acquisition_premium", f.acquisition_premium,
+         {"fraction", 0, 10, "premium over the last post-money value (Evaluate 2018-20: 73-100%)"});
+  v.real("outside_firms", f.outside_firms, {"count", 0, 1000, "pharma acquirers outside the grid (global buyers)"});
+  v.real("compliance_cost_usd_per_year", f.compliance_cost_usd_per_year,
+         {"USD/year", 0, kBig, "affiliate compliance cost of a large-group venture after the grace period"});
   v.end_section();
 
+  auto& m = p.market;
+  v.begin_section("market");
+  v.real("wage_usd_month", m.wage_usd_month, {"USD/month", 0, 1e7, "base monthly wage of a life-science worker (MassBio: $161k/yr)"});
+  v.real("phd_wage_premium", m.phd_wage_premium, {"ratio", 1, 10, "PhD wage / base wage"});
+  v.real("overhead", m.overhead, {"ratio", 1, 10, "all-in cost per employee / wage (Pillar VC: ~$20k/month all-in)"});
+  v.real("phd_share_of_staff", m.phd_share_of_staff, {"fraction", 0, 1, "PhD share of a startup's hires"});
+  v.real("wage_elasticity", m.wage_elasticity, {"", 0, 10, "elasticity of the regional wage to labour-market tightness"});
+  v.real("wage_adjustment_per_month", m.wage_adjustment_per_month, {"1/month", 0, 1, "speed at which wages move to target"});
+  v.real("commute_km", m.commute_km, {"km", 0, 1e4, "firms hire from talent within this distance"});
+  v.real("migration_rate_per_year", m.migration_rate_per_year,
+         {"1/year", 0, 10, "share of a region's job seekers who reconsider where to live each year"});
+  v.real("migration_wage_weight", m.migration_wage_weight, {"", 0, 100, "logit weight of ln(wage) (FORMS.md 5)"});
+  v.real("migration_amenity_weight", m.migration_amenity_weight, {"", 0, 100, "logit weight of the amenity index"});
+  v.real("migration_jobs_weight", m.migration_jobs_weight, {"", 0, 100, "logit weight of ln(1 + openings per job seeker)"});
+  v.real("migration_distance_weight", m.migration_distance_weight,
+         {"", 0, 100, "logit weight of ln(1 + distance km) (elasticity 0.5-1.5)"});
+  v.real("migration_stay_bonus", m.migration_stay_bonus, {"", 0, 100, "logit bonus for staying (ties to home)"});
+  v.real("amenity_gain_per_billion_usd", m.amenity_gain_per_billion_usd,
+         {"index/(1B USD)", 0, 10, "rise of a region's amenity index per 1B USD of infrastructure grants (placeholder)"});
+  v.flag("ipo_window_open", m.ipo_window_open, "public markets take biotech listings");
+  v.real("ipo_min_post_money_usd", m.ipo_min_post_money_usd, {"USD", 0, kBig, "smallest valuation that can list"});
+  v.real("ipo_probability_per_month", m.ipo_probability_per_month,
+         {"1/month", 0, 1, "chance an eligible startup lists in a month while the window is open"});
+  v.real("ipo_raise_usd", m.ipo_raise_usd, {"USD", 0, kBig, "new money raised at listing (seed: 2012 average ~$51M)"});
+  v.real("ipo_premium", m.ipo_premium, {"ratio", 0.1, 100, "listing value / last post-money"});
+  v.real("corporate_tax_rate", m.corporate_tax_rate, {"fraction", 0, 1, "tax on pharma operating profit"});
+  v.end_section();
+
+  auto& q = p.policy;
   v.begin_section("policy");
-  v.real("public_rd_usd_per_year", p.policy.public_rd_usd_per_year,
-         {"USD/year", 0, kBig, "national public bio R&D budget"});
-  v.real("basic_research_share", p.policy.basic_research_share,
-         {"fraction", 0, 1, "share of public R&D spent on basic research at universities (Korea ~0.40)"});
+  v.real("public_rd_usd_per_year", q.public_rd_usd_per_year,
+         {"USD/year", 0, kBig, "national public bio R&D budget (Korea 2019: 2.93T KRW)"});
+  v.real("basic_research_share", q.basic_research_share,
+         {"fraction", 0, 1, "share of public R&D for basic research at universities (Korea ~0.40); the rest funds startup grants"});
+  v.real("applied_grant_max_usd_per_year", q.applied_grant_max_usd_per_year,
+         {"USD/year", 0, kBig, "cap on applied (SBIR-like) grants to one startup per year"});
+  v.real("grace_period_years", q.grace_period_years,
+         {"years", 0, 50, "M&A grace period: years an acquired venture keeps SME benefits in a large group (Korea: 7)"});
+  v.real("sme_rd_tax_credit", q.sme_rd_tax_credit, {"fraction", 0, 1, "national SME R&D tax credit (Korea: 25%)"});
+  v.real("data_exclusivity_years", q.data_exclusivity_years,
+         {"years", 0, 30, "years a new drug's data are protected (US 12, EU 10, Korea 6)"});
+  v.real("drug_price_index", q.drug_price_index, {"ratio", 0, 10, "drug prices relative to the US (Korea ~1/6)"});
+  v.flag("acquisitions_allowed", q.acquisitions_allowed, "false: IPO is the only exit");
+  v.flag("serial_founders", q.serial_founders, "founders of exited startups may found again (Hybritech effect)");
   v.end_section();
 
   v.begin_section("fields");
   v.real("knowledge_decay_per_year", p.fields.knowledge_decay_per_year, {"1/year", 0, 1, "knowledge stock depreciation"});
   v.real("diffusion_per_month", p.fields.diffusion_per_month,
-         {"fraction", 0, 0.25, "share of a cell's knowledge and talent spreading to its 4 neighbours each month"});
+         {"fraction", 0, 0.25, "share of a cell's knowledge and talent spreading to each of its 4 neighbours each month"});
   v.real("talent_attrition_per_year", p.fields.talent_attrition_per_year,
-         {"1/year", 0, 1, "share of the unemployed talent pool leaving the field each year"});
+         {"1/year", 0, 1, "share of job seekers leaving the bio labour pool each year (placeholder)"});
   v.real("rent_pressure_per_firm", p.fields.rent_pressure_per_firm,
          {"1/firm", 0, 10, "relative rise of a cell's rent per firm located in it"});
   v.end_section();
@@ -148,11 +263,19 @@ void describe(sim::ParamVisitor& v, Params& p) {
 
 Params load_params(const sim::ScenarioDoc& doc) {
   Params p;
+  // Amounts may be written as "<number> KRW": the rate comes from run.krw_per_usd (read first).
+  double krw = p.run.krw_per_usd;
+  for (const auto& e : doc.entries)
+    if (e.path == "run.krw_per_usd") {
+      if (const auto* d = std::get_if<double>(&e.value)) krw = *d;
+      if (const auto* i = std::get_if<std::int64_t>(&e.value)) krw = static_cast<double>(*i);
+    }
   sim::ApplyVisitor v(doc);
+  if (krw >= 1) v.add_currency("KRW", 1.0 / krw, "run.krw_per_usd");
+  v.add_currency("USD", 1.0, "");
   describe(v, p);
   // Cross-field checks: contradictory parameters.
-  if (p.regions.empty())
-    v.error_at("regions", "the scenario defines no region; add at least one [regions.NAME] table");
+  if (p.regions.empty()) v.error_at("regions", "the scenario defines no region; add at least one [regions.NAME] table");
   for (const auto& r : p.regions) {
     const std::string base = "regions." + r.name + ".";
     if (r.x_km >= p.grid.width * p.grid.cell_km || r.y_km >= p.grid.height * p.grid.cell_km)
@@ -165,7 +288,14 @@ Params load_params(const sim::ScenarioDoc& doc) {
       v.error_at(base + "research_hospitals", "region '" + r.name + "' has research_hospitals = " +
                                                   std::to_string(r.research_hospitals) + " > hospitals = " +
                                                   std::to_string(r.hospitals) + "; research hospitals are counted among hospitals");
+    if (r.large_group_firms > r.pharma_firms)
+      v.error_at(base + "large_group_firms", "region '" + r.name + "' has large_group_firms = " +
+                                                 std::to_string(r.large_group_firms) + " > pharma_firms = " +
+                                                 std::to_string(r.pharma_firms) + "; large groups are counted among pharma firms");
   }
+  if (p.vc.investment_period_years > p.vc.fund_life_years)
+    v.error_at("vc.investment_period_years", "vc.investment_period_years (" + sim::format_double(p.vc.investment_period_years) +
+                                                 ") exceeds vc.fund_life_years (" + sim::format_double(p.vc.fund_life_years) + ")");
   if (p.regions.size() > 30000) v.error_at("regions", "at most 30000 regions");
   v.finish();
   return p;

@@ -1,6 +1,6 @@
 #pragma once
 /// @file The typed scenario: every parameter with its default (here), unit, range and doc (params.cpp).
-/// docs/MODEL.md §7 lists them all with sources; `biocluster check --defaults` prints them.
+/// docs/MODEL.md §8 lists them all with sources; `biocluster check --defaults` prints them.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,10 +12,11 @@ namespace biocluster::agents {
 
 struct RunParams {
   sim::YearMonth start{2020, 1};
-  std::int64_t steps = 120;
+  std::int64_t steps = 360;
   std::int64_t seed = 1;
   std::string currency = "USD";
   std::int64_t price_year = 2019;
+  double krw_per_usd = 1165.7;  ///< 2019 average exchange rate, for inputs given in KRW
 };
 
 struct GridParams {
@@ -24,7 +25,23 @@ struct GridParams {
   double cell_km = 1.0;
 };
 
-/// A named site (cluster) with its attributes and initial population.
+/// Regional policy levers (one place in the code each; MODEL.md §7.9).
+struct RegionPolicy {
+  double rent_discount = 0.0;                    ///< land/rent at cost: fraction off the market rent
+  double rd_tax_credit = 0.0;                    ///< local R&D tax credit on firms' R&D spending
+  double investment_tax_credit = 0.0;            ///< local credit on lab equipment spending
+  double training_grant_usd_per_hire = 0.0;      ///< paid to a firm per hire
+  double infrastructure_grant_usd_per_year = 0.0;///< roads, water, housing: raises the amenity index
+  int incubator_capacity = 0;                    ///< startups the region's incubators can host
+  double incubator_fee_usd_month = 4000.0;       ///< fee per resident startup (LabCentral: $4,000)
+  double public_fund_usd = 0.0;                  ///< public start-up fund (Korea: 30B KRW)
+  double public_fund_matching = 1.0;             ///< public dollars per private dollar in eligible rounds
+  double tto_capacity_per_year = 200.0;           ///< disclosures a university's TTO can process per year
+  double tax_exemption_years = 0.0;              ///< corporate-tax holiday for firms here, from founding
+  double loan_usd = 0.0;                         ///< low-cost public loan offered to each new startup
+};
+
+/// A named site (cluster) with its attributes, policies and initial population.
 struct RegionParams {
   std::string name;
   bool capital_area = false;
@@ -39,15 +56,23 @@ struct RegionParams {
   int research_hospitals = 0;
   int vc_firms = 2;
   int pharma_firms = 1;
+  int large_group_firms = 0;
   int startups = 5;
   double talent_pool_persons = 2000.0;
+  double phd_share_of_talent = 0.15;
+  RegionPolicy policy;
 };
 
 struct UniversityParams {
   double research_budget_usd_per_year = 200e6;
   double discoveries_per_100m_usd = 37.0;
-  double startups_per_100m_usd = 1.3;
+  double licensable_share = 0.25;
+  double spinout_share = 0.15;
+  double licence_fee_usd = 0.45e6;
+  double technology_shelf_life_years = 2.0;
   double graduates_per_year = 1500.0;
+  double phd_share_of_graduates = 0.1;
+  double staff_per_100m_usd = 600.0;
   double knowledge_per_100m_usd = 1.0;
 };
 
@@ -57,14 +82,18 @@ struct HospitalParams {
   double research_funding_usd_per_year = 15e6;
   double startups_per_year = 0.5;
   double trial_fee_usd = 2e6;
-  double trial_reach_km = 30.0;
+  double trial_reach_km = 60.0;
+  double trial_travel_cost_per_km = 0.01;
 };
 
 struct StartupParams {
   double founding_cash_usd = 1.5e6;
   int founding_headcount = 3;
-  double cost_per_employee_usd_month = 20e3;
   double office_m2_per_employee = 25.0;
+  double equipment_usd = 2e6;
+  double equipment_life_years = 5.0;
+  double incubator_max_headcount = 12.0;
+  double rd_share_of_costs = 0.75;
   double runway_trigger_months = 9.0;
   double preclinical_years = 2.5;
   double phase1_years = 2.3;
@@ -76,12 +105,26 @@ struct StartupParams {
   double p_phase2 = 0.289;
   double p_phase3 = 0.578;
   double p_filing = 0.906;
+  double phase1_cost_usd = 15e6;
+  double phase2_cost_usd = 40e6;
+  double phase3_cost_usd = 150e6;
   double max_headcount = 120.0;
   double knowledge_boost = 0.15;
+  double staff_spinouts_per_1000_per_year = 2.0;
+  double serial_founding_probability = 0.5;
+  double serial_quality_bonus = 0.15;
+  double location_candidates = 4.0;
+  double location_radius_km = 5.0;
 };
 
 struct VcParams {
   double fund_size_usd = 150e6;
+  double fund_life_years = 10.0;
+  double investment_period_years = 5.0;
+  double reserve_share = 0.5;
+  double management_fee = 0.02;
+  double carry = 0.20;
+  double next_fund_min_multiple = 1.0;
   double search_radius_km = 60.0;
   double distance_half_km = 145.0;
   double seed_round_usd = 4e6;
@@ -89,26 +132,64 @@ struct VcParams {
   double max_share_per_deal = 0.15;
   double screening_noise = 0.3;
   double accept_threshold = 0.35;
+  double step_up = 1.5;
 };
 
 struct PharmaParams {
   double revenue_usd_per_year = 5e9;
   double rd_share = 0.18;
   double acquisition_share_of_rd = 0.35;
+  double patent_life_years = 12.0;
+  double generic_erosion = 0.9;
   double discount_rate = 0.10;
   double peak_sales_median_usd = 300e6;
+  double peak_sales_sigma = 1.2;
+  double margin = 0.25;
   double acquisition_premium = 0.5;
+  double outside_firms = 3.0;
+  double compliance_cost_usd_per_year = 1e6;
 };
 
+struct MarketParams {
+  double wage_usd_month = 13400.0;
+  double phd_wage_premium = 1.4;
+  double overhead = 1.5;
+  double phd_share_of_staff = 0.25;
+  double wage_elasticity = 0.5;
+  double wage_adjustment_per_month = 0.05;
+  double commute_km = 15.0;
+  double migration_rate_per_year = 0.2;
+  double migration_wage_weight = 2.0;
+  double migration_amenity_weight = 2.0;
+  double migration_jobs_weight = 1.0;
+  double migration_distance_weight = 1.0;
+  double migration_stay_bonus = 2.0;
+  double amenity_gain_per_billion_usd = 0.1;
+  bool ipo_window_open = true;
+  double ipo_min_post_money_usd = 60e6;
+  double ipo_probability_per_month = 0.05;
+  double ipo_raise_usd = 100e6;
+  double ipo_premium = 1.3;
+  double corporate_tax_rate = 0.21;
+};
+
+/// National policy levers (MODEL.md §7.9).
 struct PolicyParams {
   double public_rd_usd_per_year = 2.0e9;
   double basic_research_share = 0.40;
+  double applied_grant_max_usd_per_year = 1e6;
+  double grace_period_years = 7.0;
+  double sme_rd_tax_credit = 0.25;
+  double data_exclusivity_years = 12.0;
+  double drug_price_index = 1.0;
+  bool acquisitions_allowed = true;
+  bool serial_founders = true;
 };
 
 struct FieldParams {
   double knowledge_decay_per_year = 0.10;
   double diffusion_per_month = 0.05;
-  double talent_attrition_per_year = 0.03;
+  double talent_attrition_per_year = 0.3;
   double rent_pressure_per_firm = 0.02;
 };
 
@@ -127,6 +208,7 @@ struct Params {
   StartupParams startup;
   VcParams vc;
   PharmaParams pharma;
+  MarketParams market;
   PolicyParams policy;
   FieldParams fields;
   OutputParams output;

@@ -1,5 +1,6 @@
 #include "agents/pharma.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace biocluster::agents {
@@ -16,17 +17,47 @@ double years_to_launch(Stage s, const StartupParams& p) {
   return months / 12.0;
 }
 
-double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& pp) {
-  const double margin = 0.25, years_on_market = 10.0;
-  const double value_at_launch = pp.peak_sales_median_usd * margin * years_on_market;
-  return value_at_launch * probability_of_approval(s.stage, sp) / std::pow(1.0 + pp.discount_rate, years_to_launch(s.stage, sp));
+double launch_value_usd(const PharmaParams& pp, const PolicyParams& policy) {
+  return pp.peak_sales_median_usd * policy.drug_price_index * pp.margin * policy.data_exclusivity_years;
 }
 
-void plan_pharma_month(Pharma& f, const PharmaParams& p) {
+double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& pp, const PolicyParams& policy) {
+  return launch_value_usd(pp, policy) * probability_of_approval(s.stage, sp) /
+         std::pow(1.0 + pp.discount_rate, years_to_launch(s.stage, sp));
+}
+
+double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupParams& sp, const PharmaParams& pp,
+                       const PolicyParams& policy) {
+  const double horizon_months = 12.0 * years_to_launch(s.stage, sp);
+  const double grace_months = 12.0 * policy.grace_period_years;
+  const double r = std::pow(1.0 + pp.discount_rate, 1.0 / 12.0) - 1.0;
+  double v = 0.0, disc = 1.0;
+  for (int m = 0; m < static_cast<int>(horizon_months); ++m) {
+    disc /= 1.0 + r;
+    v += (m < grace_months ? policy.sme_rd_tax_credit * monthly_rd_usd : -pp.compliance_cost_usd_per_year / 12.0) * disc;
+  }
+  return v;
+}
+
+double erosion_per_month(const Pharma& f, const PharmaParams& p, std::int64_t step) {
+  const double steady = p.generic_erosion / (12.0 * p.patent_life_years);
+  return step < 60 ? std::max(steady, p.generic_erosion * f.expiring_share / 60.0) : steady;
+}
+
+double acquisition_share(const Pharma& f, const PharmaParams& p) {
+  return std::min(1.0, p.acquisition_share_of_rd * f.expiring_share / 0.3);
+}
+
+void plan_pharma_month(Pharma& f, const PharmaParams& p, double tax_rate, bool tax_exempt, std::int64_t step) {
   f.revenue_due = f.revenue_usd_per_year / 12.0;
   const double rd = f.revenue_due * p.rd_share;
-  f.rd_salary_due = rd * (1.0 - p.acquisition_share_of_rd);
-  f.operating_cost_due = f.revenue_due - rd;  // cost of goods, marketing and profit paid out
+  f.rd_salary_due = rd * (1.0 - acquisition_share(f, p));
+  f.tax_due = tax_exempt ? 0.0 : tax_rate * p.margin * f.revenue_due;
+  f.operating_cost_due = f.revenue_due - rd - f.tax_due;  // cost of goods, marketing and payouts
+  // Patent expiries erode revenue; in-house R&D refills the part it funds; the rest must come from
+  // acquired assets that reach approval (MODEL.md §7.5).
+  const double steady = p.generic_erosion / (12.0 * p.patent_life_years);
+  f.revenue_usd_per_year *= 1.0 - erosion_per_month(f, p, step) + steady * (1.0 - acquisition_share(f, p));
 }
 
 }  // namespace biocluster::agents

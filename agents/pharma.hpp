@@ -1,6 +1,7 @@
 #pragma once
-/// @file Pharma firm: revenue from the world market, an R&D budget of which a share buys startups
-/// valued by risk-adjusted NPV (rNPV) of their lead asset. MODEL.md §7.5.
+/// @file Pharma firm: revenue from the world market eroded by patent expiries (the pipeline gap),
+/// an R&D budget of which a share buys startups valued by risk-adjusted NPV (rNPV) plus, for a
+/// large business group, the value of SME benefits kept during the M&A grace period. MODEL.md §7.5.
 #include <cstdint>
 
 #include "agents/params.hpp"
@@ -13,24 +14,36 @@ namespace biocluster::agents {
 struct Pharma {
   sim::AgentId id = -1;
   bool alive = true;
-  std::int16_t region = -1;
+  std::int16_t region = -1;      ///< -1: an acquirer outside the grid
   float x_km = 0, y_km = 0;
   sim::AccountId account = 0;
+  bool large_group = false;      ///< a large business group (grace-period rule applies)
   double revenue_usd_per_year = 0;
+  double expiring_share = 0.3;   ///< share of revenue losing exclusivity within 5 years at start (pipeline gap)
+  std::int32_t founded_step = 0;
   std::int32_t acquisitions = 0;
   // outbox: this month's flows
-  double revenue_due = 0, rd_salary_due = 0, operating_cost_due = 0;
+  double revenue_due = 0, rd_salary_due = 0, operating_cost_due = 0, tax_due = 0;
 };
 
 /// Cumulative probability that an asset now at stage s reaches approval.
 double probability_of_approval(Stage s, const StartupParams& p);
 /// Expected years from stage s to launch (mean stage durations).
 double years_to_launch(Stage s, const StartupParams& p);
-/// rNPV of a startup's lead asset to a pharma firm (Stewart et al. 2001; FORMS.md §4): 10 years of
-/// median peak sales at a 25% margin, times the probability of approval, discounted to today.
-double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& pp);
+/// Value at launch of a drug with median peak sales: margin x peak x price index x protected years.
+double launch_value_usd(const PharmaParams& pp, const PolicyParams& policy);
+/// rNPV of a startup's lead asset (Stewart et al. 2001; FORMS.md §4).
+double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& pp, const PolicyParams& policy);
+/// Present value, to a large group, of keeping SME benefits during the grace period minus the
+/// affiliate compliance costs after it, until launch. MODEL.md §7.5.
+double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupParams& sp, const PharmaParams& pp,
+                       const PolicyParams& policy);
 
-/// Sets this month's revenue, R&D and operating flows (acquisition budget stays in cash).
-void plan_pharma_month(Pharma& f, const PharmaParams& p);
+/// Revenue erosion per month at step `step` (faster in the first 5 years for firms with a gap).
+double erosion_per_month(const Pharma& f, const PharmaParams& p, std::int64_t step);
+/// Sets this month's revenue, R&D, operating and tax flows (the acquisition budget stays in cash).
+void plan_pharma_month(Pharma& f, const PharmaParams& p, double tax_rate, bool tax_exempt, std::int64_t step);
+/// Share of the R&D budget for acquisitions, scaled by the pipeline gap (0.3 = average).
+double acquisition_share(const Pharma& f, const PharmaParams& p);
 
 }  // namespace biocluster::agents

@@ -28,16 +28,36 @@ double stage_success(Stage s, const StartupParams& p) {
   return 1.0;
 }
 
-void compute_costs(Startup& s, const StartupParams& p, double rent_usd_per_m2_month) {
-  const double rent = s.headcount * p.office_m2_per_employee * rent_usd_per_m2_month;
-  // The all-in cost per employee includes space at base rent; the rent flow is booked separately.
-  s.rent_due = rent;
-  s.salary_due = s.headcount * p.cost_per_employee_usd_month;
+double trial_cost_per_month(Stage s, const StartupParams& p) {
+  switch (s) {
+    case Stage::phase1: return p.phase1_cost_usd / (12.0 * p.phase1_years);
+    case Stage::phase2: return p.phase2_cost_usd / (12.0 * p.phase2_years);
+    case Stage::phase3: return p.phase3_cost_usd / (12.0 * p.phase3_years);
+    default: return 0.0;
+  }
 }
 
-void decide_startup(Startup& s, const StartupParams& p, double cash_usd) {
-  const double burn = s.salary_due + s.rent_due;
-  s.wants_round = s.stage != Stage::approved && burn > 0 && cash_usd < p.runway_trigger_months * burn;
+void compute_costs(Startup& s, const StartupParams& p, double cost_per_employee_usd_month, double rent_usd_per_m2_month,
+                   double incubator_fee_usd_month) {
+  s.salary_due = s.headcount * cost_per_employee_usd_month;
+  if (s.incubated) {
+    s.rent_due = incubator_fee_usd_month;
+    s.equipment_due = 0;
+  } else {
+    s.rent_due = s.headcount * p.office_m2_per_employee * rent_usd_per_m2_month;
+    s.equipment_due = p.equipment_usd / (12.0 * p.equipment_life_years);
+  }
+  s.trial_cost_due = s.in_trial ? trial_cost_per_month(s.stage, p) : 0.0;
+}
+
+double funding_need(const Startup& s, const StartupParams& p, double trial_fee_usd) {
+  double need = p.runway_trigger_months * monthly_costs(s);
+  if (is_clinical(s.stage) && !s.in_trial) need += trial_fee_usd + p.runway_trigger_months * trial_cost_per_month(s.stage, p);
+  return need;
+}
+
+void decide_startup(Startup& s, const StartupParams& p, double cash_usd, double trial_fee_usd) {
+  s.wants_round = s.stage != Stage::approved && cash_usd < funding_need(s, p, trial_fee_usd);
   s.wants_trial = is_clinical(s.stage) && !s.in_trial;
 }
 

@@ -16,7 +16,9 @@ inline constexpr int kStageCount = 6;
 inline const char* const kStageNames[kStageCount] = {"preclinical", "phase1", "phase2", "phase3", "filing", "approved"};
 
 /// Where a startup came from (Event::detail of a founding).
-enum class Origin : std::int8_t { initial, university, hospital };
+enum class Origin : std::int8_t { initial, university, hospital, staff, serial };
+inline constexpr int kOriginCount = 5;
+inline const char* const kOriginNames[kOriginCount] = {"initial", "university", "hospital", "staff", "serial"};
 
 /// A VC's stake in a startup.
 struct Stake {
@@ -43,12 +45,23 @@ struct Startup {
   std::int32_t rounds = 0;
   double post_money_usd = 0;     ///< valuation at the last round
   std::vector<Stake> stakes;     ///< VC investors; the rest belongs to founders (households)
+  bool incubated = false;        ///< in an incubator: pays its fee instead of rent and equipment
+  bool listed = false;           ///< listed on a stock market (after an IPO)
+  sim::AgentId owner_id = -1;    ///< acquiring pharma firm, -1 while independent
+  bool owner_large_group = false;
+  std::int32_t acquired_step = -1;
+  bool grace_over = false;       ///< a large-group venture past the grace period (lost SME benefits)
+  double loan_usd = 0;           ///< outstanding public loan
+  double trial_distance_km = 0;  ///< distance to the hospital running its trial
+  sim::AgentId trial_hospital = -1;
   // outbox (decide/apply phases write; match/account read)
   bool wants_round = false;
   bool wants_trial = false;
   bool asset_failed = false;
   bool out_of_cash = false;
-  double salary_due = 0, rent_due = 0;
+  bool advanced_now = false;   ///< the asset moved to the next stage this month
+  bool approved_now = false;
+  double salary_due = 0, rent_due = 0, equipment_due = 0, trial_cost_due = 0;
 };
 
 /// Stage is clinical (needs a trial slot to progress).
@@ -58,11 +71,23 @@ double stage_months(Stage s, const StartupParams& p);
 /// Success probability of the current stage before local effects.
 double stage_success(Stage s, const StartupParams& p);
 
-/// Monthly burn split into salaries and rent (rent per m2 at the startup's cell).
-void compute_costs(Startup& s, const StartupParams& p, double rent_usd_per_m2_month);
+/// Monthly bills: salaries (headcount x all-in cost per employee), rent (or the incubator fee),
+/// equipment lease outside an incubator, and the running cost of a trial in progress. MODEL.md §7.3.
+void compute_costs(Startup& s, const StartupParams& p, double cost_per_employee_usd_month, double rent_usd_per_m2_month,
+                   double incubator_fee_usd_month);
+/// Monthly out-of-pocket trial cost of a clinical stage (phase cost / mean duration).
+double trial_cost_per_month(Stage s, const StartupParams& p);
+/// All bills of the month.
+inline double monthly_costs(const Startup& s) { return s.salary_due + s.rent_due + s.equipment_due + s.trial_cost_due; }
+/// Eligible for SME benefits: independent and unlisted, or a large-group venture within its grace period.
+inline bool sme_eligible(const Startup& s) { return !s.listed && !s.grace_over; }
+
+/// Cash a startup wants to hold: `runway_trigger_months` of its bills, plus, when its next stage is a
+/// trial it has not started, the trial fee and the same months of trial costs. MODEL.md §7.3.
+double funding_need(const Startup& s, const StartupParams& p, double trial_fee_usd);
 
 /// Sets the startup's requests for this step from its frozen state. MODEL.md §7.3.
-void decide_startup(Startup& s, const StartupParams& p, double cash_usd);
+void decide_startup(Startup& s, const StartupParams& p, double cash_usd, double trial_fee_usd);
 
 /// Advances the lead asset: completion of the stage ~ 1/duration per month, then success with the
 /// stage probability raised by local knowledge and asset quality. MODEL.md §7.3.

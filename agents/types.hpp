@@ -1,6 +1,5 @@
 #pragma once
 /// @file Codes shared by the agent types: agent types, event kinds, money-flow types, RNG purposes.
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,25 +9,39 @@ namespace biocluster::agents {
 enum class AgentType : std::int8_t { university, hospital, startup, venture_capital, pharma };
 inline const std::vector<std::string> kAgentTypeNames{"university", "hospital", "startup", "venture_capital", "pharma"};
 
-/// Event kinds (sim::Event::kind). docs/MODEL.md §3 says when each is logged.
+/// Event kinds (sim::Event::kind). docs/MODEL.md §3 says when each is logged and what its fields hold.
 enum class EventKind : std::int16_t {
-  founding,       ///< detail = Origin, object = parent (university/hospital), amount = founding cash
-  funding_round,  ///< detail = round number (1 = seed), object = VC, amount = invested, value = post-money
-  licence,        ///< subject = startup, object = university, detail = 0
-  trial_start,    ///< detail = Stage, object = hospital, amount = trial fee
-  stage_success,  ///< detail = new Stage
-  approval,       ///< lead asset approved
-  acquisition,    ///< object = pharma, amount = price, value = acquirer's valuation
-  failure,        ///< detail = 0 ran out of cash, 1 asset failed; amount = residual cash returned
+  founding,        ///< subject startup; detail = Origin; object = parent; amount = founding cash
+  funding_round,   ///< subject startup; object = VC; detail = round number; amount = invested; value = post-money
+  licence,         ///< subject = licensee (startup or pharma); object = university; amount = fee
+  trial_start,     ///< subject startup; object = hospital; detail = Stage; amount = fee
+  stage_success,   ///< subject startup; detail = new Stage
+  approval,        ///< subject startup; value = peak sales of the drug
+  acquisition,     ///< subject startup; object = pharma; amount = price; value = acquirer's valuation; detail = AcquirerKind
+  ipo,             ///< subject startup; amount = new money raised; value = listing valuation
+  failure,         ///< subject startup; detail = 0 cash ran out, 1 asset failed; amount = residual cash paid out
+  fund_raised,     ///< subject VC; amount = committed capital; detail = fund number
+  grace_expired,   ///< subject startup (a large-group venture); object = owner
 };
-inline const std::vector<std::string> kEventKindNames{"founding", "funding_round", "licence", "trial_start",
-                                                       "stage_success", "approval", "acquisition", "failure"};
+inline const std::vector<std::string> kEventKindNames{"founding", "funding_round", "licence", "trial_start", "stage_success",
+                                                       "approval", "acquisition", "ipo", "failure", "fund_raised",
+                                                       "grace_expired"};
 
-/// Money-flow types booked in the ledger.
-enum class Flow : int { grant, salary, rent, round, fee, licence, trial_payment, acquisition, revenue, equity, residual,
-                        operating_cost };
-inline const std::vector<std::string> kFlowNames{"grant", "salary", "rent", "round", "fee", "licence", "trial_payment",
-                                                  "acquisition", "revenue", "equity", "residual", "operating_cost"};
+/// Money-flow types booked in the ledger. Public spending has one type per lever.
+enum class Flow : int {
+  salary, rent, equipment, round, fee, carry, distribution, licence, trial_payment, acquisition, ipo_proceeds,
+  revenue, operating_cost, tax, equity, residual, intra_group, compliance, loan, loan_repayment, research_income,
+  grant_basic_research, grant_applied, grant_hospital, tax_credit, training_grant, infrastructure_grant, public_fund,
+  count_
+};
+inline const std::vector<std::string> kFlowNames{
+    "salary", "rent", "equipment", "round", "fee", "carry", "distribution", "licence", "trial_payment", "acquisition",
+    "ipo_proceeds", "revenue", "operating_cost", "tax", "equity", "residual", "intra_group", "compliance", "loan",
+    "loan_repayment", "research_income", "grant_basic_research", "grant_applied", "grant_hospital", "tax_credit", "training_grant",
+    "infrastructure_grant", "public_fund"};
+
+/// Who bought a startup (Event::detail of an acquisition).
+enum class AcquirerKind : std::int8_t { local, other_region, outside, large_group };
 
 /// Phases (for RNG keys).
 enum class PhaseKey : std::uint32_t { init = 1, decide = 2, match = 3, apply = 4, births = 5 };
@@ -36,7 +49,7 @@ enum class PhaseKey : std::uint32_t { init = 1, decide = 2, match = 3, apply = 4
 /// What a random draw is for (part of every RNG key).
 enum class Purpose : std::uint32_t {
   placement = 1, discoveries, spinouts, hospital_spinouts, stage_timing, stage_success, screening, vc_choice,
-  quality, peak_sales, initial_stage
+  quality, peak_sales, licensable, staff_spinouts, serial, ipo, location, portfolio
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

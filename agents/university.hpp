@@ -1,7 +1,9 @@
 #pragma once
-/// @file University: public research funding -> discoveries, spin-offs (via its licensing office)
-/// and graduates into the local talent pool. docs/MODEL.md §7.1.
+/// @file University: public and own research money -> discoveries -> a technology-transfer office
+/// (TTO) of limited capacity -> licensable technologies, licensed to spin-offs, pharma or existing
+/// startups; graduates into the talent pool. docs/MODEL.md §7.1.
 #include <cstdint>
+#include <vector>
 
 #include "agents/params.hpp"
 #include "sim/ledger.hpp"
@@ -16,14 +18,18 @@ struct University {
   std::int16_t region = -1;
   float x_km = 0, y_km = 0;
   sim::AccountId account = 0;
-  double own_research_usd_per_year = 0;    ///< research budget from its own sources
-  double basic_funding_usd_per_year = 0;   ///< share of national basic-research funding
+  double own_research_usd_per_year = 0;   ///< own and local sources
+  double basic_funding_usd_per_year = 0;  ///< share of national basic-research funding
+  double tto_capacity_per_year = 0;
+  double tto_queue = 0;                   ///< disclosures waiting for the TTO
+  double tto_credit = 0;                  ///< fractional processing capacity carried over
+  std::vector<std::int32_t> technologies; ///< licensable technologies (step each became available)
   // outbox of the current step (decide phase)
   std::int32_t discoveries = 0;
-  std::int32_t spinouts = 0;
+  std::int32_t new_technologies = 0;
   // totals
   std::int64_t discoveries_total = 0;
-  std::int64_t spinouts_total = 0;
+  std::int64_t licences_total = 0;
 };
 
 /// Research spending per month, in model currency.
@@ -31,7 +37,11 @@ inline double research_usd_per_month(const University& u) {
   return (u.own_research_usd_per_year + u.basic_funding_usd_per_year) / 12.0;
 }
 
-/// Draws this month's discoveries and spin-offs (Poisson in research money). MODEL.md §7.1.
+/// Draws this month's discoveries (Poisson in research money, raised by local knowledge) and runs
+/// the TTO: processes up to capacity/12 disclosures, each licensable with `licensable_share`.
 void decide_research(University& u, const UniversityParams& p, double local_knowledge, sim::Rng& rng);
+
+/// Drops technologies older than the shelf life.
+void expire_technologies(University& u, const UniversityParams& p, std::int64_t step);
 
 }  // namespace biocluster::agents

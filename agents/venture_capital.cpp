@@ -5,6 +5,12 @@
 
 namespace biocluster::agents {
 
+bool can_invest_new(const VentureCapital& v, const VcParams& p, std::int64_t step) {
+  if (v.public_fund) return false;
+  return v.fund_open && fund_age_years(v, step) < p.investment_period_years &&
+         v.new_deals_usd < (1.0 - p.reserve_share) * v.committed_usd;
+}
+
 double deal_weight(double distance_km, const VcParams& p) {
   return std::exp(-std::numbers::ln2 * distance_km / p.distance_half_km);
 }

@@ -1,6 +1,8 @@
 #pragma once
-/// @file Venture-capital firm: a fund raised from outside investors, deal flow from startups within
-/// a search radius with distance decay, noisy screening, rounds, returns at exits. MODEL.md §7.4.
+/// @file Venture-capital firm: funds with size, vintage and a fixed life (invest, then harvest),
+/// fees and carry, reserves for follow-ons, deal flow within a search radius with distance decay,
+/// noisy screening, syndication, returns at exits, a next fund when performance allows; and the
+/// public fund-of-funds that matches private rounds. docs/MODEL.md §7.4.
 #include <cstdint>
 
 #include "agents/params.hpp"
@@ -16,13 +18,26 @@ struct VentureCapital {
   std::int16_t region = -1;
   float x_km = 0, y_km = 0;
   sim::AccountId account = 0;
-  double fund_size_usd = 0;
-  std::int32_t vintage_step = 0;
-  double invested_usd = 0;     ///< paid into startups so far
-  double distributed_usd = 0;  ///< received back at exits so far
+  bool public_fund = false;      ///< a region's public start-up fund: matches private rounds, no fees
+  std::int32_t fund_number = 0;  ///< funds raised so far (0: none active)
+  double committed_usd = 0;      ///< capital of the current fund
+  std::int32_t vintage_step = 0; ///< step the current fund was raised
+  bool fund_open = false;        ///< the current fund is within its life
+  bool next_fund_tried = false;  ///< the firm tried to raise its next fund this cycle
+  double new_deals_usd = 0;      ///< invested in first rounds of new companies by the current fund
+  double invested_usd = 0;       ///< paid into startups so far (all funds)
+  double distributed_usd = 0;    ///< received back at exits so far (all funds)
+  double paid_in_usd = 0;        ///< capital called from limited partners so far
+  double returned_usd = 0;       ///< paid back to limited partners so far (carry included)
+  double carry_paid_usd = 0;     ///< carried interest paid to the managers so far
   std::int32_t deals = 0;
-  double fee_due = 0;          ///< outbox: management fee this month
+  double fee_due = 0;            ///< outbox: management fee this month
 };
+
+/// Fund age in years at step `step`.
+inline double fund_age_years(const VentureCapital& v, std::int64_t step) { return static_cast<double>(step - v.vintage_step) / 12.0; }
+/// True while the current fund may start new deals.
+bool can_invest_new(const VentureCapital& v, const VcParams& p, std::int64_t step);
 
 /// Weight of a deal at distance d: exp(-ln2 d / d_half) (FORMS.md §2, Sorenson & Stuart 2001).
 double deal_weight(double distance_km, const VcParams& p);
@@ -33,7 +48,9 @@ double screening_signal(double quality, const VcParams& p, sim::Rng& rng);
 /// Size of round number `round` (1 = seed): seed * growth^(round-1).
 double round_size(int round, const VcParams& p);
 
-/// Management fee per month: 2% of committed capital per year (Metrick & Yasuda 2010).
-inline double management_fee_per_month(const VentureCapital& v) { return 0.02 * v.fund_size_usd / 12.0; }
+/// Management fee per month on committed capital while the fund is open (Metrick & Yasuda 2010).
+inline double management_fee_per_month(const VentureCapital& v, const VcParams& p) {
+  return v.public_fund || !v.fund_open ? 0.0 : p.management_fee * v.committed_usd / 12.0;
+}
 
 }  // namespace biocluster::agents

@@ -103,7 +103,8 @@ RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) {
   const agents::Params params = agents::load_params(doc);
   const int threads = o.threads > 0 ? o.threads
                                     : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  std::optional<tbb::global_control> limit;
+  if (o.own_thread_limit) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   agents::World w = agents::make_world(params, static_cast<std::uint64_t>(params.run.seed));
   std::filesystem::path out_path = o.output;
@@ -154,17 +155,28 @@ void print_summary(std::ostream& out, const RunSummary& s) {
   static const std::vector<std::pair<std::string, std::string>> rows{
       {"startups", "startups alive at end"},
       {"startups_founded", "startups founded"},
+      {"startups_founded_university", "  university spin-offs"},
+      {"startups_founded_hospital", "  hospital startups"},
+      {"startups_founded_staff", "  staff spin-offs"},
+      {"startups_founded_serial", "  serial founders"},
       {"startups_failed", "startups failed"},
       {"startups_acquired", "startups acquired"},
+      {"acquired_by_large_group", "  by large groups"},
+      {"acquired_by_outside", "  by acquirers outside"},
+      {"startups_listed", "startups listed (IPO)"},
       {"approvals", "approvals"},
       {"trial_starts", "trials started"},
       {"licences", "licences"},
       {"employment_startups", "startup employment at end"},
+      {"employment_total", "bio employment at end"},
+      {"wage", "wage at end (USD/month)"},
       {"talent_pool", "talent pool at end"},
       {"vc_invested", "VC invested (M)"},
+      {"vc_raised", "VC funds raised (M)"},
       {"vc_distributed", "VC distributed (M)"},
       {"government_spend", "government spend (M)"},
   };
+
   std::size_t label_w = 28;
   std::vector<std::size_t> col_w;
   for (const auto& r : s.regions) col_w.push_back(std::max<std::size_t>(12, r.size() + 2));
@@ -175,13 +187,14 @@ void print_summary(std::ostream& out, const RunSummary& s) {
     std::size_t m = 0;
     while (m < s.metric_names.size() && s.metric_names[m] != name) ++m;
     if (m == s.metric_names.size()) continue;
-    const bool money = s.metric_units[m].rfind("USD", 0) == 0;
+    const bool money = s.metric_units[m] == "USD" || s.metric_units[m] == "USD/month";
+    const bool average = name == "wage";  // a rate, not summed over regions
     out << std::left << std::setw(static_cast<int>(label_w)) << label << std::right << std::fixed
         << std::setprecision(money ? 1 : 0);
     double total = 0;
     for (std::size_t r = 0; r < s.regions.size(); ++r) {
       const double v = money ? s.values[m][r] / 1e6 : s.values[m][r];
-      total += v;
+      total += average ? v / static_cast<double>(s.regions.size()) : v;
       out << std::setw(static_cast<int>(col_w[r])) << v;
     }
     out << std::setw(12) << total << "\n";

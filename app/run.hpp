@@ -22,6 +22,7 @@ struct RunOptions {
   int threads = 0;                          ///< 0: all cores
   bool progress = false;                    ///< draw a progress bar on stderr
   bool summary = true;                      ///< print the summary table on stdout
+  bool own_thread_limit = true;             ///< false: no tbb::global_control (the caller bounds threads, e.g. a sweep's task_arena)
 };
 
 /// Loads the scenario with every override applied. @throws ConfigError.

@@ -1,16 +1,19 @@
 /// @file HDF5 writer for one run (layout: docs/OUTPUT.md). All HDF5 C API use is confined here.
 ///
-/// Crash safety, in short (details in docs/OUTPUT.md, "Interrupted runs"):
+/// Crash safety, in short (details: docs/OUTPUT.md, "Flushing and interrupted runs"):
 ///  * append_* only copy into memory buffers; the HDF5 library is not called between flushes,
 ///    so nothing in the file changes between two flushes.
-///  * flush() appends the buffered rows to every dataset, H5Fflush()es, fsync()s, then bumps the
-///    root attribute `steps_written` and flushes again. A process killed between flushes leaves
-///    exactly the state of the last flush on disk.
+///  * flush() appends the buffered rows to every dataset and H5Fflush()es; then it appends the
+///    snapshot indexes, bumps the root attribute `steps_written` (which vouch for those rows),
+///    H5Fflush()es and fsync()s. A process killed between flushes leaves exactly the state of
+///    the last flush on disk.
 ///  * The file is written in HDF5's SWMR mode (single writer / multiple readers), whose write
 ///    ordering keeps the file readable at every instant, so a kill *during* a flush also leaves
 ///    a readable file. SWMR mode marks the superblock "open for writing"; a killed run's file
 ///    must therefore be opened with the SWMR-read flag (h5py: swmr=True) or cleared with
 ///    `h5clear -s`. Files closed by finish() or by the destructor open normally.
+///  * SWMR never reuses file space, so every flush leaves the superseded copy of each partly
+///    filled chunk behind. finish() writes a compact copy when that dead space is large.
 #include "output/run_writer.hpp"
 
 #include <hdf5.h>
@@ -18,13 +21,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <cstddef>
 #include <cstring>
 #include <limits>
 #include <set>
-#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -34,16 +36,16 @@ namespace biocluster::output {
 namespace {
 
 namespace fs = std::filesystem;
-int exp_mode() { const char* e = std::getenv("BIOCLUSTER_H5_MODE"); return e ? std::atoi(e) : 0; }
 
 constexpr int kFormatVersion = 1;
 constexpr unsigned kDeflateLevel = 4;
 constexpr hsize_t kStepsPerChunk = 64;             // /timeseries: 64 steps x all regions
-constexpr hsize_t kTimeChunk = 1024;               // /time/*, /fields/step, snapshot index arrays
+constexpr hsize_t kSnapshotChunk = 256;            // /fields/step and the agent snapshot index arrays
 constexpr hsize_t kEventChunk = 4096;              // /events rows
 constexpr hsize_t kAgentRowChunk = 8192;           // /agents/<type>/id and columns
 constexpr hsize_t kMaxChunkBytes = 4u << 20;       // no chunk above 4 MiB
 constexpr std::size_t kMaxBufferedBytes = 64u << 20;  // flush early when buffers exceed this
+constexpr hsize_t kCompactMinOverhead = 256u << 10;   // finish() compacts above this much dead space
 constexpr std::size_t kDateLen = 7;                // "YYYY-MM"
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +264,6 @@ struct RunWriter::Impl {
   std::size_t buffered_bytes = 0;
 
   std::int64_t steps_written = 0;   // steps on disk after the last flush
-  std::int64_t steps_appended = 0;  // steps given to append_step
   int steps_since_flush = 0;
   bool finished = false;
   bool broken = false;  // a write failed; the file is no longer extended
@@ -397,6 +398,22 @@ struct RunWriter::Impl {
   }
 
   // ----- construction -------------------------------------------------------------------------
+  /// No time stamps on the root group (with the dataset/group settings: reproducible files).
+  Hid file_create_plist() const {
+    Hid fcpl(check_id(H5Pcreate(H5P_FILE_CREATE), "create file creation property list"), H5Pclose);
+    check_ok(H5Pset_obj_track_times(fcpl.get(), 0), "disable root group time stamps");
+    return fcpl;
+  }
+  /// Latest file format (needed for SWMR); STRONG close degree: H5Fclose closes anything left open.
+  Hid file_access_plist() const {
+    Hid fapl(check_id(H5Pcreate(H5P_FILE_ACCESS), "create file access property list"), H5Pclose);
+    check_ok(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), "set file format bounds");
+    check_ok(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "set file close degree");
+    // File locking: use it, but do not fail on file systems without flock (some NFS mounts).
+    check_ok(H5Pset_file_locking(fapl.get(), 1, 1), "set file locking");
+    return fapl;
+  }
+
   void create_file() {
     const fs::path dir = partial.has_parent_path() ? partial.parent_path() : fs::path(".");
     const std::string hint = "cannot create '" + partial.string() +
@@ -407,15 +424,8 @@ struct RunWriter::Impl {
       throw OutputError("cannot write run file '" + final_path.string() +
                         "': a directory of that name exists; pass -o with a file name such as run.h5");
 
-    Hid fcpl(check_id(H5Pcreate(H5P_FILE_CREATE), "create file creation property list"), H5Pclose);
-    Hid fapl(check_id(H5Pcreate(H5P_FILE_ACCESS), "create file access property list"), H5Pclose);
-    // SWMR needs the latest file format; STRONG makes H5Fclose close anything still open.
-    if (exp_mode() == 0) check_ok(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), "set file format bounds");
-    if (exp_mode() == 2) check_ok(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_AGGR, 0, 1), "fs");
-    check_ok(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "set file close degree");
-    // File locking: use it, but do not fail on file systems without flock (some NFS mounts).
-    check_ok(H5Pset_file_locking(fapl.get(), 1, 1), "set file locking");
-
+    Hid fcpl = file_create_plist();
+    Hid fapl = file_access_plist();
     const hid_t f = H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
     if (f < 0) {
       std::string detail = hdf5_error_text();
@@ -424,8 +434,7 @@ struct RunWriter::Impl {
     file = Hid(f, H5Fclose);
   }
 
-  void write_header_attributes() {
-    const hid_t root = file.get();
+  void write_header_attributes(hid_t root) {
     const RunHeader& h = header;
     attr_str(root, "format", "biocluster-run");
     attr_i32(root, "format_version", kFormatVersion);
@@ -499,14 +508,14 @@ struct RunWriter::Impl {
 
   void create_time_and_timeseries() {
     Hid time = group(file.get(), "time");
-    time_step = extendible(time.get(), "step", H5T_STD_I64LE, 1, {0, 0, 0}, {kTimeChunk, 0, 0});
+    time_step = extendible(time.get(), "step", H5T_STD_I64LE, 1, {0, 0, 0}, {kStepsPerChunk, 0, 0});
     describe(time_step.id.get(), "step", "simulation step of each row of /timeseries");
     Hid date(check_id(H5Tcopy(H5T_C_S1), "copy string type"), H5Tclose);
     check_ok(H5Tset_size(date.get(), kDateLen), "set date string size");
     check_ok(H5Tset_strpad(date.get(), H5T_STR_NULLPAD), "set date string padding");
-    time_date = extendible(time.get(), "date", date.get(), 1, {0, 0, 0}, {kTimeChunk, 0, 0});
+    time_date = extendible(time.get(), "date", date.get(), 1, {0, 0, 0}, {kStepsPerChunk, 0, 0});
     describe(time_date.id.get(), "YYYY-MM", "calendar month of each step");
-    time_year = extendible(time.get(), "decimal_year", H5T_IEEE_F64LE, 1, {0, 0, 0}, {kTimeChunk, 0, 0});
+    time_year = extendible(time.get(), "decimal_year", H5T_IEEE_F64LE, 1, {0, 0, 0}, {kStepsPerChunk, 0, 0});
     describe(time_year.id.get(), "year", "decimal year of each step (e.g. 2026.5 for July 2026)");
     check_ok(time.reset(), "close group 'time'");
 
@@ -526,7 +535,11 @@ struct RunWriter::Impl {
   }
 
   void create_events() {
-    Hid kind(check_id(H5Tenum_create(H5T_NATIVE_INT16), "create event kind enum"), H5Tclose);
+    // HDF5 cannot copy an enum without members (H5Tcopy crashes in 1.10.8): with no kinds declared
+    // (so no events can be appended), `kind` is a plain int16.
+    Hid kind(check_id(header.event_kind_names.empty() ? H5Tcopy(H5T_NATIVE_INT16) : H5Tenum_create(H5T_NATIVE_INT16),
+                      "create event kind enum"),
+             H5Tclose);
     for (std::size_t i = 0; i < header.event_kind_names.size(); ++i) {
       const auto v = static_cast<std::int16_t>(i);
       check_ok(H5Tenum_insert(kind.get(), header.event_kind_names[i].c_str(), &v),
@@ -565,7 +578,7 @@ struct RunWriter::Impl {
 
   void create_fields() {
     Hid g = group(file.get(), "fields");
-    field_step = extendible(g.get(), "step", H5T_STD_I64LE, 1, {0, 0, 0}, {kTimeChunk, 0, 0});
+    field_step = extendible(g.get(), "step", H5T_STD_I64LE, 1, {0, 0, 0}, {kSnapshotChunk, 0, 0});
     describe(field_step.id.get(), "step", "simulation step of each field snapshot");
     const auto h = static_cast<hsize_t>(header.grid_height);
     const auto w = static_cast<hsize_t>(header.grid_width);
@@ -587,11 +600,11 @@ struct RunWriter::Impl {
     for (const auto& spec : header.agent_tables) {
       Hid g = group(agents.get(), spec.type_name);
       AgentTable t;
-      t.snap_step = extendible(g.get(), "snapshot_step", H5T_STD_I64LE, 1, {0, 0, 0}, {kTimeChunk, 0, 0});
+      t.snap_step = extendible(g.get(), "snapshot_step", H5T_STD_I64LE, 1, {0, 0, 0}, {kSnapshotChunk, 0, 0});
       describe(t.snap_step.id.get(), "step", "simulation step of each snapshot");
-      t.snap_start = extendible(g.get(), "snapshot_start", H5T_STD_I64LE, 1, {0, 0, 0}, {kTimeChunk, 0, 0});
+      t.snap_start = extendible(g.get(), "snapshot_start", H5T_STD_I64LE, 1, {0, 0, 0}, {kSnapshotChunk, 0, 0});
       describe(t.snap_start.id.get(), "row", "first row of each snapshot in id and the column datasets");
-      t.snap_count = extendible(g.get(), "snapshot_count", H5T_STD_I64LE, 1, {0, 0, 0}, {kTimeChunk, 0, 0});
+      t.snap_count = extendible(g.get(), "snapshot_count", H5T_STD_I64LE, 1, {0, 0, 0}, {kSnapshotChunk, 0, 0});
       describe(t.snap_count.id.get(), "rows", "number of rows (agents) in each snapshot");
       t.ids = extendible(g.get(), "id", H5T_STD_I64LE, 1, {0, 0, 0}, {kAgentRowChunk, 0, 0});
       describe(t.ids.id.get(), "id", "agent id of each row");
@@ -612,7 +625,8 @@ struct RunWriter::Impl {
   }
 
   // ----- flushing -----------------------------------------------------------------------------
-  void write_buffers() {
+  /// Phase 1 of a flush: every row of data (everything except the snapshot index datasets).
+  void write_rows() {
     const auto steps = static_cast<hsize_t>(buf_step.size());
     append_rows(time_step, H5T_NATIVE_INT64, buf_step.data(), steps, "/time/step");
     {
@@ -632,7 +646,6 @@ struct RunWriter::Impl {
     for (std::size_t f = 0; f < fields.size(); ++f)
       append_rows(fields[f], H5T_NATIVE_FLOAT, buf_field[f].data(), snaps,
                   ("/fields/" + header.fields[f].name).c_str());
-    append_rows(field_step, H5T_NATIVE_INT64, buf_field_step.data(), snaps, "/fields/step");
 
     for (std::size_t k = 0; k < tables.size(); ++k) {
       AgentTable& t = tables[k];
@@ -646,8 +659,16 @@ struct RunWriter::Impl {
       const auto n = static_cast<hsize_t>(b.snap_step.size());
       append_rows(t.snap_start, H5T_NATIVE_INT64, b.snap_start.data(), n, (where + "/snapshot_start").c_str());
       append_rows(t.snap_count, H5T_NATIVE_INT64, b.snap_count.data(), n, (where + "/snapshot_count").c_str());
-      append_rows(t.snap_step, H5T_NATIVE_INT64, b.snap_step.data(), n, (where + "/snapshot_step").c_str());
     }
+  }
+
+  /// Phase 2 of a flush, once phase 1 is on disk: the index entries that vouch for those rows.
+  void write_snapshot_index() {
+    append_rows(field_step, H5T_NATIVE_INT64, buf_field_step.data(), buf_field_step.size(), "/fields/step");
+    for (std::size_t k = 0; k < tables.size(); ++k)
+      append_rows(tables[k].snap_step, H5T_NATIVE_INT64, buf_tables[k].snap_step.data(),
+                  buf_tables[k].snap_step.size(),
+                  ("/agents/" + header.agent_tables[k].type_name + "/snapshot_step").c_str());
   }
 
   void clear_buffers() {
@@ -668,6 +689,7 @@ struct RunWriter::Impl {
     buffered_bytes = 0;
   }
 
+  /// H5Fflush, then fsync: the flushed state survives an OS crash or power loss, not only a kill.
   void sync_to_disk() {
     check_ok(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush file");
     void* handle = nullptr;
@@ -681,19 +703,69 @@ struct RunWriter::Impl {
                                   "holds the steps up to the last successful flush");
     if (!file.valid()) return;
     try {
-      write_buffers();
+      // Rows first; then, once they are on disk, the snapshot index and step count vouching for them.
+      write_rows();
+      check_ok(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush file");
+      write_snapshot_index();
       const std::int64_t steps = steps_written + static_cast<std::int64_t>(buf_step.size());
-      clear_buffers();
-      // Data first, then the step count that vouches for it.
-      sync_to_disk();
       attr_i64(file.get(), "steps_written", steps);
       sync_to_disk();
+      clear_buffers();
       steps_written = steps;
       steps_since_flush = 0;
     } catch (...) {
       broken = true;
       throw;
     }
+  }
+
+  /// Bytes of dataset storage (compressed chunks) in the file, summed over all datasets.
+  hsize_t data_bytes() const {
+    hsize_t total = 0;
+    auto add = [&total](const Dset& d) {
+      if (d.id.valid()) total += H5Dget_storage_size(d.id.get());
+    };
+    add(time_step);
+    add(time_date);
+    add(time_year);
+    for (const auto& d : metrics) add(d);
+    add(events);
+    for (const auto& d : fields) add(d);
+    add(field_step);
+    for (const auto& t : tables) {
+      add(t.snap_step);
+      add(t.snap_start);
+      add(t.snap_count);
+      add(t.ids);
+      for (const auto& d : t.cols) add(d);
+    }
+    return total;
+  }
+
+  void write_footer(hid_t root, const RunFooter& footer) {
+    attr_str(root, "finished_at_utc", footer.finished_at_utc);
+    attr_i64(root, "steps_completed", footer.steps_completed);
+    attr_f64(root, "wall_seconds", footer.wall_seconds);
+    attr_str(root, "status", "complete");
+  }
+
+  /// Copies every object of the (closed) partial file into a new file `to`, leaving behind the
+  /// superseded chunk copies that SWMR writing accumulates, and writes the root attributes.
+  void write_compact_copy(const fs::path& to, const RunFooter& footer) {
+    Hid fapl = file_access_plist();
+    Hid src(check_id(H5Fopen(partial.c_str(), H5F_ACC_RDONLY, fapl.get()), "reopen to compact"), H5Fclose);
+    Hid fcpl = file_create_plist();
+    Hid dst(H5Fcreate(to.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
+    if (!dst.valid()) fail(to, "cannot create the compacted copy", kIoHint);
+    for (const char* name : {"grid", "regions", "time", "timeseries", "events", "fields", "agents"})
+      if (H5Ocopy(src.get(), name, dst.get(), name, H5P_DEFAULT, H5P_DEFAULT) < 0)
+        fail(to, std::string("copying /") + name + " into the compacted file failed", kIoHint);
+    write_header_attributes(dst.get());
+    attr_i64(dst.get(), "steps_written", steps_written);
+    write_footer(dst.get(), footer);
+    check_ok(H5Fflush(dst.get(), H5F_SCOPE_GLOBAL), "flush the compacted file");
+    if (dst.reset() < 0) fail(to, "closing the compacted file failed", kIoHint);
+    check_ok(src.reset(), "close file");
   }
 
   /// Closes every object, then the file. Returns false if any close failed.
@@ -751,7 +823,7 @@ RunWriter::RunWriter(std::filesystem::path final_path, const RunHeader& header) 
 
   im.create_file();
   try {
-    im.write_header_attributes();
+    im.write_header_attributes(im.file.get());
     im.create_grid_and_regions();
     im.create_time_and_timeseries();
     im.create_events();
@@ -759,7 +831,7 @@ RunWriter::RunWriter(std::filesystem::path final_path, const RunHeader& header) 
     im.create_agent_tables();
     im.sync_to_disk();
     // From here on the file is only appended to, in SWMR mode (see the file comment).
-    if (exp_mode() == 0) im.check_ok(H5Fstart_swmr_write(im.file.get()), "start SWMR writing");
+    im.check_ok(H5Fstart_swmr_write(im.file.get()), "start SWMR writing");
   } catch (...) {
     im.close_all();
     std::error_code ec;
@@ -805,7 +877,6 @@ void RunWriter::append_step(std::int64_t step, const std::string& date, double d
     im.buf_metric[m].insert(im.buf_metric[m].end(), first, first + static_cast<std::ptrdiff_t>(im.n_regions));
   }
   im.buffered_bytes += expected * sizeof(double) + 2 * sizeof(double) + kDateLen;
-  ++im.steps_appended;
   if (++im.steps_since_flush >= im.header.flush_every_steps || im.buffered_bytes > kMaxBufferedBytes) flush();
 }
 
@@ -895,32 +966,48 @@ void RunWriter::finish(const RunFooter& footer) {
   if (im.finished) throw OutputError("HDF5 output '" + im.final_path.string() + "': finish() called twice");
   QuietHdf5 quiet;
   im.flush();
-  // Close the SWMR session, then reopen normally: attributes can only be added outside SWMR mode.
+  hsize_t file_bytes = 0;
+  im.check_ok(H5Fget_filesize(im.file.get(), &file_bytes), "get file size");
+  const hsize_t data = im.data_bytes();
+  // Close the SWMR session; footer attributes can only be added outside SWMR mode.
   if (!im.close_all())
     throw OutputError("HDF5 output '" + im.partial.string() + "': closing the file failed (HDF5: " +
                       hdf5_error_text() + "); " + kIoHint);
-  {
-    Hid fapl(im.check_id(H5Pcreate(H5P_FILE_ACCESS), "create file access property list"), H5Pclose);
-    if (exp_mode() == 0) im.check_ok(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), "set file format bounds");
-    im.check_ok(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "set file close degree");
-    im.check_ok(H5Pset_file_locking(fapl.get(), 1, 1), "set file locking");
+
+  std::error_code ec;
+  const hsize_t overhead = file_bytes > data ? file_bytes - data : 0;
+  if (overhead > kCompactMinOverhead && overhead > data / 4) {
+    // Superseded chunk copies are a sizeable part of the file: write a compact copy and install it.
+    std::filesystem::path tmp = im.partial;
+    tmp += ".tmp";
+    try {
+      im.write_compact_copy(tmp, footer);
+    } catch (...) {
+      std::filesystem::remove(tmp, ec);
+      throw;
+    }
+    std::filesystem::rename(tmp, im.final_path, ec);
+    if (ec) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      throw OutputError("cannot rename '" + tmp.string() + "' to '" + im.final_path.string() + "': " +
+                        ec.message() + "; the run's data is in '" + im.partial.string() + "'");
+    }
+    std::filesystem::remove(im.partial, ec);  // a leftover .partial would only be redundant
+  } else {
+    Hid fapl = im.file_access_plist();
     im.file = Hid(im.check_id(H5Fopen(im.partial.c_str(), H5F_ACC_RDWR, fapl.get()), "reopen to write the footer"),
                   H5Fclose);
+    im.write_footer(im.file.get(), footer);
+    im.check_ok(H5Fflush(im.file.get(), H5F_SCOPE_GLOBAL), "flush file");
+    if (!im.close_all())
+      throw OutputError("HDF5 output '" + im.partial.string() + "': closing the file failed (HDF5: " +
+                        hdf5_error_text() + "); " + kIoHint);
+    std::filesystem::rename(im.partial, im.final_path, ec);
+    if (ec)
+      throw OutputError("cannot rename '" + im.partial.string() + "' to '" + im.final_path.string() +
+                        "': " + ec.message() + "; the complete run is in '" + im.partial.string() + "'");
   }
-  const hid_t root = im.file.get();
-  im.attr_str(root, "finished_at_utc", footer.finished_at_utc);
-  im.attr_i64(root, "steps_completed", footer.steps_completed);
-  im.attr_f64(root, "wall_seconds", footer.wall_seconds);
-  im.attr_str(root, "status", "complete");
-  im.check_ok(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush file");
-  if (!im.close_all())
-    throw OutputError("HDF5 output '" + im.partial.string() + "': closing the file failed (HDF5: " +
-                      hdf5_error_text() + "); " + kIoHint);
-  std::error_code ec;
-  std::filesystem::rename(im.partial, im.final_path, ec);
-  if (ec)
-    throw OutputError("cannot rename '" + im.partial.string() + "' to '" + im.final_path.string() +
-                      "': " + ec.message() + "; the complete run is in '" + im.partial.string() + "'");
   im.current = im.final_path;
   im.finished = true;
 }

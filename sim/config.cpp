@@ -106,6 +106,7 @@ struct ApplyVisitor::State {
   std::vector<std::string> known;  // every path the parameter struct has
   std::unordered_set<std::string> map_prefixes;
   std::vector<std::string> errors;
+  std::vector<std::pair<std::string, double>> currencies;
 };
 
 ApplyVisitor::ApplyVisitor(const ScenarioDoc& doc) : s_(new State) {
@@ -130,14 +131,37 @@ void ApplyVisitor::error_at(const std::string& key_path, const std::string& mess
   s_->errors.push_back(where + ": " + message);
 }
 
+void ApplyVisitor::add_currency(const std::string& code, double factor, const std::string&) {
+  s_->currencies.emplace_back(code, factor);
+}
+
 void ApplyVisitor::real(std::string_view key, double& v, const Meta& m) {
   const std::string p = path(key);
   const DocEntry* e = take(p);
   if (!e) return;
   double x;
+  const auto* str = std::get_if<std::string>(&e->value);
   if (auto d = std::get_if<double>(&e->value)) x = *d;
   else if (auto i = std::get_if<std::int64_t>(&e->value)) x = static_cast<double>(*i);
-  else {
+  else if (str && m.unit.starts_with("USD") && !s_->currencies.empty()) {
+    // "<number> <currency>", e.g. "30e9 KRW": converted to the model currency.
+    std::istringstream in(*str);
+    double amount = 0;
+    std::string code, rest;
+    in >> amount >> code >> rest;
+    double factor = -1;
+    for (const auto& [c, f] : s_->currencies)
+      if (c == code) factor = f;
+    if (in.fail() && !in.eof()) factor = -1;
+    if (factor < 0 || !rest.empty() || code.empty()) {
+      std::string codes;
+      for (const auto& [c, f] : s_->currencies) codes += (codes.empty() ? "" : ", ") + c;
+      s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + *str + "\": write a number (" + std::string(m.unit) +
+                           ") or \"<number> <currency>\" with a currency among " + codes + ", e.g. \"30e9 KRW\"");
+      return;
+    }
+    x = amount * factor;
+  } else {
     s_->errors.push_back(e->pos.str() + ": '" + p + "' must be a number" +
                          (m.unit.empty() ? "" : " (" + std::string(m.unit) + ")") + ", got " + describe_value(e->value) +
                          "; allowed range " + range_text(m, false) + " -- " + std::string(m.doc));

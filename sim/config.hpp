@@ -141,6 +141,10 @@ class ApplyVisitor : public ParamVisitor {
   void text(std::string_view key, std::string& v, std::string_view doc, std::span<const std::string_view> choices) override;
   void date(std::string_view key, YearMonth& v, std::string_view doc) override;
   std::vector<std::string> map_names(std::string_view key, const std::vector<std::string>& existing) override;
+  /// Lets money parameters (unit starting with "USD") be written as "<number> <code>", converted
+  /// to the model currency with `factor` (model units per unit of `code`); `rate_key` names the
+  /// parameter the rate comes from, for messages.
+  void add_currency(const std::string& code, double factor, const std::string& rate_key);
   /// Adds an error found by cross-field validation, located at `key_path`'s entry if present.
   void error_at(const std::string& key_path, const std::string& message);
   /// Throws ConfigError if any error was collected (unknown keys included).

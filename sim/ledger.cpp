@@ -36,7 +36,7 @@ void Ledger::close(AccountId a, std::int64_t step) {
   info_[a].open = false;
 }
 
-void Ledger::transfer(AccountId payer, AccountId payee, double amount, int flow_type, std::int64_t step) {
+void Ledger::transfer(AccountId payer, AccountId payee, double amount, int flow_type, std::int64_t step, int region) {
   auto fail = [&](const std::string& why) {
     std::ostringstream m;
     m << "accounting: step " << step << ": transfer of " << amount << " (" << flow_type_names_.at(static_cast<std::size_t>(flow_type))
@@ -59,7 +59,7 @@ void Ledger::transfer(AccountId payer, AccountId payee, double amount, int flow_
   if (!pi.external && qi.external) external_out_ += amount;
   const auto t = static_cast<std::size_t>(flow_type);
   step_flow_total_[t] += amount;
-  const int region = qi.region >= 0 ? qi.region : pi.region;
+  if (region < 0) region = qi.region >= 0 ? qi.region : pi.region;
   if (region >= 0 && region < n_regions_) step_flows_[t * static_cast<std::size_t>(n_regions_) + static_cast<std::size_t>(region)] += amount;
 }
 

@@ -36,7 +36,9 @@ class Ledger {
 
   /// Books `amount` (finite, >= 0) from payer to payee. @throws InvariantError on a bad amount,
   /// a closed account, or an internal payer that would go below zero by more than rounding.
-  void transfer(AccountId payer, AccountId payee, double amount, int flow_type, std::int64_t step);
+  /// `region` (optional) is the region the flow is attributed to in step_flows_by_type_region();
+  /// by default the payee's region, else the payer's.
+  void transfer(AccountId payer, AccountId payee, double amount, int flow_type, std::int64_t step, int region = -1);
 
   double balance(AccountId a) const { return balance_[a]; }
   const AccountInfo& info(AccountId a) const { return info_[a]; }

@@ -91,7 +91,9 @@ TEST_CASE("the default scenario produces a living cluster economy", "[model]") {
       REQUIRE(s.headcount >= 0);
       REQUIRE(w.ledger.balance(s.account) >= -1e-6);
     }
-    REQUIRE(std::abs(w.ledger.grand_total()) < 1e-3);
+    double scale = 0;
+    for (std::size_t a = 0; a < w.ledger.account_count(); ++a) scale += std::abs(w.ledger.balance(static_cast<sim::AccountId>(a)));
+    REQUIRE(std::abs(w.ledger.grand_total()) <= 1e-12 * scale);
   }
   CHECK(founded > 0);
   CHECK(rounds > 0);
@@ -114,6 +116,7 @@ TEST_CASE("every shipped scenario loads and runs a few steps", "[scenarios]") {
   int n = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(kScenarios)) {
     if (entry.path().extension() != ".toml") continue;
+    if (entry.path().parent_path().filename() == "sweeps") continue;  // sweep files, not scenarios
     INFO("scenario " << entry.path());
     auto doc = sim::load_scenario_doc(entry.path());
     sim::apply_override(doc, "run.steps=6");

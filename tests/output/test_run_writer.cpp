@@ -3,7 +3,6 @@
 #include <hdf5.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +13,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
-#include <map>
+#include <iterator>
 #include <span>
 #include <string>
 #include <vector>
@@ -227,6 +227,119 @@ void write_small_run(const fs::path& final_path) {
   w.finish(RunFooter{"2026-11-24T19:41:00Z", 10, 1.5});
   CHECK(w.current_path() == final_path);
 }
+
+/// Forks a child that writes `flushed + unflushed` steps (flushing every `flush_every`) plus some
+/// events, then SIGKILLs itself without running any destructor. Returns the child's wait status.
+int write_killed_run(const fs::path& final_path, int flush_every, std::int64_t steps) {
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    try {
+      auto* w = new RunWriter(final_path, small_header(flush_every));  // never destroyed
+      append_steps(*w, 0, steps);
+      const auto ev = some_events();
+      w->append_events(ev);
+      ::raise(SIGKILL);
+    } catch (...) {
+    }
+    ::_exit(3);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  return status;
+}
+
+bool have_h5py() {
+  return std::system("/usr/bin/python3 -c 'import h5py, numpy' >/dev/null 2>&1") == 0;
+}
+
+// Reads every dataset and attribute of a finished run and of a killed run's .partial with h5py.
+constexpr const char* kH5pyScript = R"PY(
+import sys
+import h5py
+import numpy as np
+
+final, partial, flushed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+with h5py.File(final, "r") as f:
+    for name in ["status", "format", "scenario_file", "scenario_sources", "resolved_parameters",
+                 "program_version", "git_revision", "started_at_utc", "start_date", "currency",
+                 "finished_at_utc"]:
+        if not isinstance(f.attrs[name], str):
+            fail(f"root attribute {name} is {type(f.attrs[name])}, not str")
+    if f.attrs["status"] != "complete":
+        fail("status " + f.attrs["status"])
+    if int(f.attrs["seed"]) != 0xFEDCBA9876543210 or f.attrs["seed"].dtype != np.uint64:
+        fail("seed")
+    if int(f.attrs["format_version"]) != 1 or int(f.attrs["threads"]) != 3:
+        fail("format_version/threads")
+    seen = []
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            data = obj[()]
+            seen.append(name)
+            for k, v in obj.attrs.items():
+                if k in ("units", "description", "dimensions") and not isinstance(v, str):
+                    fail(f"{name}.{k} is not str")
+    f.visititems(visit)
+    for want in ["events", "regions", "time/date", "timeseries/funding", "fields/rent", "fields/step",
+                 "agents/startup/id", "agents/startup/cash", "agents/startup/snapshot_start"]:
+        if want not in seen:
+            fail("dataset not read: " + want)
+    ts = f["timeseries/funding"]
+    if ts.shape != (10, 2) or ts.attrs["units"] != "USD" or ts.attrs["dimensions"] != "step, region":
+        fail("timeseries/funding")
+    if ts[3, 1] != 1000.0 + 30.0 + 1.0 + 0.125:
+        fail("timeseries value")
+    dates = f["time/date"][:].astype(str)
+    if list(dates[:2]) != ["2025-01", "2025-02"] or dates[-1] != "2025-10":
+        fail("dates " + str(dates))
+    ev = f["events"][:]
+    kinds = h5py.check_enum_dtype(f["events"].dtype["kind"])
+    if kinds != {"founding": 0, "funding_round": 1, "exit": 2}:
+        fail("kind enum " + str(kinds))
+    types = h5py.check_enum_dtype(f["events"].dtype["subject_type"])
+    if types != {"none": -1, "startup": 0, "investor": 1}:
+        fail("agent type enum " + str(types))
+    rounds = ev[ev["kind"] == kinds["funding_round"]]
+    if len(ev) != 7 or len(rounds) != 2 or list(rounds["subject_id"]) != [101, 104]:
+        fail("events " + str(ev))
+    if list(rounds["object_type"]) != [types["investor"]] * 2:
+        fail("object_type")
+    reg = f["regions"][:]
+    if reg.dtype["capital_area"] != np.bool_ or list(reg["capital_area"]) != [True, False]:
+        fail("capital_area " + str(reg.dtype))
+    if reg["name"][1].decode() != "Riverside Park":
+        fail("region name")
+    g = f["agents/startup"]
+    rows = slice(g["snapshot_start"][1], g["snapshot_start"][1] + g["snapshot_count"][1])
+    if list(g["id"][rows]) != [2, 4] or list(g.attrs["columns"]) != ["cash", "employees"]:
+        fail("agent snapshot")
+    if f["fields/rent"].shape != (2, 3, 4) or f["fields/rent"][1, 2, 3] != 111.5:
+        fail("field")
+
+# The killed run: a plain open is refused (SWMR flags), swmr=True opens it.
+try:
+    h5py.File(partial, "r").close()
+    fail("plain open of a killed SWMR file unexpectedly worked")
+except OSError as e:
+    if "h5clear" not in str(e):
+        fail("unexpected error: " + str(e))
+with h5py.File(partial, "r", swmr=True) as f:
+    if f.attrs["status"] != "incomplete":
+        fail("partial status")
+    n = int(f.attrs["steps_written"])
+    if n != flushed or f["timeseries/startups"].shape[0] < n:
+        fail(f"partial holds {n} steps")
+    if not np.array_equal(f["time/step"][:n], np.arange(n)):
+        fail("partial time/step")
+print("h5py OK")
+)PY";
 
 }  // namespace
 
@@ -455,6 +568,86 @@ TEST_CASE("a finished run round-trips through the HDF5 C API", "[output]") {
   }
 }
 
+namespace {
+
+/// Raw bytes of a dataset, read in its own file type (no conversion).
+std::vector<unsigned char> raw_bytes(hid_t file, const std::string& path) {
+  Id d(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  Id t(H5Dget_type(d), H5Tclose);
+  Id s(H5Dget_space(d), H5Sclose);
+  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(s));
+  std::vector<unsigned char> out(n * H5Tget_size(t));
+  if (n > 0) REQUIRE(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0);
+  return out;
+}
+
+/// 300 steps with events every step: with flush_every_steps = 1 the file accumulates many
+/// superseded chunk copies, which finish() must drop.
+void write_long_run(const fs::path& final_path, int flush_every, std::uintmax_t* partial_bytes) {
+  RunWriter w(final_path, small_header(flush_every));
+  for (std::int64_t s = 0; s < 300; ++s) {
+    auto ev = some_events();
+    for (auto& e : ev) e.step = static_cast<std::int32_t>(s);
+    w.append_events(ev);
+    append_steps(w, s, s + 1);
+  }
+  w.flush();
+  *partial_bytes = fs::file_size(RunWriter::partial_path(final_path));
+  w.finish(RunFooter{"2026-11-24T20:00:00Z", 300, 2.0});
+}
+
+}  // namespace
+
+TEST_CASE("finish compacts a file bloated by frequent flushes, without changing its contents", "[output]") {
+  TempDir tmp;
+  const fs::path often = tmp.path / "often.h5", once = tmp.path / "once.h5";
+  std::uintmax_t often_partial = 0, once_partial = 0;
+  write_long_run(often, 1, &often_partial);        // 300 flushes
+  write_long_run(once, 1000000, &once_partial);    // a single flush
+  for (const auto& p : {often, once}) {
+    CHECK(fs::exists(p));
+    CHECK_FALSE(fs::exists(RunWriter::partial_path(p)));
+    CHECK_FALSE(fs::exists(fs::path(RunWriter::partial_path(p).string() + ".tmp")));
+  }
+  INFO("partial " << often_partial << " bytes, final " << fs::file_size(often) << " bytes, single flush "
+                  << fs::file_size(once) << " bytes");
+  CHECK(often_partial > 3 * fs::file_size(often));            // the dead chunk copies were dropped
+  CHECK(fs::file_size(often) < fs::file_size(once) * 11 / 10);  // as small as a file flushed once
+
+  Id a(open_file(often), H5Fclose);
+  Id b(open_file(once), H5Fclose);
+  for (const char* path : {"/regions", "/time/step", "/time/date", "/time/decimal_year", "/timeseries/startups",
+                           "/timeseries/funding", "/timeseries/employment", "/events", "/fields/step", "/fields/rent",
+                           "/agents/startup/id", "/agents/startup/snapshot_start", "/agents/investor/fund_size"}) {
+    INFO(path);
+    CHECK(raw_bytes(a, path) == raw_bytes(b, path));
+    CHECK(dims_of(a, path) == dims_of(b, path));
+  }
+  CHECK(dims_of(a, "/events") == std::vector<hsize_t>{300 * 7});
+  for (const char* name : {"status", "format", "scenario_sources", "git_revision", "finished_at_utc"})
+    CHECK(attr_str(a, "/", name) == attr_str(b, "/", name));
+  CHECK(attr_str(a, "/", "status") == "complete");
+  CHECK(attr_num<std::int64_t>(a, "/", "steps_written", H5T_NATIVE_INT64) == 300);
+  CHECK(attr_num<std::int64_t>(a, "/", "steps_completed", H5T_NATIVE_INT64) == 300);
+  CHECK(attr_num<std::uint64_t>(a, "/", "seed", H5T_NATIVE_UINT64) == 0xFEDCBA9876543210ULL);
+  CHECK(attr_str(a, "/timeseries/funding", "units") == "USD");
+  CHECK(attr_str(a, "/agents/startup/cash", "description") == "cash on hand");
+  const auto v = read_all<double>(a, "/timeseries/funding", H5T_NATIVE_DOUBLE);
+  REQUIRE(v.size() == 600);
+  CHECK(v[299 * 2 + 1] == metric_value(299, 1, 1));
+}
+
+TEST_CASE("identical runs give byte-identical files", "[output]") {
+  TempDir tmp;
+  write_small_run(tmp.path / "a.h5");
+  write_small_run(tmp.path / "b.h5");
+  std::ifstream a(tmp.path / "a.h5", std::ios::binary), b(tmp.path / "b.h5", std::ios::binary);
+  const std::string ba((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
+  const std::string bb((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>());
+  CHECK(ba.size() > 0);
+  CHECK(ba == bb);
+}
+
 TEST_CASE("finish replaces an existing final file", "[output]") {
   TempDir tmp;
   const fs::path final_path = tmp.path / "run.h5";
@@ -521,6 +714,25 @@ TEST_CASE("an unwritable or missing directory is an OutputError naming the path"
       }
     }
   }
+  SECTION("parent is a regular file") {
+    const fs::path file = tmp.path / "plain.txt";
+    { std::ofstream(file) << "x"; }
+    const fs::path p = file / "run.h5";
+    CHECK_THROWS_WITH(RunWriter(p, small_header()), Catch::Contains(RunWriter::partial_path(p).string()));
+  }
+  SECTION("HDF5 itself cannot create the file: the HDF5 reason is in the message") {
+    const fs::path p = tmp.path / "run.h5";
+    fs::create_directory(RunWriter::partial_path(p));  // H5Fcreate on a directory fails
+    try {
+      RunWriter w(p, small_header());
+      FAIL("no exception");
+    } catch (const OutputError& e) {
+      const std::string msg = e.what();
+      CHECK_THAT(msg, Catch::Contains(RunWriter::partial_path(p).string()));
+      CHECK_THAT(msg, Catch::Contains("HDF5:"));
+      CHECK_THAT(msg, Catch::Contains("pass -o with a writable path"));
+    }
+  }
   SECTION("path is a directory") {
     const fs::path p = tmp.path / "isdir.h5";
     fs::create_directory(p);
@@ -572,6 +784,41 @@ TEST_CASE("invalid headers are rejected before a file is created", "[output]") {
   CHECK_FALSE(fs::exists(RunWriter::partial_path(p)));
 }
 
+TEST_CASE("an empty model (no regions, metrics, fields, tables or kinds) still writes a valid file",
+          "[output]") {
+  TempDir tmp;
+  const fs::path p = tmp.path / "empty.h5";
+  RunHeader h;
+  h.start_date = "2025-01";
+  {
+    RunWriter w(p, h);
+    for (std::int64_t s = 0; s < 3; ++s) w.append_step(s, date_of(s), 2025.0, {});
+    w.append_events({});
+    w.append_field_snapshot(0, {});
+    w.finish(RunFooter{"x", 3, 0.0});
+  }
+  Id f(open_file(p), H5Fclose);
+  CHECK(attr_str(f, "/", "status") == "complete");
+  CHECK(dims_of(f, "/time/step") == std::vector<hsize_t>{3});
+  CHECK(dims_of(f, "/regions") == std::vector<hsize_t>{0});
+  CHECK(dims_of(f, "/events") == std::vector<hsize_t>{0});
+  CHECK(dims_of(f, "/fields/step") == std::vector<hsize_t>{1});
+}
+
+TEST_CASE("metrics without regions are [steps x 0] time series", "[output]") {
+  TempDir tmp;
+  const fs::path p = tmp.path / "r.h5";
+  auto h = small_header();
+  h.regions.clear();
+  {
+    RunWriter w(p, h);
+    w.append_step(0, "2025-01", 2025.0, {});
+    w.finish(RunFooter{"x", 1, 0.0});
+  }
+  Id f(open_file(p), H5Fclose);
+  CHECK(dims_of(f, "/timeseries/funding") == std::vector<hsize_t>{1, 0});
+}
+
 TEST_CASE("large grids are chunked by bands of rows under 4 MiB", "[output]") {
   TempDir tmp;
   const fs::path p = tmp.path / "big.h5";
@@ -608,23 +855,7 @@ TEST_CASE("a run killed with SIGKILL leaves a readable .partial with every flush
   constexpr std::int64_t kFlushed = 15;   // 3 automatic flushes
   constexpr std::int64_t kUnflushed = 3;  // appended after the last flush, then killed
 
-  std::fflush(nullptr);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    try {
-      auto h = small_header(kFlushEvery);
-      auto* w = new RunWriter(final_path, h);  // never destroyed: the process dies first
-      append_steps(*w, 0, kFlushed + kUnflushed);
-      const auto ev = some_events();
-      w->append_events(ev);
-      ::raise(SIGKILL);
-    } catch (...) {
-    }
-    ::_exit(3);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
+  const int status = write_killed_run(final_path, kFlushEvery, kFlushed + kUnflushed);
   REQUIRE(WIFSIGNALED(status));
   REQUIRE(WTERMSIG(status) == SIGKILL);
 
@@ -647,4 +878,28 @@ TEST_CASE("a run killed with SIGKILL leaves a readable .partial with every flush
     for (std::int64_t s = 0; s < kFlushed; ++s)
       for (std::size_t r = 0; r < 2; ++r) CHECK(v[static_cast<std::size_t>(s) * 2 + r] == metric_value(s, m, r));
   }
+}
+
+TEST_CASE("h5py reads every dataset, enum events and str attributes", "[output][h5py]") {
+  if (!have_h5py()) {
+    WARN("/usr/bin/python3 with h5py and numpy not found; skipping the h5py check");
+    return;
+  }
+  TempDir tmp;
+  const fs::path final_path = tmp.path / "run.h5";
+  write_small_run(final_path);
+  const fs::path killed = tmp.path / "killed.h5";
+  const int status = write_killed_run(killed, 4, 10);  // flushes at 4 and 8, 2 steps lost
+  REQUIRE(WIFSIGNALED(status));
+  const fs::path script = tmp.path / "check.py";
+  { std::ofstream(script) << kH5pyScript; }
+  const fs::path log = tmp.path / "check.log";
+  const std::string cmd = "/usr/bin/python3 '" + script.string() + "' '" + final_path.string() + "' '" +
+                          RunWriter::partial_path(killed).string() + "' 8 >'" + log.string() + "' 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream in(log);
+  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("h5py OK"));
 }

@@ -1,0 +1,363 @@
+// The markets between agents: trial slots, funding rounds, public markets, acquisitions, licences,
+// and the venture funds' life cycle. Sequential, in id order, so deals never depend on threads.
+// docs/MODEL.md §7.2-§7.5.
+#include <algorithm>
+#include <cmath>
+
+#include "agents/model.hpp"
+
+namespace biocluster::agents {
+
+void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16_t region, AgentType ot, sim::AgentId oid,
+               double amount, double value, int detail) {
+  sim::Event e;
+  e.step = static_cast<std::int32_t>(w.step);
+  e.kind = code(k);
+  e.region = region;
+  e.subject_type = code(st);
+  e.subject_id = sid;
+  e.object_type = oid >= 0 ? code(ot) : std::int8_t{-1};
+  e.object_id = oid;
+  e.amount = amount;
+  e.value = value;
+  e.detail = static_cast<std::int16_t>(detail);
+  w.events.push(e);
+}
+
+void count(World& w, sim::MetricId m, std::int16_t region, double v) {
+  if (region >= 0) w.metrics.add_to(m, region, v);
+}
+
+void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount, Flow flow) {
+  // A public loan is repaid first (MODEL.md §7.9).
+  const double repay = std::min(amount, s.loan_usd);
+  if (repay > 0) {
+    w.ledger.transfer(payer, w.ext.government, repay, code(Flow::loan_repayment), w.step, s.region);
+    s.loan_usd -= repay;
+    amount -= repay;
+  }
+  double paid = 0;
+  for (const auto& st : s.stakes) {
+    auto* v = w.vcs.find(st.vc_id);
+    const double x = amount * st.share;
+    if (!v || x <= 0) continue;
+    w.ledger.transfer(payer, v->account, x, code(flow), w.step);
+    v->distributed_usd += x;
+    count(w, w.m.vc_distributed, v->region, x);
+    paid += x;
+  }
+  const double rest = amount - paid;
+  if (rest > 0) w.ledger.transfer(payer, w.ext.households, rest, code(flow), w.step);
+}
+
+// ---------------------------------------------------------------- trials (MODEL.md §7.2)
+
+void match_trials(World& w) {
+  const auto& P = w.params;
+  for (auto& s : w.startups.items()) {
+    if (!s.alive || !s.wants_trial) continue;
+    std::ptrdiff_t best = -1;
+    double best_d = 0;
+    w.hospital_index.for_each_within(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t i) {
+      const auto& h = w.hospitals[i];
+      if (h.slots_free < 1.0) return;
+      const double d = sim::distance_km(s.x_km, s.y_km, h.x_km, h.y_km);
+      if (best < 0 || d < best_d || (d == best_d && h.id < w.hospitals[static_cast<std::size_t>(best)].id))
+        best = static_cast<std::ptrdiff_t>(i), best_d = d;
+    });
+    if (best < 0) continue;
+    const double fee = P.hospital.trial_fee_usd * (1.0 + P.hospital.trial_travel_cost_per_km * best_d);
+    if (w.ledger.balance(s.account) < fee) continue;
+    auto& h = w.hospitals[static_cast<std::size_t>(best)];
+    h.slots_free -= 1.0;
+    ++h.trials_started_total;
+    s.in_trial = true;
+    s.trial_distance_km = best_d;
+    s.trial_hospital = h.id;
+    w.ledger.transfer(s.account, h.account, fee, code(Flow::trial_payment), w.step);
+    log_event(w, EventKind::trial_start, AgentType::startup, s.id, s.region, AgentType::hospital, h.id, fee, best_d,
+              static_cast<int>(s.stage));
+    count(w, w.m.trial_starts, s.region);
+  }
+}
+
+// ---------------------------------------------------------------- rounds (MODEL.md §7.4)
+
+namespace {
+
+bool holds_stake(const Startup& s, sim::AgentId vc) {
+  return std::any_of(s.stakes.begin(), s.stakes.end(), [&](const Stake& k) { return k.vc_id == vc; });
+}
+
+/// Books an investment of `amount` by VC v into startup s at post-money `post`.
+void invest(World& w, Startup& s, VentureCapital& v, double amount, double post, int round) {
+  const double share = amount / post;
+  for (auto& st : s.stakes) st.share *= (1.0 - share);
+  bool merged = false;
+  for (auto& st : s.stakes)
+    if (st.vc_id == v.id) st.invested_usd += amount, st.share += share, merged = true;
+  if (!merged) {  // a new portfolio company for this firm
+    s.stakes.push_back({v.id, amount, share});
+    ++v.deals;
+    v.new_deals_usd += amount;
+  }
+  v.invested_usd += amount;
+  w.ledger.transfer(v.account, s.account, amount, code(v.public_fund ? Flow::public_fund : Flow::round), w.step, s.region);
+  log_event(w, EventKind::funding_round, AgentType::startup, s.id, s.region, AgentType::venture_capital, v.id, amount, post,
+            round);
+  count(w, w.m.vc_invested, s.region, amount);
+}
+
+}  // namespace
+
+void match_rounds(World& w) {
+  const auto& P = w.params;
+  std::vector<std::size_t> accepting;
+  std::vector<double> weights;
+  for (auto& s : w.startups.items()) {
+    if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0) continue;
+    const int round = s.rounds + 1;
+    const double target = round_size(round, P.vc);
+    accepting.clear();
+    weights.clear();
+    w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
+      const auto& v = w.vcs[i];
+      if (v.public_fund) return;
+      const bool follow_on = holds_stake(s, v.id);
+      if (!(follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) return;
+      if (w.ledger.balance(v.account) <= 0) return;
+      // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
+      // screens it on a noisy quality signal. Existing investors always consider follow-ons.
+      const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
+      auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
+      const bool seen = screen.bernoulli(weight);
+      const double signal = screening_signal(s.quality, P.vc, screen);
+      if (!follow_on && (!seen || signal <= P.vc.accept_threshold)) return;
+      accepting.push_back(i);
+      weights.push_back(weight * (follow_on ? 4.0 : 1.0));
+    });
+    if (accepting.empty()) continue;
+    // Lead: drawn with probability proportional to weight; then co-investors by weight (ties: id).
+    double total = 0;
+    for (double x : weights) total += x;
+    auto pick = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::vc_choice);
+    double u = pick.uniform() * total;
+    std::size_t lead = 0;
+    while (lead + 1 < accepting.size() && u >= weights[lead]) u -= weights[lead++];
+    std::vector<std::size_t> order(accepting.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      if (a == lead || b == lead) return a == lead && b != lead;
+      return weights[a] > weights[b];
+    });
+    std::vector<std::pair<std::size_t, double>> commitments;
+    double raised = 0;
+    for (std::size_t k : order) {
+      if (raised >= target) break;
+      auto& v = w.vcs[accepting[k]];
+      const double cap = std::min(P.vc.max_share_per_deal * v.committed_usd, w.ledger.balance(v.account));
+      const double x = std::min(cap, target - raised);
+      if (x <= 0) continue;
+      commitments.emplace_back(accepting[k], x);
+      raised += x;
+    }
+    if (raised < 0.5 * target) continue;  // not enough investors: the round fails this month
+    // Public matching fund of the startup's region (startups under 5 years old).
+    VentureCapital* pub = nullptr;
+    if (s.region >= 0 && w.step - s.founded_step < 60)
+      for (auto& v : w.vcs.items())
+        if (v.public_fund && v.region == s.region) pub = &v;
+    const double match = pub ? std::min(w.policy_of(s.region).public_fund_matching * raised, w.ledger.balance(pub->account)) : 0.0;
+    const double amount = raised + match;
+    const double pre_money = s.rounds == 0 ? 2.0 * amount : P.vc.step_up * s.post_money_usd;
+    const double post = pre_money + amount;
+    for (const auto& [i, x] : commitments) invest(w, s, w.vcs[i], x, post, round);
+    if (match > 0) invest(w, s, *pub, match, post, round);
+    s.post_money_usd = post;
+    s.rounds = round;
+    s.target_headcount = std::min(P.startup.max_headcount,
+                                  s.headcount + amount / (cost_per_employee(w, s.region) * 24.0));
+  }
+}
+
+// ---------------------------------------------------------------- public markets (MODEL.md §7.4)
+
+void match_public_markets(World& w) {
+  const auto& P = w.params;
+  const auto& M = P.market;
+  if (!M.ipo_window_open) return;
+  for (auto& s : w.startups.items()) {
+    if (!s.alive || s.owner_id >= 0) continue;
+    if (s.listed) {  // a listed company raises a follow-on offering when its runway is short
+      if (s.wants_round) {
+        w.ledger.transfer(w.ext.outside_investors, s.account, 0.5 * M.ipo_raise_usd, code(Flow::equity), w.step);
+        s.target_headcount = std::min(P.startup.max_headcount, s.headcount + 0.5 * M.ipo_raise_usd / (cost_per_employee(w, s.region) * 24.0));
+      }
+      continue;
+    }
+    if (s.stage < Stage::phase1 || s.rounds < 2 || s.post_money_usd < M.ipo_min_post_money_usd) continue;
+    auto rng = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::ipo);
+    if (!rng.bernoulli(M.ipo_probability_per_month)) continue;
+    const double valuation = M.ipo_premium * s.post_money_usd;
+    // VCs sell their stakes to public investors; new shares raise money for the company.
+    for (const auto& st : s.stakes) {
+      auto* v = w.vcs.find(st.vc_id);
+      if (!v) continue;
+      const double x = st.share * valuation;
+      w.ledger.transfer(w.ext.outside_investors, v->account, x, code(Flow::ipo_proceeds), w.step);
+      v->distributed_usd += x;
+      count(w, w.m.vc_distributed, v->region, x);
+    }
+    s.stakes.clear();
+    s.listed = true;
+    w.ledger.transfer(w.ext.outside_investors, s.account, M.ipo_raise_usd, code(Flow::equity), w.step);
+    if (s.loan_usd > 0) {
+      const double repay = std::min(s.loan_usd, w.ledger.balance(s.account));
+      w.ledger.transfer(s.account, w.ext.government, repay, code(Flow::loan_repayment), w.step, s.region);
+      s.loan_usd -= repay;
+    }
+    log_event(w, EventKind::ipo, AgentType::startup, s.id, s.region, AgentType::startup, -1, M.ipo_raise_usd, valuation,
+              static_cast<int>(s.stage));
+    count(w, w.m.listed, s.region);
+    if (P.policy.serial_founders) {
+      auto serial = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::serial);
+      if (serial.bernoulli(P.startup.serial_founding_probability))
+        w.founding_requests.push_back({Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0,
+                                       P.startup.serial_quality_bonus});
+    }
+  }
+}
+
+// ---------------------------------------------------------------- acquisitions (MODEL.md §7.5)
+
+void match_acquisitions(World& w) {
+  const auto& P = w.params;
+  if (!P.policy.acquisitions_allowed) return;
+  for (auto& f : w.pharmas.items()) {
+    const double reserve = 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
+    const double budget = w.ledger.balance(f.account) - reserve;
+    if (budget <= 0) continue;
+    std::ptrdiff_t best = -1;
+    double best_surplus = 0, best_price = 0, best_value = 0;
+    for (std::size_t i = 0; i < w.startups.size(); ++i) {
+      const auto& s = w.startups[i];
+      if (!s.alive || s.owner_id >= 0 || s.listed || s.stage < Stage::phase1 || s.rounds == 0) continue;
+      const double price = s.post_money_usd * (1.0 + P.pharma.acquisition_premium);
+      if (price > budget) continue;
+      double value = rnpv_usd(s, P.startup, P.pharma, P.policy);
+      if (f.large_group) value += grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
+                                                  P.pharma, P.policy);
+      if (value - price > best_surplus)
+        best = static_cast<std::ptrdiff_t>(i), best_surplus = value - price, best_price = price, best_value = value;
+    }
+    if (best < 0) continue;
+    auto& s = w.startups[static_cast<std::size_t>(best)];
+    pay_shareholders(w, f.account, s, best_price, Flow::acquisition);
+    s.stakes.clear();
+    s.owner_id = f.id;
+    s.owner_large_group = f.large_group;
+    s.acquired_step = static_cast<std::int32_t>(w.step);
+    // Only a large group's venture keeps SME benefits, and only during the grace period.
+    s.grace_over = !f.large_group;
+    ++f.acquisitions;
+    const AcquirerKind kind = f.large_group ? AcquirerKind::large_group
+                              : f.region < 0 ? AcquirerKind::outside
+                              : f.region == s.region ? AcquirerKind::local
+                                                     : AcquirerKind::other_region;
+    log_event(w, EventKind::acquisition, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, best_price, best_value,
+              static_cast<int>(kind));
+    count(w, w.m.acquired, s.region);
+    const sim::MetricId by_kind[] = {w.m.acquired_local, w.m.acquired_other_region, w.m.acquired_outside, w.m.acquired_large_group};
+    count(w, by_kind[static_cast<int>(kind)], s.region);
+    if (P.policy.serial_founders) {
+      auto serial = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::serial);
+      if (serial.bernoulli(P.startup.serial_founding_probability))
+        w.founding_requests.push_back({Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0,
+                                       P.startup.serial_quality_bonus});
+    }
+  }
+}
+
+// ---------------------------------------------------------------- licences (MODEL.md §7.1)
+
+void match_licences(World& w) {
+  const auto& P = w.params;
+  for (auto& u : w.universities.items()) {
+    auto rng = rng_for(w, PhaseKey::match, AgentType::university, u.id, Purpose::spinouts);
+    for (int k = 0; k < u.new_technologies; ++k) {
+      if (rng.bernoulli(P.university.spinout_share)) {
+        w.founding_requests.push_back({Origin::university, AgentType::university, u.id, u.region, u.x_km, u.y_km, k});
+        ++u.licences_total;
+        continue;
+      }
+      // Offer it to a pharma firm: local firms first (nearest), then the others by id.
+      Pharma* buyer = nullptr;
+      double best_d = 0;
+      for (auto& f : w.pharmas.items()) {
+        if (w.ledger.balance(f.account) < P.university.licence_fee_usd + 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share)
+          continue;
+        const double d = f.region < 0 ? 1e9 : sim::distance_km(u.x_km, u.y_km, f.x_km, f.y_km);
+        if (!buyer || d < best_d) buyer = &f, best_d = d;
+      }
+      if (buyer) {
+        w.ledger.transfer(buyer->account, u.account, P.university.licence_fee_usd, code(Flow::licence), w.step);
+        log_event(w, EventKind::licence, AgentType::pharma, buyer->id, u.region, AgentType::university, u.id,
+                  P.university.licence_fee_usd);
+        count(w, w.m.licences, u.region);
+        ++u.licences_total;
+      } else {
+        u.technologies.push_back(static_cast<std::int32_t>(w.step));  // waits for a licensee
+      }
+    }
+    expire_technologies(u, P.university, w.step);
+  }
+}
+
+// ---------------------------------------------------------------- fund life cycle (MODEL.md §7.4)
+
+void run_vc_funds(World& w) {
+  const auto& P = w.params;
+  auto& L = w.ledger;
+  for (auto& v : w.vcs.items()) {
+    if (v.public_fund) continue;
+    const double age = fund_age_years(v, w.step);
+    // After the investment period the firm tries once to raise its next fund.
+    if (v.fund_open && age >= P.vc.investment_period_years && !v.next_fund_tried) {
+      v.next_fund_tried = true;
+      double holdings = 0;
+      for (const auto& s : w.startups.items())
+        for (const auto& st : s.stakes)
+          if (st.vc_id == v.id) holdings += st.share * s.post_money_usd;
+      const double multiple = v.paid_in_usd > 0 ? (v.returned_usd + L.balance(v.account) + holdings) / v.paid_in_usd : 0.0;
+      if (multiple >= P.vc.next_fund_min_multiple) {
+        const double size = P.vc.fund_size_usd * std::min(2.0, std::max(1.0, multiple));
+        L.transfer(w.ext.outside_investors, v.account, size, code(Flow::equity), w.step);
+        v.paid_in_usd += size;
+        v.committed_usd = size;
+        v.vintage_step = static_cast<std::int32_t>(w.step);
+        v.new_deals_usd = 0;
+        v.next_fund_tried = false;
+        ++v.fund_number;
+        log_event(w, EventKind::fund_raised, AgentType::venture_capital, v.id, v.region, AgentType::startup, -1, size,
+                  multiple, v.fund_number);
+        count(w, w.m.vc_raised, v.region, size);
+        continue;
+      }
+    }
+    // At the end of its life the fund returns its cash: carry to the managers on profits.
+    if (v.fund_open && age >= P.vc.fund_life_years) v.fund_open = false;
+    if (!v.fund_open) {
+      const double cash = L.balance(v.account);
+      if (cash <= 0) continue;
+      const double profit = std::max(0.0, v.returned_usd + cash - v.paid_in_usd);
+      const double carry = std::clamp(P.vc.carry * profit - v.carry_paid_usd, 0.0, cash);
+      if (carry > 0) L.transfer(v.account, w.ext.households, carry, code(Flow::carry), w.step);
+      v.carry_paid_usd += carry;
+      const double rest = L.balance(v.account);
+      L.transfer(v.account, w.ext.outside_investors, rest, code(Flow::distribution), w.step);
+      v.returned_usd += cash;
+    }
+  }
+}
+
+}  // namespace biocluster::agents
