@@ -234,6 +234,7 @@ void match_acquisitions(World& w) {
   const auto& P = w.params;
   if (!P.policy.acquisitions_allowed) return;
   for (auto& f : w.pharmas.items()) {
+    if (f.site_of >= 0) continue;  // R&D sites do not buy; their parents do
     const double reserve = 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
     const double budget = w.ledger.balance(f.account) - reserve;
     if (budget <= 0) continue;
@@ -294,6 +295,7 @@ void match_licences(World& w) {
       Pharma* buyer = nullptr;
       double best_d = 0;
       for (auto& f : w.pharmas.items()) {
+        if (f.site_of >= 0) continue;
         if (w.ledger.balance(f.account) < P.university.licence_fee_usd + 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share)
           continue;
         const double d = f.region < 0 ? 1e9 : sim::distance_km(u.x_km, u.y_km, f.x_km, f.y_km);

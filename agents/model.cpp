@@ -213,9 +213,17 @@ void phase_apply(World& w) {
     s.advanced_now = progress_asset(s, P.startup, w.knowledge.at(cell), timing, success);
     s.approved_now = s.advanced_now && s.stage == Stage::approved;
     compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(cell), incubator_fee(w, s.region));
+    // Customs exemption: no import duty on lab equipment for a while after founding (MODEL.md §7.9).
+    if (s.region >= 0 && static_cast<double>(w.step - s.founded_step) < 12.0 * w.policy_of(s.region).customs_exemption_years)
+      s.equipment_due /= 1.0 + P.market.capital_goods_duty;
   });
   parallel_each(w.pharmas.size(), [&](std::size_t i) {
     auto& f = w.pharmas[i];
+    if (f.site_of >= 0) {  // an R&D site: its parent pays its R&D budget
+      f.revenue_due = f.operating_cost_due = f.tax_due = 0;
+      f.rd_salary_due = f.site_budget_usd_per_year / 12.0;
+      return;
+    }
     const bool exempt = f.region >= 0 && static_cast<double>(w.step - f.founded_step) < 12.0 * w.policy_of(f.region).tax_exemption_years;
     plan_pharma_month(f, P.pharma, P.market.corporate_tax_rate, exempt, w.step);
   });
@@ -244,6 +252,13 @@ void phase_apply(World& w) {
   for (auto& v : w.vcs.items())
     if (v.fee_due > 0) L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
   for (auto& f : w.pharmas.items()) {
+    if (f.site_of >= 0) {
+      if (auto* parent = w.pharmas.find(f.site_of))
+        L.transfer(parent->account, f.account, std::min(f.rd_salary_due, L.balance(parent->account)), code(Flow::intra_group), t);
+      f.rd_salary_due = L.balance(f.account);
+      L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
+      continue;
+    }
     L.transfer(w.ext.world_market, f.account, f.revenue_due, code(Flow::revenue), t);
     L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
     L.transfer(f.account, w.ext.government, f.tax_due, code(Flow::tax), t);
@@ -349,8 +364,53 @@ void release_staff(World& w, const Startup& s) {
   if (s.incubated && s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
 }
 
+/// Each January a pharma firm outside the grid may open an R&D site in the region that attracts it
+/// most: knowledge, startups, amenity, against rent (MODEL.md §7.5).
+void open_rd_sites(World& w) {
+  const auto& P = w.params;
+  if (w.calendar.month_of(w.step) != 1 || w.region_count() == 0) return;
+  std::vector<double> score(static_cast<std::size_t>(w.region_count()), 0.0);
+  std::vector<double> startups(score.size(), 0.0);
+  for (const auto& s : w.startups.items())
+    if (s.region >= 0) startups[static_cast<std::size_t>(s.region)] += 1;
+  for (std::size_t r = 0; r < score.size(); ++r) {
+    double know = 0, rent = 0;
+    for (auto c : w.region_cells[r]) know += w.knowledge.values[c], rent += w.rent.values[c];
+    const double cells = std::max<double>(1.0, static_cast<double>(w.region_cells[r].size()));
+    score[r] = std::log1p(know) + std::log1p(startups[r]) + 2.0 * w.regions[r].amenity - std::log1p(rent / cells / 10.0);
+  }
+  const std::size_t n = w.pharmas.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& parent = w.pharmas[i];
+    if (parent.region >= 0 || parent.site_of >= 0) continue;
+    auto rng = rng_for(w, PhaseKey::births, AgentType::pharma, parent.id, Purpose::site);
+    if (!rng.bernoulli(P.pharma.site_opening_probability_per_year)) continue;
+    std::ptrdiff_t best = -1;
+    for (std::size_t r = 0; r < score.size(); ++r) {
+      bool has_site = false;
+      for (const auto& f : w.pharmas.items()) has_site |= f.site_of == parent.id && f.region == static_cast<int>(r);
+      if (!has_site && (best < 0 || score[r] > score[static_cast<std::size_t>(best)])) best = static_cast<std::ptrdiff_t>(r);
+    }
+    if (best < 0) continue;
+    const auto& R = P.regions[static_cast<std::size_t>(best)];
+    Pharma site;
+    std::tie(site.x_km, site.y_km) = place_near(w, R.x_km, R.y_km, R.radius_km, rng);
+    site.region = static_cast<std::int16_t>(best);
+    site.site_of = parent.id;
+    site.founded_step = static_cast<std::int32_t>(w.step);
+    site.site_budget_usd_per_year = parent.revenue_usd_per_year * P.pharma.rd_share * P.pharma.site_rd_share;
+    const sim::AgentId id = w.pharmas.queue_birth(site);
+    auto& born = w.pharmas.queued_births().back();
+    born.account = open_account(w, AgentType::pharma, id, born.region);
+    log_event(w, EventKind::site_opened, AgentType::pharma, id, born.region, AgentType::pharma, parent.id,
+              born.site_budget_usd_per_year);
+  }
+  w.pharmas.commit();
+}
+
 void phase_births_deaths(World& w) {
   const auto& P = w.params;
+  open_rd_sites(w);
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     auto& s = w.startups[i];
     if (!s.alive) continue;
@@ -799,9 +859,11 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
         {{"cash_usd", "USD", "cash"},
          {"revenue_usd_per_year", "USD/year", "sales"},
          {"acquisitions", "count", "startups acquired so far"},
-         {"large_group", "flag", "1 for a large business group"}},
+         {"large_group", "flag", "1 for a large business group"},
+         {"site_of", "id", "parent firm of an R&D site, -1 for a firm"}},
         w.pharmas, [&](const Pharma& f, std::vector<double>& r) {
-          r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions), f.large_group ? 1.0 : 0.0});
+          r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions), f.large_group ? 1.0 : 0.0,
+                             double(f.site_of)});
         });
   return out;
 }

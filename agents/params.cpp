@@ -33,6 +33,8 @@ void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
          {"disclosures/year", 0, 1e6, "disclosures each university's technology-transfer office processes per year"});
   v.real("tax_exemption_years", p.tax_exemption_years,
          {"years", 0, 100, "corporate-tax holiday for firms in the region, counted from founding (Songdo)"});
+  v.real("customs_exemption_years", p.customs_exemption_years,
+         {"years", 0, 100, "no import duty on a startup's lab equipment for this long after founding (Songdo: 5)"});
   v.real("loan_usd", p.loan_usd, {"USD", 0, kBig, "low-cost public loan to each new startup (Massachusetts: up to $2.5M)"});
   v.end_section();
 }
@@ -195,6 +197,9 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("outside_firms", f.outside_firms, {"count", 0, 1000, "pharma acquirers outside the grid (global buyers)"});
   v.real("compliance_cost_usd_per_year", f.compliance_cost_usd_per_year,
          {"USD/year", 0, kBig, "affiliate compliance cost of a large-group venture after the grace period"});
+  v.real("site_opening_probability_per_year", f.site_opening_probability_per_year,
+         {"1/year", 0, 1, "chance a pharma firm outside the grid opens an R&D site in its most attractive region (placeholder)"});
+  v.real("site_rd_share", f.site_rd_share, {"fraction", 0, 1, "share of the parent's R&D budget spent at a new site (placeholder)"});
   v.end_section();
 
   auto& m = p.market;
@@ -222,7 +227,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"1/month", 0, 1, "chance an eligible startup lists in a month while the window is open"});
   v.real("ipo_raise_usd", m.ipo_raise_usd, {"USD", 0, kBig, "new money raised at listing (seed: 2012 average ~$51M)"});
   v.real("ipo_premium", m.ipo_premium, {"ratio", 0.1, 100, "listing value / last post-money"});
-  v.real("corporate_tax_rate", m.corporate_tax_rate, {"fraction", 0, 1, "tax on pharma operating profit"});
+  v.real("corporate_tax_rate", m.corporate_tax_rate, {"fraction", 0, 1, "tax on pharma operating profit (US federal: 21%)"});
+  v.real("capital_goods_duty", m.capital_goods_duty, {"fraction", 0, 1, "import duty included in equipment cost (placeholder)"});
   v.end_section();
 
   auto& q = p.policy;

@@ -38,6 +38,7 @@ struct RegionPolicy {
   double public_fund_matching = 1.0;             ///< public dollars per private dollar in eligible rounds
   double tto_capacity_per_year = 200.0;           ///< disclosures a university's TTO can process per year
   double tax_exemption_years = 0.0;              ///< corporate-tax holiday for firms here, from founding
+  double customs_exemption_years = 0.0;          ///< no import duty on lab equipment for this long after founding
   double loan_usd = 0.0;                         ///< low-cost public loan offered to each new startup
 };
 
@@ -148,6 +149,8 @@ struct PharmaParams {
   double acquisition_premium = 0.5;
   double outside_firms = 3.0;
   double compliance_cost_usd_per_year = 1e6;
+  double site_opening_probability_per_year = 0.05;
+  double site_rd_share = 0.05;
 };
 
 struct MarketParams {
@@ -171,6 +174,7 @@ struct MarketParams {
   double ipo_raise_usd = 100e6;
   double ipo_premium = 1.3;
   double corporate_tax_rate = 0.21;
+  double capital_goods_duty = 0.08;
 };
 
 /// National policy levers (MODEL.md §7.9).

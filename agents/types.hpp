@@ -22,10 +22,11 @@ enum class EventKind : std::int16_t {
   failure,         ///< subject startup; detail = 0 cash ran out, 1 asset failed; amount = residual cash paid out
   fund_raised,     ///< subject VC; amount = committed capital; detail = fund number
   grace_expired,   ///< subject startup (a large-group venture); object = owner
+  site_opened,     ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
 };
 inline const std::vector<std::string> kEventKindNames{"founding", "funding_round", "licence", "trial_start", "stage_success",
                                                        "approval", "acquisition", "ipo", "failure", "fund_raised",
-                                                       "grace_expired"};
+                                                       "grace_expired", "site_opened"};
 
 /// Money-flow types booked in the ledger. Public spending has one type per lever.
 enum class Flow : int {
@@ -49,7 +50,7 @@ enum class PhaseKey : std::uint32_t { init = 1, decide = 2, match = 3, apply = 4
 /// What a random draw is for (part of every RNG key).
 enum class Purpose : std::uint32_t {
   placement = 1, discoveries, spinouts, hospital_spinouts, stage_timing, stage_success, screening, vc_choice,
-  quality, peak_sales, licensable, staff_spinouts, serial, ipo, location, portfolio
+  quality, peak_sales, licensable, staff_spinouts, serial, ipo, location, portfolio, site
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

@@ -29,7 +29,8 @@ struct Outcome {
   std::map<std::string, double> sum;    ///< metric summed over steps and regions
   std::map<std::string, double> last;   ///< metric summed over regions at the last step
   std::vector<sim::Event> events;
-  double incubated = 0, flows_tax = 0;
+  double incubated = 0;
+  std::map<std::string, double> flows;  ///< ledger flows by type, summed over steps
 };
 
 Outcome run(const Params& p, std::uint64_t seed) {
@@ -44,7 +45,7 @@ Outcome run(const Params& p, std::uint64_t seed) {
       o.sum[w.metrics.defs()[m].name] += total;
       o.last[w.metrics.defs()[m].name] = total;
     }
-    o.flows_tax += w.ledger.step_flow_total(code(Flow::tax));
+    for (std::size_t f = 0; f < kFlowNames.size(); ++f) o.flows[kFlowNames[f]] += w.ledger.step_flow_total(static_cast<int>(f));
     o.events.insert(o.events.end(), w.events.pending().begin(), w.events.pending().end());
     w.events.clear_pending();
   }
@@ -194,7 +195,9 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
       {"regions.regional.policy.public_fund_usd", "0", "5e7", sum("spend_public_fund"), +1},
       {"regions.regional.policy.public_fund_matching", "0.2", "2", sum("spend_public_fund"), +1},
       {"regions.capital.policy.tto_capacity_per_year", "10", "200", sum("licences"), +1},
-      {"regions.capital.policy.tax_exemption_years", "0", "100", [](const Outcome& o) { return o.flows_tax; }, -1},
+      {"regions.capital.policy.tax_exemption_years", "0", "100", [](const Outcome& o) { return o.flows.at("tax"); }, -1},
+      {"regions.capital.policy.customs_exemption_years", "0", "100", [](const Outcome& o) { return o.flows.at("equipment"); }, -1},
+      {"pharma.site_opening_probability_per_year", "0", "1", [](const Outcome& o) { return count_events(o, EventKind::site_opened); }, +1},
       {"regions.capital.policy.loan_usd", "0", "2.5e6", sum("spend_loan"), +1},
       {"regions.regional.research_hospitals", "0", "2", sum("spend_grant_hospital"), +1},
       {"hospital.research_funding_usd_per_year", "5e6", "3e7", sum("spend_grant_hospital"), +1},
