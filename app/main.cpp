@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "agents/params.hpp"
+#include "app/replay.hpp"
 #include "app/run.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_writer.hpp"
@@ -54,6 +55,15 @@ int main(int argc, char** argv) {
   check->add_flag("--defaults", defaults, "Print every parameter at its default (no scenario needed)");
   check->add_flag("--markdown", markdown, "Print a Markdown table (key, default, unit, range, description) instead of TOML");
 
+  std::filesystem::path replay_file;
+  int replay_threads = 0;
+  bool replay_keep = false;
+  auto* replay = cli.add_subcommand("replay", "Re-run a run file from the parameters and seed stored in it, and verify that "
+                                              "every dataset comes out identical (exit 0) or list the differences (exit 5).");
+  replay->add_option("file", replay_file, "A run file written by 'biocluster run'")->required()->check(CLI::ExistingFile);
+  replay->add_option("--threads", replay_threads, "Worker threads for the replay (default: all cores)")->check(CLI::Range(1, 1024));
+  replay->add_flag("--keep", replay_keep, "Keep FILE.replay.h5 even when identical");
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -73,6 +83,7 @@ int main(int argc, char** argv) {
       if (ro.summary) app::print_summary(std::cout, summary);
       return 0;
     }
+    if (*replay) return app::replay(replay_file, replay_threads, replay_keep, std::cout);
     if (*check) {
       if (defaults) {
         const auto doc = sim::parse_scenario_text(kDefaultsScenario, "(defaults)");

@@ -97,9 +97,10 @@ sim::ScenarioDoc load_doc(const RunOptions& o) {
   return doc;
 }
 
-RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) {
+RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) { return run_document(load_doc(o), o, stop); }
+
+RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const std::atomic<bool>* stop) {
   const auto t0 = std::chrono::steady_clock::now();
-  const sim::ScenarioDoc doc = load_doc(o);
   const agents::Params params = agents::load_params(doc);
   const int threads = o.threads > 0 ? o.threads
                                     : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));

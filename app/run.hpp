@@ -41,6 +41,10 @@ struct RunSummary {
   std::vector<std::pair<std::string, double>> phase_seconds;
 };
 
+/// Runs an already loaded scenario document (o.scenario names it in the output; o.overrides,
+/// o.seed and o.steps are ignored: apply them to `doc` first). Used by replay.
+RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const std::atomic<bool>* stop = nullptr);
+
 /// Runs a scenario to completion and writes the HDF5 file. Returns the summary.
 /// @throws ConfigError, OutputError, InvariantError. If `stop` becomes true the run ends early
 /// and the .partial file is kept (the caller reports it).

@@ -53,6 +53,61 @@ PY
     grep -q "/nonexistent_dir" <<<"$out" || { echo "unwritable-output message lacks the path: $out"; exit 1; }
     echo "$n bad-input cases give exit code 2 and the expected message"
     ;;
+  replay)
+    rm -f r.h5 r.replay.h5 tampered.h5
+    "$bin" run "$scenario" --steps 36 --seed 9 -q -o r.h5
+    "$bin" replay r.h5 | grep -q "reproduced exactly" || { echo "replay of an untouched run failed"; exit 1; }
+    [ ! -e r.replay.h5 ] || { echo "replay file left behind after success"; exit 1; }
+    cp r.h5 tampered.h5
+    "$py" -c "
+import h5py
+with h5py.File('tampered.h5', 'r+') as f:
+    d = f['timeseries/startups']; d[5, 0] = d[5, 0] + 1
+"
+    set +e; out=$("$bin" replay tampered.h5 2>&1); rc=$?; set -e
+    [ $rc -eq 5 ] || { echo "replay of a tampered run exited $rc: $out"; exit 1; }
+    grep -q "timeseries/startups has different values" <<<"$out" || { echo "replay did not name the tampered dataset: $out"; exit 1; }
+    echo "not hdf5" > text.h5
+    set +e; out=$("$bin" replay text.h5 2>&1); rc=$?; set -e
+    [ $rc -eq 3 ] && grep -q "is not an HDF5 file" <<<"$out" || { echo "replay of a text file: rc $rc: $out"; exit 1; }
+    "$py" -c "
+import h5py
+with h5py.File('foreign.h5', 'w') as f: f['x'] = [1, 2, 3]
+"
+    set +e; out=$("$bin" replay foreign.h5 2>&1); rc=$?; set -e
+    [ $rc -eq 3 ] && grep -q "not a biocluster run" <<<"$out" || { echo "replay of a foreign file: rc $rc: $out"; exit 1; }
+    echo "replay reproduces a run, detects a changed value, and rejects text and foreign files"
+    ;;
+  kill)
+    # SIGKILL mid-run: no .h5 may appear; the .partial opens and holds every flushed step.
+    rm -f k.h5 k.h5.partial
+    "$bin" run "$scenario" --steps 12000 -q -o k.h5 --set output.flush_every_steps=6 --set output.snapshot_every_steps=0 \
+        --set output.field_snapshot_every_steps=0 &
+    pid=$!
+    for i in $(seq 1 100); do
+      sleep 0.1
+      if [ -e k.h5.partial ] && "$py" -c "
+import h5py, sys
+f = h5py.File('k.h5.partial', 'r', swmr=True)
+sys.exit(0 if f.attrs['steps_written'] >= 24 else 1)" 2>/dev/null; then break; fi
+    done
+    kill -9 $pid; wait $pid 2>/dev/null || true
+    [ ! -e k.h5 ] || { echo "a killed run left k.h5"; exit 1; }
+    [ -e k.h5.partial ] || { echo "a killed run left no .partial"; exit 1; }
+    "$py" - <<'PY'
+import h5py, numpy as np
+with h5py.File("k.h5.partial", "r", swmr=True) as f:
+    n = int(f.attrs["steps_written"])
+    assert f.attrs["status"] == "incomplete", f.attrs["status"]
+    assert n >= 24, n
+    assert f["time/step"].shape[0] >= n
+    assert np.array_equal(f["time/step"][:n], np.arange(n))
+    for name, d in f["timeseries"].items():
+        assert d.shape[0] >= n, name
+        assert np.all(np.isfinite(d[:n])), name
+print(f"killed run: .partial opens (SWMR) with {n} flushed steps, all finite")
+PY
+    ;;
   docs_params)
     # docs/MODEL.md §8 must list every parameter with its current default.
     "$bin" check --defaults --markdown | grep '^| `' | sort -u > rows.txt

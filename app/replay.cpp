@@ -1,0 +1,40 @@
+#include "app/replay.hpp"
+
+#include "app/run.hpp"
+#include "biocluster/version.hpp"
+#include "output/run_reader.hpp"
+#include "sim/config.hpp"
+
+namespace biocluster::app {
+
+int replay(const std::filesystem::path& file, int threads, bool keep, std::ostream& out) {
+  const output::RunProvenance prov = output::read_provenance(file);
+  if (prov.git_revision != kGitRevision || prov.program_version != kVersion)
+    out << "note: " << file.string() << " was written by biocluster " << prov.program_version << " (git "
+        << prov.git_revision << "); this is " << kVersion << " (git " << kGitRevision
+        << "): differences may come from the program, not the run\n";
+  if (prov.status != "complete")
+    out << "note: " << file.string() << " is an incomplete run (" << prov.steps_written
+        << " steps written); the replay runs all planned steps, so the files will differ in length\n";
+  const sim::ScenarioDoc doc = sim::parse_scenario_text(prov.resolved_parameters, file.string() + " [resolved_parameters]");
+  RunOptions o;
+  o.scenario = prov.scenario_file.empty() ? file : std::filesystem::path(prov.scenario_file);
+  std::filesystem::path replay_path = file;
+  replay_path.replace_extension(".replay.h5");
+  o.output = replay_path;
+  o.threads = threads;
+  o.summary = false;
+  run_document(doc, o);
+  const auto diffs = output::compare_runs(file, replay_path);
+  if (diffs.empty()) {
+    out << "replay: " << file.string() << " reproduced exactly (seed " << prov.seed << ", every dataset identical)\n";
+    if (!keep) std::filesystem::remove(replay_path);
+    return 0;
+  }
+  out << "replay: " << file.string() << " NOT reproduced; " << diffs.size() << " difference(s) against "
+      << replay_path.string() << ":\n";
+  for (const auto& d : diffs) out << "  " << d << "\n";
+  return 5;
+}
+
+}  // namespace biocluster::app
