@@ -50,21 +50,21 @@ void register_metrics(World& w) {
   for (int s = 0; s < kStageCount; ++s)
     m.startups_by_stage[static_cast<std::size_t>(s)] = t.add(std::string("startups_stage_") + kStageNames[s], "count",
                                                              std::string("live startups whose lead asset is in stage ") + kStageNames[s]);
-  m.founded = t.add("startups_founded", "count/month", "startups founded this month");
+  m.founded = t.add_flow("startups_founded", "count/month", "startups founded this month");
   for (int o = 0; o < kOriginCount; ++o)
-    m.founded_by_origin[static_cast<std::size_t>(o)] = t.add(std::string("startups_founded_") + kOriginNames[o], "count/month",
+    m.founded_by_origin[static_cast<std::size_t>(o)] = t.add_flow(std::string("startups_founded_") + kOriginNames[o], "count/month",
                                                              std::string("startups founded this month with origin ") + kOriginNames[o]);
-  m.failed = t.add("startups_failed", "count/month", "startups that failed this month");
-  m.acquired = t.add("startups_acquired", "count/month", "startups acquired this month (all acquirers)");
-  m.acquired_local = t.add("acquired_by_local", "count/month", "acquired by a pharma firm of the same region");
-  m.acquired_other_region = t.add("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
-  m.acquired_outside = t.add("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
-  m.acquired_large_group = t.add("acquired_by_large_group", "count/month", "acquired by a large business group");
-  m.listed = t.add("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
-  m.approvals = t.add("approvals", "count/month", "lead assets approved this month");
-  m.trial_starts = t.add("trial_starts", "count/month", "clinical trials started this month");
-  m.licences = t.add("licences", "count/month", "university technologies licensed this month (spin-offs, pharma, startups)");
-  m.serial_founders = t.add("serial_founders", "count/month", "startups founded by founders of an exited startup");
+  m.failed = t.add_flow("startups_failed", "count/month", "startups that failed this month");
+  m.acquired = t.add_flow("startups_acquired", "count/month", "startups acquired this month (all acquirers)");
+  m.acquired_local = t.add_flow("acquired_by_local", "count/month", "acquired by a pharma firm of the same region");
+  m.acquired_other_region = t.add_flow("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
+  m.acquired_outside = t.add_flow("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
+  m.acquired_large_group = t.add_flow("acquired_by_large_group", "count/month", "acquired by a large business group");
+  m.listed = t.add_flow("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
+  m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
+  m.trial_starts = t.add_flow("trial_starts", "count/month", "clinical trials started this month");
+  m.licences = t.add_flow("licences", "count/month", "university technologies licensed this month (spin-offs, pharma, startups)");
+  m.serial_founders = t.add_flow("serial_founders", "count/month", "startups founded by founders of an exited startup");
   m.employment_startups = t.add("employment_startups", "persons", "employees of startups");
   m.employment_pharma = t.add("employment_pharma", "persons", "R&D staff of local pharma sites (R&D salaries / cost per employee)");
   m.employment_universities = t.add("employment_universities", "persons", "research staff of universities (research money / cost per employee)");
@@ -76,18 +76,18 @@ void register_metrics(World& w) {
   m.knowledge_stock = t.add("knowledge_stock", "units", "knowledge stock summed over the region's cells");
   m.mean_rent = t.add("mean_rent", "USD/m2/month", "mean rent over the region's cells");
   m.amenity = t.add("amenity_index", "index", "amenity index of the region");
-  m.vc_invested = t.add("vc_invested", "USD/month", "venture money invested in the region's startups (public fund included)");
-  m.vc_raised = t.add("vc_raised", "USD/month", "new funds raised by the region's VC firms");
-  m.vc_distributed = t.add("vc_distributed", "USD/month", "exit proceeds received by the region's VC firms");
+  m.vc_invested = t.add_flow("vc_invested", "USD/month", "venture money invested in the region's startups (public fund included)");
+  m.vc_raised = t.add_flow("vc_raised", "USD/month", "new funds raised by the region's VC firms");
+  m.vc_distributed = t.add_flow("vc_distributed", "USD/month", "exit proceeds received by the region's VC firms");
   m.vc_cash = t.add("vc_cash", "USD", "uninvested cash of the region's VC firms");
-  m.government_spend = t.add("government_spend", "USD/month", "public money paid into the region this month (all programmes)");
+  m.government_spend = t.add_flow("government_spend", "USD/month", "public money paid into the region this month (all programmes)");
   const std::pair<Flow, const char*> levers[] = {
       {Flow::grant_basic_research, "basic research grants to universities"}, {Flow::grant_applied, "applied grants to startups"},
       {Flow::grant_hospital, "research-hospital funding"}, {Flow::tax_credit, "R&D and investment tax credits"},
       {Flow::training_grant, "training grants"}, {Flow::infrastructure_grant, "infrastructure grants"},
       {Flow::public_fund, "public start-up fund investments"}, {Flow::loan, "public loans to startups"}};
   for (const auto& [f, desc] : levers)
-    m.spend_by_lever.emplace_back(f, t.add("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
+    m.spend_by_lever.emplace_back(f, t.add_flow("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
                                            std::string("public spending this month: ") + desc));
   m.public_cost_per_job = t.add("public_cost_per_job", "USD/person", "cumulative public spending in the region / bio employment");
 }
@@ -564,8 +564,19 @@ void record_metrics(World& w) {
     M.set(m.knowledge_stock, r, know);
     M.set(m.mean_rent, r, w.region_cells[ri].empty() ? 0.0 : rent / static_cast<double>(w.region_cells[ri].size()));
   }
-  for (double v : M.frame())
-    if (!std::isfinite(v)) throw InvariantError("step " + std::to_string(w.step) + ": a recorded metric is not finite");
+  // Numeric guard: a non-finite metric stops the run, naming the step, metric, region and value.
+  const auto frame = M.frame();
+  for (std::size_t i = 0; i < frame.size(); ++i)
+    if (!std::isfinite(frame[i])) {
+      const auto& def = M.defs()[i / nr];
+      throw InvariantError("step " + std::to_string(w.step) + ": metric '" + def.name + "' of region '" +
+                           w.params.regions[i % nr].name + "' is " + std::to_string(frame[i]) +
+                           "; the parameters drive it out of range (check the scenario's extreme values)");
+    }
+  for (const auto& s : w.startups.items())
+    if (!std::isfinite(s.headcount) || s.headcount < 0 || !std::isfinite(s.post_money_usd))
+      throw InvariantError("step " + std::to_string(w.step) + ": startup " + std::to_string(s.id) + " has headcount " +
+                           std::to_string(s.headcount) + " and post-money " + std::to_string(s.post_money_usd));
 }
 
 void phase_record(World& w) {
@@ -652,6 +663,20 @@ void rebuild_indexes(World& w) {
 }
 
 }  // namespace
+
+double estimate_memory_bytes(const Params& p) {
+  const double cells = static_cast<double>(p.grid.width) * static_cast<double>(p.grid.height);
+  // 4 float fields + diffusion buffer + firms per cell (float) + region map (int16) + base rent (double),
+  // plus the output's copy of one field snapshot and its compression buffers (measured: a 20000 x 20000
+  // grid passed 18 GiB while still initialising).
+  const double per_cell = 4 * 4 + 4 + 4 + 2 + 8 + 4 * 4 + 4 * 4 + 6;
+  double agents = p.pharma.outside_firms;
+  for (const auto& r : p.regions)
+    agents += r.universities + r.hospitals + r.vc_firms + r.pharma_firms + r.startups + (r.policy.public_fund_usd > 0 ? 1 : 0);
+  const double per_agent = sizeof(Startup) + 4 * sizeof(Stake) + sizeof(sim::AccountInfo) + sizeof(double) + 64;
+  const double metrics = 80.0 * static_cast<double>(p.regions.size()) * 8.0;
+  return cells * per_cell + agents * per_agent + metrics + 16e6;  // + fixed overhead (code, TBB, HDF5 buffers)
+}
 
 World make_world(const Params& params, std::uint64_t seed) {
   World w;

@@ -101,6 +101,10 @@ struct World {
   const RegionPolicy& policy_of(int region) const;
 };
 
+/// Estimated memory of a world at step 0 with these parameters, in bytes: grid fields and their
+/// work buffers, agents, accounts, metric frames (agent growth during the run is not included).
+double estimate_memory_bytes(const Params& params);
+
 /// Builds the world at step 0 from validated parameters and a seed.
 World make_world(const Params& params, std::uint64_t seed);
 

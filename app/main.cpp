@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   run->add_option("--set", ro.overrides,
                   "Override a parameter, e.g. --set policy.basic_research_share=0.5 (repeatable; TOML value syntax)");
   run->add_flag("-q,--quiet", quiet, "No progress bar and no summary table");
+  run->add_option("--max-memory", ro.max_memory_gib,
+                  "Refuse scenarios estimated to need more than this many GiB (default: 80% of physical memory)")
+      ->check(CLI::PositiveNumber);
 
   app::RunOptions co;
   bool defaults = false, markdown = false;

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <iomanip>
 #include <sstream>
+#include <unistd.h>
 
 #include "agents/model.hpp"
 #include "biocluster/version.hpp"
@@ -45,7 +46,7 @@ output::RunHeader make_header(const RunOptions& o, const sim::ScenarioDoc& doc, 
   for (const auto& r : w.params.regions)
     h.regions.push_back({r.name, r.capital_area, r.x_km, r.y_km, r.radius_km, r.rent_usd_per_m2_month, r.amenity_index,
                          r.travel_time_to_capital_h});
-  for (const auto& m : w.metrics.defs()) h.metrics.push_back({m.name, m.unit, m.description});
+  for (const auto& m : w.metrics.defs()) h.metrics.push_back({m.name, m.unit, m.description, m.flow ? "flow" : "stock"});
   for (const auto* f : agents::output_fields(w)) h.fields.push_back({f->name, f->unit, f->description});
   for (const auto& t : agents::agent_snapshot(w)) {
     output::AgentTableSpec spec{t.type_name, {}};
@@ -85,9 +86,27 @@ void draw_progress(std::int64_t done, std::int64_t total, const std::string& dat
   std::fflush(stderr);
 }
 
-bool is_flow_unit(const std::string& unit) { return unit.size() > 6 && unit.ends_with("/month"); }
+double physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? static_cast<double>(pages) * static_cast<double>(size) : 0.0;
+}
+
 
 }  // namespace
+
+void check_memory(const agents::Params& params, double max_memory_gib) {
+  const double limit = max_memory_gib > 0 ? max_memory_gib * 1073741824.0 : 0.8 * physical_memory_bytes();
+  const double need = agents::estimate_memory_bytes(params);
+  if (limit > 0 && need > limit) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "scenario needs about %.2f GiB at start (grid %d x %d = %.0f cells) but the limit is %.2f GiB; "
+                  "use a coarser grid ([grid] cell_km, width, height) or raise the limit with --max-memory GIB",
+                  need / 1073741824.0, params.grid.width, params.grid.height,
+                  static_cast<double>(params.grid.width) * params.grid.height, limit / 1073741824.0);
+    throw ConfigError(buf);
+  }
+}
 
 sim::ScenarioDoc load_doc(const RunOptions& o) {
   sim::ScenarioDoc doc = sim::load_scenario_doc(o.scenario);
@@ -102,6 +121,7 @@ RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) { re
 RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const std::atomic<bool>* stop) {
   const auto t0 = std::chrono::steady_clock::now();
   const agents::Params params = agents::load_params(doc);
+  check_memory(params, o.max_memory_gib);
   const int threads = o.threads > 0 ? o.threads
                                     : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   std::optional<tbb::global_control> limit;
@@ -114,7 +134,8 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
 
   RunSummary sum;
   for (const auto& r : params.regions) sum.regions.push_back(r.name);
-  for (const auto& m : w.metrics.defs()) sum.metric_names.push_back(m.name), sum.metric_units.push_back(m.unit);
+  for (const auto& m : w.metrics.defs())
+    sum.metric_names.push_back(m.name), sum.metric_units.push_back(m.unit), sum.metric_flow.push_back(m.flow);
   sum.values.assign(sum.metric_names.size(), std::vector<double>(sum.regions.size(), 0.0));
 
   const auto& phases = agents::step_phases();
@@ -133,12 +154,13 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
     out.append_events(w.events.pending());
     w.events.clear_pending();
     const bool last = k + 1 == n;
-    write_snapshots(out, w, k, O.snapshot_every_steps > 0 && ((k + 1) % O.snapshot_every_steps == 0 || last),
-                    O.field_snapshot_every_steps > 0 && ((k + 1) % O.field_snapshot_every_steps == 0 || last));
+    // Snapshots after the first step, every N steps, and after the last.
+    write_snapshots(out, w, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
+                    O.field_snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.field_snapshot_every_steps == 0 || last));
     for (std::size_t m = 0; m < sum.metric_names.size(); ++m)
       for (std::size_t r = 0; r < sum.regions.size(); ++r) {
         const double v = w.metrics.get(static_cast<sim::MetricId>(m), static_cast<int>(r));
-        sum.values[m][r] = is_flow_unit(sum.metric_units[m]) ? sum.values[m][r] + v : v;
+        sum.values[m][r] = sum.metric_flow[m] ? sum.values[m][r] + v : v;
       }
     if (o.progress)
       draw_progress(k + 1, n, date, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

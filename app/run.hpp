@@ -22,8 +22,13 @@ struct RunOptions {
   int threads = 0;                          ///< 0: all cores
   bool progress = false;                    ///< draw a progress bar on stderr
   bool summary = true;                      ///< print the summary table on stdout
+  double max_memory_gib = 0;                ///< refuse scenarios estimated above this (0: 80% of physical memory)
   bool own_thread_limit = true;             ///< false: no tbb::global_control (the caller bounds threads, e.g. a sweep's task_arena)
 };
+
+/// Refuses a scenario whose estimated memory exceeds the limit (resource guard).
+/// @throws ConfigError with the estimate, the limit and a hint.
+void check_memory(const agents::Params& params, double max_memory_gib);
 
 /// Loads the scenario with every override applied. @throws ConfigError.
 sim::ScenarioDoc load_doc(const RunOptions& o);
@@ -33,6 +38,7 @@ struct RunSummary {
   std::vector<std::string> regions;
   std::vector<std::string> metric_names;
   std::vector<std::string> metric_units;
+  std::vector<bool> metric_flow;            ///< flows are summed over steps, stocks reported at the end
   std::vector<std::vector<double>> values;  ///< [metric][region]: sum over steps for flows, last value for stocks
   std::int64_t steps = 0;
   bool interrupted = false;  ///< stopped early on request; the output is a .partial file

@@ -35,6 +35,12 @@
 namespace biocluster::output {
 namespace {
 
+// HDF5 must not run its atexit cleanup: when a write failed (disk full), the file that could not be
+// closed stays open, and HDF5 1.10's library shutdown then crashes trying to close it. Without the
+// cleanup the process exits with its error code and the .partial keeps what was flushed.
+// Must run before any other HDF5 call, hence a static initialiser (HDF5 initialises lazily).
+const bool kNoHdf5Atexit = [] { return H5dont_atexit() >= 0; }();
+
 namespace fs = std::filesystem;
 
 constexpr int kFormatVersion = 1;
@@ -529,6 +535,7 @@ struct RunWriter::Impl {
                           &nan, H5T_NATIVE_DOUBLE);
       describe(d.id.get(), m.unit, m.description);
       attr_str(d.id.get(), "dimensions", "step, region");
+      attr_str(d.id.get(), "kind", m.kind);
       metrics.push_back(std::move(d));
     }
     check_ok(ts.reset(), "close group 'timeseries'");

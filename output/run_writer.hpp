@@ -18,6 +18,7 @@ struct MetricSpec {
   std::string name;         ///< dataset name, snake_case
   std::string unit;         ///< e.g. "count", "USD", "persons"
   std::string description;  ///< one line
+  std::string kind = "stock";  ///< "flow" (amount during the month: sum over steps) or "stock" (level at the month's end)
 };
 
 /// A dense grid field: dataset /fields/<name> [snapshot x H x W], float32.

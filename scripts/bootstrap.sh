@@ -8,7 +8,7 @@ packages=(
   libboost-dev libboost-mpi-dev libboost-timer-dev libboost-program-options-dev
   libtbb-dev libhdf5-dev hdf5-tools catch2 libcli11-dev libtoml11-dev librandom123-dev
   libopenmpi-dev openmpi-bin
-  python3-h5py python3-matplotlib python3-numpy python3-pandas
+  python3-h5py python3-matplotlib python3-numpy python3-pandas python3-pil
 )
 
 missing=()

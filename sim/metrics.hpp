@@ -14,14 +14,17 @@ struct MetricDef {
   std::string name;
   std::string unit;
   std::string description;
+  bool flow = false;  ///< true: an amount during the step (sums over steps); false: a level at its end
 };
 
 class MetricTable {
  public:
   explicit MetricTable(int n_regions) : n_regions_(n_regions) {}
 
-  /// Registers a metric (before the first frame). Names must be unique.
+  /// Registers a level (stock) metric (before the first frame). Names must be unique.
   MetricId add(std::string name, std::string unit, std::string description);
+  /// Registers a flow metric: an amount during the step.
+  MetricId add_flow(std::string name, std::string unit, std::string description);
 
   const std::vector<MetricDef>& defs() const { return defs_; }
   int region_count() const { return n_regions_; }
@@ -49,6 +52,12 @@ inline MetricId MetricTable::add(std::string name, std::string unit, std::string
   defs_.push_back({std::move(name), std::move(unit), std::move(description)});
   values_.resize(defs_.size() * static_cast<std::size_t>(n_regions_), 0.0);
   return static_cast<MetricId>(defs_.size() - 1);
+}
+
+inline MetricId MetricTable::add_flow(std::string name, std::string unit, std::string description) {
+  const MetricId id = add(std::move(name), std::move(unit), std::move(description));
+  defs_.back().flow = true;
+  return id;
 }
 
 inline std::int64_t MetricTable::find(const std::string& name) const {

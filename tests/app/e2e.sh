@@ -51,7 +51,11 @@ PY
     set +e; out=$("$bin" run "$scenario" -o /nonexistent_dir/x.h5 -q 2>&1); rc=$?; set -e
     [ $rc -eq 3 ] || { echo "unwritable output exited $rc: $out"; exit 1; }
     grep -q "/nonexistent_dir" <<<"$out" || { echo "unwritable-output message lacks the path: $out"; exit 1; }
-    echo "$n bad-input cases give exit code 2 and the expected message"
+    # Resource guard: a scenario estimated above --max-memory is refused before anything is allocated.
+    set +e; out=$("$bin" run "$scenario" --set grid.width=6000 --set grid.height=6000 --max-memory 0.5 -q -o big.h5 2>&1); rc=$?; set -e
+    [ $rc -eq 2 ] && grep -q "scenario needs about" <<<"$out" || { echo "memory guard: rc $rc: $out"; exit 1; }
+    [ ! -e big.h5.partial ] || { echo "memory guard left a file"; exit 1; }
+    echo "$n bad-input cases give exit code 2 and the expected message; the memory guard refuses a 36M-cell grid under 0.5 GiB"
     ;;
   replay)
     rm -f r.h5 r.replay.h5 tampered.h5
@@ -107,6 +111,17 @@ with h5py.File("k.h5.partial", "r", swmr=True) as f:
         assert np.all(np.isfinite(d[:n])), name
 print(f"killed run: .partial opens (SWMR) with {n} flushed steps, all finite")
 PY
+    ;;
+  disk_full)
+    # A full disk (simulated with a file-size limit) gives a clear error and exit code 3, no crash,
+    # no final file, and keeps the .partial with what was flushed.
+    rm -f full.h5 full.h5.partial
+    set +e; out=$( (ulimit -f 200; trap '' XFSZ; "$bin" run "$scenario" -q -o full.h5) 2>&1); rc=$?; set -e
+    [ $rc -eq 3 ] || { echo "disk full: exit code $rc (expected 3): $out"; exit 1; }
+    grep -q "check free disk space" <<<"$out" || { echo "disk full: message lacks a hint: $out"; exit 1; }
+    [ ! -e full.h5 ] || { echo "disk full left a final file"; exit 1; }
+    [ -e full.h5.partial ] || { echo "disk full left no .partial"; exit 1; }
+    echo "disk full: exit 3 with '$(grep -o "File too large" <<<"$out" | head -1)' and a hint; .partial kept"
     ;;
   docs_params)
     # docs/MODEL.md §8 must list every parameter with its current default.

@@ -1,0 +1,486 @@
+"""Read a biocluster run file (HDF5, layout in docs/OUTPUT.md) into tidy pandas tables.
+
+    import sys; sys.path.insert(0, "scripts")
+    import biocluster_data as bd
+
+    run = bd.load_run("out/default.h5")
+    run.timeseries                      # long table: date, step, region, metric, value, units
+    run.metrics                         # per metric: units, description, kind (flow/stock), additive
+    run.wide("startups")                # one metric: index date, one column per region
+    run.events.query("kind == 'founding'")
+    run.snapshots("startup")            # one row per agent per snapshot, with step and date
+    run.fields["talent"]                # numpy array [snapshot, y, x]; run.fields.steps, .dates
+    run.params["policy"]["basic_research_share"]
+
+Needs h5py, numpy and pandas (Debian: python3-h5py python3-numpy python3-pandas) and Python >= 3.11
+(tomllib). Every problem with the file itself is raised as RunFileError with a one-line message.
+
+The module is organised so that a sweep reader can be added beside `load_run`: a sweep is a set of
+runs plus the parameters that vary, and every table here carries plain columns that concatenate
+(add a `run` column and `pd.concat`).
+"""
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+
+try:
+    import tomllib
+except ImportError:  # pragma: no cover - Python < 3.11
+    tomllib = None
+
+__all__ = ["RunFileError", "IncompleteRunWarning", "Run", "Fields", "load_run", "is_flow_units",
+           "FORMAT_NAME", "SUPPORTED_FORMAT_VERSIONS"]
+
+FORMAT_NAME = "biocluster-run"
+SUPPORTED_FORMAT_VERSIONS = (1,)
+
+#: Stages of a startup's lead asset, in pipeline order (the `stage` code of the startup snapshot).
+STAGES = ["preclinical", "phase1", "phase2", "phase3", "filing", "approved"]
+#: Origin codes of the startup snapshot.
+ORIGINS = ["initial", "university", "hospital"]
+
+
+class RunFileError(Exception):
+    """The file cannot be used as a biocluster run: missing, not HDF5, foreign, damaged or
+    incomplete. str(error) is a one-line message naming the file."""
+
+
+class IncompleteRunWarning(UserWarning):
+    """Issued when an interrupted run is loaded with allow_incomplete=True."""
+
+
+#: Metrics whose units are per month but which are levels (a price or a rate read at a date), not
+#: flows to be summed. The file does not say which is which (see docs/PLOTS.md), so this list and
+#: the name prefixes below settle it; a `kind` attribute on the dataset, if ever written, wins.
+LEVEL_METRICS = {"wage", "mean_rent"}
+LEVEL_PREFIXES = ("mean_", "avg_", "median_", "price_")
+NON_ADDITIVE_UNITS = {"index", "fraction", "0..1", "flag", "code", "probability", "ratio", "share"}
+
+
+def metric_kind(name: str, units: str) -> str:
+    """'flow' (a monthly amount: totals are sums over months) or 'stock' (a level read at a date)."""
+    if name in LEVEL_METRICS or name.startswith(LEVEL_PREFIXES):
+        return "stock"
+    return "flow" if is_flow_units(units) else "stock"
+
+
+def is_additive(name: str, units: str, kind: str) -> bool:
+    """Whether values of different regions may be summed (counts, persons, money; not means,
+    prices, indexes or ratios)."""
+    if name in LEVEL_METRICS or name.startswith(LEVEL_PREFIXES):
+        return False
+    if kind == "flow":
+        return True
+    return "/" not in units and units.strip() not in NON_ADDITIVE_UNITS
+
+
+def is_flow_units(units: str) -> bool:
+    """A metric is a monthly flow (summed over months) when its units are a quantity per month,
+    e.g. 'count/month' or 'USD/month'; otherwise it is a stock or a level read at a date
+    ('count', 'persons', 'USD', and prices such as 'USD/m2/month')."""
+    return re.fullmatch(r"\s*[^/\s]+\s*/\s*month\s*", units) is not None
+
+
+def code_labels(description: str) -> list[str] | None:
+    """Labels of a coded column from its description, e.g. 'stage: 0 preclinical, 1 phase1' ->
+    ['preclinical', 'phase1']; None unless the codes are 0, 1, 2, ... in order."""
+    pairs = re.findall(r"(\d+)\s+([A-Za-z][A-Za-z0-9_\-]*)", description)
+    if len(pairs) < 2 or [int(c) for c, _ in pairs] != list(range(len(pairs))):
+        return None
+    return [name for _, name in pairs]
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray) and v.shape == ():
+        return _text(v.item())
+    return str(v)
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return [_scalar(x) for x in v.tolist()] if v.dtype.kind in "OSU" else v.tolist()
+    return v
+
+
+def _open(path: str) -> h5py.File:
+    """Opens read-only. A run killed while writing leaves its superblock marked 'open for writing'
+    (SWMR mode); such a file opens only with the SWMR-read flag, so try that second."""
+    try:
+        return h5py.File(path, "r")
+    except OSError as first:
+        try:
+            return h5py.File(path, "r", swmr=True)
+        except OSError:
+            raise first from None
+
+
+def _one_line(e: BaseException) -> str:
+    msg = " ".join(str(e).split())
+    return msg or type(e).__name__
+
+
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Fields:
+    """Grid-field snapshots. fields["talent"] -> float32 array [snapshot, y, x] (row 0 is y = 0,
+    i.e. the southern edge; plot with origin='lower'). Read lazily, then cached."""
+
+    path: str
+    names: list[str]
+    steps: np.ndarray
+    dates: pd.DatetimeIndex
+    units: dict[str, str]
+    descriptions: dict[str, str]
+    width: int
+    height: int
+    cell_km: float
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.names:
+            raise KeyError(f"no field '{name}'; fields are: {', '.join(self.names) or 'none'}")
+        if name not in self._cache:
+            n = len(self.steps)
+            try:
+                with _open(self.path) as f:
+                    self._cache[name] = np.asarray(f["fields"][name][:n])
+            except (OSError, KeyError) as e:
+                raise RunFileError(f"'{self.path}': cannot read field '{name}' ({_one_line(e)})") from None
+        return self._cache[name]
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    @property
+    def extent_km(self) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1) for matplotlib's imshow(extent=...)."""
+        return (0.0, self.width * self.cell_km, 0.0, self.height * self.cell_km)
+
+
+# ------------------------------------------------------------------------------------------------
+class Run:
+    """One run file, read into pandas tables. Build it with load_run()."""
+
+    def __init__(self, path: str, f: h5py.File, allow_incomplete: bool):
+        self.path = path
+        self.attrs: dict[str, Any] = {k: _scalar(v) for k, v in f.attrs.items()}
+        status = str(self.attrs.get("status", "incomplete"))
+        self.complete: bool = status == "complete" and not path.endswith(".partial")
+        self.allow_incomplete = allow_incomplete
+
+        # -- time axis: for an interrupted run, only the steps vouched for by steps_written
+        n = len(f["time/step"])
+        if "steps_written" in self.attrs:
+            n = min(n, int(self.attrs["steps_written"]))
+        self.n_steps: int = n
+        self.steps = np.asarray(f["time/step"][:n], dtype=np.int64)
+        self.dates = pd.DatetimeIndex([pd.Timestamp(_text(d) + "-01") for d in f["time/date"][:n]], name="date")
+        self._date_of_step = dict(zip(self.steps.tolist(), self.dates))
+        self.start = pd.Timestamp(_text(self.attrs.get("start_date", "2000-01")) + "-01")
+
+        # -- regions
+        reg = f["regions"][:]
+        cols = {}
+        for name in reg.dtype.names:
+            col = reg[name]
+            cols[name] = [_text(x) for x in col] if col.dtype.kind in "SOU" else col
+        self.regions = pd.DataFrame(cols)
+        self.regions.index.name = "region_index"
+        self.region_names: list[str] = list(self.regions["name"])
+
+        # -- grid
+        g = f["grid"].attrs
+        self.grid = {"width": int(g["width"]), "height": int(g["height"]), "cell_km": float(g["cell_km"])}
+
+        # -- metrics (one table of name, units, description, kind) and the long time-series table
+        rows, frames = [], []
+        for name, d in f["timeseries"].items():
+            units = _text(d.attrs.get("units", ""))
+            kind = _text(d.attrs.get("kind", ""))  # an explicit flow/stock attribute wins, if written
+            if kind not in ("flow", "stock"):
+                kind = metric_kind(name, units)
+            rows.append({"metric": name, "units": units, "description": _text(d.attrs.get("description", "")),
+                         "kind": kind, "additive": is_additive(name, units, kind)})
+            values = np.asarray(d[:n], dtype=float)
+            frame = pd.DataFrame({
+                "date": np.repeat(self.dates.values, values.shape[1]),
+                "step": np.repeat(self.steps, values.shape[1]),
+                "region": np.tile(np.array(self.region_names, dtype=object), len(self.steps)),
+                "metric": name,
+                "value": values.reshape(-1),
+                "units": units,
+            })
+            frames.append(frame)
+        self.metrics = pd.DataFrame(rows, columns=["metric", "units", "description", "kind", "additive"]
+                                    ).set_index("metric")
+        ts_cols = ["date", "step", "region", "metric", "value", "units"]
+        self.timeseries = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ts_cols))[ts_cols]
+        self.timeseries["region"] = pd.Categorical(self.timeseries["region"], categories=self.region_names)
+
+        # -- events
+        self.events = self._read_events(f)
+
+        # -- fields (lazy) and agent tables (lazy)
+        fg = f["fields"] if "fields" in f else None
+        fnames = [k for k in fg.keys() if k != "step"] if fg is not None else []
+        fsteps = np.asarray(fg["step"][:], dtype=np.int64) if fg is not None and "step" in fg else np.zeros(0, np.int64)
+        fsteps = fsteps[fsteps < n] if not self.complete else fsteps
+        self.fields = Fields(
+            path=path, names=fnames, steps=fsteps, dates=pd.DatetimeIndex([self.date_of(s) for s in fsteps]),
+            units={k: _text(fg[k].attrs.get("units", "")) for k in fnames},
+            descriptions={k: _text(fg[k].attrs.get("description", "")) for k in fnames},
+            width=self.grid["width"], height=self.grid["height"], cell_km=self.grid["cell_km"])
+        self.agent_types: list[str] = list(f["agents"].keys()) if "agents" in f else []
+        self.agent_columns: dict[str, pd.DataFrame] = {}
+        for t in self.agent_types:
+            g = f["agents"][t]
+            names = [_text(c) for c in g.attrs["columns"]] if "columns" in g.attrs else \
+                [k for k in g.keys() if k not in ("id", "snapshot_step", "snapshot_start", "snapshot_count")]
+            self.agent_columns[t] = pd.DataFrame(
+                [{"column": c, "units": _text(g[c].attrs.get("units", "")),
+                  "description": _text(g[c].attrs.get("description", ""))} for c in names]).set_index("column") \
+                if names else pd.DataFrame(columns=["units", "description"])
+        self._snapshots: dict[str, pd.DataFrame] = {}
+
+    # ---------------------------------------------------------------------------------------------
+    def _read_events(self, f: h5py.File) -> pd.DataFrame:
+        cols = ["step", "date", "kind", "region", "region_index", "subject_type", "subject_id",
+                "object_type", "object_id", "detail", "amount", "value"]
+        if "events" not in f:
+            return pd.DataFrame(columns=cols)
+        d = f["events"]
+        ev = d[:]
+        ev = ev[ev["step"] < self.n_steps] if len(ev) else ev
+
+        def decode(name: str) -> pd.Categorical:
+            mapping = h5py.check_enum_dtype(d.dtype[name]) or {}
+            by_value = {v: k for k, v in mapping.items()}
+            cats = [k for k, _ in sorted(mapping.items(), key=lambda kv: kv[1]) if k != "none"]
+            codes = ev[name].astype(int) if len(ev) else np.zeros(0, int)
+            labels = [by_value.get(c, f"unknown_{c}") for c in codes.tolist()]
+            labels = [None if x == "none" else x for x in labels]
+            extra = sorted({x for x in labels if x is not None and x not in cats})
+            return pd.Categorical(labels, categories=cats + extra)
+
+        region_index = ev["region"].astype(int) if len(ev) else np.zeros(0, int)
+        names = np.array(self.region_names + [None], dtype=object)
+        region = names[np.where((region_index >= 0) & (region_index < len(self.region_names)), region_index, -1)]
+        steps = ev["step"].astype(np.int64) if len(ev) else np.zeros(0, np.int64)
+        out = pd.DataFrame({
+            "step": steps,
+            "date": pd.DatetimeIndex([self.date_of(s) for s in steps.tolist()]),
+            "kind": decode("kind"),
+            "region": pd.Categorical(region, categories=self.region_names),
+            "region_index": region_index,
+            "subject_type": decode("subject_type"),
+            "subject_id": ev["subject_id"] if len(ev) else np.zeros(0, np.int64),
+            "object_type": decode("object_type"),
+            "object_id": ev["object_id"] if len(ev) else np.zeros(0, np.int64),
+            "detail": ev["detail"] if len(ev) else np.zeros(0, np.int16),
+            "amount": ev["amount"] if len(ev) else np.zeros(0),
+            "value": ev["value"] if len(ev) else np.zeros(0),
+        })
+        out.attrs["amount_units"] = _text(d.attrs.get("amount_units", self.attrs.get("currency", "")))
+        return out[cols]
+
+    # ---------------------------------------------------------------------------------------------
+    def date_of(self, step: int) -> pd.Timestamp:
+        """Month-start date of a step (also for steps not in the time axis, e.g. snapshots)."""
+        d = self._date_of_step.get(int(step))
+        return d if d is not None else self.start + pd.DateOffset(months=int(step))
+
+    def wide(self, metric: str) -> pd.DataFrame:
+        """One metric as a table: index date, one column per region (in file order)."""
+        if metric not in self.metrics.index:
+            raise KeyError(f"no metric '{metric}'; metrics are: {', '.join(self.metrics.index)}")
+        t = self.timeseries[self.timeseries["metric"] == metric]
+        w = t.pivot(index="date", columns="region", values="value")
+        w.columns = list(w.columns.astype(str))
+        return w.reindex(columns=self.region_names)
+
+    @cached_property
+    def stages(self) -> list[str]:
+        """Pipeline stages in order, from the startup table's stage column (or the default)."""
+        cols = self.agent_columns.get("startup")
+        if cols is not None and "stage" in cols.index:
+            labels = code_labels(str(cols.loc["stage", "description"]))
+            if labels:
+                return labels
+        return list(STAGES)
+
+    def units(self, metric: str) -> str:
+        return str(self.metrics.loc[metric, "units"])
+
+    def snapshots(self, agent_type: str) -> pd.DataFrame:
+        """Agent-state snapshots of one type: one row per agent per snapshot, columns step, date,
+        id, then the table's columns (units in run.agent_columns[agent_type]). For startups the
+        `stage` and `origin` codes are also given as names (stage_name, origin_name; any column
+        with units 'code' whose description lists '0 name, 1 name, ...' gets one), and every table
+        with a `region` column gets region_name."""
+        if agent_type not in self.agent_types:
+            raise KeyError(f"no agent table '{agent_type}'; tables are: {', '.join(self.agent_types) or 'none'}")
+        if agent_type in self._snapshots:
+            return self._snapshots[agent_type]
+        try:
+            with _open(self.path) as f:
+                g = f["agents"][agent_type]
+                snap_step = np.asarray(g["snapshot_step"][:], dtype=np.int64)
+                start = np.asarray(g["snapshot_start"][:len(snap_step)], dtype=np.int64)
+                count = np.asarray(g["snapshot_count"][:len(snap_step)], dtype=np.int64)
+                keep = snap_step < self.n_steps
+                snap_step, start, count = snap_step[keep], start[keep], count[keep]
+                end = int((start + count).max()) if len(start) else 0
+                ids = np.asarray(g["id"][:end], dtype=np.int64)
+                cols = {c: np.asarray(g[c][:end]) for c in self.agent_columns[agent_type].index}
+        except (OSError, KeyError) as e:
+            raise RunFileError(f"'{self.path}': cannot read agent table '{agent_type}' ({_one_line(e)})") from None
+        rows = np.concatenate([np.arange(s, s + c) for s, c in zip(start, count)]) if len(start) else np.zeros(0, int)
+        steps = np.repeat(snap_step, count)
+        df = pd.DataFrame({"step": steps,
+                           "date": pd.DatetimeIndex([self.date_of(s) for s in snap_step]).repeat(count),
+                           "id": ids[rows]})
+        for c, v in cols.items():
+            df[c] = v[rows]
+        if "region" in df:
+            idx = df["region"].to_numpy()
+            ok = np.isfinite(idx) & (idx >= 0) & (idx < len(self.region_names))
+            names = np.array(self.region_names, dtype=object)
+            df["region_name"] = pd.Categorical(np.where(ok, names[np.where(ok, idx, 0).astype(int)], None),
+                                               categories=self.region_names)
+        for col, meta in self.agent_columns[agent_type].iterrows():
+            labels = code_labels(str(meta["description"])) if meta["units"] == "code" else None
+            if labels is None and agent_type == "startup":
+                labels = {"stage": STAGES, "origin": ORIGINS}.get(col)
+            if labels is not None and col in df:
+                codes = df[col].to_numpy()
+                ok = np.isfinite(codes) & (codes >= 0) & (codes < len(labels))
+                lab = np.array(labels, dtype=object)
+                df[col + "_name"] = pd.Categorical(np.where(ok, lab[np.where(ok, codes, 0).astype(int)], None),
+                                                   categories=labels)
+        self._snapshots[agent_type] = df
+        return df
+
+    # ---------------------------------------------------------------------------------------------
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        """The resolved parameters (root attribute resolved_parameters, TOML with dotted keys) as a
+        nested dict: params["regions"]["capital"]["startups"]."""
+        text = str(self.attrs.get("resolved_parameters", ""))
+        if tomllib is None:
+            raise RunFileError("reading parameters needs Python >= 3.11 (tomllib)")
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise RunFileError(f"'{self.path}': resolved_parameters is not valid TOML ({_one_line(e)})") from None
+
+    @cached_property
+    def param_table(self) -> pd.DataFrame:
+        """Flat table of the resolved parameters: key (dotted), value, note (the comment written
+        after each key: allowed range, unit and a one-line description)."""
+        flat: dict[str, Any] = {}
+
+        def walk(prefix: str, d: dict) -> None:
+            for k, v in d.items():
+                key = f"{prefix}.{k}" if prefix else k
+                if isinstance(v, dict):
+                    walk(key, v)
+                else:
+                    flat[key] = v
+        walk("", self.params)
+        notes = {}
+        for line in str(self.attrs.get("resolved_parameters", "")).splitlines():
+            m = re.match(r"\s*([A-Za-z0-9_.\-\"]+)\s*=.*?#\s*(.*)$", line)
+            if m:
+                notes[m.group(1).replace('"', "")] = m.group(2).strip()
+        return pd.DataFrame([{"key": k, "value": v, "note": notes.get(k, "")} for k, v in flat.items()])
+
+    def param(self, dotted: str, default: Any = None) -> Any:
+        """One resolved parameter by dotted key, e.g. run.param('policy.basic_research_share')."""
+        d: Any = self.params
+        for part in dotted.split("."):
+            if not isinstance(d, dict) or part not in d:
+                return default
+            d = d[part]
+        return d
+
+    def __repr__(self) -> str:
+        state = "complete" if self.complete else "INCOMPLETE"
+        return (f"<biocluster Run '{self.path}' {state}: {self.n_steps} steps from {self.dates[0]:%Y-%m} "
+                f"({len(self.region_names)} regions, {len(self.metrics)} metrics, {len(self.events)} events)>"
+                if self.n_steps else f"<biocluster Run '{self.path}' {state}: no steps>")
+
+
+# ------------------------------------------------------------------------------------------------
+def load_run(path: str | os.PathLike, allow_incomplete: bool = False) -> Run:
+    """Reads a run file. Raises RunFileError (one-line message) when the file is missing, not
+    HDF5, damaged, not a biocluster run, or an interrupted run (a .partial file, or root attribute
+    status != 'complete') unless allow_incomplete=True, in which case it loads what the file holds,
+    sets run.complete = False and issues an IncompleteRunWarning."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        hint = ""
+        if os.path.exists(path + ".partial"):
+            hint = f"; an interrupted run '{path}.partial' exists (load it with allow_incomplete=True; plot_run.py --allow-incomplete)"
+        raise RunFileError(f"no such file '{path}'{hint}")
+    if os.path.isdir(path):
+        raise RunFileError(f"'{path}' is a directory, not a run file")
+    try:
+        hdf5 = h5py.is_hdf5(path)
+    except OSError as e:
+        raise RunFileError(f"cannot read '{path}': {_one_line(e)}") from None
+    if not hdf5:
+        raise RunFileError(f"'{path}' is not an HDF5 file (expected a biocluster run file written by "
+                           f"'biocluster run ... -o FILE.h5')")
+    try:
+        f = _open(path)
+    except OSError as e:
+        raise RunFileError(f"'{path}' is a damaged or truncated HDF5 file and cannot be opened "
+                           f"({_one_line(e)})") from None
+    try:
+        with f:
+            fmt = _text(f.attrs["format"]) if "format" in f.attrs else None
+            if fmt != FORMAT_NAME:
+                what = f"root attribute format is '{fmt}'" if fmt is not None else "it has no root attribute 'format'"
+                raise RunFileError(f"'{path}' is an HDF5 file but not a biocluster run ({what}, "
+                                   f"expected '{FORMAT_NAME}')")
+            version = int(f.attrs.get("format_version", 0))
+            if version not in SUPPORTED_FORMAT_VERSIONS:
+                raise RunFileError(f"'{path}' has run-file format version {version}; this reader knows "
+                                   f"{', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))} (update scripts/)")
+            status = _text(f.attrs.get("status", "incomplete"))
+            incomplete = status != "complete" or path.endswith(".partial")
+            if incomplete:
+                held = int(f.attrs.get("steps_written", 0))
+                planned = f.attrs.get("planned_steps")
+                of = f" of {int(planned)} planned" if planned is not None else ""
+                msg = (f"'{path}' is an interrupted run (status '{status}'): it holds {held}{of} steps")
+                if not allow_incomplete:
+                    raise RunFileError(msg + "; rerun to completion, or load it with allow_incomplete=True "
+                                             "(plot_run.py --allow-incomplete)")
+                warnings.warn(msg, IncompleteRunWarning, stacklevel=2)
+            return Run(path, f, allow_incomplete)
+    except RunFileError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise RunFileError(f"'{path}' is a damaged or incomplete biocluster run file ({_one_line(e)})") from None
