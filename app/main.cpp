@@ -9,6 +9,7 @@
 #include "agents/params.hpp"
 #include "app/replay.hpp"
 #include "app/run.hpp"
+#include "app/sweep_cli.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_writer.hpp"
 #include "sim/errors.hpp"
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
   check->add_flag("--defaults", defaults, "Print every parameter at its default (no scenario needed)");
   check->add_flag("--markdown", markdown, "Print a Markdown table (key, default, unit, range, description) instead of TOML");
 
+  app::SweepCommands sweeps(cli);  // sweep, sweep-merge, sweep-design (docs/SWEEPS.md)
+
   std::filesystem::path replay_file;
   int replay_threads = 0;
   bool replay_keep = false;
@@ -70,6 +73,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   try {
+    if (sweeps.selected()) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      return sweeps.dispatch(&g_stop);
+    }
     if (*run) {
       if (*seed_opt) ro.seed = seed;
       if (*steps_opt) ro.steps = steps;

@@ -1,0 +1,176 @@
+// Sweeps across MPI ranks (plain MPI C API): rank 0 hands out run plans on request (dynamic load
+// balancing) and writes the index; ranks 1..N-1 run them. Built without MPI this file only
+// detects mpirun and refuses, so that N copies never write one directory unaware of each other.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "app/sweep_internal.hpp"
+#include "sim/errors.hpp"
+
+#ifdef BIOCLUSTER_HAVE_MPI
+#define OMPI_SKIP_MPICXX 1  // the C API only: no deprecated C++ bindings to link
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#endif
+
+namespace biocluster::app::sweep_detail {
+
+namespace {
+
+/// Number of ranks announced by the launcher's environment (OpenMPI, MPICH/PMI, Slurm+PMIx), or 0.
+int launcher_world_size() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"}) {
+    if (const char* v = std::getenv(var)) return std::atoi(v);
+  }
+  if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK")) return 2;  // some launcher; let MPI tell
+  return 0;
+}
+
+}  // namespace
+
+#ifdef BIOCLUSTER_HAVE_MPI
+
+namespace {
+constexpr int kTagReady = 1;  // worker -> 0: {finished plan or -1, outcome}
+constexpr int kTagWork = 2;   // 0 -> worker: plan index, or -1 to stop
+
+int mpi_rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+int mpi_size() {
+  int n = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &n);
+  return n;
+}
+}  // namespace
+
+bool mpi_world() {
+  if (launcher_world_size() <= 1 && !std::getenv("PMIX_RANK") && !std::getenv("PMI_RANK")) return false;
+  int init = 0;
+  MPI_Initialized(&init);
+  if (!init) MPI_Init(nullptr, nullptr);
+  if (mpi_size() > 1) return true;
+  MPI_Finalize();
+  return false;
+}
+
+int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
+  const int rank = mpi_rank(), size = mpi_size();
+  Prepared s;
+  // Rank 0 validates and initialises DIR; the others only load once it is ready.
+  int code = 0;
+  std::string error;
+  if (rank == 0) {
+    try {
+      s = prepare(o, true);
+    } catch (const ConfigError& e) {
+      code = 2, error = e.what();
+    } catch (const OutputError& e) {
+      code = 3, error = e.what();
+    } catch (const std::exception& e) {
+      code = 1, error = e.what();
+    }
+  }
+  MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (code != 0) {
+    MPI_Finalize();
+    if (rank != 0) return code;
+    if (code == 2) throw ConfigError(error);
+    if (code == 3) throw OutputError(error);
+    throw std::runtime_error(error);
+  }
+  if (rank != 0) {
+    try {
+      s = prepare(o, false);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "biocluster: rank %d: %s\n", rank, e.what());
+      MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+  }
+
+  int rc = 0;
+  if (rank == 0) {
+    std::vector<std::int64_t> todo;
+    std::size_t skipped_done = 0, skipped_failed = 0;
+    for (const auto& p : s.plans) {
+      if (p.index % o.shards != o.shard) continue;
+      Outcome prev;
+      if (finished_before(s, p, prev)) {
+        (prev == Outcome::skipped_done ? skipped_done : skipped_failed)++;
+        continue;
+      }
+      todo.push_back(p.index);
+    }
+    Progress pr(o.progress, todo.size(), skipped_done + skipped_failed);
+    std::size_t next = 0;
+    int active = size - 1;
+    bool halt = false;
+    while (active > 0) {
+      long long msg[2] = {-1, 0};
+      MPI_Request req;
+      MPI_Irecv(msg, 2, MPI_LONG_LONG, MPI_ANY_SOURCE, kTagReady, MPI_COMM_WORLD, &req);
+      MPI_Status st;
+      for (int flag = 0;;) {  // poll gently: a blocking receive would spin a core
+        MPI_Test(&req, &flag, &st);
+        if (flag) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      if (msg[0] >= 0) {
+        const auto out = static_cast<Outcome>(msg[1]);
+        if (out == Outcome::error) pr.note_error("see the rank's message above");
+        if (out == Outcome::interrupted) halt = true;
+        pr.tick(out);
+      }
+      if (stop && stop->load()) halt = true;
+      long long job = -1;
+      if (!halt && next < todo.size()) job = todo[next++];
+      MPI_Send(&job, 1, MPI_LONG_LONG, st.MPI_SOURCE, kTagWork, MPI_COMM_WORLD);
+      if (job < 0) --active;
+    }
+    for (; next < todo.size() && halt; ++next) pr.tick(Outcome::interrupted);
+    pr.finish();
+    rc = report(s, o, pr, skipped_done, skipped_failed, todo.size());
+  } else {
+    const int threads = o.threads > 0 ? o.threads : 1;
+    long long msg[2] = {-1, 0};
+    for (;;) {
+      MPI_Send(msg, 2, MPI_LONG_LONG, 0, kTagReady, MPI_COMM_WORLD);
+      long long job = -1;
+      MPI_Recv(&job, 1, MPI_LONG_LONG, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      if (job < 0) break;
+      const RunPlan& p = s.plans[static_cast<std::size_t>(job)];
+      std::string message;
+      const Outcome out = execute(s, p, threads, true, stop, message);
+      if (out == Outcome::error)
+        std::fprintf(stderr, "biocluster: rank %d: run p%lld_r%lld: %s\n", rank, static_cast<long long>(p.point),
+                     static_cast<long long>(p.replicate), message.c_str());
+      msg[0] = job;
+      msg[1] = static_cast<long long>(out);
+    }
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return rank == 0 ? rc : (rc == 130 ? 130 : 0);
+}
+
+#else  // built without MPI
+
+bool mpi_world() {
+  if (launcher_world_size() > 1)
+    throw ConfigError("this biocluster was built without MPI (BIOCLUSTER_MPI=OFF), but it was started by mpirun with " +
+                      std::to_string(launcher_world_size()) +
+                      " ranks; every rank would run the whole sweep. Run it without mpirun (it uses all local cores), "
+                      "use --shard i/N, or rebuild with -DBIOCLUSTER_MPI=ON");
+  return false;
+}
+
+int run_sweep_mpi(const SweepOptions&, const std::atomic<bool>*) { return 1; }
+
+#endif
+
+}  // namespace biocluster::app::sweep_detail

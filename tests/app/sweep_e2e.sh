@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# End-to-end tests of `biocluster sweep`. Usage: sweep_e2e.sh BIOCLUSTER SOURCE_DIR WORK_DIR CASE [MPIEXEC]
+# The index (index.h5 and index.csv) must be byte-identical however the runs were made.
+set -euo pipefail
+bin=$1; src=$2; work=$3; case=$4; mpiexec=${5:-mpirun}
+py=/usr/bin/python3
+sweeps="$src/tests/data/sweeps"
+rm -rf "$work"; mkdir -p "$work"; cd "$work"
+
+same_index() {  # DIR_A DIR_B
+  cmp "$1/index.csv" "$2/index.csv" || { echo "index.csv differs: $1 vs $2"; diff "$1/index.csv" "$2/index.csv" | head; exit 1; }
+  cmp "$1/index.h5" "$2/index.h5" || { echo "index.h5 differs: $1 vs $2"; exit 1; }
+}
+
+case "$case" in
+  threads)
+    "$bin" sweep "$sweeps/small.toml" -o t1 --threads 1 -q
+    "$bin" sweep "$sweeps/small.toml" -o t2 --threads 2 -q
+    "$bin" sweep "$sweeps/lhs.toml" -o l1 --threads 1 -q
+    "$bin" sweep "$sweeps/lhs.toml" -o l3 --threads 3 -q
+    same_index t1 t2; same_index l1 l3
+    grep -c ',done,' t1/index.csv | grep -qx 4 || { echo "expected 4 done runs"; cat t1/index.csv; exit 1; }
+    grep -c ',failed,' t1/index.csv | grep -qx 2 || { echo "expected 2 failed runs"; cat t1/index.csv; exit 1; }
+    grep -q 'research_hospitals = 3 > hospitals = 2' t1/index.csv || { echo "failure reason not recorded"; exit 1; }
+    "$py" - <<'PY'
+import h5py, numpy as np
+with h5py.File("t1/index.h5", "r") as f:
+    assert [s.decode() for s in f["design/factors"][()]] == ["regions.regional.research_hospitals"]
+    assert list(f["runs/point"][()]) == [0, 0, 1, 1, 2, 2]
+    seeds = f["runs/seed"][()]
+    assert seeds[0] == seeds[2] == seeds[4] and seeds[1] == seeds[3] and seeds[0] != seeds[1], "paired seeds"
+    st = [s.decode() for s in f["runs/status"][()]]
+    assert st == ["done"] * 4 + ["failed"] * 2, st
+    v = f["metrics/startups"][()]
+    assert np.all(np.isfinite(v[:4])) and np.all(np.isnan(v[4:]))
+    assert f["metrics/startups_founded"].attrs["summary"] in (b"sum over steps and regions", "sum over steps and regions")
+print("index layout ok")
+PY
+    ;;
+  standalone)
+    # A sweep's run file is bit-identical to `biocluster run` with the same seed and overrides.
+    "$bin" sweep "$sweeps/small.toml" -o s -q --threads 2
+    line=$("$bin" sweep-design "$sweeps/small.toml" --runs | awk -F, '$1 == 3')
+    seed=$(cut -d, -f4 <<<"$line"); sets=$(cut -d, -f5- <<<"$line")
+    eval "\"$bin\" run \"$sweeps/../../../scenarios/default.toml\" --seed $seed --steps 24 $sets -q -o alone.h5"
+    "$py" "$src/tests/app/compare_runs.py" alone.h5 s/runs/p1_r1.h5
+    ;;
+  shards)
+    "$bin" sweep "$sweeps/small.toml" -o full -q
+    "$bin" sweep "$sweeps/small.toml" -o sh -q --shard 0/2
+    [ ! -e sh/index.csv ] || { echo "a shard wrote the index"; exit 1; }
+    set +e; "$bin" sweep-merge sh 2> merge1.txt; rc=$?; set -e
+    [ $rc -eq 1 ] && grep -q "missing" merge1.txt || { echo "merge of one shard: rc $rc"; cat merge1.txt; exit 1; }
+    grep -q ',missing,' sh/index.csv || { echo "missing runs not marked"; exit 1; }
+    "$bin" sweep "$sweeps/small.toml" -o sh -q --shard 1/2
+    "$bin" sweep-merge sh -q
+    same_index full sh
+    ;;
+  resume_kill)
+    "$bin" sweep "$sweeps/resume.toml" -o ref -q --threads 2
+    "$bin" sweep "$sweeps/resume.toml" -o k -q --threads 1 &
+    pid=$!
+    for _ in $(seq 1 400); do
+      n=$(ls k/runs 2>/dev/null | grep -c '\.h5$' || true)
+      [ "$n" -ge 2 ] && break
+      sleep 0.02
+    done
+    kill -9 $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    done_before=$(ls k/runs | grep -c '\.h5$' || true)
+    echo "killed with $done_before of 12 runs complete; partial: $(ls k/runs | grep -c partial || true)"
+    [ ! -e k/index.csv ] || [ "$done_before" -eq 12 ] || { echo "index written by a killed sweep"; exit 1; }
+    "$bin" sweep "$sweeps/resume.toml" -o k --threads 2 2> rerun.txt
+    cat rerun.txt
+    grep -q "$done_before done before" rerun.txt || { echo "rerun did not skip the finished runs"; exit 1; }
+    ls k/runs | grep -q partial && { echo "partial files left"; exit 1; }
+    same_index ref k
+    ;;
+  changed_sweep)
+    cp "$sweeps/small.toml" my.toml
+    sed -i 's#"../../../scenarios/default.toml"#"'"$src"'/scenarios/default.toml"#' my.toml
+    "$bin" sweep my.toml -o d -q
+    sed -i 's/seed = 11/seed = 12/' my.toml
+    set +e; out=$("$bin" sweep my.toml -o d -q 2>&1); rc=$?; set -e
+    [ $rc -eq 2 ] || { echo "changed sweep: exit code $rc"; echo "$out"; exit 1; }
+    grep -q "holds a different sweep" <<<"$out" || { echo "unclear message: $out"; exit 1; }
+    echo "$out"
+    ;;
+  bad_sweeps)
+    printf 'scenario = "%s/scenarios/default.toml"\n[factors."policy.basic_reserch_share"]\nvalues = [0.1]\n' "$src" > typo.toml
+    set +e; out=$("$bin" sweep typo.toml -o x 2>&1); rc=$?; set -e
+    [ $rc -eq 2 ] && grep -q "typo.toml:2: factor 'policy.basic_reserch_share' is not a parameter" <<<"$out" \
+      || { echo "typo: rc $rc: $out"; exit 1; }
+    printf 'scenario = "%s/scenarios/default.toml"\nmetrics = ["startupz"]\n' "$src" > metric.toml
+    set +e; out=$("$bin" sweep metric.toml -o x 2>&1); rc=$?; set -e
+    [ $rc -eq 2 ] && grep -q "metric 'startupz' is not a time series" <<<"$out" || { echo "metric: rc $rc: $out"; exit 1; }
+    printf 'scenario = "x.toml"\nreplicates = "two"\n' > bad.toml
+    set +e; out=$("$bin" sweep bad.toml -o x 2>&1); rc=$?; set -e
+    [ $rc -eq 2 ] && grep -q "bad.toml:2: 'replicates' must be an integer" <<<"$out" || { echo "bad: rc $rc: $out"; exit 1; }
+    set +e; out=$("$bin" sweep "$sweeps/small.toml" -o x --shard 2/2 2>&1); rc=$?; set -e
+    [ $rc -eq 2 ] || { echo "bad shard: rc $rc: $out"; exit 1; }
+    [ ! -e x/index.csv ] || { echo "a bad sweep wrote an index"; exit 1; }
+    echo "bad sweep files: exit code 2 with file:line"
+    ;;
+  stats)
+    "$bin" sweep "$sweeps/small.toml" -o s -q
+    "$py" "$src/scripts/sweep_stats.py" summary s --metric startups > summary.csv
+    "$py" "$src/scripts/sweep_stats.py" paired s --metric startups > paired.csv
+    cat summary.csv paired.csv
+    "$py" - <<'PY'
+import pandas as pd
+s = pd.read_csv("summary.csv"); p = pd.read_csv("paired.csv")
+assert list(s["n"]) == [2, 2, 0], s
+assert (s["ci95_lo"][:2] <= s["mean"][:2]).all() and (s["mean"][:2] <= s["ci95_hi"][:2]).all()
+assert list(p["point"]) == [1, 2] and list(p["n_pairs"]) == [2, 0], p
+PY
+    printf 'scenario = "%s/scenarios/default.toml"\nseed = 3\nsteps = 12\ndesign = "morris"\ntrajectories = 2\nlevels = 4\nreplicates = 2\nset = ["output.snapshot_every_steps=0"]\nmetrics = ["startups_founded"]\n[factors."policy.basic_research_share"]\nmin = 0.1\nmax = 0.7\n[factors."regions.capital.startups"]\nmin = 5\nmax = 30\n' "$src" > morris.toml
+    "$bin" sweep morris.toml -o m -q
+    "$py" "$src/scripts/sweep_stats.py" morris m | tee morris.csv
+    [ "$(wc -l < morris.csv)" -eq 3 ] || { echo "morris: expected 2 factor rows"; exit 1; }
+    printf 'scenario = "%s/scenarios/default.toml"\nseed = 3\nsteps = 12\ndesign = "sobol"\nsamples = 4\nset = ["output.snapshot_every_steps=0"]\nmetrics = ["startups_founded"]\n[factors."policy.basic_research_share"]\nmin = 0.1\nmax = 0.7\n[factors."regions.capital.startups"]\nmin = 5\nmax = 30\n' "$src" > sobol.toml
+    "$bin" sweep sobol.toml -o so -q
+    "$py" "$src/scripts/sweep_stats.py" sobol so --bootstrap 50 | tee sobol.csv
+    [ "$(wc -l < sobol.csv)" -eq 3 ] || { echo "sobol: expected 2 factor rows"; exit 1; }
+    ;;
+  mpi)
+    "$bin" sweep "$sweeps/small.toml" -o local -q
+    "$mpiexec" --allow-run-as-root --oversubscribe -n 2 "$bin" sweep "$sweeps/small.toml" -o m2 -q
+    same_index local m2
+    "$mpiexec" --allow-run-as-root --oversubscribe -n 3 "$bin" sweep "$sweeps/lhs.toml" -o m3 -q
+    "$bin" sweep "$sweeps/lhs.toml" -o l1 -q --threads 1
+    same_index l1 m3
+    echo "mpirun -n 2 and -n 3: identical indexes"
+    ;;
+  *) echo "unknown case $case"; exit 2 ;;
+esac
