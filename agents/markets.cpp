@@ -50,6 +50,16 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
   if (rest > 0) w.ledger.transfer(payer, w.ext.households, rest, code(flow), w.step);
 }
 
+/// After an exit, the founders may found again (the Hybritech effect, MODEL.md §7.4, §7.5).
+void request_serial_founder(World& w, const Startup& s) {
+  const auto& P = w.params;
+  if (!P.policy.serial_founders) return;
+  auto serial = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::serial);
+  if (serial.bernoulli(P.startup.serial_founding_probability))
+    w.founding_requests.push_back({Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0,
+                                   P.startup.serial_quality_bonus});
+}
+
 // ---------------------------------------------------------------- trials (MODEL.md §7.2)
 
 void match_trials(World& w) {
@@ -219,12 +229,7 @@ void match_public_markets(World& w) {
     log_event(w, EventKind::ipo, AgentType::startup, s.id, s.region, AgentType::startup, -1, M.ipo_raise_usd, valuation,
               static_cast<int>(s.stage));
     count(w, w.m.listed, s.region);
-    if (P.policy.serial_founders) {
-      auto serial = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::serial);
-      if (serial.bernoulli(P.startup.serial_founding_probability))
-        w.founding_requests.push_back({Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0,
-                                       P.startup.serial_quality_bonus});
-    }
+    request_serial_founder(w, s);
   }
 }
 
@@ -270,12 +275,7 @@ void match_acquisitions(World& w) {
     count(w, w.m.acquired, s.region);
     const sim::MetricId by_kind[] = {w.m.acquired_local, w.m.acquired_other_region, w.m.acquired_outside, w.m.acquired_large_group};
     count(w, by_kind[static_cast<int>(kind)], s.region);
-    if (P.policy.serial_founders) {
-      auto serial = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::serial);
-      if (serial.bernoulli(P.startup.serial_founding_probability))
-        w.founding_requests.push_back({Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0,
-                                       P.startup.serial_quality_bonus});
-    }
+    request_serial_founder(w, s);
   }
 }
 

@@ -69,15 +69,6 @@ void write_text(const fs::path& p, const std::string& text) {
   if (ec) throw OutputError("cannot rename '" + tmp.string() + "' to '" + p.string() + "': " + ec.message());
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
 
 std::string csv_number(double v) { return std::isfinite(v) ? sim::format_double(v) : std::string(); }
 
@@ -396,6 +387,20 @@ int report(const Prepared& s, const SweepOptions& o, const Progress& pr, std::si
   return 0;
 }
 
+Pending pending_runs(const Prepared& s, const SweepOptions& o) {
+  Pending out;
+  for (const auto& p : s.plans) {
+    if (p.index % o.shards != o.shard) continue;
+    Outcome prev;
+    if (finished_before(s, p, prev)) {
+      (prev == Outcome::skipped_done ? out.skipped_done : out.skipped_failed)++;
+      continue;
+    }
+    out.todo.push_back(&p);
+  }
+  return out;
+}
+
 }  // namespace sweep_detail
 
 using namespace sweep_detail;
@@ -403,17 +408,7 @@ using namespace sweep_detail;
 int run_sweep(const SweepOptions& o, const std::atomic<bool>* stop) {
   if (mpi_world()) return run_sweep_mpi(o, stop);
   const Prepared s = prepare(o, true);
-  std::vector<const RunPlan*> todo;
-  std::size_t skipped_done = 0, skipped_failed = 0;
-  for (const auto& p : s.plans) {
-    if (p.index % o.shards != o.shard) continue;
-    Outcome prev;
-    if (finished_before(s, p, prev)) {
-      (prev == Outcome::skipped_done ? skipped_done : skipped_failed)++;
-      continue;
-    }
-    todo.push_back(&p);
-  }
+  const auto [todo, skipped_done, skipped_failed] = pending_runs(s, o);
   const int cores = tbb::info::default_concurrency();
   const int threads = o.threads > 0 ? o.threads : cores;
   std::optional<tbb::global_control> allow;

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "app/sweep.hpp"
+#include "app/sweep_internal.hpp"
 #include "sim/errors.hpp"
 #include "sim/rng.hpp"
 
@@ -184,15 +185,6 @@ DesignPoint blank(std::size_t k, std::int64_t block, std::string role) {
   return p;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
 
 }  // namespace
 
@@ -337,11 +329,11 @@ std::vector<RunPlan> make_plans(const SweepSpec& spec, const std::vector<DesignP
 
 std::string design_csv(const SweepSpec& spec, const std::vector<DesignPoint>& design) {
   std::string out = "point,block,role";
-  for (const auto& f : spec.factors) out += "," + csv_field(f.key);
+  for (const auto& f : spec.factors) out += "," + sweep_detail::csv_field(f.key);
   out += "\n";
   for (std::size_t p = 0; p < design.size(); ++p) {
-    out += std::to_string(p) + "," + std::to_string(design[p].block) + "," + csv_field(design[p].role);
-    for (const auto& t : design[p].text) out += "," + csv_field(t);
+    out += std::to_string(p) + "," + std::to_string(design[p].block) + "," + sweep_detail::csv_field(design[p].role);
+    for (const auto& t : design[p].text) out += "," + sweep_detail::csv_field(t);
     out += "\n";
   }
   return out;
@@ -361,5 +353,19 @@ std::string sweep_hash(const SweepSpec& spec) {
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
 }
+
+namespace sweep_detail {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+}  // namespace sweep_detail
 
 }  // namespace biocluster::app

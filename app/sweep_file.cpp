@@ -1,5 +1,5 @@
 // The only translation unit of the sweep code that includes toml11: reads sweep files.
-#include <toml.hpp>
+#include "sim/toml_parse.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -172,20 +172,7 @@ struct Parser {
 }  // namespace
 
 SweepSpec parse_sweep_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
-  if (const auto bad = sim::find_invalid_utf8(text); bad >= 0) {
-    const auto line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[static_cast<std::size_t>(bad)]));
-    throw ConfigError(name + ":" + std::to_string(line) + ": invalid UTF-8 byte " + hex +
-                      "; sweep files must be UTF-8 text (re-save as UTF-8)");
-  }
-  toml::value root;
-  try {
-    std::istringstream is(text);
-    root = toml::parse(is, name);
-  } catch (const std::exception& e) {
-    throw ConfigError(name + ": TOML syntax error:\n" + std::string(e.what()));
-  }
+  const toml::value root = sim::parse_toml_checked(text, name, "sweep");
   SweepSpec spec;
   spec.file = name;
   spec.text = text;

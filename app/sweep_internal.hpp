@@ -34,10 +34,20 @@ std::filesystem::path failed_path(const std::filesystem::path& dir, const RunPla
 /// If the plan already has a final state (complete run file or a .failed marker), returns it.
 bool finished_before(const Prepared& s, const RunPlan& p, Outcome& out);
 
+/// The runs of this shard still to do, in plan order, and how many were finished before.
+struct Pending {
+  std::vector<const RunPlan*> todo;
+  std::size_t skipped_done = 0, skipped_failed = 0;
+};
+Pending pending_runs(const Prepared& s, const SweepOptions& o);
+
 /// Runs one plan. `own_thread_limit`: see RunOptions. A ConfigError or InvariantError is recorded
 /// in a .failed marker (the sweep goes on); an OutputError is returned as Outcome::error with `message`.
 Outcome execute(const Prepared& s, const RunPlan& p, int threads, bool own_thread_limit, const std::atomic<bool>* stop,
                 std::string& message);
+
+/// Quotes a CSV field when it holds a comma, quote or newline (RFC 4180).
+std::string csv_field(const std::string& s);
 
 /// Writes DIR/index.h5 and DIR/index.csv from the files present. Returns the number of missing runs.
 std::size_t write_index(const Prepared& s);

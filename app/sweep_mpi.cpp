@@ -95,17 +95,10 @@ int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
 
   int rc = 0;
   if (rank == 0) {
+    const Pending pending = pending_runs(s, o);
+    const std::size_t skipped_done = pending.skipped_done, skipped_failed = pending.skipped_failed;
     std::vector<std::int64_t> todo;
-    std::size_t skipped_done = 0, skipped_failed = 0;
-    for (const auto& p : s.plans) {
-      if (p.index % o.shards != o.shard) continue;
-      Outcome prev;
-      if (finished_before(s, p, prev)) {
-        (prev == Outcome::skipped_done ? skipped_done : skipped_failed)++;
-        continue;
-      }
-      todo.push_back(p.index);
-    }
+    for (const auto* p : pending.todo) todo.push_back(p->index);
     Progress pr(o.progress, todo.size(), skipped_done + skipped_failed);
     std::size_t next = 0;
     int active = size - 1;

@@ -182,7 +182,8 @@ void ApplyVisitor::integer(std::string_view key, std::int64_t& v, const Meta& m)
   const auto* i = std::get_if<std::int64_t>(&e->value);
   if (!i) {
     std::string hint;
-    if (auto d = std::get_if<double>(&e->value); d && std::floor(*d) == *d && std::isfinite(*d))
+    // Only for whole numbers that fit an int64: casting a larger double is undefined behaviour.
+    if (auto d = std::get_if<double>(&e->value); d && std::floor(*d) == *d && *d >= -0x1p63 && *d < 0x1p63)
       hint = " (write " + std::to_string(static_cast<std::int64_t>(*d)) + ", without a decimal point)";
     s_->errors.push_back(e->pos.str() + ": '" + p + "' must be an integer, got " + describe_value(e->value) + hint +
                          "; allowed range " + range_text(m, true) + " -- " + std::string(m.doc));

@@ -1,5 +1,5 @@
-// The only translation unit that includes toml11: reads scenario files into a flat ScenarioDoc.
-#include <toml.hpp>
+// Reads scenario files into a flat ScenarioDoc. toml11 is included only here and in app/sweep_file.cpp.
+#include "sim/toml_parse.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -33,6 +33,23 @@ std::ptrdiff_t find_invalid_utf8(std::string_view s) {
     i += len;
   }
   return -1;
+}
+
+toml::value parse_toml_checked(const std::string& text, const std::string& name, const char* what) {
+  if (const auto bad = find_invalid_utf8(text); bad >= 0) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
+    const auto col = bad - static_cast<std::ptrdiff_t>(text.rfind('\n', static_cast<std::size_t>(bad)) + 1) + 1;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[static_cast<std::size_t>(bad)]));
+    throw ConfigError(name + ":" + std::to_string(line) + ": column " + std::to_string(col) + ": invalid UTF-8 byte " +
+                      hex + "; " + what + " files must be UTF-8 text (re-save as UTF-8)");
+  }
+  try {
+    std::istringstream is(text);
+    return toml::parse(is, name);
+  } catch (const std::exception& e) {
+    throw ConfigError(name + ": TOML syntax error:\n" + std::string(e.what()));
+  }
 }
 
 namespace {
@@ -81,22 +98,8 @@ void Reader::read_file(const std::filesystem::path& file, const SourcePos& from)
 
 void Reader::read_text(const std::string& text, const std::string& name, const std::filesystem::path& dir,
                        bool allow_include) {
-  if (const auto bad = find_invalid_utf8(text); bad >= 0) {
-    const auto line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
-    const auto col = bad - static_cast<std::ptrdiff_t>(text.rfind('\n', static_cast<std::size_t>(bad)) + 1) + 1;
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[static_cast<std::size_t>(bad)]));
-    throw ConfigError(name + ":" + std::to_string(line) + ": column " + std::to_string(col) +
-                      ": invalid UTF-8 byte " + hex + "; scenario files must be UTF-8 text (re-save as UTF-8)");
-  }
+  const toml::value root = parse_toml_checked(text, name, "scenario");
   doc.sources.emplace_back(name, text);
-  toml::value root;
-  try {
-    std::istringstream is(text);
-    root = toml::parse(is, name);
-  } catch (const std::exception& e) {
-    throw ConfigError(name + ": TOML syntax error:\n" + std::string(e.what()));
-  }
   // Includes first: base values, which this file's own values then override.
   if (root.is_table() && root.as_table().count("include")) {
     const toml::value& inc = root.as_table().at("include");

@@ -70,7 +70,7 @@ TEST_CASE("sweep file: mistakes are reported with file:line, all at once", "[swe
   CHECK_THAT(error_of("design = \"morris\"\ntrajectories = 2\nlevels = 3\n[factors.a]\nmin = 0.0\nmax = 1.0\n"),
              Catch::Contains("must be even"));
   CHECK_THAT(error_of("design = \"box\"\n"), Catch::Contains("'design' must be one of"));
-  CHECK_THAT(error_of("seed = 1\nx = 'a\xC1'\n"), Catch::Contains("t.toml:2: invalid UTF-8 byte 0xC1"));
+  CHECK_THAT(error_of("seed = 1\nx = 'a\xC1'\n"), Catch::Contains("t.toml:2: column 7: invalid UTF-8 byte 0xC1"));
   CHECK_THAT(error_of("seed = \n"), Catch::Contains("TOML syntax error"));
 }
 

@@ -229,3 +229,16 @@ TEST_CASE("printed parameters load back to the same values", "[config]") {
   CHECK(back.items[0].weight == 0.3);
   CHECK(print_parameters(const_cast<Toy&>(back), describe_toy) == text);
 }
+
+TEST_CASE("fuzz regression: a huge whole float for an integer key is an error, not a cast overflow", "[config][bad-input]") {
+  // Found by tests/fuzz/fuzz_scenario (UBSan: 1e+308 is outside the range of type 'long'): the
+  // "write N, without a decimal point" hint cast any whole double to int64, however large.
+  const auto huge = error_of("[model]\ncount = 1e300\n");
+  CHECK(has(huge, "toy.toml:2: 'model.count' must be an integer, got float 1e+300; allowed range [1, 100] agents"));
+  CHECK_FALSE(has(huge, "(write "));
+  CHECK_FALSE(has(error_of("[model]\ncount = -1e19\n"), "(write "));
+  CHECK_FALSE(has(error_of("[model]\ncount = 9223372036854775808.0\n"), "(write "));  // 2^63: just too large
+  // Whole numbers that fit still get the hint, down to the most negative int64.
+  CHECK(has(error_of("[model]\ncount = 12.0\n"), "(write 12, without a decimal point)"));
+  CHECK(has(error_of("[model]\ncount = -9223372036854775808.0\n"), "(write -9223372036854775808, without a decimal point)"));
+}
