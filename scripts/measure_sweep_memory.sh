@@ -34,6 +34,7 @@ runs=$(ls "$work/out/runs" | grep -c '\.h5$')
 /usr/bin/python3 - "$samples" "$runs" "$elapsed" <<'PY'
 import sys
 rss = [int(x) for x in open(sys.argv[1]) if x.strip()]
+rss = rss[5:] if len(rss) > 20 else rss  # skip the first second: the process is still starting
 n = len(rss); q = max(1, n // 4)
 first, last = rss[:q], rss[-q:]
 print(f"sweep of {sys.argv[2]} runs in {sys.argv[3]} s wall time: {n} RSS samples (every ~0.2 s)")
