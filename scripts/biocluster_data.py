@@ -12,12 +12,19 @@
     run.fields["talent"]                # numpy array [snapshot, y, x]; run.fields.steps, .dates
     run.params["policy"]["basic_research_share"]
 
-Needs h5py, numpy and pandas (Debian: python3-h5py python3-numpy python3-pandas) and Python >= 3.11
-(tomllib). Every problem with the file itself is raised as RunFileError with a one-line message.
+    sweep = bd.load_sweep("out/policy")  # a sweep's output directory (or its index.h5)
+    sweep.design                        # one row per point: point, block, role, one column per factor
+    sweep.runs                          # one row per run: point, replicate, seed, status, error, file, metrics
+    sweep.units["startups"]             # units of a summary metric
+    sweep.summary()                     # per metric and point: n, mean, sd, 95% interval (sweep_stats.py)
+    sweep.paired(baseline=0)            # paired differences to a baseline point (same seeds)
+    sweep.morris(), sweep.sobol()       # sensitivity indices of morris / sobol designs
 
-The module is organised so that a sweep reader can be added beside `load_run`: a sweep is a set of
-runs plus the parameters that vary, and every table here carries plain columns that concatenate
-(add a `run` column and `pd.concat`).
+Needs h5py, numpy and pandas (Debian: python3-h5py python3-numpy python3-pandas) and Python >= 3.11
+(tomllib). Every problem with the file itself is raised as RunFileError with a one-line message
+(SweepIndexError, a subclass, for sweep indexes). The sweep statistics come from sweep_stats.py
+beside this module. Every table carries plain columns that concatenate (add a `run` column and
+`pd.concat`), so the runs of a sweep can be combined: sweep.load_run(point, replicate).
 """
 from __future__ import annotations
 
@@ -38,7 +45,8 @@ except ImportError:  # pragma: no cover - Python < 3.11
     tomllib = None
 
 __all__ = ["RunFileError", "IncompleteRunWarning", "Run", "Fields", "load_run", "is_flow_units",
-           "FORMAT_NAME", "SUPPORTED_FORMAT_VERSIONS"]
+           "FORMAT_NAME", "SUPPORTED_FORMAT_VERSIONS", "SweepIndexError", "IncompleteSweepWarning", "Sweep",
+           "load_sweep", "SWEEP_FORMAT_NAME", "SUPPORTED_SWEEP_FORMAT_VERSIONS"]
 
 FORMAT_NAME = "biocluster-run"
 SUPPORTED_FORMAT_VERSIONS = (1,)
@@ -97,6 +105,17 @@ def code_labels(description: str) -> list[str] | None:
     if len(pairs) < 2 or [int(c) for c, _ in pairs] != list(range(len(pairs))):
         return None
     return [name for _, name in pairs]
+
+
+def parameter_notes(resolved_parameters: str) -> dict[str, str]:
+    """The comment after each `key = value` line of a run's resolved_parameters text (allowed range,
+    unit and a one-line description), by dotted key."""
+    notes = {}
+    for line in resolved_parameters.splitlines():
+        m = re.match(r"\s*([A-Za-z0-9_.\-\"]+)\s*=.*?#\s*(.*)$", line)
+        if m:
+            notes[m.group(1).replace('"', "")] = m.group(2).strip()
+    return notes
 
 
 def _text(v: Any) -> str:
@@ -408,11 +427,7 @@ class Run:
                 else:
                     flat[key] = v
         walk("", self.params)
-        notes = {}
-        for line in str(self.attrs.get("resolved_parameters", "")).splitlines():
-            m = re.match(r"\s*([A-Za-z0-9_.\-\"]+)\s*=.*?#\s*(.*)$", line)
-            if m:
-                notes[m.group(1).replace('"', "")] = m.group(2).strip()
+        notes = parameter_notes(str(self.attrs.get("resolved_parameters", "")))
         return pd.DataFrame([{"key": k, "value": v, "note": notes.get(k, "")} for k, v in flat.items()])
 
     def param(self, dotted: str, default: Any = None) -> Any:
@@ -484,3 +499,379 @@ def load_run(path: str | os.PathLike, allow_incomplete: bool = False) -> Run:
         raise
     except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
         raise RunFileError(f"'{path}' is a damaged or incomplete biocluster run file ({_one_line(e)})") from None
+
+
+# ================================================================================================
+# Sweeps: DIR/index.h5 written by `biocluster sweep` (layout in docs/SWEEPS.md)
+# ================================================================================================
+SWEEP_FORMAT_NAME = "biocluster-sweep-index"
+SUPPORTED_SWEEP_FORMAT_VERSIONS = (1,)
+
+
+class SweepIndexError(RunFileError):
+    """The path cannot be used as a sweep: missing, not a sweep directory or index, a run file
+    instead of an index, damaged, or incomplete (runs missing). A RunFileError, so one except
+    clause catches both; str(error) is a one-line message naming the path."""
+
+
+class IncompleteSweepWarning(IncompleteRunWarning):
+    """Issued when a sweep index with missing runs is loaded with allow_incomplete=True."""
+
+
+def _stats():
+    """scripts/sweep_stats.py (the statistics of `sweep_stats.py summary/paired/morris/sobol`),
+    imported from the folder of this module."""
+    try:
+        import sweep_stats
+    except ImportError:
+        import sys
+        here = os.path.dirname(os.path.abspath(__file__))
+        if here not in sys.path:
+            sys.path.insert(0, here)
+        import sweep_stats
+    return sweep_stats
+
+
+def split_note(note: str) -> tuple[str, str, str]:
+    """(range, units, description) of a parameter note such as
+    '[0, 1] fraction  share of public R&D ...' -> ('[0, 1]', 'fraction', 'share of public R&D ...')."""
+    m = re.match(r"\s*(\[[^\]]*\]|one of \S+)\s*(.*)$", note)
+    if not m:
+        return "", "", note.strip()
+    rng, rest = m.group(1), m.group(2).strip()
+    parts = re.split(r"\s{2,}", rest, maxsplit=1)
+    if len(parts) == 2:
+        return rng, parts[0], parts[1]
+    return rng, "", rest
+
+
+def _toml_value(text: str) -> Any:
+    """A design value as written for --set (TOML syntax) -> Python value (None if it does not parse)."""
+    if tomllib is None:
+        return None
+    try:
+        return tomllib.loads("v = " + text)["v"]
+    except (tomllib.TOMLDecodeError, ValueError):
+        return None
+
+
+class Sweep:
+    """One sweep's index, read into pandas tables. Build it with load_sweep().
+
+    sweep.design     one row per point: point, block, role, then one column per factor (the value
+                     as passed to --set: numbers, strings or booleans)
+    sweep.runs       one row per run: run, point, replicate, seed, status (done/failed/missing),
+                     error, file (path of the run file), then one column per summary metric
+    sweep.units      metric -> units of its summary ('count/month' for a flow: a total over the run)
+    sweep.factors    factor key paths, in design order
+    sweep.factor_info  per factor: units, description, range (from a run file's parameter notes),
+                     min, max, levels (number of distinct values), values
+    Statistics (scripts/sweep_stats.py): summary(), paired(), morris(), sobol(), matrix().
+    """
+
+    def __init__(self, directory: str, index_path: str, f: h5py.File):
+        self.dir = directory
+        self.index_path = index_path
+        self.attrs: dict[str, Any] = {k: _scalar(v) for k, v in f.attrs.items()}
+        self.design_name: str = str(self.attrs.get("design", "grid"))
+        self.seed: int = int(self.attrs.get("sweep_seed", 0))
+        self.replicates: int = int(self.attrs.get("replicates", 1))
+        ss = _stats()
+        self._ix = ss.read_index(index_path)  # the same reader as `sweep_stats.py`
+        ix = self._ix
+        self.factors: list[str] = list(ix["factors"])
+        npts, nf = len(ix["block"]), len(self.factors)
+        if ix["value"].shape != (npts, nf) or ix["text"].shape != (npts, nf) or ix["unit"].shape != (npts, nf) \
+                or len(ix["role"]) != npts:
+            raise ValueError(f"design tables disagree: {npts} points, {nf} factors, value {ix['value'].shape}, "
+                             f"text {ix['text'].shape}")
+        self.n_points: int = npts
+
+        # -- design: one row per point, one column per factor (parsed from the --set text)
+        cols: dict[str, Any] = {"point": np.arange(npts, dtype=np.int64),
+                                "block": np.asarray(ix["block"], dtype=np.int64),
+                                "role": list(ix["role"])}
+        for j, key in enumerate(self.factors):
+            parsed = [_toml_value(str(t)) for t in ix["text"][:, j]]
+            if all(isinstance(v, bool) for v in parsed) or all(isinstance(v, str) for v in parsed):
+                cols[key] = parsed
+            elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in parsed):
+                cols[key] = np.asarray(parsed, dtype=np.int64 if all(isinstance(v, int) for v in parsed) else float)
+            else:
+                cols[key] = np.asarray(ix["value"][:, j], dtype=float)
+        self.design = pd.DataFrame(cols)
+        self.design_text = pd.DataFrame(ix["text"], columns=self.factors)
+        self.design_text.index.name = "point"
+        self.design_unit = pd.DataFrame(np.asarray(ix["unit"], dtype=float), columns=self.factors)
+        self.design_unit.index.name = "point"
+
+        # -- runs: one row per run, one column per summary metric
+        point = np.asarray(ix["point"], dtype=np.int64)
+        replicate = np.asarray(ix["replicate"], dtype=np.int64)
+        nr = len(point)
+        if nr and (point.min() < 0 or point.max() >= npts or replicate.min() < 0
+                   or replicate.max() >= self.replicates):
+            raise ValueError("a run's point or replicate lies outside the design")
+        seed = np.asarray(f["runs/seed"][()], dtype=np.uint64)
+        error = [_text(x) for x in f["runs/error"][()]]
+        files = [_text(x) for x in f["runs/file"][()]]
+        if not (len(seed) == len(error) == len(files) == len(ix["status"]) == len(replicate) == nr):
+            raise ValueError("the /runs datasets have different lengths")
+        runs = pd.DataFrame({"run": np.arange(nr, dtype=np.int64), "point": point, "replicate": replicate,
+                             "seed": seed, "status": list(ix["status"]), "error": error,
+                             "file": [os.path.normpath(os.path.join(directory, p)) for p in files]})
+        self.metrics: list[str] = self._metric_order(list(ix["metrics"]))
+        self.units: dict[str, str] = {}
+        self.summaries: dict[str, str] = {}
+        for m in self.metrics:
+            d = f["metrics"][m]
+            if d.shape != (nr,):
+                raise ValueError(f"/metrics/{m} has shape {d.shape}, expected ({nr},)")
+            runs[m] = np.asarray(ix["metrics"][m], dtype=float)
+            self.units[m] = _text(d.attrs.get("units", ""))
+            self.summaries[m] = _text(d.attrs.get("summary", ""))
+        self.runs = runs
+        self.status_counts: dict[str, int] = {s: int((runs["status"] == s).sum()) for s in ("done", "failed", "missing")}
+        self.complete: bool = self.status_counts["missing"] == 0
+
+    # ---------------------------------------------------------------------------------------------
+    def _metric_order(self, names: list[str]) -> list[str]:
+        """Metrics in the order the sweep file lists them (HDF5 lists them alphabetically)."""
+        listed = self.sweep_params.get("metrics") if isinstance(self.sweep_params.get("metrics"), list) else []
+        first = [m for m in listed if m in names]
+        return first + [m for m in names if m not in first]
+
+    @cached_property
+    def sweep_params(self) -> dict[str, Any]:
+        """The sweep file as parsed TOML (root attribute sweep_text): scenario, steps, set, ..."""
+        if tomllib is None:
+            return {}
+        try:
+            return tomllib.loads(str(self.attrs.get("sweep_text", "")))
+        except tomllib.TOMLDecodeError:
+            return {}
+
+    def kind(self, metric: str) -> str:
+        """'flow' (summary = total over steps and regions) or 'stock' (last step, summed over regions)."""
+        s = self.summaries.get(metric, "")
+        if s:
+            return "flow" if s.startswith("sum") else "stock"
+        return "flow" if is_flow_units(self.units.get(metric, "")) else "stock"
+
+    @cached_property
+    def _first_run_attrs(self) -> dict[str, str]:
+        """currency and resolved_parameters of the first run file that exists (for parameter notes)."""
+        for path in self.runs.loc[self.runs["status"] == "done", "file"]:
+            try:
+                with _open(path) as f:
+                    return {k: _text(f.attrs[k]) for k in ("currency", "resolved_parameters") if k in f.attrs}
+            except (OSError, KeyError):
+                continue
+        return {}
+
+    @property
+    def currency(self) -> str:
+        return self._first_run_attrs.get("currency", "USD")
+
+    @cached_property
+    def factor_info(self) -> pd.DataFrame:
+        """Per factor (index: key path): range, units and description from the parameter notes of a
+        run file, and min, max, levels (distinct values) and values of the design."""
+        notes = parameter_notes(self._first_run_attrs.get("resolved_parameters", ""))
+        rows = []
+        for key in self.factors:
+            rng, units, desc = split_note(notes.get(key, ""))
+            col = self.design[key]
+            values = list(dict.fromkeys(col.tolist()))
+            numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+            rows.append({"factor": key, "units": units, "description": desc, "range": rng,
+                         "min": col.min() if numeric else None, "max": col.max() if numeric else None,
+                         "levels": len(values), "values": sorted(values) if numeric else values,
+                         "numeric": numeric})
+        return pd.DataFrame(rows).set_index("factor")
+
+    # ---------------------------------------------------------------------------------------------
+    def matrix(self, metric: str) -> np.ndarray:
+        """[point x replicate] of a metric; NaN where the run is not done."""
+        self._check_metric(metric)
+        return _stats().point_matrix(self._ix, metric)
+
+    def _check_metric(self, metric: str) -> None:
+        if metric not in self.units:
+            raise KeyError(f"no metric '{metric}' in the sweep; metrics are: {', '.join(self.metrics) or 'none'}")
+
+    def _metrics(self, metrics) -> list[str]:
+        ms = list(self.metrics) if metrics is None else ([metrics] if isinstance(metrics, str) else list(metrics))
+        for m in ms:
+            self._check_metric(m)
+        return ms
+
+    def point_label(self, point: int, sep: str = "; ") -> str:
+        """'key=value; key=value' of a point (the values as passed to --set)."""
+        return sep.join(f"{f}={self.design_text.iat[int(point), j]}" for j, f in enumerate(self.factors))
+
+    def with_factors(self, df: pd.DataFrame) -> pd.DataFrame:
+        """df (with a `point` column) joined with the design's factor columns."""
+        return df.merge(self.design[["point"] + self.factors], on="point", how="left")
+
+    def long(self, metrics=None) -> pd.DataFrame:
+        """Done runs as a long table: point, replicate, seed, <factors>, metric, value, units."""
+        ms = self._metrics(metrics)
+        done = self.with_factors(self.runs[self.runs["status"] == "done"])
+        out = done.melt(id_vars=["point", "replicate", "seed"] + self.factors, value_vars=ms,
+                        var_name="metric", value_name="value")
+        out["units"] = out["metric"].map(self.units)
+        return out
+
+    def summary(self, metrics=None, level: float = 0.95) -> pd.DataFrame:
+        """Per metric and point: n (done runs), mean, sd and the Student-t interval (ci_lo, ci_hi)
+        over replicates (sweep_stats.mean_ci; the interval needs n >= 2), with the factor columns."""
+        ss = _stats()
+        rows = []
+        for m in self._metrics(metrics):
+            y = self.matrix(m)
+            for p in range(self.n_points):
+                n, mean, sd, lo, hi = ss.mean_ci(y[p], level)
+                rows.append({"metric": m, "point": p, "n": n, "mean": mean, "sd": sd, "ci_lo": lo, "ci_hi": hi})
+        cols = ["metric", "point", "n", "mean", "sd", "ci_lo", "ci_hi"]
+        return self.with_factors(pd.DataFrame(rows, columns=cols))
+
+    def paired(self, baseline: int = 0, metrics=None, level: float = 0.95) -> pd.DataFrame:
+        """Per metric and point (other than baseline): the mean difference point - baseline over
+        paired replicates (same replicate = same seed), its sd and Student-t interval."""
+        if not 0 <= int(baseline) < self.n_points:
+            raise ValueError(f"baseline {baseline} is not a point of the sweep (0..{self.n_points - 1})")
+        ss = _stats()
+        rows = []
+        for m in self._metrics(metrics):
+            y = self.matrix(m)
+            for p in range(self.n_points):
+                if p == baseline:
+                    continue
+                n, mean, sd, lo, hi = ss.mean_ci(y[p] - y[baseline], level)
+                rows.append({"metric": m, "point": p, "baseline": int(baseline), "n_pairs": n, "mean_diff": mean,
+                             "sd_diff": sd, "ci_lo": lo, "ci_hi": hi})
+        cols = ["metric", "point", "baseline", "n_pairs", "mean_diff", "sd_diff", "ci_lo", "ci_hi"]
+        return self.with_factors(pd.DataFrame(rows, columns=cols))
+
+    def morris(self, metrics=None) -> pd.DataFrame:
+        """Morris elementary effects per metric and factor (design 'morris'): mu, mu_star, sigma,
+        n_effects, in unit-scaled coordinates (an effect is the change over the factor's full range)."""
+        if self.design_name != "morris":
+            raise ValueError(f"Morris indices need a sweep with design = \"morris\" (this one is "
+                             f"\"{self.design_name}\")")
+        ss = _stats()
+        ix = self._ix
+        rows = []
+        for m in self._metrics(metrics):
+            res = ss.morris_effects(ix["unit"], ix["block"], ix["role"], self.factors, self.matrix(m))
+            for f in self.factors:
+                mu, mu_star, sigma, n = res[f]
+                rows.append({"metric": m, "factor": f, "mu": mu, "mu_star": mu_star, "sigma": sigma, "n_effects": n})
+        return pd.DataFrame(rows, columns=["metric", "factor", "mu", "mu_star", "sigma", "n_effects"])
+
+    def sobol(self, metrics=None, bootstrap: int = 1000, seed: int = 1) -> pd.DataFrame:
+        """First-order (S1) and total (ST) Sobol indices per metric and factor (design 'sobol') with
+        95% percentile-bootstrap intervals over base samples; a point's value is the mean over its
+        done replicates; n_samples is the number of complete base samples used."""
+        if self.design_name != "sobol":
+            raise ValueError(f"Sobol indices need a sweep with design = \"sobol\" (this one is "
+                             f"\"{self.design_name}\")")
+        ss = _stats()
+        ix = self._ix
+        cols = ["metric", "factor", "S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi", "n_samples"]
+        rows = []
+        for m in self._metrics(metrics):
+            y = self.matrix(m)
+            done = np.isfinite(y)
+            ybar = np.where(done.any(axis=1), np.nansum(y, axis=1) / np.maximum(done.sum(axis=1), 1), np.nan)
+            blocks = np.asarray(ix["block"])
+            per_block = pd.Series(np.isfinite(ybar)).groupby(blocks).all()
+            n_ok = int(per_block.sum())
+            y_var = np.nanvar(ybar) if np.isfinite(ybar).sum() > 1 else 0.0
+            if n_ok < 2 or not y_var > 0:
+                for f in self.factors:
+                    rows.append({"metric": m, "factor": f, **{c: float("nan") for c in cols[2:8]}, "n_samples": n_ok})
+                continue
+            res = ss.sobol_indices(blocks, ix["role"], self.factors, ybar, bootstrap=bootstrap, seed=seed)
+            for f in self.factors:
+                rows.append(dict(zip(cols, [m, f, *res[f], n_ok])))
+        return pd.DataFrame(rows, columns=cols)
+
+    def load_run(self, point: int, replicate: int, **kw) -> Run:
+        """The run file of (point, replicate), read with load_run()."""
+        row = self.runs[(self.runs["point"] == point) & (self.runs["replicate"] == replicate)]
+        if row.empty:
+            raise KeyError(f"no run ({point}, {replicate}) in the sweep")
+        return load_run(row["file"].iloc[0], **kw)
+
+    def __repr__(self) -> str:
+        c = self.status_counts
+        return (f"<biocluster Sweep '{self.dir}' {self.design_name}: {self.n_points} points x {self.replicates} "
+                f"replicates, {len(self.factors)} factors, {len(self.metrics)} metrics; runs {c['done']} done, "
+                f"{c['failed']} failed, {c['missing']} missing>")
+
+
+def load_sweep(dir_or_index: str | os.PathLike, allow_incomplete: bool = False) -> Sweep:
+    """Reads a sweep's index (the output directory of `biocluster sweep`, or its index.h5).
+    Raises SweepIndexError (a RunFileError; one-line message) when the path is missing, is not a
+    sweep directory or index (a run file, a text file, a foreign HDF5 file), is damaged, or lists
+    missing runs (an interrupted or unmerged sweep) unless allow_incomplete=True, in which case it
+    loads the index, sets sweep.complete = False and issues an IncompleteSweepWarning. Failed runs
+    (invalid parameter combinations) are not an error: they have status 'failed' and an error."""
+    path = os.fspath(dir_or_index)
+    if not os.path.exists(path):
+        raise SweepIndexError(f"no such file or directory '{path}'")
+    if os.path.isdir(path):
+        directory, index = path, os.path.join(path, "index.h5")
+        if not os.path.exists(index):
+            looks = any(os.path.exists(os.path.join(path, n)) for n in ("sweep.toml", "sweep.hash", "runs"))
+            if looks:
+                raise SweepIndexError(
+                    f"'{path}' has no index.h5: the sweep has not finished (run the same 'biocluster sweep' command "
+                    f"again to complete it; after sharded runs, 'biocluster sweep-merge {path}')")
+            raise SweepIndexError(f"'{path}' is not a sweep output directory (no index.h5); give the folder "
+                                  f"written by 'biocluster sweep FILE -o DIR' or its index.h5")
+    else:
+        directory, index = os.path.dirname(os.path.abspath(path)), path
+    try:
+        hdf5 = h5py.is_hdf5(index)
+    except OSError as e:
+        raise SweepIndexError(f"cannot read '{index}': {_one_line(e)}") from None
+    if not hdf5:
+        raise SweepIndexError(f"'{index}' is not an HDF5 file (expected a sweep index: the output directory of "
+                              f"'biocluster sweep' or its index.h5)")
+    try:
+        f = h5py.File(index, "r")
+    except OSError as e:
+        raise SweepIndexError(f"'{index}' is a damaged or truncated HDF5 file and cannot be opened "
+                              f"({_one_line(e)})") from None
+    try:
+        with f:
+            fmt = _text(f.attrs["format"]) if "format" in f.attrs else None
+            if fmt == FORMAT_NAME:
+                raise SweepIndexError(f"'{index}' is a biocluster run file, not a sweep index; give the output "
+                                      f"directory of 'biocluster sweep' (or its index.h5); plot_run.py plots one run")
+            if fmt != SWEEP_FORMAT_NAME:
+                what = f"root attribute format is '{fmt}'" if fmt is not None else "it has no root attribute 'format'"
+                raise SweepIndexError(f"'{index}' is an HDF5 file but not a biocluster sweep index ({what}, "
+                                      f"expected '{SWEEP_FORMAT_NAME}')")
+            version = int(f.attrs.get("format_version", 0))
+            if version not in SUPPORTED_SWEEP_FORMAT_VERSIONS:
+                raise SweepIndexError(f"'{index}' has sweep-index format version {version}; this reader knows "
+                                      f"{', '.join(map(str, SUPPORTED_SWEEP_FORMAT_VERSIONS))} (update scripts/)")
+            sweep = Sweep(directory, index, f)
+    except RunFileError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError) as e:
+        raise SweepIndexError(f"'{index}' is a damaged or incomplete sweep index ({_one_line(e)})") from None
+    if not sweep.complete:
+        miss = sweep.runs[sweep.runs["status"] == "missing"]
+        names = ", ".join(os.path.basename(p) for p in miss["file"].head(4)) + (", ..." if len(miss) > 4 else "")
+        msg = (f"'{index}' is an incomplete sweep: {len(miss)} of {len(sweep.runs)} runs are missing ({names})")
+        if not allow_incomplete:
+            raise SweepIndexError(msg + "; run the sweep again to finish them (after sharded runs: 'biocluster "
+                                        "sweep-merge'), or load it with allow_incomplete=True (plot_sweep.py "
+                                        "--allow-incomplete)")
+        warnings.warn(msg, IncompleteSweepWarning, stacklevel=2)
+    return sweep

@@ -612,3 +612,575 @@ def write_map_animation(run: bd.Run, md: MapData, styles, path_gif: str, frames_
             written.append(p)
     plt.close(fig)
     return written
+
+
+# ================================================================================================
+# Sweeps (scripts/plot_sweep.py): the same look, one panel per metric. The functions take a
+# biocluster_data.Sweep and the DataFrames of its statistics (sweep.summary(), .paired(), ...).
+# ================================================================================================
+SWEEP_PANEL_W, SWEEP_PANEL_H = 4.6, 3.2   # inches per panel of the means, Morris and Sobol figures
+SWEEP_METRICS_PER_FIGURE = 6              # more metrics: further figures (means_2, ...)
+SWEEP_MAX_GROUPS = 8                      # at most this many lines (levels of the other factors) per panel
+SWEEP_MAX_POINTS = 60                     # paired-difference and replicate figures: at most this many points
+COLOR_UP, COLOR_DOWN, COLOR_NONE = OKABE_ITO["blue"], OKABE_ITO["vermillion"], "#8c8c8c"
+COLOR_FAILED = OKABE_ITO["vermillion"]
+S1_COLOR, ST_COLOR = OKABE_ITO["blue"], OKABE_ITO["orange"]
+MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+
+_ACRONYMS = {"rd": "R&D", "vc": "VC", "sme": "SME", "tto": "TTO", "ipo": "IPO", "phd": "PhD", "km": "km",
+             "usd": "USD"}
+_UNIT_TOKENS = {"usd", "per", "year", "years", "month", "months", "m2", "km", "persons", "h"}
+
+
+def factor_short(key: str) -> str:
+    """A short name of a factor for legends and labels: the last part of its key without unit
+    words, e.g. 'policy.public_rd_usd_per_year' -> 'public R&D'; region keys keep the region:
+    'regions.regional.research_hospitals' -> 'regional: research hospitals'."""
+    parts = key.split(".")
+    words = parts[-1].split("_")
+    while len(words) > 1 and words[-1].lower() in _UNIT_TOKENS:
+        words.pop()
+    name = " ".join(_ACRONYMS.get(w.lower(), w) for w in words)
+    if parts[0] == "regions" and len(parts) >= 3:
+        middle = [p for p in parts[2:-1] if p != "policy"]
+        return f"{parts[1]}: " + " ".join(middle + [name])
+    return name
+
+
+def factor_scale(sweep, key: str) -> tuple[float, str]:
+    """(divisor, units label) of a factor's values: money in k/M/bn like the metrics."""
+    info = sweep.factor_info.loc[key]
+    units = str(info["units"])
+    if not info["numeric"]:
+        return 1.0, units
+    return money_scale(units, np.asarray(info["values"], dtype=float), sweep.currency)
+
+
+def factor_label(sweep, key: str, width: int = 36, with_units: bool = True) -> str:
+    """An axis label for a factor: its parameter description (up to the first '(' or ';') when
+    that is short, else its short name, and its units, e.g. 'National public bio R&D budget
+    (bn USD/year)', 'Basic research share (fraction)'."""
+    desc = str(sweep.factor_info.loc[key, "description"]).split(" (")[0].split(";")[0].strip()
+    if len(desc.split()) < 2 or desc.startswith(("of ", "which ", "true:", "false:")) or len(desc) > width:
+        desc = factor_short(key)
+    elif key.startswith("regions.") and len(key.split(".")) >= 3:
+        desc = f"{key.split('.')[1]}: {desc}"
+    desc = desc[:1].upper() + desc[1:]
+    _, units = factor_scale(sweep, key)
+    return f"{desc} ({map_units_label(units)})" if with_units and units else desc
+
+
+def fmt_factor(value, div: float = 1.0, prefix: str = "") -> str:
+    """A factor value for a tick or a legend: booleans and strings as they are, numbers with up to
+    4 significant digits after scaling (prefix: 'bn', 'M' or 'k' when scaled)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    text = format(float(value) / div, ".4g")
+    return f"{text} {prefix}" if prefix else text
+
+
+def _scale_prefix(div: float, label: str) -> str:
+    return label.split(" ")[0] if div != 1.0 else ""
+
+
+def varying_factors(sweep) -> list[str]:
+    """Factors with more than one value in the design."""
+    return [f for f in sweep.factors if int(sweep.factor_info.loc[f, "levels"]) > 1]
+
+
+def point_labels(sweep, points, sep: str = ", ", max_factors: int = 3) -> list[str]:
+    """Compact labels of points by the values of the varying factors ('0.4, 3 bn'), or 'point P'
+    when there are none or more than max_factors."""
+    fs = varying_factors(sweep)
+    if not fs or len(fs) > max_factors:
+        return [f"point {int(p)}" for p in points]
+    scales = {f: factor_scale(sweep, f) for f in fs}
+    return [sep.join(fmt_factor(sweep.design.at[int(p), f], scales[f][0], _scale_prefix(*scales[f])) for f in fs)
+            for p in points]
+
+
+def point_axis_label(sweep, max_factors: int = 3) -> str:
+    """What the labels of point_labels() list, for an axis label (units other than 'fraction')."""
+    fs = varying_factors(sweep)
+    if not fs or len(fs) > max_factors:
+        return "design point"
+    parts = []
+    for f in fs:
+        units = factor_scale(sweep, f)[1]
+        parts.append(factor_short(f) + (f" ({map_units_label(units)})" if units and units != "fraction" else ""))
+    return ", ".join(parts)
+
+
+def labels_fit(labels: list[str], spacing_in: float, font_pt: float = 9.5) -> bool:
+    """Whether tick labels (lines split at newlines) fit side by side spacing_in inches apart."""
+    widest = max((len(line) for lab in labels for line in lab.split("\n")), default=0)
+    return widest * font_pt * 0.55 / 72 <= spacing_in * 0.92
+
+
+def value_axis(ax, units: str, integer: bool = False, axis: str = "y") -> None:
+    """Ticks at 1-2-5 steps with thousands separators; whole numbers for counts of runs' values."""
+    whole = integer and units.split("/")[0].strip() in ("count", "persons")
+    a = ax.yaxis if axis == "y" else ax.xaxis
+    a.set_major_locator(matplotlib.ticker.MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=whole,
+                                                      min_n_ticks=2))
+    a.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:g}"))
+
+
+def sweep_metric_title(sweep, metric: str) -> str:
+    """Panel title: the metric's short label and how the run was summarised."""
+    return short_label(metric) + (", total over the run" if sweep.kind(metric) == "flow" else ", at the end")
+
+
+def sweep_metric_scale(sweep, metric: str, values) -> tuple[float, str]:
+    """(divisor, units label) of a metric's summary: flows are totals, so 'count/month' -> 'count'."""
+    units = sweep.units.get(metric, "")
+    if sweep.kind(metric) == "flow" and "/" in units:
+        units = units.rsplit("/", 1)[0]
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    div, label = money_scale(units, v if v.size else np.zeros(1), sweep.currency)
+    return div, map_units_label(label)
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def header_width_in(title: str, handles=None) -> float:
+    """About how wide (inches) the title and a one-row legend of new_figure() are."""
+    title_w = len(title) * 14 * 0.6 / 72
+    legend_w = sum(len(h.get_label()) * 10 * 0.55 / 72 + 0.55 for h in handles or [])
+    return max(title_w, legend_w) + 0.4
+
+
+def panel_figure(n: int, ncols: int, panel_w: float, panel_h: float, title: str, handles=None,
+                 legend_ncol: int | None = None):
+    """A figure of n panels in rows of ncols (unused cells hidden) under a title and legend band;
+    a single narrow column is widened (in steps of a quarter inch) until the title and legend fit."""
+    cols = max(1, min(ncols, n))
+    rows = max(1, math.ceil(n / cols))
+    width = panel_w * cols
+    need = header_width_in(title, handles)
+    if need > width:
+        width = math.ceil(need * 4) / 4
+    fig, _ = new_figure(width, panel_h * rows, title, handles, legend_ncol=legend_ncol)
+    axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _note(ax, text: str, y: float = 0.5) -> None:
+    ax.text(0.5, y, text, transform=ax.transAxes, ha="center", va="center", color="#666666")
+
+
+def _y_from_zero(ax, values) -> None:
+    """y limits from the values drawn, with a margin: from zero when none is negative; an all-zero
+    panel says so."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return
+    if np.all(v == 0):
+        ax.set_ylim(-0.05, 1)
+        _note(ax, "zero in every run", 0.6)
+        return
+    lo = 0.0 if v.min() >= 0 else float(v.min())
+    hi = max(float(v.max()), 0.0)
+    span = (hi - lo) or abs(hi) or 1.0
+    ax.set_ylim(lo - (0.06 * span if lo < 0 else 0.0), hi + 0.07 * span)
+
+
+@dataclass
+class MeansLayout:
+    """How the means figure arranges points: 'lines' (x = a factor, one line per level of the
+    others), 'points' (x = point) or 'scatter' (sampled designs: the mean against each factor)."""
+    mode: str
+    x: str | None = None
+    groups: list[tuple] = field(default_factory=list)     # values of the other factors, one per line
+    others: list[str] = field(default_factory=list)
+
+
+def means_layout(sweep, x: str | None = None) -> MeansLayout:
+    fs = varying_factors(sweep)
+    if not fs:
+        return MeansLayout("points")
+    if sweep.design_name != "grid":
+        return MeansLayout("scatter")
+    xf = x if x in fs else fs[0]
+    others = [f for f in fs if f != xf]
+    groups = list(dict.fromkeys(tuple(sweep.design.at[p, f] for f in others) for p in range(sweep.n_points)))
+    if len(groups) > SWEEP_MAX_GROUPS:
+        return MeansLayout("points")
+    return MeansLayout("lines", xf, groups, others)
+
+
+def _x_positions(sweep, key: str):
+    """x coordinate per point for a factor, ticks and labels: numbers scaled (money in k/M/bn), with
+    a tick at each level of a grid; strings and booleans at 0, 1, 2, ... in design order."""
+    info = sweep.factor_info.loc[key]
+    col = sweep.design[key]
+    if info["numeric"]:
+        div, units = factor_scale(sweep, key)
+        xs = col.to_numpy(dtype=float) / div
+        levels = sorted(set(xs.tolist()))
+        ticks = levels if len(levels) <= 8 and sweep.design_name == "grid" else None
+        return xs, ticks, [fmt_factor(v) for v in levels] if ticks else None, factor_label(sweep, key)
+    values = list(dict.fromkeys(col.tolist()))
+    pos = {v: i for i, v in enumerate(values)}
+    return (np.array([pos[v] for v in col.tolist()], dtype=float), list(range(len(values))),
+            [fmt_factor(v) for v in values], factor_label(sweep, key))
+
+
+def _errorbar(ax, x, mean, lo, hi, color, **kw) -> None:
+    x, mean, lo, hi = (np.asarray(a, dtype=float) for a in (x, mean, lo, hi))
+    ok = np.isfinite(mean) & np.isfinite(lo) & np.isfinite(hi)
+    if ok.any():
+        ax.errorbar(x[ok], mean[ok], yerr=[mean[ok] - lo[ok], hi[ok] - mean[ok]], fmt="none", ecolor=color,
+                    elinewidth=1.4, capsize=3.5, capthick=1.4, **kw)
+
+
+def _clipped_intervals(ax, x, lo, hi, ylim: tuple[float, float], color: str = "#222222") -> None:
+    """Vertical intervals with caps; an end beyond ylim stops at the axis with an arrowhead."""
+    for xi, a, b in zip(x, lo, hi):
+        if not (np.isfinite(a) and np.isfinite(b)):
+            continue
+        a2, b2 = max(a, ylim[0]), min(b, ylim[1])
+        ax.vlines(xi, a2, b2, color=color, lw=1.4, zorder=3)
+        for end, clipped, marker in ((a2, a < ylim[0], "v"), (b2, b > ylim[1], "^")):
+            if clipped:
+                ax.plot([xi], [end], marker=marker, color=color, markersize=6, zorder=3, clip_on=False)
+            else:
+                ax.plot([xi], [end], marker="_", color=color, markersize=8, mew=1.4, zorder=3)
+
+
+def _failed_marks(ax, xs) -> None:
+    """An 'x' at the bottom of the panel where every run of a point failed."""
+    if len(xs):
+        ax.scatter(xs, np.full(len(xs), 0.04), transform=ax.get_xaxis_transform(), marker="X", s=60,
+                   color=COLOR_FAILED, zorder=5, clip_on=False)
+
+
+def _failed_points(sweep) -> list[int]:
+    done = sweep.runs[sweep.runs["status"] == "done"].groupby("point").size()
+    return [p for p in range(sweep.n_points) if done.get(p, 0) == 0]
+
+
+def fig_sweep_means(sweep, summary: pd.DataFrame, metrics: list[str], layout: MeansLayout, title: str):
+    """Per metric, the mean over replicates with its 95% interval across the points of the design.
+    summary: sweep.summary() (metric, point, n, mean, ci_lo, ci_hi)."""
+    failed = _failed_points(sweep)
+    handles = []
+    if layout.mode == "lines" and layout.others:
+        scales = {f: factor_scale(sweep, f) for f in layout.others}
+        head = " · ".join(factor_label(sweep, f, 40) for f in layout.others) + ":"
+        handles.append(Line2D([], [], linestyle="none", label=head))
+        for i, g in enumerate(layout.groups):
+            text = " · ".join(fmt_factor(v, scales[f][0], _scale_prefix(*scales[f])) for f, v in zip(layout.others, g))
+            handles.append(Line2D([], [], color=REGION_PALETTE[i % len(REGION_PALETTE)], marker=MARKERS[i % 8],
+                                  lw=2, label=text))
+    else:
+        handles.append(Line2D([], [], color=OKABE_ITO["blue"], marker="o", lw=2 if layout.mode == "lines" else 0,
+                              label=("one run per point" if sweep.replicates == 1 else "mean over replicates" +
+                                     (" and 95% interval" if sweep.replicates > 2 or layout.mode != "scatter" else ""))))
+    if failed:
+        handles.append(Line2D([], [], linestyle="none", marker="X", markersize=8, color=COLOR_FAILED,
+                              label="every run failed"))
+    if layout.mode == "scatter":
+        fs = varying_factors(sweep)[:6]
+        ncols = len(fs)
+        n = len(metrics) * ncols
+    else:
+        fs, ncols, n = [], 3, len(metrics)
+    fig, axes = panel_figure(n, ncols, SWEEP_PANEL_W, SWEEP_PANEL_H, title, handles or None,
+                             legend_ncol=len(handles) or None)
+    for i, m in enumerate(metrics):
+        s = summary[summary["metric"] == m].sort_values("point")
+        div, ylabel = sweep_metric_scale(sweep, m, pd.concat([s["mean"], s["ci_lo"], s["ci_hi"]]))
+        mean, lo, hi = (s[c].to_numpy(dtype=float) / div for c in ("mean", "ci_lo", "ci_hi"))
+        pts = s["point"].to_numpy()
+        if layout.mode == "scatter":
+            for j, f in enumerate(fs):
+                ax = axes[i * ncols + j]
+                if j > 0:
+                    ax.sharey(axes[i * ncols])
+                xs, ticks, labels, xlabel = _x_positions(sweep, f)
+                many = len(pts) > 60
+                ax.scatter(xs[pts], mean, s=12 if many else 22, color=OKABE_ITO["blue"], alpha=0.6 if many else 0.85,
+                           linewidth=0, zorder=3)
+                if sweep.replicates >= 3:  # the t-interval of 2 runs is +-12.7 sd: noise, not information
+                    _errorbar(ax, xs[pts], mean, lo, hi, OKABE_ITO["blue"], alpha=0.35)
+                if ticks is not None:
+                    ax.set_xticks(ticks, labels)
+                pad = 0.05 * ((np.nanmax(xs) - np.nanmin(xs)) or 1.0)
+                ax.set_xlim(np.nanmin(xs) - pad, np.nanmax(xs) + pad)
+                ax.set_xlabel(xlabel)
+                ax.set_title(sweep_metric_title(sweep, m) if j == 0 else "", loc="left")
+                ax.set_ylabel(ylabel if j == 0 else "")
+                value_axis(ax, ylabel)
+                _failed_marks(ax, xs[failed])
+            drawn = np.concatenate([mean, lo, hi]) if sweep.replicates >= 3 else mean
+            _y_from_zero(axes[i * ncols], drawn)  # y is shared along the row
+            continue
+        ax = axes[i]
+        if layout.mode == "lines":
+            xs, ticks, labels, xlabel = _x_positions(sweep, layout.x)
+            span = (np.nanmax(xs) - np.nanmin(xs)) or 1.0
+            ng = len(layout.groups)
+            for gi, g in enumerate(layout.groups):
+                in_g = np.array([tuple(sweep.design.at[p, f] for f in layout.others) == g for p in pts])
+                order = np.argsort(xs[pts][in_g], kind="stable")
+                x = xs[pts][in_g][order] + (gi - (ng - 1) / 2) * 0.012 * span * (ng > 1)
+                color = REGION_PALETTE[gi % len(REGION_PALETTE)]
+                mg, lg, hg = mean[in_g][order], lo[in_g][order], hi[in_g][order]
+                band = np.isfinite(lg) & np.isfinite(hg)
+                if band.sum() > 1:
+                    ax.fill_between(x[band], lg[band], hg[band], color=color, alpha=0.13, linewidth=0)
+                ax.plot(x, mg, color=color, marker=MARKERS[gi % 8], markersize=5.5, lw=1.8, zorder=3)
+                _errorbar(ax, x, mg, lg, hg, color, zorder=2)
+            if ticks is not None:
+                ax.set_xticks(ticks, labels)
+            ax.set_xlabel(xlabel)
+            _failed_marks(ax, xs[failed])
+            pad = 0.06 * span if sweep.factor_info.loc[layout.x, "numeric"] else 0.3
+            ax.set_xlim(np.nanmin(xs) - pad, np.nanmax(xs) + pad)  # failed points too
+        else:  # one marker per point
+            x = np.arange(len(pts), dtype=float)
+            ax.scatter(x, mean, s=28, color=OKABE_ITO["blue"], zorder=3)
+            _errorbar(ax, x, mean, lo, hi, OKABE_ITO["blue"], zorder=2)
+            labs = point_labels(sweep, pts, sep="\n")
+            fit = labels_fit(labs, (SWEEP_PANEL_W - 0.8) / max(len(pts), 1))
+            if fit:
+                ax.set_xticks(x, labs)
+            else:
+                ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.set_xlabel(point_axis_label(sweep) if fit else "design point")
+            ax.set_xlim(-0.6, len(pts) - 0.4)
+            _failed_marks(ax, x[[list(pts).index(p) for p in failed if p in list(pts)]])
+        ax.set_title(sweep_metric_title(sweep, m), loc="left")
+        ax.set_ylabel(ylabel)
+        value_axis(ax, ylabel)
+        _y_from_zero(ax, np.concatenate([mean, lo, hi]))
+    return fig
+
+
+def paired_panel_height(n_rows: int) -> float:
+    return max(2.4, 0.3 * n_rows + 1.1)
+
+
+def fig_sweep_paired(sweep, paired: pd.DataFrame, metrics: list[str], baseline: int, title: str):
+    """Per metric, the paired difference of every point to the baseline point (same seeds) with its
+    95% interval, sorted; blue/vermillion where the interval lies above/below zero."""
+    handles = [Line2D([], [], color=COLOR_UP, marker="o", lw=2.5, label="interval above 0"),
+               Line2D([], [], color=COLOR_DOWN, marker="o", lw=2.5, label="interval below 0"),
+               Line2D([], [], color=COLOR_NONE, marker="o", lw=2.5, label="interval includes 0 (or n < 2)")]
+    if sweep.replicates < 2:
+        handles = [Line2D([], [], color=COLOR_NONE, marker="o", lw=0, label="difference (one replicate: no interval)")]
+    n_rows = sweep.n_points - 1
+    fig, axes = panel_figure(len(metrics), 2, 5.6, paired_panel_height(n_rows), title, handles)
+    for ax, m in zip(axes, metrics):
+        d = paired[paired["metric"] == m].copy()
+        d["key"] = d["mean_diff"].fillna(-np.inf)
+        d = d.sort_values(["key", "point"], kind="stable")
+        div, units = sweep_metric_scale(sweep, m, pd.concat([d["mean_diff"], d["ci_lo"], d["ci_hi"]]).abs())
+        mean, lo, hi = (d[c].to_numpy(dtype=float) / div for c in ("mean_diff", "ci_lo", "ci_hi"))
+        y = np.arange(len(d), dtype=float)
+        colors = [COLOR_UP if (np.isfinite(a) and a > 0) else COLOR_DOWN if (np.isfinite(b) and b < 0) else COLOR_NONE
+                  for a, b in zip(lo, hi)]
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        ax.hlines(y[ok], lo[ok], hi[ok], colors=np.array(colors, dtype=object)[ok].tolist(), lw=2.6, zorder=2)
+        fin = np.isfinite(mean)
+        ax.scatter(mean[fin], y[fin], c=np.array(colors, dtype=object)[fin].tolist(), s=34, zorder=3,
+                   edgecolor="white", linewidth=0.6)
+        ax.axvline(0, color="#222222", lw=1.3, zorder=2.5)
+        labels = point_labels(sweep, d["point"].to_numpy())
+        if sweep.design_name != "grid" and labels and not labels[0].startswith("point"):
+            labels = [f"{int(p)}: {lab}" for p, lab in zip(d["point"], labels)]
+        ax.set_yticks(y, [lab + ("  (no pairs)" if not np.isfinite(v) else "") for lab, v in zip(labels, mean)])
+        ax.set_ylim(-0.6, len(d) - 0.4)
+        ax.grid(axis="y", visible=False)
+        ax.set_title(sweep_metric_title(sweep, m), loc="left")
+        ax.set_xlabel(f"difference to baseline ({units})" if units else "difference to baseline")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _: f"{v:+,.0f}" if abs(v) >= 1000 else ("0" if v == 0 else f"{v:+g}")))
+        vals = np.concatenate([mean[fin], lo[ok], hi[ok]])
+        if vals.size and np.all(vals == 0):
+            ax.set_xlim(-1.1, 1.1)
+            ax.text(0.5, 0.5, "no difference in any pair", transform=ax.transAxes, ha="center", va="center",
+                    color="#555555", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9}, zorder=5)
+        else:
+            ax.margins(x=0.08)
+    return fig
+
+
+def replicate_panel_width(n_points: int) -> float:
+    return max(SWEEP_PANEL_W, 0.42 * n_points + 1.3)
+
+
+def fig_sweep_replicates(sweep, metrics: list[str], title: str):
+    """Per metric, the spread of the replicates at every point: a box (median, quartiles, 1.5 IQR
+    whiskers) and one dot per replicate, coloured by replicate (the same seed at every point)."""
+    R = sweep.replicates
+    by_rep = R <= len(REGION_PALETTE)
+    handles = ([Line2D([], [], linestyle="none", marker="o", color=REGION_PALETTE[r], label=f"replicate {r}")
+                for r in range(R)] if by_rep and R > 1 else
+               [Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO["blue"], label="one run")])
+    handles.append(Patch(facecolor="#e8eef5", edgecolor="#4d4d4d", label="median and quartiles"))
+    failed = _failed_points(sweep)
+    if failed:
+        handles.append(Line2D([], [], linestyle="none", marker="X", markersize=8, color=COLOR_FAILED,
+                              label="every run failed"))
+    pw = replicate_panel_width(sweep.n_points)
+    ncols = max(1, min(3, int(14.5 // pw)))
+    fig, axes = panel_figure(len(metrics), ncols, pw, SWEEP_PANEL_H + 0.5, title, handles,
+                             legend_ncol=min(len(handles), 8))
+    runs = sweep.runs[sweep.runs["status"] == "done"]
+    pts = np.arange(sweep.n_points)
+    labels = point_labels(sweep, pts, sep="\n")
+    show = sweep.design_name == "grid" and labels_fit(labels, (pw - 1.3) / max(sweep.n_points, 1))
+    for ax, m in zip(axes, metrics):
+        div, ylabel = sweep_metric_scale(sweep, m, runs[m])
+        data = [runs.loc[runs["point"] == p, m].to_numpy(dtype=float) / div for p in pts]
+        have = [i for i, v in enumerate(data) if len(v)]
+        if have:
+            ax.boxplot([data[i] for i in have], positions=have, widths=0.6, patch_artist=True,
+                             showfliers=False, manage_ticks=False, zorder=2,
+                             medianprops={"color": "#222222", "lw": 1.6},
+                             boxprops={"facecolor": "#e8eef5", "edgecolor": "#4d4d4d", "lw": 1.0},
+                             whiskerprops={"color": "#4d4d4d"}, capprops={"color": "#4d4d4d"})
+        for p in have:
+            reps = runs.loc[runs["point"] == p, "replicate"].to_numpy()
+            jitter = (reps - (R - 1) / 2) * (0.5 / max(R, 1)) if R > 1 else np.zeros(len(reps))
+            colors = [REGION_PALETTE[int(r)] for r in reps] if by_rep else OKABE_ITO["blue"]
+            ax.scatter(p + jitter, data[p], s=18, c=colors, zorder=3, edgecolor="white", linewidth=0.4)
+        _failed_marks(ax, np.array(failed, dtype=float))
+        if show:
+            ax.set_xticks(pts, labels)
+        else:
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlim(-0.7, sweep.n_points - 0.3)
+        ax.set_xlabel(textwrap.fill(point_axis_label(sweep), int(pw * 12)) if show else "design point")
+        ax.set_title(sweep_metric_title(sweep, m), loc="left")
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="x", visible=False)
+        value_axis(ax, ylabel, integer=True)
+        _y_from_zero(ax, np.concatenate(data) if data else [])
+    return fig
+
+
+def factor_styles(factors: list[str]) -> dict[str, tuple[str, str]]:
+    """(colour, marker) per factor, in design order."""
+    return {f: (REGION_PALETTE[i % len(REGION_PALETTE)], MARKERS[(i // len(REGION_PALETTE)) % len(MARKERS)])
+            for i, f in enumerate(factors)}
+
+
+def fig_morris(sweep, morris: pd.DataFrame, metrics: list[str], title: str):
+    """Per metric, Morris μ* (importance) against σ (non-linearity and interactions), one marker
+    per factor; the dashed rays are σ/μ* = 0.1, 0.5 and 1."""
+    styles = factor_styles(sweep.factors)
+    handles = [Line2D([], [], linestyle="none", marker=mk, markersize=8, color=c, label=factor_short(f))
+               for f, (c, mk) in styles.items()]
+    fig, axes = panel_figure(len(metrics), 3, SWEEP_PANEL_W, SWEEP_PANEL_H + 0.4, title, handles,
+                             legend_ncol=min(len(handles), 6))
+    for ax, m in zip(axes, metrics):
+        d = morris[morris["metric"] == m]
+        div, units = sweep_metric_scale(sweep, m, pd.concat([d["mu_star"], d["sigma"]]))
+        mus, sig = d["mu_star"].to_numpy(dtype=float) / div, d["sigma"].to_numpy(dtype=float) / div
+        top = np.nanmax(np.concatenate([mus, sig, [0.0]]))
+        top = top * 1.18 if top > 0 else 1.0
+        for ratio in (0.1, 0.5, 1.0):
+            x_end = min(top, top / ratio)
+            ax.plot([0, x_end], [0, x_end * ratio], color="#9a9a9a", lw=0.9, ls="--", zorder=1)
+            ax.annotate(f"σ/μ* = {ratio:g}", (0.9 * x_end, 0.9 * x_end * ratio), xytext=(2, -2),
+                        textcoords="offset points", ha="left", va="top", fontsize=8, color="#7a7a7a",
+                        rotation_mode="anchor")
+        placed: list[tuple[float, float]] = []   # label anchors in axes fractions, to keep them apart
+        order = np.argsort(-np.nan_to_num(sig, nan=-1.0))
+        for i in order:
+            f, x, y = d["factor"].iloc[i], mus[i], sig[i]
+            if not (np.isfinite(x) and np.isfinite(y)):
+                continue
+            c, mk = styles[f]
+            ax.scatter([x], [y], s=55, marker=mk, color=c, edgecolor="white", linewidth=0.7, zorder=3)
+            fx, fy = x / top, y / top
+            left = fx > 0.62
+            dy = 4.0
+            while any(abs(fx - px) < 0.35 and abs((fy + dy / 180) - py) < 0.07 for px, py in placed):
+                dy -= 12.0
+            placed.append((fx, fy + dy / 180))
+            ax.annotate(factor_short(f), (x, y), xytext=(-7 if left else 7, dy), textcoords="offset points",
+                        ha="right" if left else "left", va="center", fontsize=9, color=c, fontweight="bold",
+                        path_effects=[pe.withStroke(linewidth=3, foreground="white")], zorder=4)
+        ax.set_xlim(0, top)
+        ax.set_ylim(0, top)
+        ax.set_title(sweep_metric_title(sweep, m), loc="left")
+        u = f" ({units})" if units else ""
+        ax.set_xlabel(f"μ*, mean |elementary effect|{u}")
+        ax.set_ylabel(f"σ of the effects{u}")
+        value_axis(ax, units)
+        value_axis(ax, units, axis="x")
+        if not np.isfinite(mus).any():
+            _note(ax, "no elementary effects (runs failed?)")
+        elif np.nanmax(np.concatenate([mus, sig])) == 0:
+            _note(ax, "no effect of any factor", 0.6)
+    return fig
+
+
+def sobol_panel_width(k: int) -> float:
+    return max(SWEEP_PANEL_W, 0.95 * k + 1.4)
+
+
+SOBOL_YLIM = (-0.5, 1.5)
+
+
+def fig_sobol(sweep, sobol: pd.DataFrame, metrics: list[str], title: str):
+    """Per metric, first-order (S1) and total (ST) Sobol indices per factor with 95% bootstrap
+    intervals (clipped to the axis, which spans -0.5..1.5 at most)."""
+    handles = [Patch(facecolor=S1_COLOR, label="S1, first order"), Patch(facecolor=ST_COLOR, label="ST, total"),
+               Line2D([], [], color="#222222", lw=1.3, marker="_", markersize=8, mew=1.4,
+                      label="95% bootstrap interval")]
+    k = len(sweep.factors)
+    pw = sobol_panel_width(k)
+    fig, axes = panel_figure(len(metrics), max(1, min(3, int(14.5 // pw))), pw, SWEEP_PANEL_H + 0.3, title,
+                             handles)
+    x = np.arange(k, dtype=float)
+    for ax, m in zip(axes, metrics):
+        d = sobol[sobol["metric"] == m].set_index("factor").reindex(sweep.factors)
+        clipped = False
+        lows, highs = [0.0], [1.0]
+        for off, col, color in ((-0.2, "S1", S1_COLOR), (0.2, "ST", ST_COLOR)):
+            v = d[col].to_numpy(dtype=float)
+            lo, hi = d[col + "_lo"].to_numpy(dtype=float), d[col + "_hi"].to_numpy(dtype=float)
+            ax.bar(x + off, np.clip(np.nan_to_num(v), *SOBOL_YLIM), width=0.38, color=color, zorder=2)
+            _clipped_intervals(ax, x + off, lo, hi, SOBOL_YLIM)
+            for xi, vi in zip(x + off, v):  # a bar beyond the axis: write its value on it
+                if np.isfinite(vi) and not SOBOL_YLIM[0] <= vi <= SOBOL_YLIM[1]:
+                    edge = SOBOL_YLIM[1] if vi > 0 else SOBOL_YLIM[0]
+                    ax.annotate(f"{vi:.2f}", (xi, edge), xytext=(0, -4 if vi > 0 else 4), textcoords="offset points",
+                                ha="center", va="top" if vi > 0 else "bottom", fontsize=8, color="white",
+                                fontweight="bold", zorder=4, rotation=90)
+            fin = np.concatenate([v, lo, hi])
+            fin = fin[np.isfinite(fin)]
+            lows.append(fin.min() if fin.size else 0.0)
+            highs.append(fin.max() if fin.size else 1.0)
+        y0 = max(SOBOL_YLIM[0], min(lows) - 0.05)
+        y1 = min(SOBOL_YLIM[1], max(highs) + 0.05)
+        ints = d[["S1_lo", "S1_hi", "ST_lo", "ST_hi"]].to_numpy(dtype=float)
+        clipped = bool(np.any(ints[np.isfinite(ints)] < SOBOL_YLIM[0]) or np.any(ints[np.isfinite(ints)] > SOBOL_YLIM[1]))
+        no_ci = bool(np.isfinite(d[["S1", "ST"]].to_numpy(dtype=float)).any() and not np.isfinite(ints).any())
+        ax.set_ylim(y0, y1)
+        ax.axhline(0, color="#333333", lw=0.9, zorder=1)
+        ax.axhline(1, color="#9a9a9a", lw=0.8, ls="--", zorder=1)
+        ax.set_xticks(x, [factor_short(f) for f in sweep.factors], rotation=20 if k > 3 else 0,
+                      ha="right" if k > 3 else "center")
+        ax.grid(axis="x", visible=False)
+        n = int(d["n_samples"].max()) if "n_samples" in d and d["n_samples"].notna().any() else 0
+        ax.set_title(sweep_metric_title(sweep, m), loc="left")
+        ax.set_ylabel("share of variance")
+        extra = "; ▲▼ interval beyond the axis" if clipped else ": too few for intervals" if no_ci else ""
+        ax.set_xlabel(f"factor ({n} base samples{extra})", color="#444444")
+        if not np.isfinite(d["S1"].to_numpy(dtype=float)).any():
+            _note(ax, "no variance to decompose (constant output or too few samples)")
+    return fig
