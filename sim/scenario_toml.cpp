@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sim/config.hpp"
 #include "sim/errors.hpp"
@@ -35,6 +38,77 @@ std::ptrdiff_t find_invalid_utf8(std::string_view s) {
   return -1;
 }
 
+namespace {
+
+constexpr int kMaxNesting = 64;
+
+/// toml11 3.7.1 recurses once per nesting level (arrays, inline tables, dotted-key and table-header
+/// components; when parsing and again when copying tables), so a deeply nested file overflows the
+/// stack: SIGSEGV from ~10,000 levels, ASan stack-overflow from ~2,000 (found while fuzzing,
+/// docs/FUZZING.md). Returns the 1-based line where the nesting of a value first exceeds
+/// kMaxNesting, or 0. It over-estimates rather than under-estimates; scenario and sweep files
+/// nest a few levels.
+int find_too_deep(std::string_view s) {
+  const std::size_t n = s.size();
+  std::vector<std::pair<char, int>> open;  // '[' array or '{' inline table, with the depth outside it
+  int line = 1, depth = 0, table_depth = 0;
+  bool key = true, fresh = true, header = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[i];
+    if (c == '\n') {
+      ++line;
+      if (open.empty()) key = true, fresh = true, header = false, depth = table_depth;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    const bool at_start = fresh;
+    fresh = false;
+    if (c == '#') {  // comment: to the end of the line
+      while (i + 1 < n && s[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {  // string or quoted key; escapes only in "basic" strings
+      const bool multi = i + 2 < n && s[i + 1] == c && s[i + 2] == c;
+      for (i += multi ? 3 : 1; i < n; ++i) {
+        if (s[i] == '\n') {
+          if (!multi) { --i; break; }  // unterminated: toml11 reports it
+          ++line;
+        } else if (s[i] == '\\' && c == '"') {
+          if (i + 1 < n && s[i + 1] == '\n') ++line;
+          ++i;
+        } else if (s[i] == c && (!multi || (i + 2 < n && s[i + 1] == c && s[i + 2] == c))) {
+          if (multi) {
+            i += 2;
+            for (int extra = 0; extra < 2 && i + 1 < n && s[i + 1] == c; ++extra) ++i;  // """a""""
+          }
+          break;
+        }
+      }
+    } else if (key) {  // a key, or a [table] / [[array.of.tables]] header
+      if (c == '[' && at_start && open.empty()) header = true, depth = 0;
+      if ((header && c == '[') || c == '.' || (!header && c == '=')) {
+        if (++depth > kMaxNesting) return line;
+        if (c == '=') key = false;
+      } else if (header && c == ']') {
+        table_depth = depth, key = false, header = false;
+      } else if (c == '}' && !open.empty()) {  // {} or {a = 1, }
+        depth = open.back().second, open.pop_back(), key = false;
+      }
+    } else if (c == '[' || c == '{') {
+      open.emplace_back(c, depth);
+      if (++depth > kMaxNesting) return line;
+      key = c == '{';
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      depth = open.back().second;
+      open.pop_back();
+    } else if (c == ',' && !open.empty()) {  // next element: back to the depth inside the bracket
+      depth = open.back().second + 1;
+      key = open.back().first == '{';
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 toml::value parse_toml_checked(const std::string& text, const std::string& name, const char* what) {
   if (const auto bad = find_invalid_utf8(text); bad >= 0) {
     const auto line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
@@ -44,6 +118,9 @@ toml::value parse_toml_checked(const std::string& text, const std::string& name,
     throw ConfigError(name + ":" + std::to_string(line) + ": column " + std::to_string(col) + ": invalid UTF-8 byte " +
                       hex + "; " + what + " files must be UTF-8 text (re-save as UTF-8)");
   }
+  if (const int line = find_too_deep(text))
+    throw ConfigError(name + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(kMaxNesting) +
+                      " levels (arrays, inline tables, dotted keys); " + what + " files nest a few levels at most");
   try {
     std::istringstream is(text);
     return toml::parse(is, name);

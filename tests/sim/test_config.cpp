@@ -242,3 +242,36 @@ TEST_CASE("fuzz regression: a huge whole float for an integer key is an error, n
   CHECK(has(error_of("[model]\ncount = 12.0\n"), "(write 12, without a decimal point)"));
   CHECK(has(error_of("[model]\ncount = -9223372036854775808.0\n"), "(write -9223372036854775808, without a decimal point)"));
 }
+
+TEST_CASE("fuzz regression: deep nesting is an error, not a stack overflow in toml11", "[config][bad-input]") {
+  // Found while fuzzing: toml11 3.7.1 recurses once per nesting level, so ~10,000 nested arrays,
+  // inline tables or dotted-key components crashed the loader (SIGSEGV; ASan: stack-overflow).
+  auto rep = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string deep_message = "nested deeper than 64 levels";
+  CHECK(has(error_of("[model]\nrate = 0.5\nx = " + rep("[", 200000) + rep("]", 200000) + "\n"), "toy.toml:3: " + deep_message));
+  CHECK(has(error_of("x = " + rep("[", 200000)), deep_message));                            // unterminated
+  CHECK(has(error_of("x = " + rep("{a = ", 100000) + "1" + rep("}", 100000) + "\n"), deep_message));
+  CHECK(has(error_of("a" + rep(".a", 200000) + " = 1\n"), deep_message));                    // dotted key
+  CHECK(has(error_of("[a" + rep(".a", 200000) + "]\nx = 1\n"), deep_message));                // table header
+  CHECK(has(error_of("x = [" + rep("{a = [", 40) + "1" + rep("]}", 40) + "]\n"), deep_message));  // mixed
+  // The limit: 64 levels load (a key of 64 components; 63 arrays under a key), 65 do not.
+  const auto doc = parse_scenario_text("a" + rep(".a", 63) + " = 1\n", "t.toml");
+  REQUIRE(doc.entries.size() == 1);
+  CHECK(doc.entries[0].path == "a" + rep(".a", 63));
+  CHECK(has(error_of("a" + rep(".a", 64) + " = 1\n"), "toy.toml:1: " + deep_message));
+  CHECK(has(error_of("x = " + rep("[", 63) + "1" + rep("]", 63) + "\n"), "'x' is a list"));
+  CHECK(has(error_of("x = " + rep("[", 64) + "1" + rep("]", 64) + "\n"), deep_message));
+  // Brackets, braces and dots inside strings and comments do not count; nor do table headers that
+  // close before the next one opens.
+  const std::string quoted = "[a.b.c]\n# " + rep("[{.", 100) + "\ns = \"" + rep("[{.\\\"", 100) + "\"\nt = '" +
+                             rep("[{.", 100) + "'\nu = \"\"\"\n" + rep("[{.", 100) + "\n\"\"\"\nv = '''" + rep("[{.", 100) +
+                             "'''\n\"" + rep("[.", 100) + "\".w = 2\n";
+  std::string headers;
+  for (int i = 0; i < 100; ++i) headers += "[x" + std::to_string(i) + ".y]\nz = 1\n";
+  const auto ok = parse_scenario_text(quoted + headers, "t.toml");
+  CHECK(ok.entries.size() == 105);
+}
