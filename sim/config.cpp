@@ -262,15 +262,26 @@ std::vector<std::string> ApplyVisitor::map_names(std::string_view key, const std
 }
 
 void ApplyVisitor::finish() {
+  int unknown_searched = 0;
   for (std::size_t i = 0; i < s_->doc->entries.size(); ++i) {
     if (s_->used[i]) continue;
     const DocEntry& e = s_->doc->entries[i];
     std::string best;
     std::size_t best_d = 1000;
+    // "Did you mean": first among the keys of the same section (cheap, and the likely slip); the
+    // whole key list only for the first few unknown keys, so that a file full of unknown keys in
+    // many regions stays fast (edit distance is quadratic in key length).
+    const std::string section = e.path.substr(0, e.path.rfind('.') + 1);
     for (const auto& k : s_->known) {
+      if (k.size() < section.size() || k.compare(0, section.size(), section) != 0) continue;
       const std::size_t d = edit_distance(e.path, k);
       if (d < best_d) best_d = d, best = k;
     }
+    if (best.empty() && ++unknown_searched <= 20)
+      for (const auto& k : s_->known) {
+        const std::size_t d = edit_distance(e.path, k);
+        if (d < best_d) best_d = d, best = k;
+      }
     std::string msg = e.pos.str() + ": unknown key '" + e.path + "'";
     if (!best.empty() && best_d <= std::max<std::size_t>(3, e.path.size() / 4)) msg += "; did you mean '" + best + "'?";
     else msg += "; run 'biocluster check --defaults' to list every key";
