@@ -408,7 +408,9 @@ using namespace sweep_detail;
 int run_sweep(const SweepOptions& o, const std::atomic<bool>* stop) {
   if (mpi_world()) return run_sweep_mpi(o, stop);
   const Prepared s = prepare(o, true);
-  const auto [todo, skipped_done, skipped_failed] = pending_runs(s, o);
+  const Pending pending = pending_runs(s, o);  // not a structured binding: lambdas below capture it (clang 14)
+  const auto& todo = pending.todo;
+  const std::size_t skipped_done = pending.skipped_done, skipped_failed = pending.skipped_failed;
   const int cores = tbb::info::default_concurrency();
   const int threads = o.threads > 0 ? o.threads : cores;
   std::optional<tbb::global_control> allow;

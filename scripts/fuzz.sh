@@ -30,6 +30,18 @@ bin=build/fuzz/tests/fuzz/fuzz_scenario
 corpus=build/fuzz/corpus
 run_dir="build/fuzz/runs/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$corpus" "$run_dir"
+# The corpus grows from run to run; libFuzzer replays all of it before fuzzing, outside
+# -max_total_time. Past 2000 inputs, keep only those that add coverage (-merge=1) first.
+if [ "$(find "$corpus" -maxdepth 1 -type f | wc -l)" -gt 2000 ]; then
+  echo "fuzz: compacting the corpus ($(find "$corpus" -maxdepth 1 -type f | wc -l) inputs) with -merge=1"
+  rm -rf "$corpus.new" && mkdir "$corpus.new"
+  if "$bin" -merge=1 -max_len=4096 -timeout=25 "$corpus.new" "$corpus" >"$run_dir/merge.log" 2>&1; then
+    rm -rf "$corpus" && mv "$corpus.new" "$corpus"
+  else
+    echo "fuzz: compacting failed (see $run_dir/merge.log); keeping the corpus as it is" >&2
+    rm -rf "$corpus.new"
+  fi
+fi
 cp tests/fuzz/corpus/* "$corpus"/
 log="$run_dir/fuzz.log"
 
