@@ -97,7 +97,6 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("graduates_per_year", u.graduates_per_year,
          {"persons/year", 0, 1e6, "life-science graduates entering the local talent pool (Boston: 4,359 in all)"});
   v.real("phd_share_of_graduates", u.phd_share_of_graduates, {"fraction", 0, 1, "PhD share of graduates (Boston: 408/4,359)"});
-  v.real("staff_per_100m_usd", u.staff_per_100m_usd, {"persons/(100M USD/year)", 0, 1e5, "research staff per 100M USD a year"});
   v.real("knowledge_per_100m_usd", u.knowledge_per_100m_usd,
          {"units/(100M USD)", 0, 1e3, "knowledge stock added per 100M USD of research"});
   v.end_section();

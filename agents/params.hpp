@@ -73,7 +73,6 @@ struct UniversityParams {
   double technology_shelf_life_years = 2.0;
   double graduates_per_year = 1500.0;
   double phd_share_of_graduates = 0.1;
-  double staff_per_100m_usd = 600.0;
   double knowledge_per_100m_usd = 1.0;
 };
 
