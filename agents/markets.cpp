@@ -45,6 +45,12 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
     v->distributed_usd += x;
     count(w, w.m.vc_distributed, v->region, x);
     paid += x;
+    // Proceeds not recycled go on to the fund's investors at once (MODEL.md §7.4).
+    const double out = v->public_fund ? 0.0 : x * (1.0 - w.params.vc.proceeds_recycled_share);
+    if (out > 0) {
+      w.ledger.transfer(v->account, w.ext.outside_investors, out, code(Flow::distribution), w.step);
+      v->returned_usd += out;
+    }
   }
   const double rest = amount - paid;
   if (rest > 0) w.ledger.transfer(payer, w.ext.households, rest, code(flow), w.step);

@@ -758,6 +758,13 @@ World make_world(const Params& params, std::uint64_t seed) {
       auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::startup, static_cast<sim::AgentId>(ri) << 24 | k), pu(Purpose::quality));
       s.quality = rng.uniform();
       s.headcount = P.startup.founding_headcount;
+      if (P.startup.initial_headcount_max > s.headcount)  // an established cluster (MODEL.md §5)
+        s.headcount = std::floor(rng.uniform(s.headcount, P.startup.initial_headcount_max + 1.0));
+      if (P.startup.initial_stage_spread) {
+        const double u = rng.uniform();
+        s.stage = u < 0.53 ? Stage::preclinical : u < 0.73 ? Stage::phase1 : u < 0.93 ? Stage::phase2 : Stage::phase3;
+        s.founded_step = -static_cast<std::int32_t>(rng.below(120));
+      }
       s.target_headcount = s.headcount;
       w.startups.queue_birth(s);
     }
@@ -772,7 +779,10 @@ World make_world(const Params& params, std::uint64_t seed) {
   for (auto& h : w.hospitals.queued_births()) h.account = open_account(w, AgentType::hospital, h.id, h.region);
   for (auto& s : w.startups.queued_births()) {
     s.account = open_account(w, AgentType::startup, s.id, s.region);
-    w.ledger.transfer(w.ext.households, s.account, P.startup.founding_cash_usd, code(Flow::equity), 0);
+    // Opening cash: the founding money, plus two years of payroll for staff beyond the founders.
+    const double extra_staff = std::max(0.0, s.headcount - P.startup.founding_headcount);
+    w.ledger.transfer(w.ext.households, s.account, P.startup.founding_cash_usd + extra_staff * 24.0 * cost_per_employee(w, s.region),
+                      code(Flow::equity), 0);
   }
   for (auto& v : w.vcs.queued_births()) {
     v.account = open_account(w, AgentType::venture_capital, v.id, v.region);

@@ -152,6 +152,12 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"quality", 0, 1, "quality added to a serial founder's asset (experience)"});
   v.real("location_candidates", s.location_candidates, {"sites", 1, 100, "candidate sites weighed at founding"});
   v.real("location_radius_km", s.location_radius_km, {"km", 0, 1e4, "candidate sites lie within this distance of the origin"});
+  v.real("initial_headcount_max", s.initial_headcount_max,
+         {"persons", 0, 1e5, "startups present at step 0 start with a headcount drawn uniformly between founding_headcount and this "
+                             "(an established cluster; calibrated scenarios set it)"});
+  v.flag("initial_stage_spread", s.initial_stage_spread,
+         "startups present at step 0 have ages 0-10 years and lead assets spread over the pipeline (preclinical 53%, phase I "
+         "20%, phase II 20%, phase III 7%: approx. Citeline Pharma R&D Annual Review 2019) instead of all starting at founding");
   v.end_section();
 
   auto& c = p.vc;
@@ -175,6 +181,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("screening_noise", c.screening_noise, {"sd", 0, 10, "noise on the quality signal a VC screens on"});
   v.real("accept_threshold", c.accept_threshold, {"signal", -10, 10, "a VC funds a startup whose signal exceeds this"});
   v.real("step_up", c.step_up, {"ratio", 1, 20, "pre-money of a round / post-money of the last round"});
+  v.real("proceeds_recycled_share", c.proceeds_recycled_share,
+         {"fraction", 0, 1, "share of exit proceeds a fund keeps for new deals; the rest is paid to its investors when received "
+                            "(1 = all kept until the fund closes; practice: recycling capped near 20% of commitments; calibrated "
+                            "scenarios set 0.2)"});
   v.end_section();
 
   auto& f = p.pharma;

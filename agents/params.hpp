@@ -115,6 +115,8 @@ struct StartupParams {
   double serial_quality_bonus = 0.15;
   double location_candidates = 4.0;
   double location_radius_km = 5.0;
+  double initial_headcount_max = 3.0;   ///< startups present at step 0: headcount uniform in [founding, this]
+  bool initial_stage_spread = false;    ///< startups present at step 0: lead asset spread over the pipeline, ages 0-10 years
 };
 
 struct VcParams {
@@ -133,6 +135,7 @@ struct VcParams {
   double screening_noise = 0.3;
   double accept_threshold = 0.35;
   double step_up = 1.5;
+  double proceeds_recycled_share = 1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
 };
 
 struct PharmaParams {

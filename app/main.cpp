@@ -1,4 +1,4 @@
-// biocluster: command-line entry point. Subcommands: run, check. See README.md.
+// biocluster: command-line entry point. Subcommands: run, check, replay, sweep*, calibrate, experiment. See README.md.
 #include <CLI/CLI.hpp>
 
 #include <atomic>
@@ -9,6 +9,7 @@
 #include "agents/params.hpp"
 #include "app/replay.hpp"
 #include "app/run.hpp"
+#include "app/study.hpp"
 #include "app/sweep_cli.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_writer.hpp"
@@ -70,6 +71,35 @@ int main(int argc, char** argv) {
   replay->add_option("--threads", replay_threads, "Worker threads for the replay (default: all cores)")->check(CLI::Range(1, 1024));
   replay->add_flag("--keep", replay_keep, "Keep FILE.replay.h5 even when identical");
 
+  // Calibration and experiments (docs/CALIBRATION.md, docs/EXPERIMENTS.md).
+  app::StudyOptions so;
+  std::int64_t study_reps = 0, study_steps = 0;
+  std::filesystem::path study_file;
+  bool strict = false;
+  auto study_options = [&](CLI::App* c) {
+    c->add_option("--replicates", study_reps, "Replicates (paired seeds); overrides the file's")->check(CLI::Range(2, 100000));
+    c->add_option("--steps", study_steps, "Monthly steps of every run; overrides the file's and the scenario's")->check(CLI::Range(1, 12000));
+    c->add_option("--threads", so.threads, "Worker threads (default: all cores). Results are identical for any count.")
+        ->check(CLI::Range(1, 1024));
+    c->add_flag("--markdown", so.markdown, "Print Markdown tables (as in the docs)");
+    c->add_option("--csv", so.csv, "Also write every row to this CSV file");
+  };
+  auto* calibrate = cli.add_subcommand(
+      "calibrate", "Run a scenario's replicates and compare each calibration target (observed, simulated mean, 95% intervals, "
+                   "relative error). Exit 6 with --strict if a target misses its goal.");
+  calibrate->add_option("targets", study_file, "Targets file (TOML), e.g. scenarios/us/boston.targets.toml")->required()->check(CLI::ExistingFile);
+  study_options(calibrate);
+  calibrate->add_option("--set", so.set, "Override a scenario parameter for this calibration, as for run (repeatable)");
+  calibrate->add_flag("--strict", strict, "Exit with status 6 if any target lies outside its tolerance");
+  auto* experiment = cli.add_subcommand(
+      "experiment", "Run a policy experiment: a baseline and variants on the same seeds, with paired differences and 95% intervals "
+                    "per outcome.");
+  experiment->add_option("file", study_file, "Experiment file (TOML), e.g. scenarios/experiments/grace_period.toml")
+      ->required()
+      ->check(CLI::ExistingFile);
+  study_options(experiment);
+  experiment->add_flag("--check", so.check_only, "Only check the files and that each variant changes exactly what it declares");
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -93,6 +123,17 @@ int main(int argc, char** argv) {
       }
       if (ro.summary) app::print_summary(std::cout, summary);
       return 0;
+    }
+    if (*calibrate || *experiment) {
+      if (study_reps > 0) so.replicates = study_reps;
+      if (study_steps > 0) so.steps = study_steps;
+      so.progress = isatty(STDERR_FILENO);
+      if (*experiment) {
+        app::run_experiment(app::load_experiment(study_file), so, std::cout);
+        return 0;
+      }
+      const int missed = app::run_calibration(app::load_targets(study_file), so, std::cout);
+      return strict && missed > 0 ? 6 : 0;
     }
     if (*replay) return app::replay(replay_file, replay_threads, replay_keep, std::cout);
     if (*check) {

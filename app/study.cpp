@@ -1,0 +1,507 @@
+// Calibration and experiments: paired-seed runs in memory, reduced to quantities (app/study.hpp).
+#include "app/study.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+#include <boost/math/distributions/students_t.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "agents/model.hpp"
+#include "agents/params.hpp"
+#include "app/run.hpp"
+#include "app/sweep.hpp"
+#include "sim/errors.hpp"
+
+namespace biocluster::app {
+
+double t95(std::int64_t df) {
+  if (df < 1) return std::numeric_limits<double>::quiet_NaN();
+  return boost::math::quantile(boost::math::students_t_distribution<double>(static_cast<double>(df)), 0.975);
+}
+
+namespace {
+
+// ---------------------------------------------------------------- scenarios
+
+agents::Params load(const std::filesystem::path& scenario, const std::vector<std::string>& set, std::optional<std::int64_t> steps) {
+  RunOptions ro;
+  ro.scenario = scenario;
+  ro.overrides = set;
+  ro.steps = steps;
+  return agents::load_params(load_doc(ro));
+}
+
+/// Every resolved parameter as path -> text (to check what an override file changes).
+class Flatten : public sim::ParamVisitor {
+ public:
+  std::map<std::string, std::string> values;
+  void real(std::string_view key, double& v, const sim::Meta&) override {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    values[path(key)] = b;
+  }
+  void integer(std::string_view key, std::int64_t& v, const sim::Meta&) override { values[path(key)] = std::to_string(v); }
+  using sim::ParamVisitor::integer;
+  void flag(std::string_view key, bool& v, std::string_view) override { values[path(key)] = v ? "true" : "false"; }
+  void text(std::string_view key, std::string& v, std::string_view, std::span<const std::string_view>) override { values[path(key)] = v; }
+  void date(std::string_view key, sim::YearMonth& v, std::string_view) override { values[path(key)] = sim::to_string(v); }
+  std::vector<std::string> map_names(std::string_view, const std::vector<std::string>& existing) override { return existing; }
+};
+
+std::map<std::string, std::string> flatten(agents::Params p) {
+  Flatten f;
+  agents::describe(f, p);
+  return f.values;
+}
+
+// ---------------------------------------------------------------- quantities
+
+/// A quantity spec bound to one scenario: metric ids, region indices, step window.
+struct Bound {
+  std::vector<sim::MetricId> metrics;
+  std::vector<int> regions;
+  bool flow = false;
+  std::int64_t s0 = 0, s1 = 0;  // window [s0, s1)
+  double years = 1;
+  bool per_year = false;
+};
+
+struct BoundQuantity {
+  Bound num;
+  std::optional<Bound> den;
+};
+
+std::string where(const std::filesystem::path& file, int line) { return file.string() + ":" + std::to_string(line) + ": "; }
+
+Bound bind_spec(const QuantitySpec& q, const agents::Params& p, const std::vector<sim::MetricDef>& defs, const std::filesystem::path& file,
+           std::vector<std::string>& errors) {
+  Bound b;
+  const std::string at = where(file, q.line);
+  for (const auto& name : q.metrics) {
+    auto it = std::find_if(defs.begin(), defs.end(), [&](const sim::MetricDef& d) { return d.name == name; });
+    if (it == defs.end()) {
+      errors.push_back(at + "unknown metric '" + name + "'; the metrics are listed in docs/OUTPUT.md (e.g. startups_founded, employment_total)");
+      continue;
+    }
+    const bool flow = it->flow;
+    if (!b.metrics.empty() && flow != b.flow)
+      errors.push_back(at + "metric '" + name + "' is a " + (flow ? "flow" : "stock") + " but '" + q.metrics.front() +
+                       "' is not; sum flows with flows and stocks with stocks");
+    b.flow = flow;
+    b.metrics.push_back(static_cast<sim::MetricId>(it - defs.begin()));
+  }
+  const int nr = static_cast<int>(p.regions.size());
+  if (!q.region_list.empty()) {
+    for (const auto& name : q.region_list) {
+      auto it = std::find_if(p.regions.begin(), p.regions.end(), [&](const agents::RegionParams& r) { return r.name == name; });
+      if (it == p.regions.end()) {
+        std::string names;
+        for (const auto& r : p.regions) names += (names.empty() ? "" : ", ") + r.name;
+        errors.push_back(at + "unknown region '" + name + "'; the scenario's regions are " + names);
+      } else {
+        b.regions.push_back(static_cast<int>(it - p.regions.begin()));
+      }
+    }
+  } else if (q.regions == "all" || q.regions == "capital_area" || q.regions == "outside_capital_area") {
+    for (int r = 0; r < nr; ++r) {
+      const bool cap = p.regions[static_cast<std::size_t>(r)].capital_area;
+      if (q.regions == "all" || (q.regions == "capital_area") == cap) b.regions.push_back(r);
+    }
+    if (b.regions.empty())
+      errors.push_back(at + "regions = \"" + q.regions + "\" selects no region of this scenario (check regions.NAME.capital_area)");
+  } else {
+    errors.push_back(at + "regions = \"" + q.regions +
+                     "\": write \"all\", \"capital_area\", \"outside_capital_area\" or a list of region names");
+  }
+  const sim::Calendar cal(p.run.start);
+  const std::int64_t steps = p.run.steps;
+  const auto last = cal.date_of(steps - 1);
+  const std::string covers = sim::to_string(p.run.start) + " .. " + sim::to_string(last);
+  if (q.when == "all") {
+    b.s0 = 0, b.s1 = steps;
+    b.years = static_cast<double>(steps) / 12.0;
+  } else {
+    int y0 = 0, y1 = 0, used = 0;
+    const bool range = std::sscanf(q.when.c_str(), "%4d-%4d%n", &y0, &y1, &used) == 2;
+    if (!range && std::sscanf(q.when.c_str(), "%4d%n", &y0, &used) == 1) y1 = y0;
+    if (used != static_cast<int>(q.when.size()) || y0 < 1000 || y1 < y0) {
+      errors.push_back(at + "when = \"" + q.when + "\": write \"all\", a year \"2018\" or a range \"2030-2039\"");
+      return b;
+    }
+    b.s0 = (y0 - p.run.start.year) * 12 + (1 - p.run.start.month);
+    b.s1 = (y1 - p.run.start.year) * 12 + (12 - p.run.start.month) + 1;
+    b.years = y1 - y0 + 1;
+    if (b.s0 < 0 || b.s1 > steps)
+      errors.push_back(at + "when = \"" + q.when + "\" is not inside the run, which covers " + covers +
+                       "; change 'when' or the run's start/steps");
+  }
+  b.per_year = q.per_year;
+  if (q.per_year && !b.flow && !b.metrics.empty()) errors.push_back(at + "per_year applies to flows only; '" + q.metrics.front() + "' is a stock");
+  return b;
+}
+
+BoundQuantity bind_quantity(const Quantity& q, const agents::Params& p, const std::vector<sim::MetricDef>& defs, const std::filesystem::path& file,
+                   std::vector<std::string>& errors) {
+  BoundQuantity b{bind_spec(q.num, p, defs, file, errors), std::nullopt};
+  if (q.den) b.den = bind_spec(*q.den, p, defs, file, errors);
+  return b;
+}
+
+/// Runs one scenario with one seed and returns each quantity's value (NaN for 0/0 ratios).
+std::vector<double> measure(const agents::Params& params, std::uint64_t seed, const std::vector<BoundQuantity>& qs) {
+  std::vector<const Bound*> parts;
+  for (const auto& q : qs) {
+    parts.push_back(&q.num);
+    if (q.den) parts.push_back(&*q.den);
+  }
+  std::vector<double> acc(parts.size(), 0.0);
+  agents::World w = agents::make_world(params, seed);
+  const auto& phases = agents::step_phases();
+  sim::PhaseTimes<std::tuple_size_v<std::decay_t<decltype(phases)>>> times;
+  for (std::int64_t k = 0; k < params.run.steps; ++k) {
+    agents::run_step(w, times);
+    w.events.clear_pending();
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const Bound& b = *parts[i];
+      if (b.flow ? (k < b.s0 || k >= b.s1) : k != b.s1 - 1) continue;
+      double s = 0;
+      for (auto m : b.metrics)
+        for (int r : b.regions) s += w.metrics.get(m, r);
+      acc[i] += s;
+    }
+  }
+  std::vector<double> out;
+  std::size_t i = 0;
+  for (const auto& q : qs) {
+    auto value = [&](const Bound& b) { return b.flow && b.per_year ? acc[i] / b.years : acc[i]; };
+    double v = value(q.num);
+    ++i;
+    if (q.den) {
+      const double d = value(*q.den);
+      ++i;
+      v = d != 0 ? v / d : std::numeric_limits<double>::quiet_NaN();
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+/// Runs every (scenario, replicate) pair in parallel; result[s][r][q].
+std::vector<std::vector<std::vector<double>>> measure_all(const std::vector<agents::Params>& scenarios,
+                                                          const std::vector<std::vector<BoundQuantity>>& qs,
+                                                          const std::vector<std::uint64_t>& seeds, const StudyOptions& o) {
+  std::optional<tbb::global_control> limit;
+  if (o.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(o.threads));
+  const std::size_t ns = scenarios.size(), nr = seeds.size();
+  std::vector<std::vector<std::vector<double>>> res(ns, std::vector<std::vector<double>>(nr));
+  std::atomic<std::size_t> done{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  tbb::parallel_for(std::size_t{0}, ns * nr, [&](std::size_t i) {
+    const std::size_t s = i / nr, r = i % nr;
+    res[s][r] = measure(scenarios[s], seeds[r], qs[s]);
+    const std::size_t d = ++done;
+    if (o.progress) {
+      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "\r  runs %zu/%zu  %.0f s elapsed, ~%.0f s left   ", d, ns * nr, el,
+                   el / static_cast<double>(d) * static_cast<double>(ns * nr - d));
+    }
+  });
+  if (o.progress) std::fprintf(stderr, "\n");
+  return res;
+}
+
+std::vector<std::uint64_t> seeds_for(std::uint64_t seed, std::int64_t n) {
+  std::vector<std::uint64_t> s;
+  for (std::int64_t r = 0; r < n; ++r) s.push_back(replicate_seed(seed, r));
+  return s;
+}
+
+// ---------------------------------------------------------------- statistics and formatting
+
+struct Stats {
+  std::size_t n = 0;            // finite values
+  double mean = NAN, half = NAN, lo = NAN, hi = NAN;  // mean +- half (95% CI); lo..hi: 2.5%..97.5% of runs
+};
+
+double quantile_sorted(const std::vector<double>& v, double p) {
+  if (v.empty()) return NAN;
+  const double h = p * static_cast<double>(v.size() - 1);
+  const auto i = static_cast<std::size_t>(std::floor(h));
+  const double f = h - static_cast<double>(i);
+  return i + 1 < v.size() ? v[i] + f * (v[i + 1] - v[i]) : v[i];
+}
+
+Stats stats(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+  Stats s;
+  s.n = v.size();
+  if (v.empty()) return s;
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / static_cast<double>(v.size());
+  if (v.size() > 1) {
+    double ss = 0;
+    for (double x : v) ss += (x - s.mean) * (x - s.mean);
+    const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
+    s.half = t95(static_cast<std::int64_t>(v.size()) - 1) * sd / std::sqrt(static_cast<double>(v.size()));
+  } else {
+    s.half = 0;
+  }
+  std::sort(v.begin(), v.end());
+  s.lo = quantile_sorted(v, 0.025);
+  s.hi = quantile_sorted(v, 0.975);
+  return s;
+}
+
+/// 74256 -> "74,256"; 0.4123 -> "0.412"; 1234.5 -> "1,235"; 12.345 -> "12.3".
+std::string fmt(double x) {
+  if (!std::isfinite(x)) return "n/a";
+  char b[64];
+  if (std::fabs(x) >= 1000) {
+    std::snprintf(b, sizeof b, "%.0f", std::fabs(x));
+    std::string d = b, out;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
+      out += d[i];
+    }
+    return (x < 0 ? "-" : "") + out;
+  }
+  if (x == 0) return "0";
+  std::snprintf(b, sizeof b, "%.3g", x);
+  return b;
+}
+std::string fmt_signed(double x) { return (std::isfinite(x) && x > 0 ? "+" : "") + fmt(x); }
+std::string pct(double x) {
+  if (!std::isfinite(x)) return "n/a";
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.0f%%", 100 * x);
+  return b;
+}
+
+/// A table printed as aligned text or as Markdown.
+struct Table {
+  std::vector<std::string> head;
+  std::vector<std::vector<std::string>> rows;
+  void print(std::ostream& out, bool markdown) const {
+    if (markdown) {
+      auto line = [&](const std::vector<std::string>& r) {
+        out << "|";
+        for (const auto& c : r) out << " " << c << " |";
+        out << "\n";
+      };
+      line(head);
+      out << "|";
+      for (std::size_t i = 0; i < head.size(); ++i) out << (i == 0 ? "---|" : "---:|");
+      out << "\n";
+      for (const auto& r : rows) line(r);
+      return;
+    }
+    std::vector<std::size_t> w(head.size(), 0);
+    for (std::size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
+    for (const auto& r : rows)
+      for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+    auto line = [&](const std::vector<std::string>& r) {
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        if (i == 0) out << std::left << std::setw(static_cast<int>(w[i])) << r[i];
+        else out << "  " << std::right << std::setw(static_cast<int>(w[i])) << r[i];
+      }
+      out << "\n";
+    };
+    line(head);
+    for (const auto& r : rows) line(r);
+  }
+};
+
+std::string label(const std::string& name, const Quantity& q) { return q.unit.empty() ? name : name + " (" + q.unit + ")"; }
+
+void throw_errors(const std::vector<std::string>& errors, const std::string& what) {
+  if (errors.empty()) return;
+  if (errors.size() == 1) throw ConfigError(errors.front());
+  std::string m = what + " has " + std::to_string(errors.size()) + " errors:";
+  for (const auto& e : errors) m += "\n  " + e;
+  throw ConfigError(m);
+}
+
+std::string seeds_text(const std::vector<std::uint64_t>& seeds) {
+  std::string s;
+  for (std::size_t i = 0; i < seeds.size() && i < 3; ++i) s += (i ? ", " : "") + std::to_string(seeds[i]);
+  if (seeds.size() > 3) s += ", ...";
+  return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- calibration
+
+int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream& out) {
+  const auto steps = o.steps ? o.steps : spec.steps;
+  auto set = spec.set;
+  set.insert(set.end(), o.set.begin(), o.set.end());
+  const agents::Params params = load(spec.scenario, set, steps);
+  const auto probe = agents::make_world(params, 1);
+  std::vector<std::string> errors;
+  std::vector<BoundQuantity> qs;
+  for (const auto& t : spec.targets) qs.push_back(bind_quantity(t.q, params, probe.metrics.defs(), spec.file, errors));
+  throw_errors(errors, "targets file '" + spec.file.string() + "'");
+  const auto seeds = seeds_for(spec.seed, o.replicates ? *o.replicates : spec.replicates);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto res = measure_all({params}, {qs}, seeds, o);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  Table tab{{"target", "observed", "simulated mean", "95% CI of mean", "95% of runs", "rel. error", "goal", "also reported (rel. error)", "source"}, {}};
+  std::ofstream csv;
+  if (!o.csv.empty()) {
+    csv.open(o.csv);
+    if (!csv) throw OutputError("cannot write '" + o.csv.string() + "'");
+    csv << "target,observed,sim_mean,ci_low,ci_high,runs_p2.5,runs_p97.5,rel_error,tolerance,within,n,source\n";
+  }
+  int outside = 0;
+  for (std::size_t i = 0; i < spec.targets.size(); ++i) {
+    const auto& t = spec.targets[i];
+    std::vector<double> v;
+    for (const auto& r : res[0]) v.push_back(r[i] * t.q.scale);
+    const Stats s = stats(v);
+    const double obs = t.observed * t.q.scale;
+    const double rel = (s.mean - obs) / obs;
+    const bool within = std::isfinite(rel) && std::fabs(rel) <= t.tolerance;
+    outside += within ? 0 : 1;
+    std::string also;
+    for (const auto& [val, src] : t.also_reported)
+      also += (also.empty() ? "" : "; ") + fmt(val * t.q.scale) + " " + pct((s.mean - val * t.q.scale) / (val * t.q.scale)) + " (" + src + ")";
+    char goal[48];
+    std::snprintf(goal, sizeof goal, "%s ±%.0f%%", within ? "yes" : "NO", 100 * t.tolerance);
+    tab.rows.push_back({label(t.name, t.q), fmt(obs), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
+                        fmt(s.lo) + " .. " + fmt(s.hi), pct(rel), goal, also.empty() ? "-" : also, t.source});
+    if (csv)
+      csv << '"' << t.name << "\"," << obs << ',' << s.mean << ',' << s.mean - s.half << ',' << s.mean + s.half << ',' << s.lo << ','
+          << s.hi << ',' << rel << ',' << t.tolerance << ',' << (within ? 1 : 0) << ',' << s.n << ",\"" << t.source << "\"\n";
+  }
+  out << (o.markdown ? "" : "# ") << "calibration: " << spec.file.string() << "\n";
+  if (o.markdown) out << "\n";
+  std::string sets;
+  for (const auto& x : o.set) sets += " --set " + x;
+  out << (o.markdown ? "" : "# ") << "scenario " << spec.scenario.string() << sets << ", " << params.run.steps << " steps from "
+      << sim::to_string(params.run.start) << ", " << seeds.size() << " replicates (seeds " << seeds_text(seeds) << " from seed " << spec.seed
+      << "), " << fmt(wall) << " s\n\n";
+  tab.print(out, o.markdown);
+  out << "\n" << (o.markdown ? "" : "# ") << spec.targets.size() - static_cast<std::size_t>(outside) << " of " << spec.targets.size()
+      << " targets within their goal\n";
+  return outside;
+}
+
+// ---------------------------------------------------------------- experiments
+
+void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostream& out) {
+  const auto steps = o.steps ? o.steps : spec.steps;
+  std::vector<const Variant*> all{&spec.baseline};
+  for (const auto& v : spec.variants) all.push_back(&v);
+  std::vector<agents::Params> params;
+  std::vector<std::string> errors;
+  for (const auto* v : all) {
+    try {
+      params.push_back(load(v->scenario, {}, steps));
+    } catch (const ConfigError& e) {
+      errors.push_back(where(spec.file, v->line) + "variant '" + v->name + "': " + e.what());
+    }
+  }
+  throw_errors(errors, "experiment '" + spec.file.string() + "'");
+  // Each variant must change exactly the keys it declares.
+  const auto base = flatten(params[0]);
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    const auto var = flatten(params[i]);
+    std::set<std::string> changed;
+    for (const auto& [k, val] : var)
+      if (auto it = base.find(k); it == base.end() || it->second != val) changed.insert(k);
+    for (const auto& [k, val] : base)
+      if (!var.count(k)) changed.insert(k);
+    const std::set<std::string> declared(all[i]->changes.begin(), all[i]->changes.end());
+    std::string extra, missing;
+    for (const auto& k : changed)
+      if (!declared.count(k)) extra += (extra.empty() ? "" : ", ") + k;
+    for (const auto& k : declared)
+      if (!changed.count(k)) missing += (missing.empty() ? "" : ", ") + k;
+    if (!extra.empty())
+      errors.push_back(where(spec.file, all[i]->line) + "variant '" + all[i]->name + "' (" + all[i]->scenario.string() +
+                       ") changes keys it does not declare: " + extra + "; add them to 'changes' or fix the override file");
+    if (!missing.empty())
+      errors.push_back(where(spec.file, all[i]->line) + "variant '" + all[i]->name + "' declares changes that its scenario does not make: " +
+                       missing);
+  }
+  throw_errors(errors, "experiment '" + spec.file.string() + "'");
+  std::vector<std::vector<BoundQuantity>> qs(params.size());
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const auto probe = agents::make_world(params[i], 1);
+    for (const auto& oc : spec.outcomes) qs[i].push_back(bind_quantity(oc.q, params[i], probe.metrics.defs(), spec.file, errors));
+    throw_errors(errors, "experiment '" + spec.file.string() + "'");
+  }
+  if (o.check_only) {
+    out << spec.file.string() << ": valid: baseline and " << spec.variants.size() << " variant(s) load; each changes exactly the keys it declares\n";
+    return;
+  }
+  const auto seeds = seeds_for(spec.seed, o.replicates ? *o.replicates : spec.replicates);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto res = measure_all(params, qs, seeds, o);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  const char* h = o.markdown ? "" : "# ";
+  out << h << "experiment: " << spec.name << " (" << spec.file.string() << ")\n";
+  if (o.markdown) out << "\n";
+  out << h << params[0].run.steps << " steps from " << sim::to_string(params[0].run.start) << ", " << seeds.size()
+      << " paired replicates per variant (seeds " << seeds_text(seeds) << " from seed " << spec.seed << "), " << all.size() * seeds.size()
+      << " runs in " << fmt(wall) << " s\n";
+  std::ofstream csv;
+  if (!o.csv.empty()) {
+    csv.open(o.csv);
+    if (!csv) throw OutputError("cannot write '" + o.csv.string() + "'");
+    csv << "variant,outcome,baseline_mean,variant_mean,diff_mean,diff_ci_low,diff_ci_high,rel_change,n\n";
+  }
+  if (all.size() == 1) {  // no variant: describe the baseline
+    out << "\n";
+    Table tab{{"outcome", all[0]->name + " mean", "95% CI of mean", "95% of runs"}, {}};
+    for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
+      std::vector<double> b;
+      for (std::size_t r = 0; r < seeds.size(); ++r) b.push_back(res[0][r][q] * spec.outcomes[q].q.scale);
+      const Stats s = stats(b);
+      tab.rows.push_back({label(spec.outcomes[q].name, spec.outcomes[q].q), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
+                          fmt(s.lo) + " .. " + fmt(s.hi)});
+      if (csv) csv << '"' << all[0]->name << "\",\"" << spec.outcomes[q].name << "\"," << s.mean << ",,,,,," << s.n << "\n";
+    }
+    tab.print(out, o.markdown);
+  }
+  for (std::size_t v = 1; v < all.size(); ++v) {
+    out << "\n" << (o.markdown ? "**" : "## ") << all[v]->name << " vs " << all[0]->name << (o.markdown ? "**" : "") << "\n\n";
+    Table tab{{"outcome", all[0]->name, all[v]->name, "difference [95% CI]", "change", "CI excludes 0"}, {}};
+    for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
+      const auto& oc = spec.outcomes[q];
+      std::vector<double> b, x, d;
+      for (std::size_t r = 0; r < seeds.size(); ++r) {
+        b.push_back(res[0][r][q] * oc.q.scale);
+        x.push_back(res[v][r][q] * oc.q.scale);
+        d.push_back(x.back() - b.back());  // paired: same seed
+      }
+      const Stats sb = stats(b), sx = stats(x), sd = stats(d);
+      const double rel = sb.mean != 0 ? sd.mean / std::fabs(sb.mean) : NAN;
+      const bool sig = std::isfinite(sd.half) && sd.n > 1 && (sd.mean - sd.half > 0 || sd.mean + sd.half < 0);
+      tab.rows.push_back({label(oc.name, oc.q), fmt(sb.mean), fmt(sx.mean),
+                          fmt_signed(sd.mean) + " [" + fmt_signed(sd.mean - sd.half) + ", " + fmt_signed(sd.mean + sd.half) + "]", pct(rel),
+                          sig ? "yes" : "no"});
+      if (csv)
+        csv << '"' << all[v]->name << "\",\"" << oc.name << "\"," << sb.mean << ',' << sx.mean << ',' << sd.mean << ',' << sd.mean - sd.half
+            << ',' << sd.mean + sd.half << ',' << rel << ',' << sd.n << "\n";
+    }
+    tab.print(out, o.markdown);
+  }
+}
+
+}  // namespace biocluster::app

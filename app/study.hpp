@@ -1,0 +1,111 @@
+#pragma once
+/// @file Studies: many paired-seed runs of scenarios, reduced to named quantities.
+///  - calibration (`biocluster calibrate TARGETS.toml`): each target's observed value against the
+///    simulated mean, its 95% interval and the relative error (docs/CALIBRATION.md);
+///  - experiments (`biocluster experiment EXPERIMENT.toml`): a baseline and variants (override files),
+///    paired differences with 95% intervals per outcome (docs/EXPERIMENTS.md).
+/// Runs happen in memory (no HDF5 files); run (variant, replicate) is exactly
+/// `biocluster run SCENARIO --seed SEED [--steps N]`, whose seed the report lists.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace biocluster::app {
+
+/// Where to read a quantity from the monthly metrics: which metrics (summed), which regions (summed),
+/// which months. Flows are summed over the window; stocks take their value at its last month.
+struct QuantitySpec {
+  std::vector<std::string> metrics;
+  std::string regions = "all";              ///< "all", "capital_area", "outside_capital_area", or a list "a,b"
+  std::vector<std::string> region_list;     ///< when regions names regions
+  std::string when = "all";                 ///< "all" (the whole run), "YYYY" or "YYYY-YYYY"
+  bool per_year = false;                    ///< flows: divide the sum by the number of years in the window
+  int line = 0;                             ///< where it was written (for messages)
+};
+
+/// A quantity, optionally divided by another (a share, a cost per job).
+struct Quantity {
+  QuantitySpec num;
+  std::optional<QuantitySpec> den;
+  double scale = 1.0;                       ///< printed value = value * scale (e.g. 1e-6 for M USD)
+  std::string unit;                         ///< label of the printed value
+};
+
+/// One calibration target: a reported figure and the model quantity it is compared with.
+struct Target {
+  std::string name;
+  Quantity q;
+  double observed = 0;
+  std::string source;                       ///< e.g. "seed/facts.csv id 296 (MassBio 2019)"
+  double tolerance = 0.25;                  ///< goal: |relative error| <= tolerance
+  std::vector<std::pair<double, std::string>> also_reported;  ///< other figures for the same thing, with sources
+  std::string note;
+  int line = 0;
+};
+
+struct TargetsSpec {
+  std::filesystem::path file;
+  std::filesystem::path scenario;           ///< resolved against the targets file's folder
+  std::int64_t replicates = 10;
+  std::uint64_t seed = 1;
+  std::optional<std::int64_t> steps;
+  std::vector<std::string> set;             ///< fixed --set overrides
+  std::vector<Target> targets;
+};
+
+struct Variant {
+  std::string name;
+  std::filesystem::path scenario;
+  std::vector<std::string> changes;         ///< the parameter keys this variant claims to change
+  int line = 0;
+};
+
+struct Outcome {
+  std::string name;
+  Quantity q;
+  int line = 0;
+};
+
+struct ExperimentSpec {
+  std::filesystem::path file;
+  std::string name, question, mechanism;
+  Variant baseline;
+  std::vector<Variant> variants;
+  std::vector<Outcome> outcomes;
+  std::int64_t replicates = 30;
+  std::uint64_t seed = 1;
+  std::optional<std::int64_t> steps;
+};
+
+/// Readers (app/study_file.cpp). Every mistake is reported with file:line, all at once.
+/// @throws ConfigError
+TargetsSpec load_targets(const std::filesystem::path& file);
+ExperimentSpec load_experiment(const std::filesystem::path& file);
+
+struct StudyOptions {
+  std::optional<std::int64_t> replicates;   ///< overrides the file's
+  std::optional<std::int64_t> steps;        ///< overrides the file's
+  int threads = 0;                          ///< 0: all cores
+  bool markdown = false;                    ///< print Markdown tables (for the docs)
+  std::filesystem::path csv;                ///< also write every row as CSV here
+  bool progress = false;
+  bool check_only = false;                  ///< experiment: validate files and declared changes, run nothing
+  std::vector<std::string> set;             ///< calibrate: extra --set overrides (after the file's)
+};
+
+/// Runs the calibration and prints the table. Returns the number of targets outside their tolerance.
+/// @throws ConfigError, InvariantError
+int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream& out);
+
+/// Runs the experiment (baseline and variants on the same seeds) and prints the paired differences.
+/// Before any run, checks that each variant's resolved parameters differ from the baseline's in
+/// exactly the keys it declares. @throws ConfigError, InvariantError
+void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostream& out);
+
+/// Two-sided 95% interval half-width factor of Student's t with `df` degrees of freedom.
+double t95(std::int64_t df);
+
+}  // namespace biocluster::app
