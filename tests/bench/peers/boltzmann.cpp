@@ -36,21 +36,22 @@ std::int32_t pick_below(std::uint64_t bits61, std::int32_t m) {
 }
 
 void unlink(Boltzmann& m, std::int32_t a) {
-  const std::int32_t p = m.prev[a], n = m.next[a], c = m.agent_cell[a];
-  if (p >= 0) m.next[p] = n; else m.cell_head[c] = n;
-  if (n >= 0) m.prev[n] = p;
-  --m.cell_count[c];
+  MoneyAgent& agent = m.agents[a];
+  if (agent.prev >= 0) m.agents[agent.prev].next = agent.next; else m.cells[agent.cell].head = agent.next;
+  if (agent.next >= 0) m.agents[agent.next].prev = agent.prev;
+  --m.cells[agent.cell].count;
 }
 
 /// Puts agent a at the head of cell c's list.
 void link_front(Boltzmann& m, std::int32_t a, std::int32_t c) {
-  const std::int32_t h = m.cell_head[c];
-  m.next[a] = h;
-  m.prev[a] = -1;
-  if (h >= 0) m.prev[h] = a;
-  m.cell_head[c] = a;
-  ++m.cell_count[c];
-  m.agent_cell[a] = c;
+  CellList& cell = m.cells[c];
+  MoneyAgent& agent = m.agents[a];
+  agent.next = cell.head;
+  agent.prev = -1;
+  if (cell.head >= 0) m.agents[cell.head].prev = a;
+  cell.head = a;
+  ++cell.count;
+  agent.cell = c;
 }
 
 /// Phase 1: a fresh uniformly random activation order (Fisher-Yates, one keyed stream per step).
@@ -66,25 +67,38 @@ void shuffle_order(Boltzmann& m) {
 void activate_agents(Boltzmann& m) {
   sim::Rng rng(m.seed, m.step, boltzmann_activate, 0, 0);
   const int width = m.params.width, height = m.params.height;
-  for (const std::int32_t a : m.order) {
+  const std::size_t n = m.order.size();
+  constexpr std::size_t ahead = 8;  // prefetch distance: the agents and cells of upcoming activations
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 2 * ahead < n) __builtin_prefetch(&m.agents[m.order[i + 2 * ahead]]);
+    if (i + ahead < n) __builtin_prefetch(&m.cells[m.agents[m.order[i + ahead]].cell]);
+    const std::int32_t a = m.order[i];
     const std::uint64_t bits = rng.bits();
-    const std::int32_t dest = neighbour(m.agent_cell[a], static_cast<unsigned>(bits >> 61), width, height);
+    const std::int32_t dest = neighbour(m.agents[a].cell, static_cast<unsigned>(bits >> 61), width, height);
     unlink(m, a);
     link_front(m, a, dest);
-    const std::int32_t others = m.cell_count[dest] - 1;
-    if (m.wealth[a] <= 0 || others == 0) continue;
+    const std::int32_t others = m.cells[dest].count - 1;
+    MoneyAgent& giver = m.agents[a];
+    if (giver.wealth <= 0 || others == 0) continue;
     // a is at the head of its cell's list, so the others are the agents after it.
-    std::int32_t other = m.next[a];
-    for (std::int32_t k = pick_below(bits & low61, others); k > 0; --k) other = m.next[other];
-    ++m.wealth[other];
-    --m.wealth[a];
+    std::int32_t other = giver.next;
+    for (std::int32_t k = pick_below(bits & low61, others); k > 0; --k) other = m.agents[other].next;
+    ++m.agents[other].wealth;
+    --giver.wealth;
   }
 }
 
 /// Phase 3: data collection (Mesa's DataCollector: model "Gini", agent "Wealth"), clock.
+void collect(Boltzmann& m) {
+  const std::size_t row = m.wealth_history.size();
+  m.wealth_history.resize(row + m.agents.size());  // within the capacity reserved at setup
+  std::int32_t* out = m.wealth_history.data() + row;
+  for (const MoneyAgent& a : m.agents) *out++ = a.wealth;
+  m.gini.push_back(gini_counting(m.wealth_now(), m.histogram));
+}
+
 void record(Boltzmann& m) {
-  m.gini.push_back(gini_counting(m.wealth, m.histogram));
-  m.wealth_history.insert(m.wealth_history.end(), m.wealth.begin(), m.wealth.end());
+  collect(m);
   ++m.step;
 }
 
@@ -109,12 +123,8 @@ Boltzmann make_boltzmann(const BoltzmannParams& p, std::uint64_t seed) {
   m.seed = seed;
   const auto n = static_cast<std::size_t>(p.agents);
   const auto cells = static_cast<std::size_t>(p.width) * static_cast<std::size_t>(p.height);
-  m.agent_cell.assign(n, -1);
-  m.wealth.assign(n, 1);
-  m.cell_head.assign(cells, -1);
-  m.cell_count.assign(cells, 0);
-  m.next.assign(n, -1);
-  m.prev.assign(n, -1);
+  m.agents.assign(n, MoneyAgent{});
+  m.cells.assign(cells, CellList{});
   m.order.resize(n);
   std::iota(m.order.begin(), m.order.end(), 0);
   m.histogram.assign(n + 1, 0);
@@ -125,8 +135,7 @@ Boltzmann make_boltzmann(const BoltzmannParams& p, std::uint64_t seed) {
   for (std::size_t a = 0; a < n; ++a)
     link_front(m, static_cast<std::int32_t>(a), static_cast<std::int32_t>(rng.below(cells)));
   // Mesa collects once at the end of __init__.
-  m.gini.push_back(gini_counting(m.wealth, m.histogram));
-  m.wealth_history.insert(m.wealth_history.end(), m.wealth.begin(), m.wealth.end());
+  collect(m);
   return m;
 }
 
@@ -174,50 +183,49 @@ double gini_sorted(std::span<const std::int32_t> wealth) {
 
 std::uint64_t checksum(const Boltzmann& m) {
   std::uint64_t h = hash_combine(m.seed, static_cast<std::uint64_t>(m.step));
-  h = hash_span<std::int32_t>(h, m.agent_cell);
-  h = hash_span<std::int32_t>(h, m.wealth);
+  for (const MoneyAgent& a : m.agents) h = hash_combine(h, static_cast<std::uint64_t>(a.cell) << 32 ^ static_cast<std::uint32_t>(a.wealth));
   h = hash_span<double>(h, m.gini);
   return hash_span<std::int32_t>(h, m.wealth_history);
 }
 
 void step_boltzmann_sync_parallel(Boltzmann& m) {
   const int width = m.params.width, height = m.params.height;
-  const auto n = m.agent_cell.size();
-  const auto cells = m.cell_count.size();
-  // The cell lists are rebuilt by a counting sort here; next/prev/cell_head are not maintained.
-  // Scratch reuses: `next` holds the members grouped by cell, `cell_head` the start of each cell's group.
+  const auto n = m.agents.size();
+  const auto cells = m.cells.size();
+  if (m.members.size() != n) m.members.resize(n);  // first call only
+  if (m.cell_start.size() != cells) m.cell_start.resize(cells);
   // 1. Move: every agent at once, direction keyed by (seed, step, phase, agent).
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t a = r.begin(); a < r.end(); ++a) {
       sim::Rng rng(m.seed, m.step, boltzmann_sync_move, static_cast<std::int64_t>(a), 0);
-      m.agent_cell[a] = neighbour(m.agent_cell[a], static_cast<unsigned>(rng.bits() >> 61), width, height);
+      m.agents[a].cell = neighbour(m.agents[a].cell, static_cast<unsigned>(rng.bits() >> 61), width, height);
     }
   });
   // 2. Group agents by cell (stable counting sort: id order within a cell).
-  std::fill(m.cell_count.begin(), m.cell_count.end(), 0);
-  for (const std::int32_t c : m.agent_cell) ++m.cell_count[c];
+  for (CellList& c : m.cells) c.count = 0;
+  for (const MoneyAgent& a : m.agents) ++m.cells[a.cell].count;
   std::int32_t start = 0;
   for (std::size_t c = 0; c < cells; ++c) {
-    m.cell_head[c] = start;
-    start += m.cell_count[c];
+    m.cell_start[c] = start;
+    start += m.cells[c].count;
   }
-  for (std::size_t a = 0; a < n; ++a) m.next[m.cell_head[m.agent_cell[a]]++] = static_cast<std::int32_t>(a);
-  for (std::size_t c = 0; c < cells; ++c) m.cell_head[c] -= m.cell_count[c];
+  for (std::size_t a = 0; a < n; ++a) m.members[m.cell_start[m.agents[a].cell]++] = static_cast<std::int32_t>(a);
+  for (std::size_t c = 0; c < cells; ++c) m.cell_start[c] -= m.cells[c].count;
   // 3. Give: cells are independent; within a cell the givers act in a keyed random order.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cells, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t c = r.begin(); c < r.end(); ++c) {
-      const std::int32_t count = m.cell_count[c];
+      const std::int32_t count = m.cells[c].count;
       if (count < 2) continue;
-      std::int32_t* members = m.next.data() + m.cell_head[c];
+      std::int32_t* members = m.members.data() + m.cell_start[c];
       sim::Rng rng(m.seed, m.step, boltzmann_sync_give, static_cast<std::int64_t>(c), 0);
       for (std::int32_t i = count - 1; i > 0; --i) std::swap(members[i], members[rng.below(static_cast<std::uint64_t>(i) + 1)]);
       for (std::int32_t i = 0; i < count; ++i) {
-        const std::int32_t a = members[i];
-        if (m.wealth[a] <= 0) continue;
+        MoneyAgent& giver = m.agents[members[i]];
+        if (giver.wealth <= 0) continue;
         std::int32_t k = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(count) - 1));
         if (k >= i) ++k;  // skip the giver itself
-        ++m.wealth[members[k]];
-        --m.wealth[a];
+        ++m.agents[members[k]].wealth;
+        --giver.wealth;
       }
     }
   });

@@ -126,25 +126,27 @@ struct ReferenceSchelling {
 // --- Boltzmann ---------------------------------------------------------------------------------
 
 void check_boltzmann_lists(const Boltzmann& m) {
-  std::vector<std::int32_t> seen(m.agent_cell.size(), 0);
-  for (std::size_t c = 0; c < m.cell_head.size(); ++c) {
+  std::vector<std::int32_t> seen(m.agents.size(), 0);
+  for (std::size_t c = 0; c < m.cells.size(); ++c) {
     int count = 0;
     std::int32_t prev = -1;
-    for (std::int32_t a = m.cell_head[c]; a >= 0; a = m.next[a]) {
-      REQUIRE(m.agent_cell[a] == static_cast<std::int32_t>(c));
-      REQUIRE(m.prev[a] == prev);
+    for (std::int32_t a = m.cells[c].head; a >= 0; a = m.agents[a].next) {
+      REQUIRE(m.agents[a].cell == static_cast<std::int32_t>(c));
+      REQUIRE(m.agents[a].prev == prev);
       ++seen[a];
       ++count;
       prev = a;
     }
-    REQUIRE(count == m.cell_count[c]);
+    REQUIRE(count == m.cells[c].count);
   }
   CHECK(std::all_of(seen.begin(), seen.end(), [](std::int32_t s) { return s == 1; }));
+  const auto now = m.wealth_now();
+  for (std::size_t a = 0; a < m.agents.size(); ++a) REQUIRE(now[a] == m.agents[a].wealth);
 }
 
 /// Wealth is conserved and non-negative in every record; the Gini series matches the sorted formula.
 void check_boltzmann_records(const Boltzmann& m) {
-  const std::size_t n = m.wealth.size();
+  const std::size_t n = m.agents.size();
   REQUIRE(m.wealth_history.size() == n * (static_cast<std::size_t>(m.step) + 1));
   REQUIRE(m.gini.size() == static_cast<std::size_t>(m.step) + 1);
   for (std::size_t r = 0; r <= static_cast<std::size_t>(m.step); ++r) {
@@ -297,8 +299,8 @@ TEST_CASE("Boltzmann matches a reference implementation draw for draw", "[smoke]
         step_boltzmann(m);
         ref.do_step();
         for (int a = 0; a < p.agents; ++a) {
-          REQUIRE(m.agent_cell[a] == ref.cell[a]);
-          REQUIRE(m.wealth[a] == ref.wealth[a]);
+          REQUIRE(m.agents[a].cell == ref.cell[a]);
+          REQUIRE(m.agents[a].wealth == ref.wealth[a]);
         }
         REQUIRE(m.gini.back() == Approx(gini_sorted(ref.wealth)).margin(1e-12));
       }
@@ -311,9 +313,9 @@ TEST_CASE("Boltzmann synchronous variant conserves wealth", "[smoke][boltzmann]"
   Boltzmann m = make_boltzmann(p, 8);
   for (int s = 0; s < p.steps; ++s) step_boltzmann_sync_parallel(m);
   check_boltzmann_records(m);
-  std::vector<std::int32_t> count(m.cell_count.size(), 0);
-  for (const std::int32_t c : m.agent_cell) ++count[c];
-  CHECK(count == m.cell_count);
+  std::vector<std::int32_t> count(m.cells.size(), 0);
+  for (const MoneyAgent& a : m.agents) ++count[a.cell];
+  for (std::size_t c = 0; c < m.cells.size(); ++c) REQUIRE(count[c] == m.cells[c].count);
 }
 
 TEST_CASE("Same seed gives identical results at 1 and 4 threads", "[smoke][threads]") {
