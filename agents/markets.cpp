@@ -238,25 +238,59 @@ void match_public_markets(World& w) {
 void match_acquisitions(World& w) {
   const auto& P = w.params;
   if (!P.policy.acquisitions_allowed) return;
+  // Candidates (independent, unlisted, clinical-stage, VC-backed), valued once per step: price and
+  // rNPV depend only on the startup, and no acquisition changes another candidate. Sorted by price,
+  // so "price <= budget" is a prefix; a max-tree per acquirer kind gives each firm's best surplus
+  // (ties: lowest store index, as a scan in id order would pick). MODEL.md §7.5.
+  auto& C = w.scratch.acquisition;
+  C.order.clear();
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    const auto& s = w.startups[i];
+    if (!s.alive || s.owner_id >= 0 || s.listed || s.stage < Stage::phase1 || s.rounds == 0) continue;
+    C.order.push_back(static_cast<std::uint32_t>(i));
+  }
+  const std::size_t n = C.order.size();
+  C.price.resize(n);
+  for (std::size_t k = 0; k < n; ++k) C.price[k] = w.startups[C.order[k]].post_money_usd * (1.0 + P.pharma.acquisition_premium);
+  {
+    std::vector<std::uint32_t>& perm = C.perm;
+    perm.resize(n);
+    for (std::size_t k = 0; k < n; ++k) perm[k] = static_cast<std::uint32_t>(k);
+    std::sort(perm.begin(), perm.end(), [&](std::uint32_t a, std::uint32_t b) { return C.price[a] < C.price[b] || (C.price[a] == C.price[b] && a < b); });
+    C.sorted_price.resize(n), C.index.resize(n), C.value.resize(n), C.surplus.resize(n);
+    bool any_large = false;
+    for (const auto& f : w.pharmas.items()) any_large |= f.large_group && f.site_of < 0;
+    C.value_large.resize(any_large ? n : 0), C.surplus_large.resize(any_large ? n : 0);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint32_t i = C.order[perm[k]];
+      const auto& s = w.startups[i];
+      const double price = C.price[perm[k]];
+      C.sorted_price[k] = price, C.index[k] = i;
+      C.value[k] = rnpv_usd(s, P.startup, P.pharma, P.policy);
+      C.surplus[k] = C.value[k] - price;
+      if (any_large) {
+        C.value_large[k] = C.value[k] + grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
+                                                        P.pharma, P.policy);
+        C.surplus_large[k] = C.value_large[k] - price;
+      }
+    }
+    C.tree.build(C.surplus, C.index);
+    if (any_large) C.tree_large.build(C.surplus_large, C.index);
+  }
   for (auto& f : w.pharmas.items()) {
     if (f.site_of >= 0) continue;  // R&D sites do not buy; their parents do
     const double reserve = 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
     const double budget = w.ledger.balance(f.account) - reserve;
     if (budget <= 0) continue;
-    std::ptrdiff_t best = -1;
-    double best_surplus = 0, best_price = 0, best_value = 0;
-    for (std::size_t i = 0; i < w.startups.size(); ++i) {
-      const auto& s = w.startups[i];
-      if (!s.alive || s.owner_id >= 0 || s.listed || s.stage < Stage::phase1 || s.rounds == 0) continue;
-      const double price = s.post_money_usd * (1.0 + P.pharma.acquisition_premium);
-      if (price > budget) continue;
-      double value = rnpv_usd(s, P.startup, P.pharma, P.policy);
-      if (f.large_group) value += grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
-                                                  P.pharma, P.policy);
-      if (value - price > best_surplus)
-        best = static_cast<std::ptrdiff_t>(i), best_surplus = value - price, best_price = price, best_value = value;
-    }
-    if (best < 0) continue;
+    const auto affordable = static_cast<std::size_t>(std::upper_bound(C.sorted_price.begin(), C.sorted_price.end(), budget) -
+                                                     C.sorted_price.begin());
+    const std::int32_t k = (f.large_group ? C.tree_large : C.tree).best_below(affordable);
+    if (k < 0) continue;
+    const auto kk = static_cast<std::size_t>(k);
+    const std::ptrdiff_t best = C.index[kk];
+    const double best_price = C.sorted_price[kk], best_value = f.large_group ? C.value_large[kk] : C.value[kk];
+    C.tree.remove(kk);
+    if (!C.value_large.empty()) C.tree_large.remove(kk);
     auto& s = w.startups[static_cast<std::size_t>(best)];
     pay_shareholders(w, f.account, s, best_price, Flow::acquisition);
     s.stakes.clear();

@@ -17,6 +17,7 @@
 #include "sim/grid.hpp"
 #include "sim/ledger.hpp"
 #include "sim/metrics.hpp"
+#include "sim/prefix_argmax.hpp"
 #include "sim/rng.hpp"
 #include "sim/schedule.hpp"
 #include "sim/snapshot.hpp"
@@ -69,6 +70,17 @@ struct RegionState {
   double public_spend_total = 0;  ///< cumulative public spending in the region
 };
 
+/// Reusable work buffers of the step's hot loops (kept between steps: no allocation in a step once
+/// they have grown). Contents are meaningless between uses.
+struct StepScratch {
+  struct Acquisition {
+    std::vector<std::uint32_t> order, perm, index;
+    std::vector<double> price, sorted_price, value, surplus, value_large, surplus_large;
+    sim::PrefixArgmax tree, tree_large;
+  };
+  Acquisition acquisition;
+};
+
 struct World {
   Params params;
   std::uint64_t seed = 0;
@@ -96,6 +108,7 @@ struct World {
   sim::MetricTable metrics{1};
   MetricIds m{};
   std::vector<FoundingRequest> founding_requests;
+  StepScratch scratch;
 
   int region_count() const { return static_cast<int>(params.regions.size()); }
   const RegionPolicy& policy_of(int region) const;
