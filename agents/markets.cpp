@@ -71,6 +71,10 @@ void match_trials(World& w) {
     w.hospital_index.for_each_within(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t i) {
       const auto& h = w.hospitals[i];
       if (h.slots_free < 1.0) return;
+      // Clearly farther than the best so far (by squared distance, with a margin far above rounding):
+      // cannot win, so skip the exact distance.
+      const double dx = static_cast<double>(h.x_km) - s.x_km, dy = static_cast<double>(h.y_km) - s.y_km;
+      if (best >= 0 && dx * dx + dy * dy > best_d * best_d * (1.0 + 1e-9)) return;
       const double d = sim::distance_km(s.x_km, s.y_km, h.x_km, h.y_km);
       if (best < 0 || d < best_d || (d == best_d && h.id < w.hospitals[static_cast<std::size_t>(best)].id))
         best = static_cast<std::ptrdiff_t>(i), best_d = d;
@@ -122,8 +126,10 @@ void invest(World& w, Startup& s, VentureCapital& v, double amount, double post,
 
 void match_rounds(World& w) {
   const auto& P = w.params;
-  std::vector<std::size_t> accepting;
-  std::vector<double> weights;
+  auto& accepting = w.scratch.rounds.accepting;
+  auto& weights = w.scratch.rounds.weights;
+  auto& order = w.scratch.rounds.order;
+  auto& commitments = w.scratch.rounds.commitments;
   for (auto& s : w.startups.items()) {
     if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0) continue;
     const int round = s.rounds + 1;
@@ -141,8 +147,8 @@ void match_rounds(World& w) {
       const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
       auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
       const bool seen = screen.bernoulli(weight);
-      const double signal = screening_signal(s.quality, P.vc, screen);
-      if (!follow_on && (!seen || signal <= P.vc.accept_threshold)) return;
+      // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
+      if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
       accepting.push_back(i);
       weights.push_back(weight * (follow_on ? 4.0 : 1.0));
     });
@@ -154,13 +160,13 @@ void match_rounds(World& w) {
     double u = pick.uniform() * total;
     std::size_t lead = 0;
     while (lead + 1 < accepting.size() && u >= weights[lead]) u -= weights[lead++];
-    std::vector<std::size_t> order(accepting.size());
+    order.resize(accepting.size());
     for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       if (a == lead || b == lead) return a == lead && b != lead;
       return weights[a] > weights[b];
     });
-    std::vector<std::pair<std::size_t, double>> commitments;
+    commitments.clear();
     double raised = 0;
     for (std::size_t k : order) {
       if (raised >= target) break;
@@ -315,9 +321,46 @@ void match_acquisitions(World& w) {
 
 // ---------------------------------------------------------------- licences (MODEL.md §7.1)
 
+namespace {
+
+/// Ranks, for every university, the pharma firms (not their R&D sites) by distance, then store
+/// order; firms outside the grid count as 1e9 km away. Rebuilt only when the firms or the
+/// universities change (positions of both are fixed for life).
+void rank_licence_buyers(World& w) {
+  auto& R = w.scratch.licence_buyers;
+  auto& key = R.key_now;
+  key.clear();
+  for (std::size_t i = 0; i < w.pharmas.size(); ++i)
+    if (w.pharmas[i].site_of < 0) key.push_back(static_cast<std::int64_t>(i)), key.push_back(w.pharmas[i].id);
+  key.push_back(-1);
+  for (const auto& u : w.universities.items()) key.push_back(u.id);
+  if (key == R.key) return;
+  R.key.swap(key);
+  std::vector<std::uint32_t> firms;
+  for (std::size_t i = 0; i < w.pharmas.size(); ++i)
+    if (w.pharmas[i].site_of < 0) firms.push_back(static_cast<std::uint32_t>(i));
+  R.offsets.assign(1, 0);
+  R.ranked.clear();
+  std::vector<std::pair<double, std::uint32_t>> by_distance(firms.size());
+  for (const auto& u : w.universities.items()) {
+    for (std::size_t k = 0; k < firms.size(); ++k) {
+      const auto& f = w.pharmas[firms[k]];
+      by_distance[k] = {f.region < 0 ? 1e9 : sim::distance_km(u.x_km, u.y_km, f.x_km, f.y_km), firms[k]};
+    }
+    std::sort(by_distance.begin(), by_distance.end());
+    for (const auto& [d, i] : by_distance) R.ranked.push_back(i);
+    R.offsets.push_back(static_cast<std::uint32_t>(R.ranked.size()));
+  }
+}
+
+}  // namespace
+
 void match_licences(World& w) {
   const auto& P = w.params;
-  for (auto& u : w.universities.items()) {
+  rank_licence_buyers(w);
+  const auto& R = w.scratch.licence_buyers;
+  for (std::size_t ui = 0; ui < w.universities.size(); ++ui) {
+    auto& u = w.universities[ui];
     auto rng = rng_for(w, PhaseKey::match, AgentType::university, u.id, Purpose::spinouts);
     for (int k = 0; k < u.new_technologies; ++k) {
       if (rng.bernoulli(P.university.spinout_share)) {
@@ -325,15 +368,15 @@ void match_licences(World& w) {
         ++u.licences_total;
         continue;
       }
-      // Offer it to a pharma firm: local firms first (nearest), then the others by id.
+      // Offer it to a pharma firm: local firms first (nearest), then the others by id. The firms are
+      // ranked by (distance, id) once per university; the first that can pay is the buyer.
       Pharma* buyer = nullptr;
-      double best_d = 0;
-      for (auto& f : w.pharmas.items()) {
-        if (f.site_of >= 0) continue;
+      for (std::uint32_t j = R.offsets[ui]; j < R.offsets[ui + 1]; ++j) {
+        auto& f = w.pharmas[R.ranked[j]];
         if (w.ledger.balance(f.account) < P.university.licence_fee_usd + 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share)
           continue;
-        const double d = f.region < 0 ? 1e9 : sim::distance_km(u.x_km, u.y_km, f.x_km, f.y_km);
-        if (!buyer || d < best_d) buyer = &f, best_d = d;
+        buyer = &f;
+        break;
       }
       if (buyer) {
         w.ledger.transfer(buyer->account, u.account, P.university.licence_fee_usd, code(Flow::licence), w.step);
@@ -354,17 +397,25 @@ void match_licences(World& w) {
 void run_vc_funds(World& w) {
   const auto& P = w.params;
   auto& L = w.ledger;
+  auto& holdings = w.scratch.vc_holdings;
+  bool holdings_ready = false;
   for (auto& v : w.vcs.items()) {
     if (v.public_fund) continue;
     const double age = fund_age_years(v, w.step);
     // After the investment period the firm tries once to raise its next fund.
     if (v.fund_open && age >= P.vc.investment_period_years && !v.next_fund_tried) {
       v.next_fund_tried = true;
-      double holdings = 0;
-      for (const auto& s : w.startups.items())
-        for (const auto& st : s.stakes)
-          if (st.vc_id == v.id) holdings += st.share * s.post_money_usd;
-      const double multiple = v.paid_in_usd > 0 ? (v.returned_usd + L.balance(v.account) + holdings) / v.paid_in_usd : 0.0;
+      if (!holdings_ready) {
+        // Every firm's holdings in one pass over the startups, each summed in startup order (as a
+        // scan per firm would); no startup changes while funds run.
+        holdings.assign(w.vcs.size(), 0.0);
+        for (const auto& s : w.startups.items())
+          for (const auto& st : s.stakes)
+            if (const auto k = w.vcs.index_of(st.vc_id); k >= 0) holdings[static_cast<std::size_t>(k)] += st.share * s.post_money_usd;
+        holdings_ready = true;
+      }
+      const double holding = holdings[static_cast<std::size_t>(&v - w.vcs.items().data())];
+      const double multiple = v.paid_in_usd > 0 ? (v.returned_usd + L.balance(v.account) + holding) / v.paid_in_usd : 0.0;
       if (multiple >= P.vc.next_fund_min_multiple) {
         const double size = P.vc.fund_size_usd * std::min(2.0, std::max(1.0, multiple));
         L.transfer(w.ext.outside_investors, v.account, size, code(Flow::equity), w.step);

@@ -79,6 +79,20 @@ struct StepScratch {
     sim::PrefixArgmax tree, tree_large;
   };
   Acquisition acquisition;
+  /// Pharma firms ranked by distance from each university (licence offers; markets.cpp).
+  struct LicenceBuyers {
+    std::vector<std::int64_t> key;  ///< what the ranking was built for: firm positions and ids, university ids
+    std::vector<std::int64_t> key_now;
+    std::vector<std::uint32_t> offsets, ranked;
+  };
+  LicenceBuyers licence_buyers;
+  struct Rounds {
+    std::vector<std::size_t> accepting, order;
+    std::vector<double> weights;
+    std::vector<std::pair<std::size_t, double>> commitments;
+  };
+  Rounds rounds;
+  std::vector<double> vc_holdings;  ///< per VC firm (run_vc_funds)
 };
 
 struct World {
