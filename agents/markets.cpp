@@ -64,11 +64,20 @@ void request_serial_founder(World& w, const Startup& s) {
 
 void match_trials(World& w) {
   const auto& P = w.params;
+  // Only hospitals with a free slot at the start of matching can take a trial (slots only run out
+  // during matching): index those, so that startups waiting for a slot skip the full hospitals.
+  auto& T = w.scratch.trials;
+  T.open.clear(), T.x.clear(), T.y.clear();
+  for (std::size_t i = 0; i < w.hospitals.size(); ++i)
+    if (w.hospitals[i].slots_free >= 1.0)
+      T.open.push_back(static_cast<std::uint32_t>(i)), T.x.push_back(w.hospitals[i].x_km), T.y.push_back(w.hospitals[i].y_km);
+  T.index.build(T.x, T.y, w.grid.width_km(), w.grid.height_km(), std::max(w.grid.cell_km, 5.0));
   for (auto& s : w.startups.items()) {
     if (!s.alive || !s.wants_trial) continue;
     std::ptrdiff_t best = -1;
     double best_d = 0;
-    w.hospital_index.for_each_within(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t i) {
+    T.index.for_each_within(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t j) {
+      const std::size_t i = T.open[j];
       const auto& h = w.hospitals[i];
       if (h.slots_free < 1.0) return;
       // Clearly farther than the best so far (by squared distance, with a margin far above rounding):

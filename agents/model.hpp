@@ -93,6 +93,20 @@ struct StepScratch {
   };
   Rounds rounds;
   std::vector<double> vc_holdings;  ///< per VC firm (run_vc_funds)
+  struct Trials {
+    std::vector<std::uint32_t> open;  ///< hospitals with a free slot
+    std::vector<float> x, y;
+    sim::SpatialIndex index;
+  };
+  Trials trials;
+  struct Spinouts {
+    std::vector<std::size_t> first, open;  ///< per region: first draw; draws not yet resolved
+    std::vector<double> residual;           ///< per draw
+    std::vector<std::ptrdiff_t> parent;
+    std::vector<std::uint8_t> done;
+  };
+  Spinouts spinouts;
+  std::vector<float> field_buffer;  ///< diffusion's second buffer
 };
 
 struct World {
