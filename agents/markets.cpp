@@ -1,6 +1,9 @@
 // The markets between agents: trial slots, funding rounds, public markets, acquisitions, licences,
 // and the venture funds' life cycle. Sequential, in id order, so deals never depend on threads.
 // docs/MODEL.md §7.2-§7.5.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -76,7 +79,7 @@ void match_trials(World& w) {
     if (!s.alive || !s.wants_trial) continue;
     std::ptrdiff_t best = -1;
     double best_d = 0;
-    T.index.for_each_within(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t j) {
+    T.index.for_each_nearest_first(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t j) {
       const std::size_t i = T.open[j];
       const auto& h = w.hospitals[i];
       if (h.slots_free < 1.0) return;
@@ -87,7 +90,7 @@ void match_trials(World& w) {
       const double d = sim::distance_km(s.x_km, s.y_km, h.x_km, h.y_km);
       if (best < 0 || d < best_d || (d == best_d && h.id < w.hospitals[static_cast<std::size_t>(best)].id))
         best = static_cast<std::ptrdiff_t>(i), best_d = d;
-    });
+    }, [&] { return best < 0 ? 1e300 : best_d * (1.0 + 1e-9); });
     if (best < 0) continue;
     const double fee = P.hospital.trial_fee_usd * (1.0 + P.hospital.trial_travel_cost_per_km * best_d);
     if (w.ledger.balance(s.account) < fee) continue;
@@ -139,28 +142,59 @@ void match_rounds(World& w) {
   auto& weights = w.scratch.rounds.weights;
   auto& order = w.scratch.rounds.order;
   auto& commitments = w.scratch.rounds.commitments;
-  for (auto& s : w.startups.items()) {
-    if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0) continue;
+  auto& R = w.scratch.rounds;
+  // Screening first, in parallel: whether VC v would consider startup s (distance weight, the pair's
+  // own random draws, the startup's quality, an existing stake) depends on nothing that matching
+  // changes, so it is computed up front for every seeking startup, in the index's visiting order.
+  // Matching then runs in id order as before, applying the checks that do change as deals close (a
+  // fund's room for new deals, its cash). A VC that fails those at the start fails them all step
+  // (they only tighten), so it is not screened. Results are identical to screening inside matching.
+  R.seekers.clear();
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    const auto& s = w.startups[i];
+    if (s.alive && s.wants_round && !s.listed && s.owner_id < 0) R.seekers.push_back(static_cast<std::uint32_t>(i));
+  }
+  R.vc_state.resize(w.vcs.size());
+  for (std::size_t i = 0; i < w.vcs.size(); ++i) {
+    const auto& v = w.vcs[i];
+    const bool open = !v.public_fund && v.fund_open && w.ledger.balance(v.account) > 0;
+    R.vc_state[i] = !open ? 0 : can_invest_new(v, P.vc, w.step) ? 2 : 1;  // 0 never, 1 follow-ons only, 2 any deal
+  }
+  if (R.screened.size() < R.seekers.size()) R.screened.resize(R.seekers.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t k = r.begin(); k != r.end(); ++k) {
+      const auto& s = w.startups[R.seekers[k]];
+      auto& out = R.screened[k];
+      out.clear();
+      w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
+        if (R.vc_state[i] == 0) return;
+        const auto& v = w.vcs[i];
+        const bool follow_on = holds_stake(s, v.id);
+        if (!follow_on && R.vc_state[i] != 2) return;
+        // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
+        // screens it on a noisy quality signal. Existing investors always consider follow-ons.
+        const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
+        auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
+        const bool seen = screen.bernoulli(weight);
+        // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
+        if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
+        out.push_back({static_cast<std::uint32_t>(i), follow_on, weight});
+      });
+    }
+  });
+  for (std::size_t q = 0; q < R.seekers.size(); ++q) {
+    auto& s = w.startups[R.seekers[q]];
     const int round = s.rounds + 1;
     const double target = round_size(round, P.vc);
     accepting.clear();
     weights.clear();
-    w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
-      const auto& v = w.vcs[i];
-      if (v.public_fund) return;
-      const bool follow_on = holds_stake(s, v.id);
-      if (!(follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) return;
-      if (w.ledger.balance(v.account) <= 0) return;
-      // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
-      // screens it on a noisy quality signal. Existing investors always consider follow-ons.
-      const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
-      auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
-      const bool seen = screen.bernoulli(weight);
-      // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
-      if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
-      accepting.push_back(i);
-      weights.push_back(weight * (follow_on ? 4.0 : 1.0));
-    });
+    for (const auto& c : R.screened[q]) {
+      const auto& v = w.vcs[c.vc];
+      if (!(c.follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) continue;
+      if (w.ledger.balance(v.account) <= 0) continue;
+      accepting.push_back(c.vc);
+      weights.push_back(c.weight * (c.follow_on ? 4.0 : 1.0));
+    }
     if (accepting.empty()) continue;
     // Lead: drawn with probability proportional to weight; then co-investors by weight (ties: id).
     double total = 0;

@@ -878,9 +878,12 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
     t.columns = {{"x_km", "km", "position x"}, {"y_km", "km", "position y"}, {"region", "index", "region index (-1: none)"}};
     for (auto& c : extra) t.columns.push_back(std::move(c));
     t.values.assign(t.columns.size(), {});
+    t.ids.reserve(store.size());
+    for (auto& c : t.values) c.reserve(store.size());
+    std::vector<double> r;  // one row, reused
     for (const auto& a : store.items()) {
       t.ids.push_back(a.id);
-      std::vector<double> r{a.x_km, a.y_km, static_cast<double>(a.region)};
+      r.assign({a.x_km, a.y_km, static_cast<double>(a.region)});
       row(a, r);
       for (std::size_t c = 0; c < r.size(); ++c) t.values[c].push_back(r[c]);
     }
