@@ -41,6 +41,8 @@ for p in phases:
 print(f"{'':26}" + "".join(f"{t + ' thr':>12}" for t in threads))
 for label, pat in rows:
     print(f"{label:26}" + "".join(f"{num(t, re.compile(pat, re.M)):12.2f}" for t in threads))
-base = num(threads[0], r"wall time\s+([\d.]+)")
-print(f"{'speed-up vs ' + threads[0] + ' thr':26}" + "".join(f"{base / num(t, r'wall time\s+([\d.]+)'):12.2f}" for t in threads))
+wall = r"wall time\s+([\d.]+)"
+base = num(threads[0], wall)
+label = "speed-up vs " + threads[0] + " thr"
+print(f"{label:26}" + "".join(f"{base / num(t, wall):12.2f}" for t in threads))
 PY
