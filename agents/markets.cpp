@@ -1,6 +1,9 @@
 // The markets between agents: trial slots, funding rounds, public markets, acquisitions, licences,
 // and the venture funds' life cycle. Sequential, in id order, so deals never depend on threads.
 // docs/MODEL.md §7.2-§7.5.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -70,17 +73,30 @@ void request_serial_founder(World& w, const Startup& s) {
 
 void match_trials(World& w) {
   const auto& P = w.params;
+  // Only hospitals with a free slot at the start of matching can take a trial (slots only run out
+  // during matching): index those, so that startups waiting for a slot skip the full hospitals.
+  auto& T = w.scratch.trials;
+  T.open.clear(), T.x.clear(), T.y.clear();
+  for (std::size_t i = 0; i < w.hospitals.size(); ++i)
+    if (w.hospitals[i].slots_free >= 1.0)
+      T.open.push_back(static_cast<std::uint32_t>(i)), T.x.push_back(w.hospitals[i].x_km), T.y.push_back(w.hospitals[i].y_km);
+  T.index.build(T.x, T.y, w.grid.width_km(), w.grid.height_km(), std::max(w.grid.cell_km, 5.0));
   for (auto& s : w.startups.items()) {
     if (!s.alive || !s.wants_trial) continue;
     std::ptrdiff_t best = -1;
     double best_d = 0;
-    w.hospital_index.for_each_within(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t i) {
+    T.index.for_each_nearest_first(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t j) {
+      const std::size_t i = T.open[j];
       const auto& h = w.hospitals[i];
       if (h.slots_free < 1.0) return;
+      // Clearly farther than the best so far (by squared distance, with a margin far above rounding):
+      // cannot win, so skip the exact distance.
+      const double dx = static_cast<double>(h.x_km) - s.x_km, dy = static_cast<double>(h.y_km) - s.y_km;
+      if (best >= 0 && dx * dx + dy * dy > best_d * best_d * (1.0 + 1e-9)) return;
       const double d = sim::distance_km(s.x_km, s.y_km, h.x_km, h.y_km);
       if (best < 0 || d < best_d || (d == best_d && h.id < w.hospitals[static_cast<std::size_t>(best)].id))
         best = static_cast<std::ptrdiff_t>(i), best_d = d;
-    });
+    }, [&] { return best < 0 ? 1e300 : best_d * (1.0 + 1e-9); });
     if (best < 0) continue;
     const double fee = P.hospital.trial_fee_usd * (1.0 + P.hospital.trial_travel_cost_per_km * best_d);
     if (w.ledger.balance(s.account) < fee) continue;
@@ -128,30 +144,63 @@ void invest(World& w, Startup& s, VentureCapital& v, double amount, double post,
 
 void match_rounds(World& w) {
   const auto& P = w.params;
-  std::vector<std::size_t> accepting;
-  std::vector<double> weights;
-  for (auto& s : w.startups.items()) {
-    if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0) continue;
+  auto& accepting = w.scratch.rounds.accepting;
+  auto& weights = w.scratch.rounds.weights;
+  auto& order = w.scratch.rounds.order;
+  auto& commitments = w.scratch.rounds.commitments;
+  auto& R = w.scratch.rounds;
+  // Screening first, in parallel: whether VC v would consider startup s (distance weight, the pair's
+  // own random draws, the startup's quality, an existing stake) depends on nothing that matching
+  // changes, so it is computed up front for every seeking startup, in the index's visiting order.
+  // Matching then runs in id order as before, applying the checks that do change as deals close (a
+  // fund's room for new deals, its cash). A VC that fails those at the start fails them all step
+  // (they only tighten), so it is not screened. Results are identical to screening inside matching.
+  R.seekers.clear();
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    const auto& s = w.startups[i];
+    if (s.alive && s.wants_round && !s.listed && s.owner_id < 0) R.seekers.push_back(static_cast<std::uint32_t>(i));
+  }
+  R.vc_state.resize(w.vcs.size());
+  for (std::size_t i = 0; i < w.vcs.size(); ++i) {
+    const auto& v = w.vcs[i];
+    const bool open = !v.public_fund && v.fund_open && w.ledger.balance(v.account) > 0;
+    R.vc_state[i] = !open ? 0 : can_invest_new(v, P.vc, w.step) ? 2 : 1;  // 0 never, 1 follow-ons only, 2 any deal
+  }
+  if (R.screened.size() < R.seekers.size()) R.screened.resize(R.seekers.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t k = r.begin(); k != r.end(); ++k) {
+      const auto& s = w.startups[R.seekers[k]];
+      auto& out = R.screened[k];
+      out.clear();
+      w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
+        if (R.vc_state[i] == 0) return;
+        const auto& v = w.vcs[i];
+        const bool follow_on = holds_stake(s, v.id);
+        if (!follow_on && R.vc_state[i] != 2) return;
+        // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
+        // screens it on a noisy quality signal. Existing investors always consider follow-ons.
+        const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
+        auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
+        const bool seen = screen.bernoulli(weight);
+        // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
+        if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
+        out.push_back({static_cast<std::uint32_t>(i), follow_on, weight});
+      });
+    }
+  });
+  for (std::size_t q = 0; q < R.seekers.size(); ++q) {
+    auto& s = w.startups[R.seekers[q]];
     const int round = s.rounds + 1;
     const double target = round_size(round, P.vc);
     accepting.clear();
     weights.clear();
-    w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
-      const auto& v = w.vcs[i];
-      if (v.public_fund) return;
-      const bool follow_on = holds_stake(s, v.id);
-      if (!(follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) return;
-      if (w.ledger.balance(v.account) <= 0) return;
-      // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
-      // screens it on a noisy quality signal. Existing investors always consider follow-ons.
-      const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
-      auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
-      const bool seen = screen.bernoulli(weight);
-      const double signal = screening_signal(s.quality, P.vc, screen);
-      if (!follow_on && (!seen || signal <= P.vc.accept_threshold)) return;
-      accepting.push_back(i);
-      weights.push_back(weight * (follow_on ? 4.0 : 1.0));
-    });
+    for (const auto& c : R.screened[q]) {
+      const auto& v = w.vcs[c.vc];
+      if (!(c.follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) continue;
+      if (w.ledger.balance(v.account) <= 0) continue;
+      accepting.push_back(c.vc);
+      weights.push_back(c.weight * (c.follow_on ? 4.0 : 1.0));
+    }
     if (accepting.empty()) continue;
     // Lead: drawn with probability proportional to weight; then co-investors by weight (ties: id).
     double total = 0;
@@ -160,13 +209,13 @@ void match_rounds(World& w) {
     double u = pick.uniform() * total;
     std::size_t lead = 0;
     while (lead + 1 < accepting.size() && u >= weights[lead]) u -= weights[lead++];
-    std::vector<std::size_t> order(accepting.size());
+    order.resize(accepting.size());
     for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       if (a == lead || b == lead) return a == lead && b != lead;
       return weights[a] > weights[b];
     });
-    std::vector<std::pair<std::size_t, double>> commitments;
+    commitments.clear();
     double raised = 0;
     for (std::size_t k : order) {
       if (raised >= target) break;
@@ -244,25 +293,59 @@ void match_public_markets(World& w) {
 void match_acquisitions(World& w) {
   const auto& P = w.params;
   if (!P.policy.acquisitions_allowed) return;
+  // Candidates (independent, unlisted, clinical-stage, VC-backed), valued once per step: price and
+  // rNPV depend only on the startup, and no acquisition changes another candidate. Sorted by price,
+  // so "price <= budget" is a prefix; a max-tree per acquirer kind gives each firm's best surplus
+  // (ties: lowest store index, as a scan in id order would pick). MODEL.md §7.5.
+  auto& C = w.scratch.acquisition;
+  C.order.clear();
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    const auto& s = w.startups[i];
+    if (!s.alive || s.owner_id >= 0 || s.listed || s.stage < Stage::phase1 || s.rounds == 0) continue;
+    C.order.push_back(static_cast<std::uint32_t>(i));
+  }
+  const std::size_t n = C.order.size();
+  C.price.resize(n);
+  for (std::size_t k = 0; k < n; ++k) C.price[k] = w.startups[C.order[k]].post_money_usd * (1.0 + P.pharma.acquisition_premium);
+  {
+    std::vector<std::uint32_t>& perm = C.perm;
+    perm.resize(n);
+    for (std::size_t k = 0; k < n; ++k) perm[k] = static_cast<std::uint32_t>(k);
+    std::sort(perm.begin(), perm.end(), [&](std::uint32_t a, std::uint32_t b) { return C.price[a] < C.price[b] || (C.price[a] == C.price[b] && a < b); });
+    C.sorted_price.resize(n), C.index.resize(n), C.value.resize(n), C.surplus.resize(n);
+    bool any_large = false;
+    for (const auto& f : w.pharmas.items()) any_large |= f.large_group && f.site_of < 0;
+    C.value_large.resize(any_large ? n : 0), C.surplus_large.resize(any_large ? n : 0);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint32_t i = C.order[perm[k]];
+      const auto& s = w.startups[i];
+      const double price = C.price[perm[k]];
+      C.sorted_price[k] = price, C.index[k] = i;
+      C.value[k] = rnpv_usd(s, P.startup, P.pharma, P.policy);
+      C.surplus[k] = C.value[k] - price;
+      if (any_large) {
+        C.value_large[k] = C.value[k] + grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
+                                                        P.pharma, P.policy);
+        C.surplus_large[k] = C.value_large[k] - price;
+      }
+    }
+    C.tree.build(C.surplus, C.index);
+    if (any_large) C.tree_large.build(C.surplus_large, C.index);
+  }
   for (auto& f : w.pharmas.items()) {
     if (f.site_of >= 0) continue;  // R&D sites do not buy; their parents do
     const double reserve = 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
     const double budget = w.ledger.balance(f.account) - reserve;
     if (budget <= 0) continue;
-    std::ptrdiff_t best = -1;
-    double best_surplus = 0, best_price = 0, best_value = 0;
-    for (std::size_t i = 0; i < w.startups.size(); ++i) {
-      const auto& s = w.startups[i];
-      if (!s.alive || s.owner_id >= 0 || s.listed || s.stage < Stage::phase1 || s.rounds == 0) continue;
-      const double price = s.post_money_usd * (1.0 + P.pharma.acquisition_premium);
-      if (price > budget) continue;
-      double value = rnpv_usd(s, P.startup, P.pharma, P.policy);
-      if (f.large_group) value += grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
-                                                  P.pharma, P.policy);
-      if (value - price > best_surplus)
-        best = static_cast<std::ptrdiff_t>(i), best_surplus = value - price, best_price = price, best_value = value;
-    }
-    if (best < 0) continue;
+    const auto affordable = static_cast<std::size_t>(std::upper_bound(C.sorted_price.begin(), C.sorted_price.end(), budget) -
+                                                     C.sorted_price.begin());
+    const std::int32_t k = (f.large_group ? C.tree_large : C.tree).best_below(affordable);
+    if (k < 0) continue;
+    const auto kk = static_cast<std::size_t>(k);
+    const std::ptrdiff_t best = C.index[kk];
+    const double best_price = C.sorted_price[kk], best_value = f.large_group ? C.value_large[kk] : C.value[kk];
+    C.tree.remove(kk);
+    if (!C.value_large.empty()) C.tree_large.remove(kk);
     auto& s = w.startups[static_cast<std::size_t>(best)];
     pay_shareholders(w, f.account, s, best_price, Flow::acquisition);
     s.stakes.clear();
@@ -287,9 +370,46 @@ void match_acquisitions(World& w) {
 
 // ---------------------------------------------------------------- licences (MODEL.md §7.1)
 
+namespace {
+
+/// Ranks, for every university, the pharma firms (not their R&D sites) by distance, then store
+/// order; firms outside the grid count as 1e9 km away. Rebuilt only when the firms or the
+/// universities change (positions of both are fixed for life).
+void rank_licence_buyers(World& w) {
+  auto& R = w.scratch.licence_buyers;
+  auto& key = R.key_now;
+  key.clear();
+  for (std::size_t i = 0; i < w.pharmas.size(); ++i)
+    if (w.pharmas[i].site_of < 0) key.push_back(static_cast<std::int64_t>(i)), key.push_back(w.pharmas[i].id);
+  key.push_back(-1);
+  for (const auto& u : w.universities.items()) key.push_back(u.id);
+  if (key == R.key) return;
+  R.key.swap(key);
+  std::vector<std::uint32_t> firms;
+  for (std::size_t i = 0; i < w.pharmas.size(); ++i)
+    if (w.pharmas[i].site_of < 0) firms.push_back(static_cast<std::uint32_t>(i));
+  R.offsets.assign(1, 0);
+  R.ranked.clear();
+  std::vector<std::pair<double, std::uint32_t>> by_distance(firms.size());
+  for (const auto& u : w.universities.items()) {
+    for (std::size_t k = 0; k < firms.size(); ++k) {
+      const auto& f = w.pharmas[firms[k]];
+      by_distance[k] = {f.region < 0 ? 1e9 : sim::distance_km(u.x_km, u.y_km, f.x_km, f.y_km), firms[k]};
+    }
+    std::sort(by_distance.begin(), by_distance.end());
+    for (const auto& [d, i] : by_distance) R.ranked.push_back(i);
+    R.offsets.push_back(static_cast<std::uint32_t>(R.ranked.size()));
+  }
+}
+
+}  // namespace
+
 void match_licences(World& w) {
   const auto& P = w.params;
-  for (auto& u : w.universities.items()) {
+  rank_licence_buyers(w);
+  const auto& R = w.scratch.licence_buyers;
+  for (std::size_t ui = 0; ui < w.universities.size(); ++ui) {
+    auto& u = w.universities[ui];
     auto rng = rng_for(w, PhaseKey::match, AgentType::university, u.id, Purpose::spinouts);
     for (int k = 0; k < u.new_technologies; ++k) {
       if (rng.bernoulli(P.university.spinout_share)) {
@@ -297,15 +417,15 @@ void match_licences(World& w) {
         ++u.licences_total;
         continue;
       }
-      // Offer it to a pharma firm: local firms first (nearest), then the others by id.
+      // Offer it to a pharma firm: local firms first (nearest), then the others by id. The firms are
+      // ranked by (distance, id) once per university; the first that can pay is the buyer.
       Pharma* buyer = nullptr;
-      double best_d = 0;
-      for (auto& f : w.pharmas.items()) {
-        if (f.site_of >= 0) continue;
+      for (std::uint32_t j = R.offsets[ui]; j < R.offsets[ui + 1]; ++j) {
+        auto& f = w.pharmas[R.ranked[j]];
         if (w.ledger.balance(f.account) < P.university.licence_fee_usd + 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share)
           continue;
-        const double d = f.region < 0 ? 1e9 : sim::distance_km(u.x_km, u.y_km, f.x_km, f.y_km);
-        if (!buyer || d < best_d) buyer = &f, best_d = d;
+        buyer = &f;
+        break;
       }
       if (buyer) {
         w.ledger.transfer(buyer->account, u.account, P.university.licence_fee_usd, code(Flow::licence), w.step);
@@ -326,17 +446,25 @@ void match_licences(World& w) {
 void run_vc_funds(World& w) {
   const auto& P = w.params;
   auto& L = w.ledger;
+  auto& holdings = w.scratch.vc_holdings;
+  bool holdings_ready = false;
   for (auto& v : w.vcs.items()) {
     if (v.public_fund) continue;
     const double age = fund_age_years(v, w.step);
     // After the investment period the firm tries once to raise its next fund.
     if (v.fund_open && age >= P.vc.investment_period_years && !v.next_fund_tried) {
       v.next_fund_tried = true;
-      double holdings = 0;
-      for (const auto& s : w.startups.items())
-        for (const auto& st : s.stakes)
-          if (st.vc_id == v.id) holdings += st.share * s.post_money_usd;
-      const double multiple = v.paid_in_usd > 0 ? (v.returned_usd + L.balance(v.account) + holdings) / v.paid_in_usd : 0.0;
+      if (!holdings_ready) {
+        // Every firm's holdings in one pass over the startups, each summed in startup order (as a
+        // scan per firm would); no startup changes while funds run.
+        holdings.assign(w.vcs.size(), 0.0);
+        for (const auto& s : w.startups.items())
+          for (const auto& st : s.stakes)
+            if (const auto k = w.vcs.index_of(st.vc_id); k >= 0) holdings[static_cast<std::size_t>(k)] += st.share * s.post_money_usd;
+        holdings_ready = true;
+      }
+      const double holding = holdings[static_cast<std::size_t>(&v - w.vcs.items().data())];
+      const double multiple = v.paid_in_usd > 0 ? (v.returned_usd + L.balance(v.account) + holding) / v.paid_in_usd : 0.0;
       if (multiple >= P.vc.next_fund_min_multiple) {
         const double size = P.vc.fund_size_usd * std::min(2.0, std::max(1.0, multiple));
         L.transfer(w.ext.outside_investors, v.account, size, code(Flow::equity), w.step);

@@ -96,24 +96,45 @@ void register_metrics(World& w) {
 
 void request_staff_spinouts(World& w) {
   const auto& P = w.params;
-  for (int r = 0; r < w.region_count(); ++r) {
-    double staff = w.regions[static_cast<std::size_t>(r)].startup_staff;
-    auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::decide), r, pu(Purpose::staff_spinouts));
+  // Each spin-off's parent is a startup of its region drawn in proportion to headcount: walk the
+  // region's startups subtracting headcounts from the draw until it goes negative (the last one if
+  // it never does). All draws are made first (they depend on nothing else), then resolved in one
+  // pass over the startups, each draw with exactly the subtractions a walk of its own would make.
+  auto& S = w.scratch.spinouts;
+  const auto nr = static_cast<std::size_t>(w.region_count());
+  S.first.assign(nr + 1, 0);
+  S.residual.clear();
+  for (std::size_t r = 0; r < nr; ++r) {
+    const double staff = w.regions[r].startup_staff;
+    auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::decide), static_cast<std::int64_t>(r), pu(Purpose::staff_spinouts));
     const auto n = rng.poisson(P.startup.staff_spinouts_per_1000_per_year / 12.0 * staff / 1000.0);
-    for (std::int64_t k = 0; k < n; ++k) {
-      // The parent: a startup of the region drawn in proportion to its headcount.
-      double u = rng.uniform() * staff;
-      const Startup* parent = nullptr;
-      for (const auto& s : w.startups.items()) {
-        if (s.region != r) continue;
-        parent = &s;
-        if ((u -= s.headcount) < 0) break;
-      }
-      if (parent)
-        w.founding_requests.push_back({Origin::staff, AgentType::startup, parent->id, static_cast<std::int16_t>(r),
-                                       parent->x_km, parent->y_km, static_cast<std::int32_t>(k)});
+    for (std::int64_t k = 0; k < n; ++k) S.residual.push_back(rng.uniform() * staff);
+    S.first[r + 1] = S.residual.size();
+  }
+  if (S.residual.empty()) return;
+  S.parent.assign(S.residual.size(), -1);
+  S.done.assign(S.residual.size(), 0);
+  S.open.assign(nr, 0);
+  for (std::size_t r = 0; r < nr; ++r) S.open[r] = S.first[r + 1] - S.first[r];
+  const auto items = w.startups.items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& s = items[i];
+    if (s.region < 0) continue;
+    const auto r = static_cast<std::size_t>(s.region);
+    if (S.open[r] == 0) continue;
+    for (std::size_t k = S.first[r]; k < S.first[r + 1]; ++k) {
+      if (S.done[k]) continue;
+      S.parent[k] = static_cast<std::ptrdiff_t>(i);
+      if ((S.residual[k] -= s.headcount) < 0) S.done[k] = 1, --S.open[r];
     }
   }
+  for (std::size_t r = 0; r < nr; ++r)
+    for (std::size_t k = S.first[r]; k < S.first[r + 1]; ++k) {
+      if (S.parent[k] < 0) continue;
+      const auto& parent = items[static_cast<std::size_t>(S.parent[k])];
+      w.founding_requests.push_back({Origin::staff, AgentType::startup, parent.id, static_cast<std::int16_t>(r), parent.x_km, parent.y_km,
+                                     static_cast<std::int32_t>(k - S.first[r])});
+    }
 }
 
 void phase_decide(World& w) {
@@ -457,24 +478,54 @@ void phase_account(World& w) { w.ledger.check_identity(w.step); }
 
 // ------------------------------------------------------------------ record: fields, markets, metrics
 
-/// One explicit diffusion step with reflecting edges; rows in parallel, double-buffered.
-void diffuse(const sim::Grid& g, std::vector<float>& v, double d) {
-  if (d <= 0) return;
-  std::vector<float> out(v.size());
+/// Decay by `keep` (a float multiply, as `v *= keep` would) and then one explicit diffusion step
+/// with reflecting edges, in one pass: rows in parallel, double-buffered through `out` (kept
+/// between steps). Each cell's arithmetic is that of decay and diffusion done apart.
+void decay_and_diffuse(const sim::Grid& g, std::vector<float>& v, float keep_share, double d, std::vector<float>& out) {
   const int W = g.width, H = g.height;
+  if (d <= 0) {
+    if (keep_share != 1.0f)
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, v.size(), 1 << 16), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t c = r.begin(); c != r.end(); ++c) v[c] *= keep_share;
+      });
+    return;
+  }
+  out.resize(v.size());
+  const float kd = keep_share;
   tbb::parallel_for(tbb::blocked_range<int>(0, H), [&](const tbb::blocked_range<int>& rows) {
-    for (int y = rows.begin(); y != rows.end(); ++y)
-      for (int x = 0; x < W; ++x) {
-        const std::size_t c = static_cast<std::size_t>(y) * W + x;
-        double keep = v[c], in = 0;
-        auto nb = [&](int nx, int ny) {
-          if (nx < 0 || ny < 0 || nx >= W || ny >= H) return;
-          keep -= d * v[c];
-          in += d * v[static_cast<std::size_t>(ny) * W + nx];
+    for (int y = rows.begin(); y != rows.end(); ++y) {
+      const float* row = v.data() + static_cast<std::size_t>(y) * W;
+      const float* up = y > 0 ? row - W : nullptr;
+      const float* down = y + 1 < H ? row + W : nullptr;
+      float* o = out.data() + static_cast<std::size_t>(y) * W;
+      auto cell = [&](int x) {
+        const double vc = row[x] * kd;
+        double keep = vc, in = 0;
+        auto nb = [&](float nv) {
+          keep -= d * vc;
+          in += d * static_cast<double>(nv * kd);
         };
-        nb(x - 1, y), nb(x + 1, y), nb(x, y - 1), nb(x, y + 1);
-        out[c] = static_cast<float>(keep + in);
+        if (x > 0) nb(row[x - 1]);
+        if (x + 1 < W) nb(row[x + 1]);
+        if (up) nb(up[x]);
+        if (down) nb(down[x]);
+        o[x] = static_cast<float>(keep + in);
+      };
+      if (!up || !down || W < 3) {
+        for (int x = 0; x < W; ++x) cell(x);
+        continue;
       }
+      cell(0);
+      for (int x = 1; x + 1 < W; ++x) {  // interior: all four neighbours, same order as above
+        const double vc = row[x] * kd;
+        const double dv = d * vc;
+        const double keep = vc - dv - dv - dv - dv;
+        const double in = d * static_cast<double>(row[x - 1] * kd) + d * static_cast<double>(row[x + 1] * kd) +
+                          d * static_cast<double>(up[x] * kd) + d * static_cast<double>(down[x] * kd);
+        o[x] = static_cast<float>(keep + in);
+      }
+      cell(W - 1);
+    }
   });
   v.swap(out);
 }
@@ -493,19 +544,20 @@ void update_fields(World& w) {
       w.knowledge.at(w.grid.cell_of(f.x_km, f.y_km)) += static_cast<float>(f.rd_salary_due / 1e8 * P.university.knowledge_per_100m_usd);
   const float kdecay = static_cast<float>(1.0 - P.fields.knowledge_decay_per_year / 12.0);
   const float tdecay = static_cast<float>(1.0 - P.fields.talent_attrition_per_year / 12.0);
-  for (auto& k : w.knowledge.values) k *= kdecay;
-  for (auto& t : w.talent.values) t *= tdecay;
-  for (auto& t : w.talent_phd.values) t *= tdecay;
-  diffuse(w.grid, w.knowledge.values, P.fields.diffusion_per_month);
-  diffuse(w.grid, w.talent.values, P.fields.diffusion_per_month);
-  diffuse(w.grid, w.talent_phd.values, P.fields.diffusion_per_month);
+  auto& buffer = w.scratch.field_buffer;
+  decay_and_diffuse(w.grid, w.knowledge.values, kdecay, P.fields.diffusion_per_month, buffer);
+  decay_and_diffuse(w.grid, w.talent.values, tdecay, P.fields.diffusion_per_month, buffer);
+  decay_and_diffuse(w.grid, w.talent_phd.values, tdecay, P.fields.diffusion_per_month, buffer);
   std::fill(w.firms_per_cell.begin(), w.firms_per_cell.end(), 0.0f);
   for (const auto& s : w.startups.items())
     if (!s.incubated) w.firms_per_cell[w.grid.cell_of(s.x_km, s.y_km)] += 1.0f;
   for (const auto& f : w.pharmas.items())
     if (f.region >= 0) w.firms_per_cell[w.grid.cell_of(f.x_km, f.y_km)] += 1.0f;
-  for (std::size_t c = 0; c < w.rent.values.size(); ++c)
-    w.rent.values[c] = static_cast<float>(w.base_rent[c] * (1.0 + P.fields.rent_pressure_per_firm * w.firms_per_cell[c]));
+  const double pressure = P.fields.rent_pressure_per_firm;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, w.rent.values.size(), 1 << 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t c = r.begin(); c != r.end(); ++c)
+      w.rent.values[c] = static_cast<float>(w.base_rent[c] * (1.0 + pressure * w.firms_per_cell[c]));
+  });
 }
 
 void record_metrics(World& w) {
@@ -836,9 +888,12 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
     t.columns = {{"x_km", "km", "position x"}, {"y_km", "km", "position y"}, {"region", "index", "region index (-1: none)"}};
     for (auto& c : extra) t.columns.push_back(std::move(c));
     t.values.assign(t.columns.size(), {});
+    t.ids.reserve(store.size());
+    for (auto& c : t.values) c.reserve(store.size());
+    std::vector<double> r;  // one row, reused
     for (const auto& a : store.items()) {
       t.ids.push_back(a.id);
-      std::vector<double> r{a.x_km, a.y_km, static_cast<double>(a.region)};
+      r.assign({a.x_km, a.y_km, static_cast<double>(a.region)});
       row(a, r);
       for (std::size_t c = 0; c < r.size(); ++c) t.values[c].push_back(r[c]);
     }

@@ -17,6 +17,7 @@
 #include "sim/grid.hpp"
 #include "sim/ledger.hpp"
 #include "sim/metrics.hpp"
+#include "sim/prefix_argmax.hpp"
 #include "sim/rng.hpp"
 #include "sim/schedule.hpp"
 #include "sim/snapshot.hpp"
@@ -69,6 +70,53 @@ struct RegionState {
   double public_spend_total = 0;  ///< cumulative public spending in the region
 };
 
+/// Reusable work buffers of the step's hot loops (kept between steps: no allocation in a step once
+/// they have grown). Contents are meaningless between uses.
+struct StepScratch {
+  struct Acquisition {
+    std::vector<std::uint32_t> order, perm, index;
+    std::vector<double> price, sorted_price, value, surplus, value_large, surplus_large;
+    sim::PrefixArgmax tree, tree_large;
+  };
+  Acquisition acquisition;
+  /// Pharma firms ranked by distance from each university (licence offers; markets.cpp).
+  struct LicenceBuyers {
+    std::vector<std::int64_t> key;  ///< what the ranking was built for: firm positions and ids, university ids
+    std::vector<std::int64_t> key_now;
+    std::vector<std::uint32_t> offsets, ranked;
+  };
+  LicenceBuyers licence_buyers;
+  struct Rounds {
+    struct Screened {
+      std::uint32_t vc;  ///< index in the VC store
+      bool follow_on;
+      double weight;
+    };
+    std::vector<std::uint32_t> seekers;              ///< startups seeking a round (store indices)
+    std::vector<std::uint8_t> vc_state;              ///< per VC at the start of matching
+    std::vector<std::vector<Screened>> screened;     ///< per seeker: VCs that would consider it
+    std::vector<std::size_t> accepting, order;
+    std::vector<double> weights;
+    std::vector<std::pair<std::size_t, double>> commitments;
+  };
+  Rounds rounds;
+  std::vector<double> vc_holdings;  ///< per VC firm (run_vc_funds)
+  struct Trials {
+    std::vector<std::uint32_t> open;  ///< hospitals with a free slot
+    std::vector<float> x, y;
+    sim::SpatialIndex index;
+  };
+  Trials trials;
+  struct Spinouts {
+    std::vector<std::size_t> first, open;  ///< per region: first draw; draws not yet resolved
+    std::vector<double> residual;           ///< per draw
+    std::vector<std::ptrdiff_t> parent;
+    std::vector<std::uint8_t> done;
+  };
+  Spinouts spinouts;
+  std::vector<float> field_buffer;  ///< diffusion's second buffer
+};
+
 struct World {
   Params params;
   std::uint64_t seed = 0;
@@ -96,6 +144,7 @@ struct World {
   sim::MetricTable metrics{1};
   MetricIds m{};
   std::vector<FoundingRequest> founding_requests;
+  StepScratch scratch;
 
   int region_count() const { return static_cast<int>(params.regions.size()); }
   const RegionPolicy& policy_of(int region) const;

@@ -128,11 +128,16 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   if (o.own_thread_limit) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   agents::World w = agents::make_world(params, static_cast<std::uint64_t>(params.run.seed));
+  RunSummary sum;
+  using clock = std::chrono::steady_clock;
+  auto seconds_since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+  sum.setup_seconds = seconds_since(t0);
   std::filesystem::path out_path = o.output;
   if (out_path.empty()) out_path = o.scenario.stem().string() + ".h5";
+  auto t_out = clock::now();
   output::RunWriter out(out_path, make_header(o, doc, w, threads));
+  sum.output_seconds += seconds_since(t_out);
 
-  RunSummary sum;
   for (const auto& r : params.regions) sum.regions.push_back(r.name);
   for (const auto& m : w.metrics.defs())
     sum.metric_names.push_back(m.name), sum.metric_units.push_back(m.unit), sum.metric_flow.push_back(m.flow);
@@ -149,6 +154,8 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
       return sum;
     }
     agents::run_step(w, times);
+    if (o.on_step) o.on_step(w, k);
+    t_out = clock::now();
     const std::string date = sim::to_string(w.calendar.date_of(k));
     out.append_step(k, date, w.calendar.decimal_year(k), w.metrics.frame());
     out.append_events(w.events.pending());
@@ -157,6 +164,7 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
     // Snapshots after the first step, every N steps, and after the last.
     write_snapshots(out, w, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
                     O.field_snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.field_snapshot_every_steps == 0 || last));
+    sum.output_seconds += seconds_since(t_out);
     for (std::size_t m = 0; m < sum.metric_names.size(); ++m)
       for (std::size_t r = 0; r < sum.regions.size(); ++r) {
         const double v = w.metrics.get(static_cast<sim::MetricId>(m), static_cast<int>(r));
@@ -168,9 +176,12 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   if (o.progress) std::fprintf(stderr, "\n");
   sum.steps = n;
   sum.events = w.events.total();
-  sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  sum.wall_seconds = seconds_since(t0);
   for (std::size_t i = 0; i < phases.size(); ++i) sum.phase_seconds.emplace_back(std::string(phases[i].name), times.seconds[i]);
+  t_out = clock::now();
   out.finish({utc_now(), n, sum.wall_seconds});
+  sum.output_seconds += seconds_since(t_out);
+  sum.wall_seconds = seconds_since(t0);
   return sum;
 }
 

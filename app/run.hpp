@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -10,6 +11,10 @@
 
 #include "agents/params.hpp"
 #include "sim/config.hpp"
+
+namespace biocluster::agents {
+struct World;
+}
 
 namespace biocluster::app {
 
@@ -24,6 +29,9 @@ struct RunOptions {
   bool summary = true;                      ///< print the summary table on stdout
   double max_memory_gib = 0;                ///< refuse scenarios estimated above this (0: 80% of physical memory)
   bool own_thread_limit = true;             ///< false: no tbb::global_control (the caller bounds threads, e.g. a sweep's task_arena)
+  /// Called after each step (before its output is written) with the world and the step; for
+  /// benchmarks and tests that watch the run. Must not change the world.
+  std::function<void(const agents::World&, std::int64_t)> on_step;
 };
 
 /// Refuses a scenario whose estimated memory exceeds the limit (resource guard).
@@ -44,6 +52,8 @@ struct RunSummary {
   bool interrupted = false;  ///< stopped early on request; the output is a .partial file
   std::int64_t events = 0;
   double wall_seconds = 0;
+  double output_seconds = 0;  ///< of wall_seconds: creating, appending to and finishing the HDF5 file
+  double setup_seconds = 0;   ///< of wall_seconds: loading parameters and building the world
   std::vector<std::pair<std::string, double>> phase_seconds;
 };
 

@@ -9,7 +9,15 @@ namespace biocluster::sim {
 
 namespace {
 constexpr double kRelTol = 1e-9;
+
+/// b += x, adding the rounding error of the sum to err (Knuth's TwoSum: exact).
+void add_compensated(double& b, double& err, double x) {
+  const double s = b + x;
+  const double bb = s - x;
+  err += (b - bb) + (x - (s - bb));
+  b = s;
 }
+}  // namespace
 
 Ledger::Ledger(std::vector<std::string> flow_type_names, int n_regions)
     : flow_type_names_(std::move(flow_type_names)), n_regions_(n_regions) {
@@ -19,6 +27,7 @@ Ledger::Ledger(std::vector<std::string> flow_type_names, int n_regions)
 
 AccountId Ledger::open(const AccountInfo& info) {
   balance_.push_back(0.0);
+  rounding_.push_back(0.0);
   info_.push_back(info);
   info_.back().open = true;
   return static_cast<AccountId>(balance_.size() - 1);
@@ -53,8 +62,10 @@ void Ledger::transfer(AccountId payer, AccountId payee, double amount, int flow_
   const AccountInfo& qi = info_[payee];
   if (!pi.external && balance_[payer] - amount < -kRelTol * scale_)
     fail("payer would go negative (balance " + std::to_string(balance_[payer]) + ")");
-  balance_[payer] -= amount;
-  balance_[payee] += amount;
+  if (pi.external) add_compensated(balance_[payer], rounding_[payer], -amount);
+  else balance_[payer] -= amount;
+  if (qi.external) add_compensated(balance_[payee], rounding_[payee], amount);
+  else balance_[payee] += amount;
   if (pi.external && !qi.external) external_in_ += amount;
   if (!pi.external && qi.external) external_out_ += amount;
   const auto t = static_cast<std::size_t>(flow_type);
@@ -78,9 +89,11 @@ double Ledger::internal_total() const {
 }
 
 double Ledger::grand_total() const {
-  double s = 0.0;
-  for (double b : balance_) s += b;
-  return s;
+  // External accounts (few, large, with their rounding compensation) apart from the agents' (many, small).
+  double ext = 0.0, err = 0.0;
+  for (std::size_t i = 0; i < balance_.size(); ++i)
+    if (info_[i].external) add_compensated(ext, err, balance_[i]), err += rounding_[i];
+  return internal_total() + (ext + err);
 }
 
 void Ledger::check_identity(std::int64_t step) const {

@@ -65,6 +65,11 @@ class Ledger {
   std::vector<std::string> flow_type_names_;
   int n_regions_;
   std::vector<double> balance_;
+  /// Rounding error of each external account's balance, accumulated exactly (TwoSum). External
+  /// balances grow to ~1e13 at national scale, where each transfer loses up to 1e-3 to rounding,
+  /// always in the same direction for a repeated amount; with it the identity check sees the exact
+  /// external totals. Agents' balances (which behaviour reads) are not compensated.
+  std::vector<double> rounding_;
   std::vector<AccountInfo> info_;
   std::vector<double> step_flows_;
   std::vector<double> step_flow_total_;
