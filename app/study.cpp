@@ -21,6 +21,7 @@
 #include "agents/params.hpp"
 #include "app/run.hpp"
 #include "app/sweep.hpp"
+#include "app/sweep_internal.hpp"  // csv_field
 #include "sim/errors.hpp"
 
 namespace biocluster::app {
@@ -384,8 +385,8 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
     tab.rows.push_back({label(t.name, t.q), fmt(obs), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
                         fmt(s.lo) + " .. " + fmt(s.hi), pct(rel), goal, also.empty() ? "-" : also, t.source});
     if (csv)
-      csv << '"' << t.name << "\"," << obs << ',' << s.mean << ',' << s.mean - s.half << ',' << s.mean + s.half << ',' << s.lo << ','
-          << s.hi << ',' << rel << ',' << t.tolerance << ',' << (within ? 1 : 0) << ',' << s.n << ",\"" << t.source << "\"\n";
+      csv << sweep_detail::csv_field(t.name) << ',' << obs << ',' << s.mean << ',' << s.mean - s.half << ',' << s.mean + s.half << ',' << s.lo << ','
+          << s.hi << ',' << rel << ',' << t.tolerance << ',' << (within ? 1 : 0) << ',' << s.n << ',' << sweep_detail::csv_field(t.source) << "\n";
   }
   out << (o.markdown ? "" : "# ") << "calibration: " << spec.file.string() << "\n";
   if (o.markdown) out << "\n";
@@ -439,10 +440,11 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
                        missing);
   }
   throw_errors(errors, "experiment '" + spec.file.string() + "'");
+  // The metric set does not depend on parameters: one world gives the definitions for every variant.
+  const auto defs = agents::make_world(params[0], 1).metrics.defs();
   std::vector<std::vector<BoundQuantity>> qs(params.size());
   for (std::size_t i = 0; i < params.size(); ++i) {
-    const auto probe = agents::make_world(params[i], 1);
-    for (const auto& oc : spec.outcomes) qs[i].push_back(bind_quantity(oc.q, params[i], probe.metrics.defs(), spec.file, errors));
+    for (const auto& oc : spec.outcomes) qs[i].push_back(bind_quantity(oc.q, params[i], defs, spec.file, errors));
     throw_errors(errors, "experiment '" + spec.file.string() + "'");
   }
   if (o.check_only) {
@@ -475,7 +477,7 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
       const Stats s = stats(b);
       tab.rows.push_back({label(spec.outcomes[q].name, spec.outcomes[q].q), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
                           fmt(s.lo) + " .. " + fmt(s.hi)});
-      if (csv) csv << '"' << all[0]->name << "\",\"" << spec.outcomes[q].name << "\"," << s.mean << ",,,,,," << s.n << "\n";
+      if (csv) csv << sweep_detail::csv_field(all[0]->name) << ',' << sweep_detail::csv_field(spec.outcomes[q].name) << ',' << s.mean << ",,,,,," << s.n << "\n";
     }
     tab.print(out, o.markdown);
   }
@@ -497,7 +499,7 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
                           fmt_signed(sd.mean) + " [" + fmt_signed(sd.mean - sd.half) + ", " + fmt_signed(sd.mean + sd.half) + "]", pct(rel),
                           sig ? "yes" : "no"});
       if (csv)
-        csv << '"' << all[v]->name << "\",\"" << oc.name << "\"," << sb.mean << ',' << sx.mean << ',' << sd.mean << ',' << sd.mean - sd.half
+        csv << sweep_detail::csv_field(all[v]->name) << ',' << sweep_detail::csv_field(oc.name) << ',' << sb.mean << ',' << sx.mean << ',' << sd.mean << ',' << sd.mean - sd.half
             << ',' << sd.mean + sd.half << ',' << rel << ',' << sd.n << "\n";
     }
     tab.print(out, o.markdown);
