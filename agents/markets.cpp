@@ -31,6 +31,26 @@ void count(World& w, sim::MetricId m, std::int16_t region, double v) {
   if (region >= 0) w.metrics.add_to(m, region, v);
 }
 
+namespace {
+
+/// Exit proceeds `x` reach VC firm `v` (sale, residual or IPO): booked payer -> fund; the part not
+/// recycled goes on to the fund's investors at once; the region's year-to-date proceeds (VC entry,
+/// MODEL.md §7.4) grow by `x`.
+void receive_proceeds(World& w, VentureCapital& v, sim::AccountId payer, double x, Flow flow) {
+  w.ledger.transfer(payer, v.account, x, code(flow), w.step);
+  v.distributed_usd += x;
+  count(w, w.m.vc_distributed, v.region, x);
+  if (v.region >= 0 && !v.public_fund) w.regions[static_cast<std::size_t>(v.region)].vc_proceeds_year += x;
+  // Proceeds not recycled go on to the fund's investors at once (MODEL.md §7.4).
+  const double out = v.public_fund ? 0.0 : x * (1.0 - w.params.vc.proceeds_recycled_share);
+  if (out > 0) {
+    w.ledger.transfer(v.account, w.ext.outside_investors, out, code(Flow::distribution), w.step);
+    v.returned_usd += out;
+  }
+}
+
+}  // namespace
+
 void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount, Flow flow) {
   // A public loan is repaid first (MODEL.md §7.9).
   const double repay = std::min(amount, s.loan_usd);
@@ -44,16 +64,8 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
     auto* v = w.vcs.find(st.vc_id);
     const double x = amount * st.share;
     if (!v || x <= 0) continue;
-    w.ledger.transfer(payer, v->account, x, code(flow), w.step);
-    v->distributed_usd += x;
-    count(w, w.m.vc_distributed, v->region, x);
+    receive_proceeds(w, *v, payer, x, flow);
     paid += x;
-    // Proceeds not recycled go on to the fund's investors at once (MODEL.md §7.4).
-    const double out = v->public_fund ? 0.0 : x * (1.0 - w.params.vc.proceeds_recycled_share);
-    if (out > 0) {
-      w.ledger.transfer(v->account, w.ext.outside_investors, out, code(Flow::distribution), w.step);
-      v->returned_usd += out;
-    }
   }
   const double rest = amount - paid;
   if (rest > 0) w.ledger.transfer(payer, w.ext.households, rest, code(flow), w.step);
@@ -245,6 +257,60 @@ void match_rounds(World& w) {
   }
 }
 
+// ---------------------------------------------------------------- alliances (MODEL.md §7.5)
+
+void match_alliances(World& w) {
+  const auto& P = w.params;
+  if (P.pharma.alliance_share_of_rd <= 0 || P.pharma.alliance_upfront_usd <= 0) return;
+  if (w.calendar.month_of(w.step) == 1)
+    for (auto& f : w.pharmas.items()) f.alliance_spent_year = 0;
+  // Candidates: independent, unlisted startups seeking money that have not partnered yet, each
+  // valued once (rNPV of its lead asset, as an acquirer would); worth an upfront only above it.
+  auto& cand = w.scratch.alliances.candidates;
+  auto& value = w.scratch.alliances.value;
+  cand.clear(), value.clear();
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    const auto& s = w.startups[i];
+    if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0 || s.partnered || s.stage == Stage::approved) continue;
+    const double v = rnpv_usd(s, P.startup, P.pharma, P.policy);
+    if (v < P.pharma.alliance_upfront_usd) continue;
+    cand.push_back(static_cast<std::uint32_t>(i)), value.push_back(v);
+  }
+  // Firms in id order: each signs deals while its yearly allowance and its cash (above a reserve of
+  // three months of R&D) cover an upfront, choosing the candidate of highest rNPV x distance weight
+  // (a firm outside the grid weighs all alike); ties go to the lower startup id.
+  const double upfront = P.pharma.alliance_upfront_usd;
+  for (auto& f : w.pharmas.items()) {
+    if (f.site_of >= 0 || cand.empty()) continue;  // sites do not sign; their parents do
+    const double rd_year = f.revenue_usd_per_year * P.pharma.rd_share;
+    const double reserve = 3.0 * rd_year / 12.0;
+    while (f.alliance_spent_year + upfront <= P.pharma.alliance_share_of_rd * rd_year &&
+           w.ledger.balance(f.account) - reserve >= upfront) {
+      std::ptrdiff_t best = -1;
+      double best_score = 0;
+      for (std::size_t k = 0; k < cand.size(); ++k) {
+        const auto& s = w.startups[cand[k]];
+        const double weight = f.region < 0 ? 1.0 : deal_weight(sim::distance_km(f.x_km, f.y_km, s.x_km, s.y_km), P.vc);
+        const double score = value[k] * weight;
+        if (best < 0 || score > best_score) best = static_cast<std::ptrdiff_t>(k), best_score = score;
+      }
+      if (best < 0) break;
+      const auto k = static_cast<std::size_t>(best);
+      auto& s = w.startups[cand[k]];
+      w.ledger.transfer(f.account, s.account, upfront, code(Flow::alliance), w.step);
+      f.alliance_spent_year += upfront;
+      s.partnered = true;
+      s.target_headcount = std::min(P.startup.max_headcount, s.headcount + upfront / (cost_per_employee(w, s.region) * 24.0));
+      s.wants_round = w.ledger.balance(s.account) < funding_need(s, P.startup, P.hospital.trial_fee_usd);
+      log_event(w, EventKind::alliance, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, upfront, value[k],
+                static_cast<int>(s.stage));
+      count(w, w.m.alliances, s.region);
+      cand.erase(cand.begin() + best), value.erase(value.begin() + best);
+      if (cand.empty()) break;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- public markets (MODEL.md §7.4)
 
 void match_public_markets(World& w) {
@@ -268,10 +334,7 @@ void match_public_markets(World& w) {
     for (const auto& st : s.stakes) {
       auto* v = w.vcs.find(st.vc_id);
       if (!v) continue;
-      const double x = st.share * valuation;
-      w.ledger.transfer(w.ext.outside_investors, v->account, x, code(Flow::ipo_proceeds), w.step);
-      v->distributed_usd += x;
-      count(w, w.m.vc_distributed, v->region, x);
+      receive_proceeds(w, *v, w.ext.outside_investors, st.share * valuation, Flow::ipo_proceeds);
     }
     s.stakes.clear();
     s.listed = true;
@@ -443,6 +506,19 @@ void match_licences(World& w) {
 
 // ---------------------------------------------------------------- fund life cycle (MODEL.md §7.4)
 
+namespace {
+
+/// The fund's capital call of the month (all of a new fund's commitments when calls are not staged).
+void call_capital(World& w, VentureCapital& v) {
+  const double due = capital_due(v, w.params.vc, w.step);
+  if (due <= 0) return;
+  w.ledger.transfer(w.ext.outside_investors, v.account, due, code(Flow::equity), w.step);
+  v.paid_in_usd += due;
+  v.called_usd += due;
+}
+
+}  // namespace
+
 void run_vc_funds(World& w) {
   const auto& P = w.params;
   auto& L = w.ledger;
@@ -464,12 +540,12 @@ void run_vc_funds(World& w) {
         holdings_ready = true;
       }
       const double holding = holdings[static_cast<std::size_t>(&v - w.vcs.items().data())];
-      const double multiple = v.paid_in_usd > 0 ? (v.returned_usd + L.balance(v.account) + holding) / v.paid_in_usd : 0.0;
+      const double value = v.returned_usd + L.balance(v.account) + holding + v.legacy_usd;
+      const double multiple = v.paid_in_usd > 0 ? value / v.paid_in_usd : 0.0;
       if (multiple >= P.vc.next_fund_min_multiple) {
         const double size = P.vc.fund_size_usd * std::min(2.0, std::max(1.0, multiple));
-        L.transfer(w.ext.outside_investors, v.account, size, code(Flow::equity), w.step);
-        v.paid_in_usd += size;
         v.committed_usd = size;
+        v.called_usd = 0;
         v.vintage_step = static_cast<std::int32_t>(w.step);
         v.new_deals_usd = 0;
         v.next_fund_tried = false;
@@ -477,11 +553,13 @@ void run_vc_funds(World& w) {
         log_event(w, EventKind::fund_raised, AgentType::venture_capital, v.id, v.region, AgentType::startup, -1, size,
                   multiple, v.fund_number);
         count(w, w.m.vc_raised, v.region, size);
+        call_capital(w, v);
         continue;
       }
     }
     // At the end of its life the fund returns its cash: carry to the managers on profits.
     if (v.fund_open && age >= P.vc.fund_life_years) v.fund_open = false;
+    call_capital(w, v);
     if (!v.fund_open) {
       const double cash = L.balance(v.account);
       if (cash <= 0) continue;

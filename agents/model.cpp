@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <utility>
 
 #include "sim/errors.hpp"
 
@@ -60,6 +61,7 @@ void register_metrics(World& w) {
   m.acquired_other_region = t.add_flow("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
   m.acquired_outside = t.add_flow("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
   m.acquired_large_group = t.add_flow("acquired_by_large_group", "count/month", "acquired by a large business group");
+  m.alliances = t.add_flow("alliances", "count/month", "pharma alliances signed this month by the region's startups");
   m.listed = t.add_flow("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
   m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
   m.trial_starts = t.add_flow("trial_starts", "count/month", "clinical trials started this month");
@@ -172,6 +174,7 @@ void phase_decide(World& w) {
 void phase_match(World& w) {
   match_licences(w);
   match_trials(w);
+  match_alliances(w);
   match_rounds(w);
   match_public_markets(w);
   match_acquisitions(w);
@@ -377,11 +380,16 @@ bool try_relicense(World& w, Startup& s) {
   return false;
 }
 
-void release_staff(World& w, const Startup& s) {
+/// `n` of a startup's staff return to the job seekers of its cell (PhDs in their share).
+void release_people(World& w, const Startup& s, double n) {
   const std::size_t c = w.grid.cell_of(s.x_km, s.y_km);
-  const double phd = s.headcount * w.params.market.phd_share_of_staff;
+  const double phd = n * w.params.market.phd_share_of_staff;
   w.talent_phd.at(c) += static_cast<float>(phd);
-  w.talent.at(c) += static_cast<float>(s.headcount - phd);
+  w.talent.at(c) += static_cast<float>(n - phd);
+}
+
+void release_staff(World& w, const Startup& s) {
+  release_people(w, s, s.headcount);
   if (s.incubated && s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
 }
 
@@ -429,9 +437,45 @@ void open_rd_sites(World& w) {
   w.pharmas.commit();
 }
 
+void rebuild_indexes(World& w);
+
+/// VC entry (MODEL.md §7.4): each January a region gains Poisson(vc.entry_per_billion_usd x the exit
+/// proceeds, in $B, its private VC firms received over the past 12 months) new VC firms, each raising
+/// a first fund of vc.fund_size_usd (called like any fund's), placed within the region.
+void open_vc_firms(World& w) {
+  const auto& P = w.params;
+  if (w.calendar.month_of(w.step) != 1) return;
+  bool born = false;
+  for (std::size_t r = 0; r < w.regions.size(); ++r) {
+    const double proceeds = std::exchange(w.regions[r].vc_proceeds_year, 0.0);
+    if (P.vc.entry_per_billion_usd <= 0 || proceeds <= 0) continue;
+    auto rng = rng_for(w, PhaseKey::births, AgentType::venture_capital, static_cast<sim::AgentId>(r), Purpose::vc_entry);
+    const std::int64_t n = rng.poisson(P.vc.entry_per_billion_usd * proceeds / 1e9);
+    const auto& R = P.regions[r];
+    for (std::int64_t k = 0; k < n; ++k) {
+      VentureCapital v;
+      std::tie(v.x_km, v.y_km) = place_near(w, R.x_km, R.y_km, R.radius_km, rng);
+      v.region = static_cast<std::int16_t>(r);
+      v.committed_usd = P.vc.fund_size_usd;
+      v.vintage_step = static_cast<std::int32_t>(w.step);
+      v.fund_open = true;
+      v.fund_number = 1;
+      const sim::AgentId id = w.vcs.queue_birth(v);
+      auto& b = w.vcs.queued_births().back();
+      b.account = open_account(w, AgentType::venture_capital, id, b.region);
+      log_event(w, EventKind::fund_raised, AgentType::venture_capital, id, b.region, AgentType::startup, -1, b.committed_usd, 0.0, 1);
+      count(w, w.m.vc_raised, b.region, b.committed_usd);
+      born = true;
+    }
+  }
+  w.vcs.commit();
+  if (born) rebuild_indexes(w);
+}
+
 void phase_births_deaths(World& w) {
   const auto& P = w.params;
   open_rd_sites(w);
+  open_vc_firms(w);
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     auto& s = w.startups[i];
     if (!s.alive) continue;
@@ -465,6 +509,16 @@ void phase_births_deaths(World& w) {
         if (s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
       }
       s.out_of_cash = s.approved_now = s.advanced_now = false;
+      // Runway management (MODEL.md §7.3): an independent private startup whose cash covers fewer
+      // than startup.layoff_runway_months of its bills lets a share of its staff beyond the founders go.
+      const double beyond = s.headcount - P.startup.founding_headcount;
+      if (P.startup.layoff_runway_months > 0 && beyond > 0 && s.owner_id < 0 && !s.listed &&
+          w.ledger.balance(s.account) < P.startup.layoff_runway_months * monthly_costs(s)) {
+        const double cut = P.startup.layoff_share_per_month * beyond;
+        s.headcount -= cut;
+        s.target_headcount = std::min(s.target_headcount, s.headcount);
+        release_people(w, s, cut);
+      }
     }
   }
   for (const auto& r : w.founding_requests) found_startup(w, r);
@@ -840,9 +894,14 @@ World make_world(const Params& params, std::uint64_t seed) {
     v.account = open_account(w, AgentType::venture_capital, v.id, v.region);
     if (v.public_fund) {
       w.ledger.transfer(w.ext.government, v.account, v.committed_usd, code(Flow::public_fund), 0, v.region);
-    } else {
+    } else if (P.vc.capital_call_years <= 0) {
       w.ledger.transfer(w.ext.outside_investors, v.account, v.committed_usd, code(Flow::equity), 0);
-      v.paid_in_usd = v.committed_usd;
+      v.paid_in_usd = v.called_usd = v.committed_usd;
+    } else {
+      // Staged calls: what the fund called before the start went into companies the model does not
+      // represent (valued at cost); the rest is called month by month from step 0 (MODEL.md §7.4).
+      v.called_usd = v.committed_usd * called_before_run_share(-static_cast<double>(v.vintage_step), P.vc);
+      v.paid_in_usd = v.legacy_usd = v.called_usd;
     }
   }
   for (auto& f : w.pharmas.queued_births()) {

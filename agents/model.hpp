@@ -41,7 +41,7 @@ struct MetricIds {
   std::array<sim::MetricId, kStageCount> startups_by_stage;
   std::array<sim::MetricId, kOriginCount> founded_by_origin;
   sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside, acquired_large_group,
-      listed, approvals, trial_starts, licences, serial_founders;
+      listed, approvals, trial_starts, licences, serial_founders, alliances;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
   sim::MetricId talent_pool, talent_pool_phd, wage, knowledge_stock, mean_rent, amenity;
   sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash;
@@ -68,6 +68,7 @@ struct RegionState {
   double startup_staff = 0;
   int incubator_used = 0;
   double public_spend_total = 0;  ///< cumulative public spending in the region
+  double vc_proceeds_year = 0;    ///< exit proceeds received by the region's private VC firms since last January (VC entry)
 };
 
 /// Reusable work buffers of the step's hot loops (kept between steps: no allocation in a step once
@@ -100,6 +101,11 @@ struct StepScratch {
     std::vector<std::pair<std::size_t, double>> commitments;
   };
   Rounds rounds;
+  struct Alliances {
+    std::vector<std::uint32_t> candidates;
+    std::vector<double> value;
+  };
+  Alliances alliances;
   std::vector<double> vc_holdings;  ///< per VC firm (run_vc_funds)
   struct Trials {
     std::vector<std::uint32_t> open;  ///< hospitals with a free slot
@@ -197,6 +203,7 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
 
 void match_trials(World& w);
 void match_rounds(World& w);
+void match_alliances(World& w);
 void match_public_markets(World& w);
 void match_acquisitions(World& w);
 void match_licences(World& w);

@@ -158,6 +158,11 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.flag("initial_stage_spread", s.initial_stage_spread,
          "startups present at step 0 have ages 0-10 years and lead assets spread over the pipeline (preclinical 53%, phase I "
          "20%, phase II 20%, phase III 7%: approx. Citeline Pharma R&D Annual Review 2019) instead of all starting at founding");
+  v.real("layoff_runway_months", s.layoff_runway_months,
+         {"months", 0, 120, "an independent, unlisted startup whose cash covers fewer months of its bills than this lets staff go "
+                            "(biotech layoffs follow failed financings; 0 = never: headcount only grows)"});
+  v.real("layoff_share_per_month", s.layoff_share_per_month,
+         {"1/month", 0, 1, "while cutting, the share of its staff beyond the founders a startup lets go each month"});
   v.end_section();
 
   auto& c = p.vc;
@@ -185,6 +190,14 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"fraction", 0, 1, "share of exit proceeds a fund keeps for new deals; the rest is paid to its investors when received "
                             "(1 = all kept until the fund closes; practice: recycling capped near 20% of commitments; calibrated "
                             "scenarios set 0.2)"});
+  v.real("capital_call_years", c.capital_call_years,
+         {"years", 0, 50, "a fund calls its commitments from its investors evenly over this period, so it cannot invest faster "
+                          "(0 = all paid in when the fund is raised; practice: capital is called as the fund invests, mostly in its "
+                          "5-year investment period, PARAMETERS.md fund life)"});
+  v.real("entry_per_billion_usd", c.entry_per_billion_usd,
+         {"firms/$1B", 0, 1000, "each January, new VC firms in a region ~ Poisson(this x the exit proceeds, in $B, its VC firms "
+                                "received over the past 12 months: fundraising follows realised returns (assumption; US scenarios "
+                                "fit 2 to Boston's 2018 VC); 0 = no entry"});
   v.end_section();
 
   auto& f = p.pharma;
@@ -209,6 +222,12 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("site_opening_probability_per_year", f.site_opening_probability_per_year,
          {"1/year", 0, 1, "chance a pharma firm outside the grid opens an R&D site in its most attractive region (placeholder)"});
   v.real("site_rd_share", f.site_rd_share, {"fraction", 0, 1, "share of the parent's R&D budget spent at a new site (placeholder)"});
+  v.real("alliance_share_of_rd", f.alliance_share_of_rd,
+         {"fraction", 0, 1, "share of a firm's yearly R&D budget it may pay as alliance upfronts to startups, out of its "
+                            "external-innovation cash (the acquisition budget); 0 = no alliances (assumption; US scenarios: 0.1)"});
+  v.real("alliance_upfront_usd", f.alliance_upfront_usd,
+         {"USD", 0, kBig, "upfront payment of one licensing/co-development alliance with a startup (assumption, of the order "
+                          "of disclosed upfronts; acquisitions' median upfront was $63-115M over 2006-2016, FORMS.md)"});
   v.end_section();
 
   auto& m = p.market;

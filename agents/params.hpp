@@ -117,6 +117,8 @@ struct StartupParams {
   double location_radius_km = 5.0;
   double initial_headcount_max = 3.0;   ///< startups present at step 0: headcount uniform in [founding, this]
   bool initial_stage_spread = false;    ///< startups present at step 0: lead asset spread over the pipeline, ages 0-10 years
+  double layoff_runway_months = 0.0;    ///< below this many months of bills in cash, a private startup cuts staff (0: never)
+  double layoff_share_per_month = 0.1;  ///< share of staff beyond the founders let go per month while cutting
 };
 
 struct VcParams {
@@ -136,6 +138,8 @@ struct VcParams {
   double accept_threshold = 0.35;
   double step_up = 1.5;
   double proceeds_recycled_share = 1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
+  double capital_call_years = 0.0;       ///< commitments are called evenly over this many years (0: all at the fund's start)
+  double entry_per_billion_usd = 0.0;    ///< new VC firms per year per $1B of exit proceeds the region's VC firms received in the past year
 };
 
 struct PharmaParams {
@@ -153,6 +157,8 @@ struct PharmaParams {
   double compliance_cost_usd_per_year = 1e6;
   double site_opening_probability_per_year = 0.05;
   double site_rd_share = 0.05;
+  double alliance_share_of_rd = 0.0;     ///< share of the R&D budget a firm may pay in alliance upfronts per year (0: no alliances)
+  double alliance_upfront_usd = 25e6;    ///< upfront payment of one alliance
 };
 
 struct MarketParams {

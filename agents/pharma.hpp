@@ -22,6 +22,7 @@ struct Pharma {
   double expiring_share = 0.3;   ///< share of revenue losing exclusivity within 5 years at start (pipeline gap)
   std::int32_t founded_step = 0;
   std::int32_t acquisitions = 0;
+  double alliance_spent_year = 0;  ///< alliance upfronts paid since January
   sim::AgentId site_of = -1;     ///< an R&D site of this parent firm (outside the grid), -1 for a firm
   double site_budget_usd_per_year = 0;  ///< R&D budget of a site, paid by its parent
   // outbox: this month's flows

@@ -47,6 +47,7 @@ struct Startup {
   std::vector<Stake> stakes;     ///< VC investors; the rest belongs to founders (households)
   bool incubated = false;        ///< in an incubator: pays its fee instead of rent and equipment
   bool listed = false;           ///< listed on a stock market (after an IPO)
+  bool partnered = false;        ///< has signed a pharma alliance (one per startup)
   sim::AgentId owner_id = -1;    ///< acquiring pharma firm, -1 while independent
   bool owner_large_group = false;
   std::int32_t acquired_step = -1;

@@ -2,9 +2,11 @@
 // docs/MODEL.md §7 describes each mechanism tested here.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "agents/model.hpp"
 #include "agents/params.hpp"
@@ -159,6 +161,75 @@ TEST_CASE("mechanism: serial founders appear after exits only when switched on",
   CHECK(on > 0);
   for (int k = 0; k < 4; ++k)
     CHECK(run(params_with(240, {"policy.serial_founders=false"}), 700 + static_cast<std::uint64_t>(k)).sum.at("startups_founded_serial") == 0);
+}
+
+TEST_CASE("mechanism: staged capital calls pace what funds can invest", "[mechanism]") {
+  // Each private fund's called capital follows commitments x min(1, months since vintage / 60).
+  World w = make_world(params_with(12, {"vc.capital_call_years=5"}), 3);
+  sim::PhaseTimes<6> times;
+  for (int k = 0; k < 12; ++k) run_step(w, times);
+  int funds = 0;
+  for (const auto& v : w.vcs.items()) {
+    if (v.public_fund || !v.fund_open) continue;
+    const double months = static_cast<double>(w.step - v.vintage_step);
+    CHECK(v.called_usd == Approx(v.committed_usd * std::min(1.0, months / 60.0)).epsilon(1e-9));
+    ++funds;
+  }
+  REQUIRE(funds > 0);
+  // So less is invested in the first two years than when commitments are paid in at once.
+  auto invested = [](const Outcome& o) { return o.sum.at("vc_invested"); };
+  CHECK(mean_over(params_with(24, {"vc.capital_call_years=5"}), 4, invested) <
+        mean_over(params_with(24, {"vc.capital_call_years=0"}), 4, invested));
+}
+
+TEST_CASE("mechanism: exit proceeds bring new VC firms in January only when entry is on", "[mechanism]") {
+  auto entrants = [](const Outcome& o) {
+    return count_events(o, EventKind::fund_raised, [](const sim::Event& e) { return e.detail == 1 && e.step > 0; });
+  };
+  double on = 0;
+  for (int k = 0; k < 3; ++k) {
+    const Outcome o = run(params_with(240, {"vc.entry_per_billion_usd=20"}), 40 + static_cast<std::uint64_t>(k));
+    on += entrants(o);
+    for (const auto& e : o.events)
+      if (e.kind == code(EventKind::fund_raised) && e.detail == 1 && e.step > 0) CHECK(e.step % 12 == 0);  // January (start 2020-01)
+    CHECK(o.sum.at("vc_distributed") > 0);
+  }
+  CHECK(on > 0);
+  CHECK(entrants(run(params_with(240, {"vc.entry_per_billion_usd=0"}), 40)) == 0);
+}
+
+TEST_CASE("mechanism: pharma alliances pay each partner startup one upfront, only when switched on", "[mechanism]") {
+  const Outcome o = run(params_with(120, {"pharma.alliance_share_of_rd=0.3", "pharma.alliance_upfront_usd=10e6"}), 9);
+  const double deals = count_events(o, EventKind::alliance);
+  REQUIRE(deals > 0);
+  CHECK(o.sum.at("alliances") == deals);
+  CHECK(o.flows.at("alliance") == Approx(deals * 10e6).epsilon(1e-12));
+  std::set<sim::AgentId> partners;
+  for (const auto& e : o.events)
+    if (e.kind == code(EventKind::alliance)) CHECK(partners.insert(e.subject_id).second);  // one alliance per startup
+  const Outcome off = run(params_with(120, {"pharma.alliance_share_of_rd=0"}), 9);
+  CHECK(count_events(off, EventKind::alliance) == 0);
+  CHECK(off.flows.at("alliance") == 0);
+}
+
+TEST_CASE("mechanism: startups short of cash cut staff only when layoffs are on", "[mechanism]") {
+  // Largest fall of a live startup's headcount from one month to the next.
+  auto largest_cut = [](const Params& p) {
+    World w = make_world(p, 21);
+    sim::PhaseTimes<6> times;
+    std::map<sim::AgentId, double> before;
+    double cut = 0;
+    for (std::int64_t k = 0; k < p.run.steps; ++k) {
+      run_step(w, times);
+      for (const auto& s : w.startups.items()) {
+        if (auto it = before.find(s.id); it != before.end()) cut = std::max(cut, it->second - s.headcount);
+        before[s.id] = s.headcount;
+      }
+    }
+    return cut;
+  };
+  CHECK(largest_cut(params_with(120, {"startup.layoff_runway_months=0"})) == 0);
+  CHECK(largest_cut(params_with(120, {"startup.layoff_runway_months=6", "startup.initial_headcount_max=30"})) > 0);
 }
 
 // ---------------------------------------------------------------- every lever, changed alone

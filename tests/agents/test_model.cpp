@@ -71,6 +71,25 @@ TEST_CASE("determinism: bit-identical results with 1 2 4 and 8 threads", "[deter
   SECTION("a different seed gives a different run") { CHECK_FALSE(identical(one, run(p, 12, 1))); }
 }
 
+TEST_CASE("determinism: a US history run (staged calls, VC entry, alliances, layoffs on) is identical at 1 and 2 threads",
+          "[determinism]") {
+  auto doc = sim::load_scenario_doc(kScenarios / "us" / "boston.toml");
+  const Params p = load_params(doc);
+  REQUIRE(p.vc.capital_call_years > 0);
+  REQUIRE(p.vc.entry_per_billion_usd > 0);
+  REQUIRE(p.pharma.alliance_share_of_rd > 0);
+  REQUIRE(p.startup.layoff_runway_months > 0);
+  const Trace one = run(p, 5, 1);
+  bool entry = false, alliance = false;
+  for (const auto& e : one.events) {
+    entry |= e.kind == code(EventKind::fund_raised) && e.detail == 1 && e.step > 0;
+    alliance |= e.kind == code(EventKind::alliance);
+  }
+  CHECK(entry);
+  CHECK(alliance);
+  CHECK(identical(one, run(p, 5, 2)));
+}
+
 TEST_CASE("the default scenario produces a living cluster economy", "[model]") {
   const Params p = default_params(120);
   World w = make_world(p, 3);
