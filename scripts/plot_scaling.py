@@ -52,11 +52,16 @@ def speedup_axes(ax, series, max_threads):
     ts = [1, 2, 4, 8, 16]
     ts = [t for t in ts if t <= max_threads] or [1, max_threads]
     ax.plot(ts, ts, color="grey", linestyle="--", linewidth=1, label="ideal (linear)")
+    ends = defaultdict(list)  # threads -> last speed-ups there, to stack close labels
+    for key, pts in series:
+        t, s = speedup(pts, key[3])[-1]
+        ends[t].append(s)
     for i, (key, pts) in enumerate(series):
         sp = speedup(pts, key[3])
         ax.plot([p[0] for p in sp], [p[1] for p in sp], label=label(key), **style(i))
         t, s = sp[-1]
-        ax.annotate(f"{s:.2f}×", (t, s), textcoords="offset points", xytext=(6, 6 - 10 * (i % 3)), fontsize=8)
+        rank = sorted(ends[t], reverse=True).index(s)
+        ax.annotate(f"{s:.2f}×", (t, s), textcoords="offset points", xytext=(6, 4 - 11 * rank), fontsize=8)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log", base=2)
     ax.set_xticks(ts)
