@@ -151,6 +151,7 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
     if (stop && stop->load()) {
       sum.interrupted = true;  // the writer's destructor keeps the .partial file with what was written
       sum.steps = k;
+      sum.output_worker_seconds = out.worker_busy_seconds();
       return sum;
     }
     agents::run_step(w, times);
@@ -181,6 +182,7 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   t_out = clock::now();
   out.finish({utc_now(), n, sum.wall_seconds});
   sum.output_seconds += seconds_since(t_out);
+  sum.output_worker_seconds = out.worker_busy_seconds();
   sum.wall_seconds = seconds_since(t0);
   return sum;
 }
@@ -237,6 +239,10 @@ void print_summary(std::ostream& out, const RunSummary& s) {
       << s.wall_seconds << " s wall time (phases:";
   for (const auto& [name, sec] : s.phase_seconds) out << " " << name << " " << sec;
   out << " s)\n";
+  out << std::fixed << std::setprecision(2) << "HDF5 on the critical path " << s.output_seconds << " s ("
+      << std::setprecision(1) << (s.wall_seconds > 0 ? 100.0 * s.output_seconds / s.wall_seconds : 0.0)
+      << "%), writer thread busy " << std::setprecision(2) << s.output_worker_seconds << " s\n"
+      << std::defaultfloat;
 }
 
 }  // namespace biocluster::app

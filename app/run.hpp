@@ -52,7 +52,12 @@ struct RunSummary {
   bool interrupted = false;  ///< stopped early on request; the output is a .partial file
   std::int64_t events = 0;
   double wall_seconds = 0;
-  double output_seconds = 0;  ///< of wall_seconds: creating, appending to and finishing the HDF5 file
+  /// Of wall_seconds: time the simulation thread spends in output calls (creating the file,
+  /// copying and queueing rows, waiting on a full queue, finish() draining the queue).
+  double output_seconds = 0;
+  /// HDF5 work done on the writer thread (compression, writes, flushes), mostly overlapping the
+  /// simulation; not part of the critical path except where output_seconds waited for it.
+  double output_worker_seconds = 0;
   double setup_seconds = 0;   ///< of wall_seconds: loading parameters and building the world
   std::vector<std::pair<std::string, double>> phase_seconds;
 };

@@ -1,9 +1,16 @@
 /// @file HDF5 writer for one run (layout: docs/OUTPUT.md). All HDF5 C API use is confined here.
 ///
+/// Threads: the public calls run on the caller's (simulation) thread: they validate, copy into a
+/// Batch and, at each flush point, queue the batch. One writer thread per RunWriter makes every
+/// HDF5 call (creation, writes, flushes, finish, close) in queue order. A failure there is stored
+/// and rethrown by the next public call. Flush points are chosen on the caller's side from the
+/// sequence of calls alone, so the file's contents never depend on thread timing.
+///
 /// Crash safety, in short (details: docs/OUTPUT.md, "Flushing and interrupted runs"):
 ///  * append_* only copy into memory buffers; the HDF5 library is not called between flushes,
-///    so nothing in the file changes between two flushes.
-///  * flush() appends the buffered rows to every dataset and H5Fflush()es; then it appends the
+///    so nothing in the file changes between two flushes. A flush is queued and done by the
+///    writer thread; flush() and finish() wait for it, a process killed earlier loses it.
+///  * a flush appends the buffered rows to every dataset and H5Fflush()es; then it appends the
 ///    snapshot indexes, bumps the root attribute `steps_written` (which vouch for those rows),
 ///    H5Fflush()es and fsync()s. A process killed between flushes leaves exactly the state of
 ///    the last flush on disk.
@@ -20,14 +27,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstddef>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <limits>
+#include <optional>
+#include <mutex>
 #include <set>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "sim/errors.hpp"
@@ -44,13 +59,18 @@ const bool kNoHdf5Atexit = [] { return H5dont_atexit() >= 0; }();
 namespace fs = std::filesystem;
 
 constexpr int kFormatVersion = 1;
-constexpr unsigned kDeflateLevel = 4;
+// gzip level 1, chosen by measurement (scenarios/bench/national.toml, --steps 120, 1 thread, two runs
+// each, 2-core EPYC, issue #7): level 1: writer thread busy 1.48/1.60 s, critical path 0.39/0.40 s,
+// file 57.4 MB; level 2: 1.59/1.56 s, 0.43/0.41 s, 56.8 MB; level 4: 2.06/2.16 s, 0.48/0.50 s,
+// 54.6 MB. Level 1 costs about a quarter less compression time for a 5% larger file.
+constexpr unsigned kDeflateLevel = 1;
 constexpr hsize_t kStepsPerChunk = 64;             // /timeseries: 64 steps x all regions
 constexpr hsize_t kSnapshotChunk = 256;            // /fields/step and the agent snapshot index arrays
 constexpr hsize_t kEventChunk = 4096;              // /events rows
 constexpr hsize_t kAgentRowChunk = 8192;           // /agents/<type>/id and columns
 constexpr hsize_t kMaxChunkBytes = 4u << 20;       // no chunk above 4 MiB
 constexpr std::size_t kMaxBufferedBytes = 64u << 20;  // flush early when buffers exceed this
+constexpr std::size_t kMaxQueuedBytes = 512u << 20;   // append_*/flush block while the writer thread lags this much
 constexpr hsize_t kCompactMinOverhead = 256u << 10;   // finish() compacts above this much dead space
 constexpr std::size_t kDateLen = 7;                // "YYYY-MM"
 
@@ -224,11 +244,47 @@ struct AgentBuffer {
   std::vector<std::vector<double>> cols;
 };
 
-}  // namespace
+/// Everything appended between two flushes: filled by the simulation thread, written (and then
+/// cleared for reuse) by the writer thread. One batch = one flush, so the flush points, and with
+/// them the file's contents, depend only on the sequence of calls, never on thread timing.
+struct Batch {
+  std::vector<std::int64_t> step;
+  std::vector<char> date;  // kDateLen bytes per step
+  std::vector<double> year;
+  std::vector<std::vector<double>> metric;  // per metric: steps x regions
+  std::vector<sim::Event> events;
+  std::vector<std::int64_t> field_step;
+  std::vector<std::vector<float>> field;  // per field: snapshots x cells
+  std::vector<AgentBuffer> tables;
+  std::size_t bytes = 0;
+
+  explicit Batch(const RunHeader& h) : metric(h.metrics.size()), field(h.fields.size()), tables(h.agent_tables.size()) {
+    for (std::size_t k = 0; k < h.agent_tables.size(); ++k) tables[k].cols.resize(h.agent_tables[k].columns.size());
+  }
+  /// Empties every buffer, keeping its capacity (the batch is reused).
+  void clear() {
+    step.clear();
+    date.clear();
+    year.clear();
+    for (auto& m : metric) m.clear();
+    events.clear();
+    field_step.clear();
+    for (auto& f : field) f.clear();
+    for (auto& b : tables) {
+      b.snap_step.clear();
+      b.snap_start.clear();
+      b.snap_count.clear();
+      b.ids.clear();
+      for (auto& c : b.cols) c.clear();
+    }
+    bytes = 0;
+  }
+};
 
 // =============================================================================================
 
-struct RunWriter::Impl {
+/// The HDF5 file of one run. Used only by the writer thread (RunWriter::Impl::worker_main).
+struct Hdf5Run {
   /// An extendible dataset and its current extent.
   struct Dset {
     Hid id;
@@ -238,7 +294,6 @@ struct RunWriter::Impl {
   struct AgentTable {
     Dset snap_step, snap_start, snap_count, ids;
     std::vector<Dset> cols;
-    std::int64_t rows = 0;  // rows written or buffered
   };
 
   fs::path final_path;
@@ -258,20 +313,7 @@ struct RunWriter::Impl {
   Dset field_step;
   std::vector<AgentTable> tables;
 
-  // ----- buffers, written by flush()
-  std::vector<std::int64_t> buf_step;
-  std::vector<char> buf_date;  // kDateLen bytes per step
-  std::vector<double> buf_year;
-  std::vector<std::vector<double>> buf_metric;  // per metric: steps x regions
-  std::vector<sim::Event> buf_events;
-  std::vector<std::int64_t> buf_field_step;
-  std::vector<std::vector<float>> buf_field;  // per field: snapshots x cells
-  std::vector<AgentBuffer> buf_tables;
-  std::size_t buffered_bytes = 0;
-
   std::int64_t steps_written = 0;   // steps on disk after the last flush
-  int steps_since_flush = 0;
-  bool finished = false;
   bool broken = false;  // a write failed; the file is no longer extended
 
   // ------------------------------------------------------------------------------------------
@@ -633,67 +675,49 @@ struct RunWriter::Impl {
 
   // ----- flushing -----------------------------------------------------------------------------
   /// Phase 1 of a flush: every row of data (everything except the snapshot index datasets).
-  void write_rows() {
-    const auto steps = static_cast<hsize_t>(buf_step.size());
-    append_rows(time_step, H5T_NATIVE_INT64, buf_step.data(), steps, "/time/step");
+  void write_rows(const Batch& b) {
+    const auto steps = static_cast<hsize_t>(b.step.size());
+    append_rows(time_step, H5T_NATIVE_INT64, b.step.data(), steps, "/time/step");
     {
       Hid date(check_id(H5Tcopy(H5T_C_S1), "copy string type"), H5Tclose);
       check_ok(H5Tset_size(date.get(), kDateLen), "set date string size");
       check_ok(H5Tset_strpad(date.get(), H5T_STR_NULLPAD), "set date string padding");
-      append_rows(time_date, date.get(), buf_date.data(), steps, "/time/date");
+      append_rows(time_date, date.get(), b.date.data(), steps, "/time/date");
     }
-    append_rows(time_year, H5T_NATIVE_DOUBLE, buf_year.data(), steps, "/time/decimal_year");
+    append_rows(time_year, H5T_NATIVE_DOUBLE, b.year.data(), steps, "/time/decimal_year");
     for (std::size_t m = 0; m < metrics.size(); ++m) {
-      append_rows(metrics[m], H5T_NATIVE_DOUBLE, buf_metric[m].data(), steps,
+      append_rows(metrics[m], H5T_NATIVE_DOUBLE, b.metric[m].data(), steps,
                   ("/timeseries/" + header.metrics[m].name).c_str());
     }
-    append_rows(events, event_mem_type.get(), buf_events.data(), buf_events.size(), "/events");
+    append_rows(events, event_mem_type.get(), b.events.data(), b.events.size(), "/events");
 
-    const auto snaps = static_cast<hsize_t>(buf_field_step.size());
+    const auto snaps = static_cast<hsize_t>(b.field_step.size());
     for (std::size_t f = 0; f < fields.size(); ++f)
-      append_rows(fields[f], H5T_NATIVE_FLOAT, buf_field[f].data(), snaps,
+      append_rows(fields[f], H5T_NATIVE_FLOAT, b.field[f].data(), snaps,
                   ("/fields/" + header.fields[f].name).c_str());
 
     for (std::size_t k = 0; k < tables.size(); ++k) {
       AgentTable& t = tables[k];
-      AgentBuffer& b = buf_tables[k];
+      const AgentBuffer& ab = b.tables[k];
       const std::string where = "/agents/" + header.agent_tables[k].type_name;
-      const auto rows = static_cast<hsize_t>(b.ids.size());
+      const auto rows = static_cast<hsize_t>(ab.ids.size());
       for (std::size_t c = 0; c < t.cols.size(); ++c)
-        append_rows(t.cols[c], H5T_NATIVE_DOUBLE, b.cols[c].data(), rows,
+        append_rows(t.cols[c], H5T_NATIVE_DOUBLE, ab.cols[c].data(), rows,
                     (where + "/" + header.agent_tables[k].columns[c].name).c_str());
-      append_rows(t.ids, H5T_NATIVE_INT64, b.ids.data(), rows, (where + "/id").c_str());
-      const auto n = static_cast<hsize_t>(b.snap_step.size());
-      append_rows(t.snap_start, H5T_NATIVE_INT64, b.snap_start.data(), n, (where + "/snapshot_start").c_str());
-      append_rows(t.snap_count, H5T_NATIVE_INT64, b.snap_count.data(), n, (where + "/snapshot_count").c_str());
+      append_rows(t.ids, H5T_NATIVE_INT64, ab.ids.data(), rows, (where + "/id").c_str());
+      const auto n = static_cast<hsize_t>(ab.snap_step.size());
+      append_rows(t.snap_start, H5T_NATIVE_INT64, ab.snap_start.data(), n, (where + "/snapshot_start").c_str());
+      append_rows(t.snap_count, H5T_NATIVE_INT64, ab.snap_count.data(), n, (where + "/snapshot_count").c_str());
     }
   }
 
   /// Phase 2 of a flush, once phase 1 is on disk: the index entries that vouch for those rows.
-  void write_snapshot_index() {
-    append_rows(field_step, H5T_NATIVE_INT64, buf_field_step.data(), buf_field_step.size(), "/fields/step");
+  void write_snapshot_index(const Batch& b) {
+    append_rows(field_step, H5T_NATIVE_INT64, b.field_step.data(), b.field_step.size(), "/fields/step");
     for (std::size_t k = 0; k < tables.size(); ++k)
-      append_rows(tables[k].snap_step, H5T_NATIVE_INT64, buf_tables[k].snap_step.data(),
-                  buf_tables[k].snap_step.size(),
+      append_rows(tables[k].snap_step, H5T_NATIVE_INT64, b.tables[k].snap_step.data(),
+                  b.tables[k].snap_step.size(),
                   ("/agents/" + header.agent_tables[k].type_name + "/snapshot_step").c_str());
-  }
-
-  void clear_buffers() {
-    buf_step.clear();
-    buf_date.clear();
-    buf_year.clear();
-    for (auto& m : buf_metric) m.clear();
-    buf_events.clear();
-    buf_field_step.clear();
-    for (auto& f : buf_field) f.clear();
-    for (auto& b : buf_tables) {
-      b.snap_step.clear();
-      b.snap_start.clear();
-      b.snap_count.clear();
-      b.ids.clear();
-      for (auto& c : b.cols) c.clear();
-    }
-    buffered_bytes = 0;
   }
 
   /// H5Fflush, then fsync: the flushed state survives an OS crash or power loss, not only a kill.
@@ -705,21 +729,20 @@ struct RunWriter::Impl {
       fail_io(std::string("fsync failed: ") + std::strerror(errno));
   }
 
-  void flush() {
+  /// Writes one batch and makes it durable (see the file comment).
+  void flush(const Batch& b) {
     if (broken) throw OutputError("HDF5 output '" + current.string() + "': an earlier write failed; the file " +
                                   "holds the steps up to the last successful flush");
     if (!file.valid()) return;
     try {
       // Rows first; then, once they are on disk, the snapshot index and step count vouching for them.
-      write_rows();
+      write_rows(b);
       check_ok(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush file");
-      write_snapshot_index();
-      const std::int64_t steps = steps_written + static_cast<std::int64_t>(buf_step.size());
+      write_snapshot_index(b);
+      const std::int64_t steps = steps_written + static_cast<std::int64_t>(b.step.size());
       attr_i64(file.get(), "steps_written", steps);
       sync_to_disk();
-      clear_buffers();
       steps_written = steps;
-      steps_since_flush = 0;
     } catch (...) {
       broken = true;
       throw;
@@ -802,9 +825,231 @@ struct RunWriter::Impl {
     }
     return ok;
   }
+
+  /// Creates the file with every group, fixed dataset and attribute, and starts SWMR writing.
+  /// On failure nothing is left behind (a half-built file is of no use to anyone).
+  void create() {
+    create_file();
+    try {
+      write_header_attributes(file.get());
+      create_grid_and_regions();
+      create_time_and_timeseries();
+      create_events();
+      create_fields();
+      create_agent_tables();
+      sync_to_disk();
+      // From here on the file is only appended to, in SWMR mode (see the file comment).
+      check_ok(H5Fstart_swmr_write(file.get()), "start SWMR writing");
+    } catch (...) {
+      close_all();
+      std::error_code ec;
+      std::filesystem::remove(partial, ec);
+      throw;
+    }
+  }
+
+  /// Writes the footer attributes, sets status="complete", closes and renames .partial -> final
+  /// (through a compact copy when superseded chunk copies are a sizeable part of the file).
+  void finish(const RunFooter& footer) {
+    hsize_t file_bytes = 0;
+    check_ok(H5Fget_filesize(file.get(), &file_bytes), "get file size");
+    const hsize_t data = data_bytes();
+    // Close the SWMR session; footer attributes can only be added outside SWMR mode.
+    if (!close_all())
+      throw OutputError("HDF5 output '" + partial.string() + "': closing the file failed (HDF5: " +
+                        hdf5_error_text() + "); " + kIoHint);
+
+    std::error_code ec;
+    const hsize_t overhead = file_bytes > data ? file_bytes - data : 0;
+    if (overhead > kCompactMinOverhead && overhead > data / 4) {
+      std::filesystem::path tmp = partial;
+      tmp += ".tmp";
+      try {
+        write_compact_copy(tmp, footer);
+      } catch (...) {
+        std::filesystem::remove(tmp, ec);
+        throw;
+      }
+      std::filesystem::rename(tmp, final_path, ec);
+      if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw OutputError("cannot rename '" + tmp.string() + "' to '" + final_path.string() + "': " +
+                          ec.message() + "; the run's data is in '" + partial.string() + "'");
+      }
+      std::filesystem::remove(partial, ec);  // a leftover .partial would only be redundant
+    } else {
+      Hid fapl = file_access_plist();
+      file = Hid(check_id(H5Fopen(partial.c_str(), H5F_ACC_RDWR, fapl.get()), "reopen to write the footer"),
+                 H5Fclose);
+      write_footer(file.get(), footer);
+      check_ok(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush file");
+      if (!close_all())
+        throw OutputError("HDF5 output '" + partial.string() + "': closing the file failed (HDF5: " +
+                          hdf5_error_text() + "); " + kIoHint);
+      std::filesystem::rename(partial, final_path, ec);
+      if (ec)
+        throw OutputError("cannot rename '" + partial.string() + "' to '" + final_path.string() +
+                          "': " + ec.message() + "; the complete run is in '" + partial.string() + "'");
+    }
+    current = final_path;
+  }
 };
 
+}  // namespace
+
 // =============================================================================================
+// RunWriter: validation and copying on the calling (simulation) thread; every HDF5 call on one
+// writer thread that the object owns. The two meet at a queue of jobs bounded by bytes.
+
+struct RunWriter::Impl {
+  enum class Kind { create, flush, finish };
+  struct Job {
+    Kind kind = Kind::flush;
+    std::optional<Batch> batch;  // flush: the rows to write
+    RunFooter footer;            // finish
+    std::size_t bytes = 0;
+    std::uint64_t seq = 0;
+  };
+
+  // ----- used by the calling thread only
+  fs::path final_path;
+  fs::path partial;
+  fs::path current;
+  RunHeader header;  // copy: names, sizes, flush policy
+  std::size_t n_regions = 0;
+  std::size_t cells = 0;
+  std::vector<std::int64_t> table_rows;  // rows of each agent table, appended so far
+  std::optional<Batch> batch;            // rows appended since the last flush
+  int steps_since_flush = 0;
+  bool finished = false;
+
+  // ----- used by the writer thread only (after construction)
+  Hdf5Run run;
+
+  // ----- shared, under `m`
+  std::mutex m;
+  std::condition_variable work_cv;  // the writer thread waits for jobs
+  std::condition_variable done_cv;  // callers wait for completed jobs or queue space
+  std::deque<Job> queue;
+  std::size_t queued_bytes = 0;
+  std::uint64_t submitted = 0, completed = 0;
+  bool stop = false;                // no more jobs: close the file and end the thread
+  std::exception_ptr error;         // the first failure on the writer thread
+  std::atomic<bool> failed{false};  // error != nullptr, read without the lock
+  std::optional<Batch> spare;       // a written batch, cleared, for reuse (keeps its capacity)
+  double busy_seconds = 0;
+  std::thread worker;
+
+  void worker_main() {
+    QuietHdf5 quiet;  // per thread in a thread-safe HDF5 build
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(m);
+        work_cv.wait(lock, [&] { return !queue.empty() || stop; });
+        if (queue.empty()) break;  // stop, and every job done
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      std::exception_ptr err;
+      if (!failed.load()) {  // after a failure, later jobs are dropped: the file keeps the last good flush
+        try {
+          switch (job.kind) {
+            case Kind::create: run.create(); break;
+            case Kind::flush: run.flush(*job.batch); break;
+            case Kind::finish: run.finish(job.footer); break;
+          }
+        } catch (...) {
+          err = std::current_exception();
+        }
+      }
+      if (job.batch) job.batch->clear();
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      {
+        std::lock_guard lock(m);
+        busy_seconds += secs;
+        queued_bytes -= job.bytes;
+        completed = job.seq;
+        if (err && !error) {
+          error = err;
+          failed.store(true);
+        }
+        if (job.batch && !spare) spare = std::move(job.batch);
+      }
+      done_cv.notify_all();
+    }
+    // Today's guarantee for a writer destroyed without finish(): the file is closed cleanly.
+    const auto t0 = std::chrono::steady_clock::now();
+    run.close_all();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::lock_guard lock(m);
+    busy_seconds += secs;
+  }
+
+  /// Queues a job, blocking while the queue holds more than kMaxQueuedBytes (a job larger than
+  /// that waits for an empty queue). Returns the job's sequence number.
+  std::uint64_t submit(Job job) {
+    job.bytes = job.batch ? job.batch->bytes : 0;
+    std::unique_lock lock(m);
+    done_cv.wait(lock, [&] { return queued_bytes == 0 || queued_bytes + job.bytes <= kMaxQueuedBytes; });
+    job.seq = ++submitted;
+    queued_bytes += job.bytes;
+    const std::uint64_t seq = job.seq;
+    queue.push_back(std::move(job));
+    lock.unlock();
+    work_cv.notify_one();
+    return seq;
+  }
+
+  void wait_for(std::uint64_t seq) {
+    std::unique_lock lock(m);
+    done_cv.wait(lock, [&] { return completed >= seq; });
+  }
+
+  /// Rethrows the writer thread's first failure, if any (same exception, same text).
+  void rethrow_if_failed() {
+    if (!failed.load()) return;
+    std::lock_guard lock(m);
+    std::rethrow_exception(error);
+  }
+
+  /// Hands the current batch to the writer thread as one flush; starts a new (or recycled) batch.
+  std::uint64_t submit_flush() {
+    Job job;
+    job.kind = Kind::flush;
+    job.batch = std::move(batch);
+    {
+      std::lock_guard lock(m);
+      batch = std::move(spare);
+      spare.reset();
+    }
+    if (!batch) batch.emplace(header);
+    steps_since_flush = 0;
+    return submit(std::move(job));
+  }
+
+  /// Ends the writer thread once it has done every queued job (it then closes the file).
+  void stop_worker() noexcept {
+    if (!worker.joinable()) return;
+    {
+      std::lock_guard lock(m);
+      stop = true;
+    }
+    work_cv.notify_one();
+    worker.join();
+  }
+
+  void check_open(const char* call) {
+    if (finished) throw OutputError("HDF5 output '" + final_path.string() + "': " + call + " after finish()");
+    rethrow_if_failed();
+  }
+
+  void maybe_flush() {
+    if (batch->bytes > kMaxBufferedBytes) submit_flush();
+  }
+};
 
 std::filesystem::path RunWriter::partial_path(const std::filesystem::path& final_path) {
   std::filesystem::path p = final_path;
@@ -813,7 +1058,6 @@ std::filesystem::path RunWriter::partial_path(const std::filesystem::path& final
 }
 
 RunWriter::RunWriter(std::filesystem::path final_path, const RunHeader& header) : impl_(std::make_unique<Impl>()) {
-  QuietHdf5 quiet;
   Impl& im = *impl_;
   im.final_path = std::move(final_path);
   im.partial = partial_path(im.final_path);
@@ -822,49 +1066,46 @@ RunWriter::RunWriter(std::filesystem::path final_path, const RunHeader& header) 
   im.header = header;
   im.n_regions = header.regions.size();
   im.cells = static_cast<std::size_t>(header.grid_width) * static_cast<std::size_t>(header.grid_height);
-  im.buf_metric.resize(header.metrics.size());
-  im.buf_field.resize(header.fields.size());
-  im.buf_tables.resize(header.agent_tables.size());
-  for (std::size_t k = 0; k < header.agent_tables.size(); ++k)
-    im.buf_tables[k].cols.resize(header.agent_tables[k].columns.size());
+  im.table_rows.assign(header.agent_tables.size(), 0);
+  im.batch.emplace(header);
 
-  im.create_file();
-  try {
-    im.write_header_attributes(im.file.get());
-    im.create_grid_and_regions();
-    im.create_time_and_timeseries();
-    im.create_events();
-    im.create_fields();
-    im.create_agent_tables();
-    im.sync_to_disk();
-    // From here on the file is only appended to, in SWMR mode (see the file comment).
-    im.check_ok(H5Fstart_swmr_write(im.file.get()), "start SWMR writing");
-  } catch (...) {
-    im.close_all();
-    std::error_code ec;
-    std::filesystem::remove(im.partial, ec);  // a half-built file is of no use to anyone
-    throw;
+  Hdf5Run& run = im.run;
+  run.final_path = im.final_path;
+  run.partial = im.partial;
+  run.current = im.partial;
+  run.header = header;
+  run.n_regions = im.n_regions;
+  run.cells = im.cells;
+
+  // The file is created on the writer thread too; the constructor waits, so that a bad path is
+  // still an OutputError thrown here.
+  im.worker = std::thread([&im] { im.worker_main(); });
+  Impl::Job create;
+  create.kind = Impl::Kind::create;
+  im.wait_for(im.submit(std::move(create)));
+  if (im.failed.load()) {
+    im.stop_worker();
+    std::rethrow_exception(im.error);
   }
 }
 
 RunWriter::~RunWriter() {
-  if (!impl_ || impl_->finished) return;
-  try {
-    QuietHdf5 quiet;
+  if (!impl_) return;
+  Impl& im = *impl_;
+  if (!im.finished && !im.failed.load()) {
     try {
-      if (!impl_->broken) impl_->flush();
+      im.submit_flush();  // every step appended so far; a failure leaves the last good flush
     } catch (...) {
-      // Destructors must not throw; the file keeps what the last good flush wrote.
+      // Destructors must not throw.
     }
-    impl_->close_all();
-  } catch (...) {
   }
+  im.stop_worker();  // drains the queue, then closes the file
 }
 
 void RunWriter::append_step(std::int64_t step, const std::string& date, double decimal_year,
                             std::span<const double> values) {
   Impl& im = *impl_;
-  if (im.finished) throw OutputError("HDF5 output '" + im.final_path.string() + "': append_step after finish()");
+  im.check_open("append_step");
   const std::size_t expected = im.header.metrics.size() * im.n_regions;
   if (values.size() != expected)
     throw OutputError("HDF5 output '" + im.current.string() + "': append_step(step " + std::to_string(step) +
@@ -874,22 +1115,23 @@ void RunWriter::append_step(std::int64_t step, const std::string& date, double d
   if (date.size() > kDateLen)
     throw OutputError("HDF5 output '" + im.current.string() + "': append_step(step " + std::to_string(step) +
                       ") date '" + date + "' is not YYYY-MM");
-  im.buf_step.push_back(step);
-  const std::size_t at = im.buf_date.size();
-  im.buf_date.resize(at + kDateLen, '\0');
-  std::memcpy(im.buf_date.data() + at, date.data(), date.size());
-  im.buf_year.push_back(decimal_year);
-  for (std::size_t m = 0; m < im.buf_metric.size(); ++m) {
+  Batch& b = *im.batch;
+  b.step.push_back(step);
+  const std::size_t at = b.date.size();
+  b.date.resize(at + kDateLen, '\0');
+  std::memcpy(b.date.data() + at, date.data(), date.size());
+  b.year.push_back(decimal_year);
+  for (std::size_t m = 0; m < b.metric.size(); ++m) {
     const auto first = values.begin() + static_cast<std::ptrdiff_t>(m * im.n_regions);
-    im.buf_metric[m].insert(im.buf_metric[m].end(), first, first + static_cast<std::ptrdiff_t>(im.n_regions));
+    b.metric[m].insert(b.metric[m].end(), first, first + static_cast<std::ptrdiff_t>(im.n_regions));
   }
-  im.buffered_bytes += expected * sizeof(double) + 2 * sizeof(double) + kDateLen;
-  if (++im.steps_since_flush >= im.header.flush_every_steps || im.buffered_bytes > kMaxBufferedBytes) flush();
+  b.bytes += expected * sizeof(double) + 2 * sizeof(double) + kDateLen;
+  if (++im.steps_since_flush >= im.header.flush_every_steps || b.bytes > kMaxBufferedBytes) im.submit_flush();
 }
 
 void RunWriter::append_events(std::span<const sim::Event> events) {
   Impl& im = *impl_;
-  if (im.finished) throw OutputError("HDF5 output '" + im.final_path.string() + "': append_events after finish()");
+  im.check_open("append_events");
   const auto n_kinds = static_cast<int>(im.header.event_kind_names.size());
   const auto n_types = static_cast<int>(im.header.agent_type_names.size());
   for (const auto& e : events) {
@@ -905,15 +1147,15 @@ void RunWriter::append_events(std::span<const sim::Event> events) {
     if (e.object_type < -1 || e.object_type >= n_types)
       bad("object_type " + std::to_string(e.object_type) + ", not -1 or an index into agent_type_names");
   }
-  im.buf_events.insert(im.buf_events.end(), events.begin(), events.end());
-  im.buffered_bytes += events.size() * sizeof(sim::Event);
-  if (im.buffered_bytes > kMaxBufferedBytes) flush();
+  Batch& b = *im.batch;
+  b.events.insert(b.events.end(), events.begin(), events.end());
+  b.bytes += events.size() * sizeof(sim::Event);
+  im.maybe_flush();
 }
 
 void RunWriter::append_field_snapshot(std::int64_t step, std::span<const std::span<const float>> fields) {
   Impl& im = *impl_;
-  if (im.finished)
-    throw OutputError("HDF5 output '" + im.final_path.string() + "': append_field_snapshot after finish()");
+  im.check_open("append_field_snapshot");
   if (fields.size() != im.header.fields.size())
     throw OutputError("HDF5 output '" + im.current.string() + "': append_field_snapshot(step " +
                       std::to_string(step) + ") got " + std::to_string(fields.size()) + " fields, expected " +
@@ -924,21 +1166,21 @@ void RunWriter::append_field_snapshot(std::int64_t step, std::span<const std::sp
                         "' at step " + std::to_string(step) + " has " + std::to_string(fields[f].size()) +
                         " cells, expected " + std::to_string(im.cells) + " (" +
                         std::to_string(im.header.grid_height) + " x " + std::to_string(im.header.grid_width) + ")");
-  im.buf_field_step.push_back(step);
+  Batch& b = *im.batch;
+  b.field_step.push_back(step);
   for (std::size_t f = 0; f < fields.size(); ++f)
-    im.buf_field[f].insert(im.buf_field[f].end(), fields[f].begin(), fields[f].end());
-  im.buffered_bytes += fields.size() * im.cells * sizeof(float);
-  if (im.buffered_bytes > kMaxBufferedBytes) flush();
+    b.field[f].insert(b.field[f].end(), fields[f].begin(), fields[f].end());
+  b.bytes += fields.size() * im.cells * sizeof(float);
+  im.maybe_flush();
 }
 
 void RunWriter::append_agent_snapshot(std::int64_t step, std::size_t table, std::span<const std::int64_t> ids,
                                       std::span<const std::span<const double>> columns) {
   Impl& im = *impl_;
-  if (im.finished)
-    throw OutputError("HDF5 output '" + im.final_path.string() + "': append_agent_snapshot after finish()");
-  if (table >= im.tables.size())
+  im.check_open("append_agent_snapshot");
+  if (table >= im.table_rows.size())
     throw OutputError("HDF5 output '" + im.current.string() + "': agent table index " + std::to_string(table) +
-                      " out of range (" + std::to_string(im.tables.size()) + " tables declared)");
+                      " out of range (" + std::to_string(im.table_rows.size()) + " tables declared)");
   const AgentTableSpec& spec = im.header.agent_tables[table];
   if (columns.size() != spec.columns.size())
     throw OutputError("HDF5 output '" + im.current.string() + "': agent table '" + spec.type_name + "' at step " +
@@ -949,76 +1191,45 @@ void RunWriter::append_agent_snapshot(std::int64_t step, std::size_t table, std:
       throw OutputError("HDF5 output '" + im.current.string() + "': agent table '" + spec.type_name +
                         "' column '" + spec.columns[c].name + "' at step " + std::to_string(step) + " has " +
                         std::to_string(columns[c].size()) + " values for " + std::to_string(ids.size()) + " ids");
-  Impl::AgentTable& t = im.tables[table];
-  AgentBuffer& b = im.buf_tables[table];
+  AgentBuffer& b = im.batch->tables[table];
   b.snap_step.push_back(step);
-  b.snap_start.push_back(t.rows);
+  b.snap_start.push_back(im.table_rows[table]);
   b.snap_count.push_back(static_cast<std::int64_t>(ids.size()));
   b.ids.insert(b.ids.end(), ids.begin(), ids.end());
   for (std::size_t c = 0; c < columns.size(); ++c) b.cols[c].insert(b.cols[c].end(), columns[c].begin(), columns[c].end());
-  t.rows += static_cast<std::int64_t>(ids.size());
-  im.buffered_bytes += ids.size() * (1 + columns.size()) * 8 + 24;
-  if (im.buffered_bytes > kMaxBufferedBytes) flush();
+  im.table_rows[table] += static_cast<std::int64_t>(ids.size());
+  im.batch->bytes += ids.size() * (1 + columns.size()) * 8 + 24;
+  im.maybe_flush();
 }
 
 void RunWriter::flush() {
   Impl& im = *impl_;
   if (im.finished) return;
-  QuietHdf5 quiet;
-  im.flush();
+  im.rethrow_if_failed();
+  im.wait_for(im.submit_flush());
+  im.rethrow_if_failed();
 }
 
 void RunWriter::finish(const RunFooter& footer) {
   Impl& im = *impl_;
   if (im.finished) throw OutputError("HDF5 output '" + im.final_path.string() + "': finish() called twice");
-  QuietHdf5 quiet;
-  im.flush();
-  hsize_t file_bytes = 0;
-  im.check_ok(H5Fget_filesize(im.file.get(), &file_bytes), "get file size");
-  const hsize_t data = im.data_bytes();
-  // Close the SWMR session; footer attributes can only be added outside SWMR mode.
-  if (!im.close_all())
-    throw OutputError("HDF5 output '" + im.partial.string() + "': closing the file failed (HDF5: " +
-                      hdf5_error_text() + "); " + kIoHint);
-
-  std::error_code ec;
-  const hsize_t overhead = file_bytes > data ? file_bytes - data : 0;
-  if (overhead > kCompactMinOverhead && overhead > data / 4) {
-    // Superseded chunk copies are a sizeable part of the file: write a compact copy and install it.
-    std::filesystem::path tmp = im.partial;
-    tmp += ".tmp";
-    try {
-      im.write_compact_copy(tmp, footer);
-    } catch (...) {
-      std::filesystem::remove(tmp, ec);
-      throw;
-    }
-    std::filesystem::rename(tmp, im.final_path, ec);
-    if (ec) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw OutputError("cannot rename '" + tmp.string() + "' to '" + im.final_path.string() + "': " +
-                        ec.message() + "; the run's data is in '" + im.partial.string() + "'");
-    }
-    std::filesystem::remove(im.partial, ec);  // a leftover .partial would only be redundant
-  } else {
-    Hid fapl = im.file_access_plist();
-    im.file = Hid(im.check_id(H5Fopen(im.partial.c_str(), H5F_ACC_RDWR, fapl.get()), "reopen to write the footer"),
-                  H5Fclose);
-    im.write_footer(im.file.get(), footer);
-    im.check_ok(H5Fflush(im.file.get(), H5F_SCOPE_GLOBAL), "flush file");
-    if (!im.close_all())
-      throw OutputError("HDF5 output '" + im.partial.string() + "': closing the file failed (HDF5: " +
-                        hdf5_error_text() + "); " + kIoHint);
-    std::filesystem::rename(im.partial, im.final_path, ec);
-    if (ec)
-      throw OutputError("cannot rename '" + im.partial.string() + "' to '" + im.final_path.string() +
-                        "': " + ec.message() + "; the complete run is in '" + im.partial.string() + "'");
-  }
+  im.rethrow_if_failed();
+  im.submit_flush();
+  Impl::Job job;
+  job.kind = Impl::Kind::finish;
+  job.footer = footer;
+  im.wait_for(im.submit(std::move(job)));
+  im.rethrow_if_failed();
+  im.stop_worker();
   im.current = im.final_path;
   im.finished = true;
 }
 
 const std::filesystem::path& RunWriter::current_path() const { return impl_->current; }
+
+double RunWriter::worker_busy_seconds() const {
+  std::lock_guard lock(impl_->m);
+  return impl_->busy_seconds;
+}
 
 }  // namespace biocluster::output

@@ -85,10 +85,18 @@ struct RunFooter {
 /// Writes one run to NAME.h5.partial and renames it to NAME.h5 only in finish().
 /// If the object is destroyed without finish() (error, exception), the .partial file stays,
 /// closed cleanly, holding every step appended so far, with root attribute status="incomplete".
+///
+/// Threading: every HDF5 call (file creation included) runs on one writer thread that the object
+/// owns. The public calls validate their arguments at once (OutputError), copy the data and queue
+/// it; the writer thread compresses and writes it. The queue is bounded (512 MiB): a caller that
+/// gets that far ahead waits. A failure on the writer thread (e.g. disk full) is kept and thrown,
+/// as the same OutputError, by the next public call, by flush() and by finish(). Flush points
+/// depend only on the sequence of calls, so the file does not depend on thread timing.
+/// One RunWriter must be used from one thread at a time.
 class RunWriter {
  public:
-  /// Creates `final_path` + ".partial" (truncating one left from an earlier run).
-  /// @throws OutputError if the directory does not exist or is not writable, with the path and a hint.
+  /// Creates `final_path` + ".partial" (truncating one left from an earlier run); waits until
+  /// the writer thread has created it. @throws OutputError if the directory does not exist or is not writable, with the path and a hint.
   RunWriter(std::filesystem::path final_path, const RunHeader& header);
   ~RunWriter();
   RunWriter(const RunWriter&) = delete;
@@ -99,7 +107,8 @@ class RunWriter {
 
   /// Appends one row to every /timeseries dataset and to /time.
   /// `values` is metric-major: values[m * n_regions + r], size n_metrics * n_regions.
-  /// Flushes the file every header.flush_every_steps calls. @throws OutputError on size mismatch.
+  /// Flushes the file every header.flush_every_steps calls (on the writer thread, asynchronously).
+  /// @throws OutputError on size mismatch, or the writer thread's earlier failure.
   void append_step(std::int64_t step, const std::string& date, double decimal_year,
                    std::span<const double> values);
 
@@ -114,11 +123,16 @@ class RunWriter {
   void append_agent_snapshot(std::int64_t step, std::size_t table, std::span<const std::int64_t> ids,
                              std::span<const std::span<const double>> columns);
 
-  /// Flushes HDF5 buffers to disk.
+  /// Writes everything appended so far to the file and fsyncs it; returns when that is done.
   void flush();
 
-  /// Writes the footer attributes, sets status="complete", closes and renames .partial -> final.
+  /// Waits for every queued write, then writes the footer attributes, sets status="complete",
+  /// closes and renames .partial -> final.
   void finish(const RunFooter& footer);
+
+  /// Seconds the writer thread has spent in HDF5 work (compressing, writing, flushing, closing)
+  /// so far; final once finish() returned.
+  double worker_busy_seconds() const;
 
   /// Path of the file being written (the .partial until finish()).
   const std::filesystem::path& current_path() const;

@@ -31,7 +31,8 @@ def num(t, pat):
     m = re.search(pat, rep[t])
     return float(m.group(1)) if m else float("nan")
 rows = [("wall time (s)", r"wall time\s+([\d.]+)"), ("output time (s)", r"output ([\d.]+) s\)"),
-        ("HDF5 share (%)", r"HDF5 output share\s+([\d.]+)"), ("peak RSS (MiB)", r"peak RSS\s+([\d.]+)"),
+        ("HDF5 share (%)", r"HDF5 output share\s+([\d.]+)"),
+        ("writer thread busy (s)", r"writer thread busy ([\d.]+) s"), ("peak RSS (MiB)", r"peak RSS\s+([\d.]+)"),
         ("bytes per agent", r"MiB = (\d+) bytes per agent"), ("startups min", r"startups min (\d+)"),
         ("startups mean", r"startups min \d+ mean (\d+)"), ("STREAM copy (GB/s)", r"GB/s 1 thread, ([\d.]+) GB/s")]
 phases = re.findall(r"^\s+(\w+)\s+[\d.]+\s+[\d.]+%\s+[\d.]+\s+[\d.]+\s+[\d.]+%$", rep[threads[0]], re.M)

@@ -3,6 +3,7 @@
 #include <hdf5.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -230,14 +231,19 @@ void write_small_run(const fs::path& final_path) {
 
 /// Forks a child that writes `flushed + unflushed` steps (flushing every `flush_every`) plus some
 /// events, then SIGKILLs itself without running any destructor. Returns the child's wait status.
-int write_killed_run(const fs::path& final_path, int flush_every, std::int64_t steps) {
+/// The automatic flushes run on the writer thread, so a kill may also lose flushes still queued:
+/// after `flushed` steps the child calls flush(), which returns once they are on disk, so that
+/// exactly `flushed` steps survive the kill.
+int write_killed_run(const fs::path& final_path, int flush_every, std::int64_t flushed, std::int64_t unflushed) {
   std::fflush(nullptr);
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
     try {
       auto* w = new RunWriter(final_path, small_header(flush_every));  // never destroyed
-      append_steps(*w, 0, steps);
+      append_steps(*w, 0, flushed);
+      w->flush();
+      append_steps(*w, flushed, flushed + unflushed);
       const auto ev = some_events();
       w->append_events(ev);
       ::raise(SIGKILL);
@@ -855,7 +861,7 @@ TEST_CASE("a run killed with SIGKILL leaves a readable .partial with every flush
   constexpr std::int64_t kFlushed = 15;   // 3 automatic flushes
   constexpr std::int64_t kUnflushed = 3;  // appended after the last flush, then killed
 
-  const int status = write_killed_run(final_path, kFlushEvery, kFlushed + kUnflushed);
+  const int status = write_killed_run(final_path, kFlushEvery, kFlushed, kUnflushed);
   REQUIRE(WIFSIGNALED(status));
   REQUIRE(WTERMSIG(status) == SIGKILL);
 
@@ -889,7 +895,7 @@ TEST_CASE("h5py reads every dataset, enum events and str attributes", "[output][
   const fs::path final_path = tmp.path / "run.h5";
   write_small_run(final_path);
   const fs::path killed = tmp.path / "killed.h5";
-  const int status = write_killed_run(killed, 4, 10);  // flushes at 4 and 8, 2 steps lost
+  const int status = write_killed_run(killed, 4, 8, 2);  // flushes at 4 and 8, 2 steps lost
   REQUIRE(WIFSIGNALED(status));
   const fs::path script = tmp.path / "check.py";
   { std::ofstream(script) << kH5pyScript; }
@@ -902,4 +908,124 @@ TEST_CASE("h5py reads every dataset, enum events and str attributes", "[output][
   INFO(out);
   CHECK(rc == 0);
   CHECK_THAT(out, Catch::Contains("h5py OK"));
+}
+
+namespace {
+
+/// A run of many small flushes with events every step and snapshots now and then; with
+/// `finish_it` false the writer is destroyed without finish().
+void write_many_steps(const fs::path& final_path, bool finish_it) {
+  RunWriter w(final_path, small_header(7));
+  for (std::int64_t s = 0; s < 500; ++s) {
+    auto ev = some_events();
+    for (auto& e : ev) e.step = static_cast<std::int32_t>(s);
+    w.append_events(ev);
+    append_steps(w, s, s + 1);
+    if (s % 50 == 0) {
+      const auto a = field_values(static_cast<int>(s), 0), b = field_values(static_cast<int>(s), 1);
+      const std::array<std::span<const float>, 2> f{std::span<const float>(a), std::span<const float>(b)};
+      w.append_field_snapshot(s, f);
+    }
+    if (s % 10 == 0) {
+      std::vector<std::int64_t> ids{s, s + 1, s + 2};
+      std::vector<double> cash{1.0 * static_cast<double>(s), 2.0, 3.0}, emp{4.0, 5.0, 6.0};
+      const std::array<std::span<const double>, 2> cols{std::span<const double>(cash), std::span<const double>(emp)};
+      w.append_agent_snapshot(s, 0, ids, cols);
+    }
+  }
+  if (finish_it) w.finish(RunFooter{"x", 500, 1.0});
+}
+
+}  // namespace
+
+TEST_CASE("destroying without finish after many queued appends keeps every step, as finish would",
+          "[output]") {
+  TempDir tmp;
+  const fs::path dropped = tmp.path / "dropped.h5", finished = tmp.path / "finished.h5";
+  write_many_steps(dropped, false);
+  write_many_steps(finished, true);
+  CHECK_FALSE(fs::exists(dropped));
+  const fs::path partial = RunWriter::partial_path(dropped);
+  REQUIRE(fs::exists(partial));
+  Id a(open_file(partial), H5Fclose);  // closed cleanly: opens without SWMR
+  Id b(open_file(finished), H5Fclose);
+  CHECK(attr_str(a, "/", "status") == "incomplete");
+  CHECK(attr_num<std::int64_t>(a, "/", "steps_written", H5T_NATIVE_INT64) == 500);
+  CHECK(dims_of(a, "/time/step") == std::vector<hsize_t>{500});
+  CHECK(dims_of(a, "/events") == std::vector<hsize_t>{500 * 7});
+  CHECK(dims_of(a, "/fields/step") == std::vector<hsize_t>{10});
+  CHECK(dims_of(a, "/agents/startup/snapshot_step") == std::vector<hsize_t>{50});
+  // Same rows as the finished run, whatever the writer thread's timing was.
+  for (const char* path : {"/time/step", "/time/date", "/timeseries/funding", "/events", "/fields/step",
+                           "/fields/talent", "/agents/startup/id", "/agents/startup/cash",
+                           "/agents/startup/snapshot_start", "/agents/startup/snapshot_count"}) {
+    INFO(path);
+    CHECK(raw_bytes(a, path) == raw_bytes(b, path));
+  }
+}
+
+TEST_CASE("a write failure on the writer thread is thrown by the next call, flush and finish", "[output]") {
+  // The child limits its file size (RLIMIT_FSIZE, SIGXFSZ ignored: write() fails with EFBIG, as on
+  // a full disk) after the file is created, so the first flush fails on the writer thread.
+  TempDir tmp;
+  const fs::path final_path = tmp.path / "full.h5";
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int code = 0;
+    try {
+      auto h = small_header(1);
+      h.grid_width = 256;
+      h.grid_height = 256;
+      h.fields.resize(1);
+      RunWriter w(final_path, h);
+      ::signal(SIGXFSZ, SIG_IGN);
+      const auto size = fs::file_size(RunWriter::partial_path(final_path));
+      struct rlimit lim{static_cast<rlim_t>(size + 4096), static_cast<rlim_t>(size + 4096)};
+      if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(10);
+      std::vector<float> noise(256 * 256);
+      std::uint64_t x = 88172645463325252ULL;  // xorshift: incompressible values
+      for (auto& v : noise) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        v = static_cast<float>(x % 1000003) * 0.001f;
+      }
+      const std::array<std::span<const float>, 1> f{std::span<const float>(noise)};
+      w.append_field_snapshot(0, f);  // queued: no error yet
+      append_steps(w, 0, 1);          // flush_every_steps = 1: the flush is queued and fails
+      std::string first, second, third;
+      try {
+        w.flush();
+        code = 11;
+      } catch (const OutputError& e) {
+        first = e.what();
+      }
+      try {
+        append_steps(w, 1, 2);
+        code = 12;
+      } catch (const OutputError& e) {
+        second = e.what();
+      }
+      try {
+        w.finish(RunFooter{"x", 2, 0.0});
+        code = 13;
+      } catch (const OutputError& e) {
+        third = e.what();
+      }
+      std::fprintf(stderr, "writer-thread failure: %s\n", first.c_str());
+      if (code == 0 && (first.empty() || first != second || first != third)) code = 14;
+      if (code == 0 && first.find("check free disk space") == std::string::npos) code = 15;
+      if (code == 0 && first.find("full.h5.partial") == std::string::npos) code = 16;
+    } catch (...) {
+      code = 17;
+    }
+    // The writer's destructor ran (closing what it can) without hanging or throwing.
+    ::_exit(code);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_FALSE(fs::exists(final_path));
+  CHECK(fs::exists(RunWriter::partial_path(final_path)));
 }
