@@ -983,6 +983,9 @@ struct RunWriter::Impl {
     // Today's guarantee for a writer destroyed without finish(): the file is closed cleanly.
     const auto t0 = std::chrono::steady_clock::now();
     run.close_all();
+    // A thread-safe HDF5 frees this thread's error stack when the thread ends, but not the messages
+    // left on it (e.g. by closes after a failed write): clear them, or they leak.
+    H5Eclear2(H5E_DEFAULT);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::lock_guard lock(m);
     busy_seconds += secs;
