@@ -51,6 +51,7 @@ void register_metrics(World& w) {
   for (int s = 0; s < kStageCount; ++s)
     m.startups_by_stage[static_cast<std::size_t>(s)] = t.add(std::string("startups_stage_") + kStageNames[s], "count",
                                                              std::string("live startups whose lead asset is in stage ") + kStageNames[s]);
+  m.startups_service = t.add("startups_service", "count", "live service firms (tools, devices, services; no drug pipeline)");
   m.founded = t.add_flow("startups_founded", "count/month", "startups founded this month");
   for (int o = 0; o < kOriginCount; ++o)
     m.founded_by_origin[static_cast<std::size_t>(o)] = t.add_flow(std::string("startups_founded_") + kOriginNames[o], "count/month",
@@ -207,6 +208,9 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   // Public support: applied grants, R&D and investment credits (MODEL.md §7.9).
   const RegionPolicy* rp = s.region >= 0 ? &w.policy_of(s.region) : nullptr;
   if (applied_grant > 0) L.transfer(w.ext.government, s.account, applied_grant, code(Flow::grant_applied), t, s.region);
+  // A service firm's sales (MODEL.md §7.3).
+  if (s.service) L.transfer(w.ext.world_market, s.account, s.headcount * P.startup.service_revenue_usd_per_employee_year / 12.0,
+                            code(Flow::revenue), t);
   const double rd = P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due;
   const double credit = (sme_eligible(s) ? P.policy.sme_rd_tax_credit : 0.0) + (rp ? rp->rd_tax_credit : 0.0);
   const double credits = credit * rd + (rp ? rp->investment_tax_credit * s.equipment_due : 0.0);
@@ -331,6 +335,11 @@ void found_startup(World& w, const FoundingRequest& r) {
   s.quality = std::min(0.999, rng.uniform() + r.quality_bonus);
   s.headcount = P.startup.founding_headcount;
   s.target_headcount = s.headcount;
+  if (r.origin == Origin::staff && P.startup.service_share > 0) {
+    auto kind = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::business_model),
+                         static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
+    s.service = kind.bernoulli(P.startup.service_share);
+  }
   choose_location(w, s, r, rng);
   const sim::AgentId id = w.startups.queue_birth(s);
   auto& born = w.startups.queued_births().back();
@@ -490,12 +499,17 @@ void phase_births_deaths(World& w) {
     } else if (s.asset_failed && !try_relicense(w, s)) {
       s.out_of_cash = true;
     }
+    bool closed = false;  // a service firm closing of its own accord (MODEL.md §7.3)
+    if (s.alive && s.service && !s.out_of_cash) {
+      auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::closure);
+      closed = s.out_of_cash = rng.bernoulli(P.startup.service_exit_per_year / 12.0);
+    }
     if (s.alive && s.out_of_cash) {
       const double residual = w.ledger.balance(s.account);
       if (owner) w.ledger.transfer(s.account, owner->account, residual, code(Flow::intra_group), w.step);
       else pay_shareholders(w, s.account, s, residual, Flow::residual);
       log_event(w, EventKind::failure, AgentType::startup, s.id, s.region, AgentType::startup, -1, residual, 0,
-                s.asset_failed ? 1 : 0);
+                s.asset_failed ? 1 : closed ? 2 : 0);
       count(w, w.m.failed, s.region);
       w.startups.mark_dead(i);
     }
@@ -636,7 +650,8 @@ void record_metrics(World& w) {
   }
   for (const auto& s : w.startups.items()) {
     count(w, m.startups, s.region);
-    count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
+    if (s.service) count(w, m.startups_service, s.region);
+    else count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
     count(w, m.employment_startups, s.region, s.headcount);
   }
   const auto& flows = w.ledger.step_flows_by_type_region();
@@ -871,6 +886,12 @@ World make_world(const Params& params, std::uint64_t seed) {
         s.stage = u < 0.53 ? Stage::preclinical : u < 0.73 ? Stage::phase1 : u < 0.93 ? Stage::phase2 : Stage::phase3;
         s.founded_step = -static_cast<std::int32_t>(rng.below(120));
       }
+      if (P.startup.service_share > 0) {
+        auto kind = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::startup, static_cast<sim::AgentId>(ri) << 24 | k),
+                             pu(Purpose::business_model));
+        s.service = kind.bernoulli(P.startup.service_share);
+        if (s.service) s.stage = Stage::preclinical;
+      }
       s.target_headcount = s.headcount;
       w.startups.queue_birth(s);
     }
@@ -986,11 +1007,12 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
          {"founded_step", "step", "step of founding"},
          {"owner_id", "id", "acquiring pharma firm, -1 if independent"},
          {"listed", "flag", "1 if listed on a stock market"},
-         {"incubated", "flag", "1 if in an incubator"}},
+         {"incubated", "flag", "1 if in an incubator"},
+         {"service", "flag", "1 for a service firm (no drug pipeline)"}},
         w.startups, [&](const Startup& s, std::vector<double>& r) {
           r.insert(r.end(), {L.balance(s.account), double(static_cast<int>(s.stage)), s.headcount, double(s.rounds),
                              s.post_money_usd, s.quality, double(static_cast<int>(s.origin)), double(s.founded_step),
-                             double(s.owner_id), s.listed ? 1.0 : 0.0, s.incubated ? 1.0 : 0.0});
+                             double(s.owner_id), s.listed ? 1.0 : 0.0, s.incubated ? 1.0 : 0.0, s.service ? 1.0 : 0.0});
         });
   table("venture_capital",
         {{"cash_usd", "USD", "uninvested cash"},

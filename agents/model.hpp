@@ -38,7 +38,8 @@ struct ExternalAccounts {
 /// Ids of the registered metrics (sim::MetricTable), one per recorded series.
 struct MetricIds {
   sim::MetricId universities, hospitals, startups, vc_firms, pharma_firms;
-  std::array<sim::MetricId, kStageCount> startups_by_stage;
+  std::array<sim::MetricId, kStageCount> startups_by_stage;  ///< drug developers only
+  sim::MetricId startups_service;
   std::array<sim::MetricId, kOriginCount> founded_by_origin;
   sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside, acquired_large_group,
       listed, approvals, trial_starts, licences, serial_founders, alliances;

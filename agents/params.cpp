@@ -163,6 +163,21 @@ void describe(sim::ParamVisitor& v, Params& p) {
                             "(biotech layoffs follow failed financings; 0 = never: headcount only grows)"});
   v.real("layoff_share_per_month", s.layoff_share_per_month,
          {"1/month", 0, 1, "while cutting, the share of its staff beyond the founders a startup lets go each month"});
+  v.real("service_share", s.service_share,
+         {"fraction", 0, 1, "share of staff spin-offs, and of the firms present at step 0, that are service firms (tools, devices, "
+                            "CRO and other services sold to the world market; no drug pipeline, no VC): JLL's cluster counts "
+                            "include them (0 = drug developers only)"});
+  v.real("service_revenue_usd_per_employee_year", s.service_revenue_usd_per_employee_year,
+         {"USD/(person year)", 0, kBig, "a service firm's sales per employee (assumed: life-science tools and CRO firms "
+                                        "report roughly $200-450k; 350k leaves a thin margin over Boston's cost of staff, rent "
+                                        "and equipment; fitted with service_share in the US scenarios)"});
+  v.real("service_growth_per_year", s.service_growth_per_year,
+         {"1/year", 0, 10, "a service firm holding runway_trigger_months of bills in cash raises its target headcount at this "
+                          "rate (assumed; fitted with service_share in the US scenarios)"});
+  v.real("service_max_headcount", s.service_max_headcount, {"persons", 1, 1e6, "a service firm grows no larger (assumed)"});
+  v.real("service_exit_per_year", s.service_exit_per_year,
+         {"1/year", 0, 1, "yearly probability that a service firm closes (sale to a larger firm, merger, retirement; assumed: "
+                         "about a 20-year mean life)"});
   v.end_section();
 
   auto& c = p.vc;

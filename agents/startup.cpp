@@ -57,12 +57,18 @@ double funding_need(const Startup& s, const StartupParams& p, double trial_fee_u
 }
 
 void decide_startup(Startup& s, const StartupParams& p, double cash_usd, double trial_fee_usd) {
+  if (s.service) {  // sales fund it: no rounds, no trials; it grows while it holds a runway of cash
+    s.wants_round = s.wants_trial = false;
+    if (cash_usd >= p.runway_trigger_months * monthly_costs(s))
+      s.target_headcount = std::min(p.service_max_headcount, std::max(s.target_headcount, s.headcount) * (1.0 + p.service_growth_per_year / 12.0));
+    return;
+  }
   s.wants_round = s.stage != Stage::approved && cash_usd < funding_need(s, p, trial_fee_usd);
   s.wants_trial = is_clinical(s.stage) && !s.in_trial;
 }
 
 bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, sim::Rng& timing, sim::Rng& success) {
-  if (s.stage == Stage::approved) return false;
+  if (s.stage == Stage::approved || s.service) return false;
   if (is_clinical(s.stage) && !s.in_trial) return false;  // waiting for a trial slot
   ++s.months_in_stage;
   if (!timing.bernoulli(1.0 / stage_months(s.stage, p))) return false;

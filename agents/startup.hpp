@@ -48,6 +48,7 @@ struct Startup {
   bool incubated = false;        ///< in an incubator: pays its fee instead of rent and equipment
   bool listed = false;           ///< listed on a stock market (after an IPO)
   bool partnered = false;        ///< has signed a pharma alliance (one per startup)
+  bool service = false;          ///< a service firm (tools, devices, services): sales instead of a drug pipeline, no VC
   sim::AgentId owner_id = -1;    ///< acquiring pharma firm, -1 while independent
   bool owner_large_group = false;
   std::int32_t acquired_step = -1;
@@ -80,8 +81,9 @@ void compute_costs(Startup& s, const StartupParams& p, double cost_per_employee_
 double trial_cost_per_month(Stage s, const StartupParams& p);
 /// All bills of the month.
 inline double monthly_costs(const Startup& s) { return s.salary_due + s.rent_due + s.equipment_due + s.trial_cost_due; }
-/// Eligible for SME benefits: independent and unlisted, or a large-group venture within its grace period.
-inline bool sme_eligible(const Startup& s) { return !s.listed && !s.grace_over; }
+/// Eligible for SME R&D benefits: a drug developer, independent and unlisted, or a large-group
+/// venture within its grace period.
+inline bool sme_eligible(const Startup& s) { return !s.service && !s.listed && !s.grace_over; }
 
 /// Cash a startup wants to hold: `runway_trigger_months` of its bills, plus, when its next stage is a
 /// trial it has not started, the trial fee and the same months of trial costs. MODEL.md §7.3.

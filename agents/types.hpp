@@ -19,7 +19,7 @@ enum class EventKind : std::int16_t {
   approval,        ///< subject startup; value = peak sales of the drug
   acquisition,     ///< subject startup; object = pharma; amount = price; value = acquirer's valuation; detail = AcquirerKind
   ipo,             ///< subject startup; amount = new money raised; value = listing valuation
-  failure,         ///< subject startup; detail = 0 cash ran out, 1 asset failed; amount = residual cash paid out
+  failure,         ///< subject startup; detail = 0 cash ran out, 1 asset failed, 2 service firm closed; amount = residual cash paid out
   fund_raised,     ///< subject VC; amount = committed capital; detail = fund number
   grace_expired,   ///< subject startup (a large-group venture); object = owner
   site_opened,     ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
@@ -51,7 +51,7 @@ enum class PhaseKey : std::uint32_t { init = 1, decide = 2, match = 3, apply = 4
 /// What a random draw is for (part of every RNG key).
 enum class Purpose : std::uint32_t {
   placement = 1, discoveries, spinouts, hospital_spinouts, stage_timing, stage_success, screening, vc_choice,
-  quality, peak_sales, licensable, staff_spinouts, serial, ipo, location, portfolio, site, vc_entry
+  quality, peak_sales, licensable, staff_spinouts, serial, ipo, location, portfolio, site, vc_entry, business_model, closure
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

@@ -232,6 +232,53 @@ TEST_CASE("mechanism: startups short of cash cut staff only when layoffs are on"
   CHECK(largest_cut(params_with(120, {"startup.layoff_runway_months=6", "startup.initial_headcount_max=30"})) > 0);
 }
 
+TEST_CASE("mechanism: service firms sell, grow and close without rounds, trials or deals; none when switched off", "[mechanism]") {
+  const Params p = params_with(120, {"startup.service_share=0.5", "startup.staff_spinouts_per_1000_per_year=20"});
+  World w = make_world(p, 17);
+  sim::PhaseTimes<6> times;
+  std::set<sim::AgentId> service;
+  std::vector<sim::Event> events;
+  double revenue = 0;
+  for (std::int64_t k = 0; k < p.run.steps; ++k) {
+    run_step(w, times);
+    for (const auto& s : w.startups.items())
+      if (s.service) {
+        service.insert(s.id);
+        CHECK(s.stage == Stage::preclinical);
+        CHECK(s.rounds == 0);
+        CHECK(s.stakes.empty());
+        CHECK_FALSE(s.in_trial);
+        CHECK(s.owner_id < 0);
+        CHECK_FALSE(s.listed);
+        CHECK_FALSE(s.partnered);
+        CHECK(s.headcount <= p.startup.service_max_headcount);
+      }
+    revenue += w.ledger.step_flow_total(code(Flow::revenue));
+    events.insert(events.end(), w.events.pending().begin(), w.events.pending().end());
+    w.events.clear_pending();
+  }
+  REQUIRE(service.size() > 5);
+  CHECK(revenue > 0);
+  bool closed = false, grew = false;
+  for (const auto& e : events) {
+    if (!service.count(e.subject_id) || e.subject_type != code(AgentType::startup)) continue;
+    CHECK(e.kind != code(EventKind::funding_round));
+    CHECK(e.kind != code(EventKind::trial_start));
+    CHECK(e.kind != code(EventKind::acquisition));
+    CHECK(e.kind != code(EventKind::alliance));
+    closed |= e.kind == code(EventKind::failure) && e.detail == 2;
+  }
+  for (const auto& s : w.startups.items()) grew |= s.service && s.headcount > p.startup.founding_headcount;
+  CHECK(closed);
+  CHECK(grew);
+  // Off: no service firm is ever founded.
+  World off = make_world(params_with(60, {"startup.service_share=0", "startup.staff_spinouts_per_1000_per_year=20"}), 17);
+  for (int k = 0; k < 60; ++k) {
+    run_step(off, times);
+    for (const auto& s : off.startups.items()) REQUIRE_FALSE(s.service);
+  }
+}
+
 // ---------------------------------------------------------------- every lever, changed alone
 
 struct Lever {
