@@ -221,21 +221,25 @@ void match_rounds(World& w) {
     double u = pick.uniform() * total;
     std::size_t lead = 0;
     while (lead + 1 < accepting.size() && u >= weights[lead]) u -= weights[lead++];
-    order.resize(accepting.size());
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      if (a == lead || b == lead) return a == lead && b != lead;
-      return weights[a] > weights[b];
-    });
+    // Investors in turn: the lead, then the others by weight, ties to the earlier one; usually a few
+    // suffice, so they come off a heap instead of a full sort (the same order as a stable sort).
+    order.clear();
+    for (std::size_t k = 0; k < accepting.size(); ++k)
+      if (k != lead) order.push_back(k);
+    const auto later = [&](std::size_t a, std::size_t b) { return weights[a] < weights[b] || (weights[a] == weights[b] && a > b); };
+    std::make_heap(order.begin(), order.end(), later);
     commitments.clear();
     double raised = 0;
-    for (std::size_t k : order) {
-      if (raised >= target) break;
-      auto& v = w.vcs[accepting[k]];
+    for (std::size_t next = lead, left = order.size() + 1; left > 0 && raised < target; --left) {
+      if (left <= order.size()) {
+        std::pop_heap(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(left), later);
+        next = order[left - 1];
+      }
+      auto& v = w.vcs[accepting[next]];
       const double cap = std::min(P.vc.max_share_per_deal * v.committed_usd, w.ledger.balance(v.account));
       const double x = std::min(cap, target - raised);
       if (x <= 0) continue;
-      commitments.emplace_back(accepting[k], x);
+      commitments.emplace_back(accepting[next], x);
       raised += x;
     }
     if (raised < 0.5 * target) continue;  // not enough investors: the round fails this month
