@@ -148,7 +148,12 @@ PY
     [ $rc -eq 2 ] || { echo "bad targets: exit $rc (expected 2): $out"; exit 1; }
     grep -q "bad.targets.toml:3: unknown metric 'startups_foundd'" <<<"$out" || { echo "no file:line for the metric: $out"; exit 1; }
     grep -q "not inside the run, which covers 2020-01 .. 2021-12" <<<"$out" || { echo "no window hint: $out"; exit 1; }
-    echo "calibrate: table, --strict exit 6, thread-independent CSV, bad input named with file:line"
+    # Every shipped targets file loads and runs (2 replicates: a parse-and-run check, not a fit).
+    for f in "$src"/scenarios/*/*.targets.toml; do
+      "$bin" calibrate "$f" --replicates 2 > shipped.txt || { echo "shipped targets file failed: $f"; cat shipped.txt; exit 1; }
+      grep -q "targets within their goal" shipped.txt || { echo "no verdict line for $f"; exit 1; }
+    done
+    echo "calibrate: table, --strict exit 6, thread-independent CSV, bad input named with file:line, shipped targets files run"
     ;;
   experiment)
     # Every shipped experiment set is valid and each variant changes exactly what it declares; a
