@@ -49,6 +49,12 @@ void receive_proceeds(World& w, VentureCapital& v, sim::AccountId payer, double 
   }
 }
 
+/// New money `amount` raises the startup's target headcount by what it pays for two years, capped
+/// (MODEL.md §7.4).
+void hire_for(World& w, Startup& s, double amount) {
+  s.target_headcount = std::min(w.params.startup.max_headcount, s.headcount + amount / (cost_per_employee(w, s.region) * 24.0));
+}
+
 }  // namespace
 
 void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount, Flow flow) {
@@ -256,8 +262,7 @@ void match_rounds(World& w) {
     if (match > 0) invest(w, s, *pub, match, post, round);
     s.post_money_usd = post;
     s.rounds = round;
-    s.target_headcount = std::min(P.startup.max_headcount,
-                                  s.headcount + amount / (cost_per_employee(w, s.region) * 24.0));
+    hire_for(w, s, amount);
   }
 }
 
@@ -304,7 +309,7 @@ void match_alliances(World& w) {
       w.ledger.transfer(f.account, s.account, upfront, code(Flow::alliance), w.step);
       f.alliance_spent_year += upfront;
       s.partnered = true;
-      s.target_headcount = std::min(P.startup.max_headcount, s.headcount + upfront / (cost_per_employee(w, s.region) * 24.0));
+      hire_for(w, s, upfront);
       s.wants_round = w.ledger.balance(s.account) < funding_need(s, P.startup, P.hospital.trial_fee_usd);
       log_event(w, EventKind::alliance, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, upfront, value[k],
                 static_cast<int>(s.stage));
@@ -326,7 +331,7 @@ void match_public_markets(World& w) {
     if (s.listed) {  // a listed company raises a follow-on offering when its runway is short
       if (s.wants_round) {
         w.ledger.transfer(w.ext.outside_investors, s.account, 0.5 * M.ipo_raise_usd, code(Flow::equity), w.step);
-        s.target_headcount = std::min(P.startup.max_headcount, s.headcount + 0.5 * M.ipo_raise_usd / (cost_per_employee(w, s.region) * 24.0));
+        hire_for(w, s, 0.5 * M.ipo_raise_usd);
       }
       continue;
     }
