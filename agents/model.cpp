@@ -209,7 +209,7 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   const RegionPolicy* rp = s.region >= 0 ? &w.policy_of(s.region) : nullptr;
   if (applied_grant > 0) L.transfer(w.ext.government, s.account, applied_grant, code(Flow::grant_applied), t, s.region);
   // A service firm's sales (MODEL.md §7.3).
-  if (s.service) L.transfer(w.ext.world_market, s.account, s.headcount * P.startup.service_revenue_usd_per_employee_year / 12.0,
+  if (s.service) L.transfer(w.ext.world_market, s.account, s.headcount * P.startup.service_price_markup * cost_per_employee(w, s.region),
                             code(Flow::revenue), t);
   const double rd = P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due;
   const double credit = (sme_eligible(s) ? P.policy.sme_rd_tax_credit : 0.0) + (rp ? rp->rd_tax_credit : 0.0);

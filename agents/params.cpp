@@ -167,10 +167,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"fraction", 0, 1, "share of staff spin-offs, and of the firms present at step 0, that are service firms (tools, devices, "
                             "CRO and other services sold to the world market; no drug pipeline, no VC): JLL's cluster counts "
                             "include them (0 = drug developers only)"});
-  v.real("service_revenue_usd_per_employee_year", s.service_revenue_usd_per_employee_year,
-         {"USD/(person year)", 0, kBig, "a service firm's sales per employee (assumed: life-science tools and CRO firms "
-                                        "report roughly $200-450k; 350k leaves a thin margin over Boston's cost of staff, rent "
-                                        "and equipment; fitted with service_share in the US scenarios)"});
+  v.real("service_price_markup", s.service_price_markup,
+         {"ratio", 0, 100, "a service firm's sales per employee over its region's all-in cost per employee (services are priced "
+                           "at cost plus a margin; assumed: 1.3 gives ~$345k per employee in Boston, within the $200-450k that "
+                           "life-science tools and CRO firms report, and a thin margin after rent and equipment)"});
   v.real("service_growth_per_year", s.service_growth_per_year,
          {"1/year", 0, 10, "a service firm holding runway_trigger_months of bills in cash raises its target headcount at this "
                           "rate (assumed; fitted with service_share in the US scenarios)"});

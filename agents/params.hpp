@@ -120,7 +120,7 @@ struct StartupParams {
   double layoff_runway_months = 0.0;    ///< below this many months of bills in cash, a private startup cuts staff (0: never)
   double layoff_share_per_month = 0.1;  ///< share of staff beyond the founders let go per month while cutting
   double service_share = 0.0;           ///< share of staff spin-offs (and of firms present at step 0) that are service firms
-  double service_revenue_usd_per_employee_year = 350e3;  ///< a service firm's sales per employee, from the world market
+  double service_price_markup = 1.3;    ///< a service firm's sales per employee / the region's all-in cost per employee
   double service_growth_per_year = 0.3; ///< a service firm with cash for runway_trigger_months raises its target headcount at this rate
   double service_max_headcount = 200.0;  ///< a service firm grows no larger
   double service_exit_per_year = 0.05;  ///< yearly probability that a service firm closes (sale, merger, retirement)
