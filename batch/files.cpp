@@ -70,6 +70,21 @@ struct Reader {
     return x;
   }
 
+  /// The plan keys of every batch file: replicates (>= min_replicates), seed, steps. False for another key.
+  bool plan_key(const std::string& k, const toml::value& v, std::int64_t& replicates, std::uint64_t& seed,
+                std::optional<std::int64_t>& steps, std::int64_t min_replicates, bool say_range = true) {
+    if (k == "replicates") {
+      if (auto x = integer(v, k, min_replicates, 100000, say_range)) replicates = *x;
+    } else if (k == "seed") {
+      if (auto x = integer(v, k, 0, std::int64_t{4000000000000000000}, say_range)) seed = static_cast<std::uint64_t>(*x);
+    } else if (k == "steps") {
+      if (auto x = integer(v, k, 1, 12000, say_range)) steps = *x;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
   /// A finite number, integer or not (`is_int` says which).
   std::optional<double> any_number(const toml::value& v, const std::string& key, bool& is_int) {
     if (v.is_integer()) {
@@ -304,15 +319,10 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& name, con
   bool has_samples = false, has_traj = false, has_levels = false;
   for (const auto& [k, vp] : ordered(root, false)) {
     const toml::value& v = *vp;
+    if (p.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 1, false)) continue;
     if (k == "scenario") {
       if (!v.is_string() || v.as_string().str.empty()) p.error(v, "'scenario' must be a file name, e.g. scenario = \"../default.toml\"");
       else spec.scenario = base_dir / v.as_string().str, spec.scenario_name = v.as_string().str;
-    } else if (k == "replicates") {
-      if (auto x = p.integer(v, k, 1, 100000, false)) spec.replicates = *x;
-    } else if (k == "seed") {
-      if (auto x = p.integer(v, k, 0, std::int64_t{4000000000000000000}, false)) spec.seed = static_cast<std::uint64_t>(*x);
-    } else if (k == "steps") {
-      if (auto x = p.integer(v, k, 1, 12000, false)) spec.steps = *x;
     } else if (k == "set") {
       spec.set = p.string_list(v, k);
       for (const auto& s : spec.set)
@@ -387,13 +397,9 @@ TargetsSpec load_targets(const std::filesystem::path& file) {
   spec.file = file;
   for (const auto& [k, vp] : ordered(root)) {
     const toml::value& v = *vp;
-    if (k == "scenario") spec.scenario = r.dir / r.text(v, k);
-    else if (k == "replicates") {
-      if (auto x = r.integer(v, k, 1, 100000)) spec.replicates = *x;
-    } else if (k == "seed") {
-      if (auto x = r.integer(v, k, 0, std::int64_t{4000000000000000000})) spec.seed = static_cast<std::uint64_t>(*x);
-    } else if (k == "steps") {
-      if (auto x = r.integer(v, k, 1, 12000)) spec.steps = *x;
+    if (r.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 1)) continue;
+    if (k == "scenario") {
+      spec.scenario = r.dir / r.text(v, k);
     } else if (k == "set") {
       spec.set = r.strings(v, k);
     } else if (k == "target") {
@@ -463,13 +469,8 @@ ExperimentSpec load_experiment(const std::filesystem::path& file) {
     if (k == "name") spec.name = r.text(v, k);
     else if (k == "question") spec.question = r.text(v, k);
     else if (k == "mechanism") spec.mechanism = r.text(v, k, false);
-    else if (k == "replicates") {
-      if (auto x = r.integer(v, k, 2, 100000)) spec.replicates = *x;
-    } else if (k == "seed") {
-      if (auto x = r.integer(v, k, 0, std::int64_t{4000000000000000000})) spec.seed = static_cast<std::uint64_t>(*x);
-    } else if (k == "steps") {
-      if (auto x = r.integer(v, k, 1, 12000)) spec.steps = *x;
-    } else if (k == "baseline") {
+    else if (r.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 2)) continue;
+    else if (k == "baseline") {
       if (!v.is_table()) r.error(v, "'baseline' is a table: [baseline] with name and scenario");
       else variant(v, spec.baseline);
     } else if (k == "variant") {
