@@ -154,12 +154,12 @@ std::vector<double> measure(const agents::Params& params, std::uint64_t seed, co
   return out;
 }
 
-/// The studies' sink: each run's quantities, in memory. result[point][replicate][quantity].
+/// The studies' sink: each run's quantities, in memory; result[point][replicate][quantity].
 class Measurements : public Sink {
  public:
-  Measurements(Plan p, std::vector<agents::Params> params, std::vector<std::vector<BoundQuantity>> qs)
-      : plan_(std::move(p)), params_(std::move(params)), qs_(std::move(qs)),
-        result(plan_.points.size(), std::vector<std::vector<double>>(static_cast<std::size_t>(plan_.replicates))) {}
+  Measurements(const Plan& plan, const std::vector<agents::Params>& params, const std::vector<std::vector<BoundQuantity>>& qs)
+      : plan_(plan), params_(params), qs_(qs),
+        result(plan.points.size(), std::vector<std::vector<double>>(static_cast<std::size_t>(plan.replicates))) {}
   const Plan& plan() const override { return plan_; }
   Outcome execute(const Run& r, int, bool, const std::atomic<bool>*, std::string&) override {
     const auto pt = static_cast<std::size_t>(r.point);
@@ -168,9 +168,9 @@ class Measurements : public Sink {
   }
 
  private:
-  Plan plan_;
-  std::vector<agents::Params> params_;
-  std::vector<std::vector<BoundQuantity>> qs_;
+  const Plan& plan_;
+  const std::vector<agents::Params>& params_;            // [point]
+  const std::vector<std::vector<BoundQuantity>>& qs_;    // [point][quantity]
 
  public:
   std::vector<std::vector<std::vector<double>>> result;
@@ -182,7 +182,7 @@ std::vector<std::vector<std::vector<double>>> measure_all(const Plan& plan, cons
   Measurements sink(plan, params, qs);
   RunnerOptions ro;
   ro.threads = o.threads;
-  ro.single_threaded_runs = false;  // every run may use the arena's threads
+  ro.single_threaded_runs = false;  // runs share the arena's threads
   ro.progress = o.progress;
   ro.style = Progress::Style::study;
   const std::vector<Run> runs = plan.runs();
