@@ -8,9 +8,9 @@
 
 #include "agents/params.hpp"
 #include "app/replay.hpp"
-#include "app/run.hpp"
-#include "app/study.hpp"
 #include "app/sweep_cli.hpp"
+#include "batch/run.hpp"
+#include "batch/study.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_writer.hpp"
 #include "sim/errors.hpp"
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   cli.set_version_flag("--version", std::string("biocluster ") + kVersion + " (git " + kGitRevision + ")");
 
-  app::RunOptions ro;
+  batch::RunOptions ro;
   std::uint64_t seed = 0;
   std::int64_t steps = 0;
   bool quiet = false;
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
                   "Refuse scenarios estimated to need more than this many GiB (default: 80% of physical memory)")
       ->check(CLI::PositiveNumber);
 
-  app::RunOptions co;
+  batch::RunOptions co;
   bool defaults = false, markdown = false;
   auto* check = cli.add_subcommand("check", "Validate a scenario and print the resolved parameters as TOML, with units and ranges.");
   check->add_option("scenario", co.scenario, "Scenario file (TOML)")->check(CLI::ExistingFile);
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   replay->add_flag("--keep", replay_keep, "Keep FILE.replay.h5 even when identical");
 
   // Calibration and experiments (docs/CALIBRATION.md, docs/EXPERIMENTS.md).
-  app::StudyOptions so;
+  batch::StudyOptions so;
   std::int64_t study_reps = 0, study_steps = 0;
   std::filesystem::path study_file;
   bool strict = false;
@@ -115,13 +115,13 @@ int main(int argc, char** argv) {
       ro.summary = !quiet;
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
-      const auto summary = app::run_scenario(ro, &g_stop);
+      const auto summary = batch::run_scenario(ro, &g_stop);
       if (summary.interrupted) {
         std::cerr << "biocluster: interrupted after " << summary.steps
                   << " steps; the partial output is kept as a .partial file\n";
         return 130;
       }
-      if (ro.summary) app::print_summary(std::cout, summary);
+      if (ro.summary) batch::print_summary(std::cout, summary);
       return 0;
     }
     if (*calibrate || *experiment) {
@@ -129,10 +129,10 @@ int main(int argc, char** argv) {
       if (study_steps > 0) so.steps = study_steps;
       so.progress = isatty(STDERR_FILENO);
       if (*experiment) {
-        app::run_experiment(app::load_experiment(study_file), so, std::cout);
+        batch::run_experiment(batch::load_experiment(study_file), so, std::cout);
         return 0;
       }
-      const int missed = app::run_calibration(app::load_targets(study_file), so, std::cout);
+      const int missed = batch::run_calibration(batch::load_targets(study_file), so, std::cout);
       return strict && missed > 0 ? 6 : 0;
     }
     if (*replay) return app::replay(replay_file, replay_threads, replay_keep, std::cout);
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
         return 0;
       }
       if (co.scenario.empty()) throw ConfigError("check: give a scenario file, or --defaults");
-      const auto params = agents::load_params(app::load_doc(co));
+      const auto params = agents::load_params(batch::load_doc(co));
       if (markdown) std::cout << agents::to_markdown(params);
       else std::cout << "# " << co.scenario.string() << ": valid\n" << agents::to_toml(params);
       return 0;

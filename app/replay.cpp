@@ -1,6 +1,6 @@
 #include "app/replay.hpp"
 
-#include "app/run.hpp"
+#include "batch/run.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_reader.hpp"
 #include "sim/config.hpp"
@@ -17,14 +17,14 @@ int replay(const std::filesystem::path& file, int threads, bool keep, std::ostre
     out << "note: " << file.string() << " is an incomplete run (" << prov.steps_written
         << " steps written); the replay runs all planned steps, so the files will differ in length\n";
   const sim::ScenarioDoc doc = sim::parse_scenario_text(prov.resolved_parameters, file.string() + " [resolved_parameters]");
-  RunOptions o;
+  batch::RunOptions o;
   o.scenario = prov.scenario_file.empty() ? file : std::filesystem::path(prov.scenario_file);
   std::filesystem::path replay_path = file;
   replay_path.replace_extension(".replay.h5");
   o.output = replay_path;
   o.threads = threads;
   o.summary = false;
-  run_document(doc, o);
+  batch::run_document(doc, o);
   const auto diffs = output::compare_runs(file, replay_path);
   if (diffs.empty()) {
     out << "replay: " << file.string() << " reproduced exactly (seed " << prov.seed << ", every dataset identical)\n";

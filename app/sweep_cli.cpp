@@ -5,7 +5,7 @@
 #include <iostream>
 #include <unistd.h>
 
-#include "app/sweep.hpp"
+#include "batch/sweep.hpp"
 #include "sim/errors.hpp"
 
 namespace biocluster::app {
@@ -14,7 +14,7 @@ struct SweepCommands::State {
   CLI::App* sweep = nullptr;
   CLI::App* merge = nullptr;
   CLI::App* design = nullptr;
-  SweepOptions so;
+  batch::SweepOptions so;
   std::string shard;
   std::filesystem::path merge_dir, design_file;
   bool quiet = false, merge_quiet = false, runs = false;
@@ -71,20 +71,22 @@ int SweepCommands::dispatch(const std::atomic<bool>* stop) {
     }
     s.so.quiet = s.quiet;
     s.so.progress = !s.quiet && isatty(STDERR_FILENO);
-    return run_sweep(s.so, stop);
+    return batch::run_sweep(s.so, stop);
   }
-  if (s.merge->parsed()) return merge_sweep(s.merge_dir, s.merge_quiet);
+  if (s.merge->parsed()) return batch::merge_sweep(s.merge_dir, s.merge_quiet);
   if (s.design->parsed()) {
-    const SweepSpec spec = load_sweep_file(s.design_file);
-    const auto design = make_design(spec);
+    const batch::SweepSpec spec = batch::load_sweep_file(s.design_file);
+    const auto design = batch::make_design(spec);
     if (!s.runs) {
-      std::cout << design_csv(spec, design);
+      std::cout << batch::design_csv(spec, design);
       return 0;
     }
     std::cout << "run,point,replicate,seed,overrides\n";
-    for (const auto& p : make_plans(spec, design)) {
+    const batch::Plan plan = batch::make_plan(spec, design);
+    for (const auto& p : plan.runs()) {
       std::string ov;
-      for (const auto& x : p.overrides) ov += (ov.empty() ? "" : " ") + std::string("--set '") + x + "'";
+      for (const auto& x : plan.points[static_cast<std::size_t>(p.point)].overrides)
+        ov += (ov.empty() ? "" : " ") + std::string("--set '") + x + "'";
       std::cout << p.index << "," << p.point << "," << p.replicate << "," << p.seed << "," << ov << "\n";
     }
     return 0;

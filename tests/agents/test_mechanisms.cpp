@@ -10,6 +10,7 @@
 
 #include "agents/model.hpp"
 #include "agents/params.hpp"
+#include "agents/simulate.hpp"
 #include "sim/config.hpp"
 
 using namespace biocluster;
@@ -37,20 +38,18 @@ struct Outcome {
 
 Outcome run(const Params& p, std::uint64_t seed) {
   World w = make_world(p, seed);
-  sim::PhaseTimes<6> times;
   Outcome o;
-  for (std::int64_t k = 0; k < p.run.steps; ++k) {
-    run_step(w, times);
-    for (std::size_t m = 0; m < w.metrics.defs().size(); ++m) {
+  simulate(w, p.run.steps, [&](World& world, std::int64_t) {
+    for (std::size_t m = 0; m < world.metrics.defs().size(); ++m) {
       double total = 0;
-      for (int r = 0; r < w.region_count(); ++r) total += w.metrics.get(static_cast<sim::MetricId>(m), r);
-      o.sum[w.metrics.defs()[m].name] += total;
-      o.last[w.metrics.defs()[m].name] = total;
+      for (int r = 0; r < world.region_count(); ++r) total += world.metrics.get(static_cast<sim::MetricId>(m), r);
+      o.sum[world.metrics.defs()[m].name] += total;
+      o.last[world.metrics.defs()[m].name] = total;
     }
-    for (std::size_t f = 0; f < kFlowNames.size(); ++f) o.flows[kFlowNames[f]] += w.ledger.step_flow_total(static_cast<int>(f));
-    o.events.insert(o.events.end(), w.events.pending().begin(), w.events.pending().end());
-    w.events.clear_pending();
-  }
+    for (std::size_t f = 0; f < kFlowNames.size(); ++f) o.flows[kFlowNames[f]] += world.ledger.step_flow_total(static_cast<int>(f));
+    o.events.insert(o.events.end(), world.events.pending().begin(), world.events.pending().end());
+    world.events.clear_pending();
+  });
   for (const auto& s : w.startups.items()) o.incubated += s.incubated;
   return o;
 }
@@ -166,8 +165,7 @@ TEST_CASE("mechanism: serial founders appear after exits only when switched on",
 TEST_CASE("mechanism: staged capital calls pace what funds can invest", "[mechanism]") {
   // Each private fund's called capital follows commitments x min(1, months since vintage / 60).
   World w = make_world(params_with(12, {"vc.capital_call_years=5"}), 3);
-  sim::PhaseTimes<6> times;
-  for (int k = 0; k < 12; ++k) run_step(w, times);
+  simulate(w, 12, [](World&, std::int64_t) {});
   int funds = 0;
   for (const auto& v : w.vcs.items()) {
     if (v.public_fund || !v.fund_open) continue;

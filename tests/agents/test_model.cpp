@@ -7,6 +7,7 @@
 
 #include "agents/model.hpp"
 #include "agents/params.hpp"
+#include "agents/simulate.hpp"
 #include "sim/config.hpp"
 #include "sim/errors.hpp"
 
@@ -34,15 +35,13 @@ struct Trace {
 Trace run(const Params& p, std::uint64_t seed, int threads) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   World w = make_world(p, seed);
-  sim::PhaseTimes<6> times;
   Trace t;
-  for (std::int64_t k = 0; k < p.run.steps; ++k) {
-    run_step(w, times);
-    const auto f = w.metrics.frame();
+  simulate(w, p.run.steps, [&](World& world, std::int64_t) {
+    const auto f = world.metrics.frame();
     t.frames.insert(t.frames.end(), f.begin(), f.end());
-    t.events.insert(t.events.end(), w.events.pending().begin(), w.events.pending().end());
-    w.events.clear_pending();
-  }
+    t.events.insert(t.events.end(), world.events.pending().begin(), world.events.pending().end());
+    world.events.clear_pending();
+  });
   for (std::size_t a = 0; a < w.ledger.account_count(); ++a) t.balances.push_back(w.ledger.balance(static_cast<sim::AccountId>(a)));
   for (const auto* f : output_fields(w)) t.fields.insert(t.fields.end(), f->values.begin(), f->values.end());
   return t;
@@ -125,8 +124,7 @@ TEST_CASE("accounting identity holds in every step of many seeded runs", "[accou
   const Params p = default_params(48);
   for (std::uint64_t seed = 100; seed < 110; ++seed) {
     World w = make_world(p, seed);
-    sim::PhaseTimes<6> times;
-    for (std::int64_t k = 0; k < p.run.steps; ++k) REQUIRE_NOTHROW(run_step(w, times));  // account phase checks
+    REQUIRE_NOTHROW(simulate(w, p.run.steps, [](World&, std::int64_t) {}));  // account phase checks
     for (double v : w.metrics.frame()) REQUIRE(std::isfinite(v));
   }
 }
@@ -146,8 +144,7 @@ TEST_CASE("every shipped scenario loads and runs a few steps", "[scenarios]") {
     sim::apply_override(doc, "run.steps=6");
     const Params p = load_params(doc);
     World w = make_world(p, 1);
-    sim::PhaseTimes<6> times;
-    for (int k = 0; k < 6; ++k) REQUIRE_NOTHROW(run_step(w, times));
+    REQUIRE_NOTHROW(simulate(w, 6, [](World&, std::int64_t) {}));
     ++n;
   }
   CHECK(n >= 1);

@@ -1,14 +1,15 @@
-// Sweep files, designs, paired seeds and run plans (app/sweep.hpp). End-to-end sweeps: sweep_e2e.sh.
+// Sweep files, designs, paired seeds and plans (batch/sweep.hpp, batch/plan.hpp), and the batch statistics. End-to-end sweeps: sweep_e2e.sh.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <set>
 
-#include "app/sweep.hpp"
+#include "batch/stats.hpp"
+#include "batch/sweep.hpp"
 #include "sim/errors.hpp"
 
 using namespace biocluster;
-using namespace biocluster::app;
+using namespace biocluster::batch;
 
 namespace {
 SweepSpec parse(const std::string& text) { return parse_sweep_text(text, "t.toml", "/base"); }
@@ -76,19 +77,35 @@ TEST_CASE("sweep file: mistakes are reported with file:line, all at once", "[swe
 
 TEST_CASE("paired seeds: a keyed hash of (sweep seed, replicate) only", "[sweep]") {
   const auto s = parse("seed = 4\nreplicates = 3\n[factors.a]\nvalues = [1, 2, 3]\n");
-  const auto plans = make_plans(s, make_design(s));
+  const auto plan = make_plan(s, make_design(s));
+  const auto plans = plan.runs();
   REQUIRE(plans.size() == 9);
   std::set<std::uint64_t> distinct;
   for (const auto& p : plans) {
     CHECK(p.index == p.point * 3 + p.replicate);
     CHECK(p.seed == replicate_seed(4, p.replicate));  // the same for every point
     CHECK(p.seed < (std::uint64_t{1} << 62));
-    CHECK(p.overrides.back() == "a=" + std::to_string(p.point + 1));
+    CHECK(plan.points[static_cast<std::size_t>(p.point)].overrides.back() == "a=" + std::to_string(p.point + 1));
     distinct.insert(p.seed);
   }
   CHECK(distinct.size() == 3);
   CHECK(replicate_seed(4, 0) != replicate_seed(5, 0));
   CHECK(replicate_seed(4, 0) == replicate_seed(4, 0));
+  CHECK(plan.seeds() == std::vector<std::uint64_t>{replicate_seed(4, 0), replicate_seed(4, 1), replicate_seed(4, 2)});
+}
+
+TEST_CASE("statistics: mean, Student-t 95% interval, 2.5%..97.5% of runs; NaN values ignored", "[stats]") {
+  CHECK(t95(1) == Approx(12.7062047));
+  CHECK(t95(9) == Approx(2.2621572));
+  CHECK(std::isnan(t95(0)));
+  const Stats s = stats({1.0, 2.0, 3.0, NAN, 4.0});
+  CHECK(s.n == 4);
+  CHECK(s.mean == 2.5);
+  CHECK(s.half == Approx(t95(3) * std::sqrt(5.0 / 3.0) / 2.0));
+  CHECK(s.lo == Approx(1.075));
+  CHECK(s.hi == Approx(3.925));
+  CHECK(stats({7.0}).half == 0.0);
+  CHECK(std::isnan(stats({}).mean));
 }
 
 TEST_CASE("Latin hypercube: one point in every stratum of every factor, integers rounded", "[sweep]") {

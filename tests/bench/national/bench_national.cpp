@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "agents/model.hpp"
-#include "app/run.hpp"
+#include "batch/run.hpp"
 #include "sim/errors.hpp"
 
 namespace {
@@ -118,7 +118,7 @@ int usage(const char* msg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  app::RunOptions o;
+  batch::RunOptions o;
   o.scenario = std::filesystem::path(BIOCLUSTER_SOURCE_DIR) / "scenarios/bench/national.toml";
   o.output = "bench_national.h5";
   o.threads = 1;
@@ -152,9 +152,9 @@ int main(int argc, char** argv) {
     census.add(w);
     cells = w.grid.cell_count();
   };
-  app::RunSummary sum;
+  batch::RunSummary sum;
   try {
-    sum = app::run_scenario(o);
+    sum = batch::run_scenario(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_national: %s\n", e.what());
     return 1;

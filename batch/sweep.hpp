@@ -1,8 +1,8 @@
 #pragma once
-/// @file Batch scenario sweeps: a sweep file (TOML) -> a design (points x factors) -> run plans
+/// @file Batch scenario sweeps: a sweep file (TOML) -> a design (points x factors) -> a plan
 /// (point x replicate, with paired seeds) -> one HDF5 run file per run and an index. See
-/// docs/SWEEPS.md. toml11 stays in sweep_file.cpp, HDF5 in output/sweep_index.cpp, MPI in
-/// sweep_mpi.cpp.
+/// docs/SWEEPS.md. toml11 stays in batch/files.cpp, HDF5 in output/sweep_index.cpp, MPI in
+/// batch/mpi.cpp.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "batch/plan.hpp"
 #include "sim/config.hpp"
 
-namespace biocluster::app {
+namespace biocluster::batch {
 
 enum class Design { grid, lhs, morris, sobol };
 const char* design_name(Design d);
@@ -47,7 +48,7 @@ struct SweepSpec {
   std::vector<std::string> metrics;          ///< timeseries to summarise; empty: all
 };
 
-/// Reads and validates a sweep file (UTF-8, TOML, known keys, ranges). @throws ConfigError with file:line.
+/// Reads and validates a sweep file (UTF-8, TOML, known keys, ranges; batch/files.cpp). @throws ConfigError with file:line.
 SweepSpec load_sweep_file(const std::filesystem::path& file);
 /// Parses sweep text; `base_dir` resolves `scenario`. @throws ConfigError.
 SweepSpec parse_sweep_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
@@ -64,19 +65,9 @@ struct DesignPoint {
 /// The design matrix: a pure function of the spec (its seed included).
 std::vector<DesignPoint> make_design(const SweepSpec& spec);
 
-/// Seed of replicate `rep`: a keyed hash of (sweep seed, replicate) only, so every point shares it
-/// (common random numbers). In [0, 2^62).
-std::uint64_t replicate_seed(std::uint64_t sweep_seed, std::int64_t replicate);
-
-/// One run: (point, replicate) with its seed and overrides. index = point * replicates + replicate.
-struct RunPlan {
-  std::int64_t index = 0;
-  std::int64_t point = 0;
-  std::int64_t replicate = 0;
-  std::uint64_t seed = 0;
-  std::vector<std::string> overrides;  ///< spec.set, then one "key=value" per factor
-};
-std::vector<RunPlan> make_plans(const SweepSpec& spec, const std::vector<DesignPoint>& design);
+/// The plan: one point per design point (the scenario with spec.set, then one "key=value" per
+/// factor), spec.replicates replicates with seeds replicate_seed(spec.seed, r), spec.steps.
+Plan make_plan(const SweepSpec& spec, const std::vector<DesignPoint>& design);
 
 /// The design as CSV: point,block,role,<factor values...> (TOML value text; strings unquoted).
 std::string design_csv(const SweepSpec& spec, const std::vector<DesignPoint>& design);
@@ -103,4 +94,4 @@ int run_sweep(const SweepOptions& o, const std::atomic<bool>* stop);
 /// Returns 0 when every run is done or failed, 1 when some are missing.
 int merge_sweep(const std::filesystem::path& dir, bool quiet);
 
-}  // namespace biocluster::app
+}  // namespace biocluster::batch

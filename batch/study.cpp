@@ -1,13 +1,7 @@
-// Calibration and experiments: paired-seed runs in memory, reduced to quantities (app/study.hpp).
-#include "app/study.hpp"
-
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-
-#include <boost/math/distributions/students_t.hpp>
+// Calibration and experiments: paired-seed plans run in memory, reduced to quantities (batch/study.hpp).
+#include "batch/study.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,52 +13,17 @@
 
 #include "agents/model.hpp"
 #include "agents/params.hpp"
-#include "app/run.hpp"
-#include "app/sweep.hpp"
-#include "app/sweep_internal.hpp"  // csv_field
+#include "agents/simulate.hpp"
+#include "batch/plan.hpp"
+#include "batch/run.hpp"
+#include "batch/runner.hpp"
+#include "batch/stats.hpp"
+#include "batch/text.hpp"
 #include "sim/errors.hpp"
 
-namespace biocluster::app {
-
-double t95(std::int64_t df) {
-  if (df < 1) return std::numeric_limits<double>::quiet_NaN();
-  return boost::math::quantile(boost::math::students_t_distribution<double>(static_cast<double>(df)), 0.975);
-}
+namespace biocluster::batch {
 
 namespace {
-
-// ---------------------------------------------------------------- scenarios
-
-agents::Params load(const std::filesystem::path& scenario, const std::vector<std::string>& set, std::optional<std::int64_t> steps) {
-  RunOptions ro;
-  ro.scenario = scenario;
-  ro.overrides = set;
-  ro.steps = steps;
-  return agents::load_params(load_doc(ro));
-}
-
-/// Every resolved parameter as path -> text (to check what an override file changes).
-class Flatten : public sim::ParamVisitor {
- public:
-  std::map<std::string, std::string> values;
-  void real(std::string_view key, double& v, const sim::Meta&) override {
-    char b[40];
-    std::snprintf(b, sizeof b, "%.17g", v);
-    values[path(key)] = b;
-  }
-  void integer(std::string_view key, std::int64_t& v, const sim::Meta&) override { values[path(key)] = std::to_string(v); }
-  using sim::ParamVisitor::integer;
-  void flag(std::string_view key, bool& v, std::string_view) override { values[path(key)] = v ? "true" : "false"; }
-  void text(std::string_view key, std::string& v, std::string_view, std::span<const std::string_view>) override { values[path(key)] = v; }
-  void date(std::string_view key, sim::YearMonth& v, std::string_view) override { values[path(key)] = sim::to_string(v); }
-  std::vector<std::string> map_names(std::string_view, const std::vector<std::string>& existing) override { return existing; }
-};
-
-std::map<std::string, std::string> flatten(agents::Params p) {
-  Flatten f;
-  agents::describe(f, p);
-  return f.values;
-}
 
 // ---------------------------------------------------------------- quantities
 
@@ -168,20 +127,17 @@ std::vector<double> measure(const agents::Params& params, std::uint64_t seed, co
   }
   std::vector<double> acc(parts.size(), 0.0);
   agents::World w = agents::make_world(params, seed);
-  const auto& phases = agents::step_phases();
-  sim::PhaseTimes<std::tuple_size_v<std::decay_t<decltype(phases)>>> times;
-  for (std::int64_t k = 0; k < params.run.steps; ++k) {
-    agents::run_step(w, times);
-    w.events.clear_pending();
+  agents::simulate(w, params.run.steps, [&](agents::World& world, std::int64_t k) {
+    world.events.clear_pending();
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const Bound& b = *parts[i];
       if (b.flow ? (k < b.s0 || k >= b.s1) : k != b.s1 - 1) continue;
       double s = 0;
       for (auto m : b.metrics)
-        for (int r : b.regions) s += w.metrics.get(m, r);
+        for (int r : b.regions) s += world.metrics.get(m, r);
       acc[i] += s;
     }
-  }
+  });
   std::vector<double> out;
   std::size_t i = 0;
   for (const auto& q : qs) {
@@ -198,72 +154,45 @@ std::vector<double> measure(const agents::Params& params, std::uint64_t seed, co
   return out;
 }
 
-/// Runs every (scenario, replicate) pair in parallel; result[s][r][q].
-std::vector<std::vector<std::vector<double>>> measure_all(const std::vector<agents::Params>& scenarios,
-                                                          const std::vector<std::vector<BoundQuantity>>& qs,
-                                                          const std::vector<std::uint64_t>& seeds, const StudyOptions& o) {
-  std::optional<tbb::global_control> limit;
-  if (o.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(o.threads));
-  const std::size_t ns = scenarios.size(), nr = seeds.size();
-  std::vector<std::vector<std::vector<double>>> res(ns, std::vector<std::vector<double>>(nr));
-  std::atomic<std::size_t> done{0};
-  const auto t0 = std::chrono::steady_clock::now();
-  tbb::parallel_for(std::size_t{0}, ns * nr, [&](std::size_t i) {
-    const std::size_t s = i / nr, r = i % nr;
-    res[s][r] = measure(scenarios[s], seeds[r], qs[s]);
-    const std::size_t d = ++done;
-    if (o.progress) {
-      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::fprintf(stderr, "\r  runs %zu/%zu  %.0f s elapsed, ~%.0f s left   ", d, ns * nr, el,
-                   el / static_cast<double>(d) * static_cast<double>(ns * nr - d));
-    }
-  });
-  if (o.progress) std::fprintf(stderr, "\n");
-  return res;
-}
+/// The studies' sink: each run's quantities, in memory; result[point][replicate][quantity].
+class Measurements : public Sink {
+ public:
+  Measurements(const Plan& plan, const std::vector<agents::Params>& params, const std::vector<std::vector<BoundQuantity>>& qs)
+      : plan_(plan), params_(params), qs_(qs),
+        result(plan.points.size(), std::vector<std::vector<double>>(static_cast<std::size_t>(plan.replicates))) {}
+  const Plan& plan() const override { return plan_; }
+  Outcome execute(const Run& r, int, bool, const std::atomic<bool>*, std::string&) override {
+    const auto pt = static_cast<std::size_t>(r.point);
+    result[pt][static_cast<std::size_t>(r.replicate)] = measure(params_[pt], r.seed, qs_[pt]);
+    return Outcome::done;
+  }
 
-std::vector<std::uint64_t> seeds_for(std::uint64_t seed, std::int64_t n) {
-  std::vector<std::uint64_t> s;
-  for (std::int64_t r = 0; r < n; ++r) s.push_back(replicate_seed(seed, r));
-  return s;
+ private:
+  const Plan& plan_;
+  const std::vector<agents::Params>& params_;            // [point]
+  const std::vector<std::vector<BoundQuantity>>& qs_;    // [point][quantity]
+
+ public:
+  std::vector<std::vector<std::vector<double>>> result;
+};
+
+/// Runs every (point, replicate) of the plan on this machine; result[point][replicate][quantity].
+std::vector<std::vector<std::vector<double>>> measure_all(const Plan& plan, const std::vector<agents::Params>& params,
+                                                          const std::vector<std::vector<BoundQuantity>>& qs, const StudyOptions& o) {
+  Measurements sink(plan, params, qs);
+  RunnerOptions ro;
+  ro.threads = o.threads;
+  ro.single_threaded_runs = false;  // runs share the arena's threads
+  ro.progress = o.progress;
+  ro.style = Progress::Style::study;
+  const std::vector<Run> runs = plan.runs();
+  Progress pr(ro.style, ro.progress, runs.size());
+  run_local(sink, runs, ro, pr);
+  pr.finish();
+  return std::move(sink.result);
 }
 
 // ---------------------------------------------------------------- statistics and formatting
-
-struct Stats {
-  std::size_t n = 0;            // finite values
-  double mean = NAN, half = NAN, lo = NAN, hi = NAN;  // mean +- half (95% CI); lo..hi: 2.5%..97.5% of runs
-};
-
-double quantile_sorted(const std::vector<double>& v, double p) {
-  if (v.empty()) return NAN;
-  const double h = p * static_cast<double>(v.size() - 1);
-  const auto i = static_cast<std::size_t>(std::floor(h));
-  const double f = h - static_cast<double>(i);
-  return i + 1 < v.size() ? v[i] + f * (v[i + 1] - v[i]) : v[i];
-}
-
-Stats stats(std::vector<double> v) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
-  Stats s;
-  s.n = v.size();
-  if (v.empty()) return s;
-  double sum = 0;
-  for (double x : v) sum += x;
-  s.mean = sum / static_cast<double>(v.size());
-  if (v.size() > 1) {
-    double ss = 0;
-    for (double x : v) ss += (x - s.mean) * (x - s.mean);
-    const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
-    s.half = t95(static_cast<std::int64_t>(v.size()) - 1) * sd / std::sqrt(static_cast<double>(v.size()));
-  } else {
-    s.half = 0;
-  }
-  std::sort(v.begin(), v.end());
-  s.lo = quantile_sorted(v, 0.025);
-  s.hi = quantile_sorted(v, 0.975);
-  return s;
-}
 
 /// 74256 -> "74,256"; 0.4123 -> "0.412"; 1234.5 -> "1,235"; 12.345 -> "12.3".
 std::string fmt(double x) {
@@ -326,14 +255,6 @@ struct Table {
 
 std::string label(const std::string& name, const Quantity& q) { return q.unit.empty() ? name : name + " (" + q.unit + ")"; }
 
-void throw_errors(const std::vector<std::string>& errors, const std::string& what) {
-  if (errors.empty()) return;
-  if (errors.size() == 1) throw ConfigError(errors.front());
-  std::string m = what + " has " + std::to_string(errors.size()) + " errors:";
-  for (const auto& e : errors) m += "\n  " + e;
-  throw ConfigError(m);
-}
-
 std::string seeds_text(const std::vector<std::uint64_t>& seeds) {
   std::string s;
   for (std::size_t i = 0; i < seeds.size() && i < 3; ++i) s += (i ? ", " : "") + std::to_string(seeds[i]);
@@ -349,15 +270,20 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
   const auto steps = o.steps ? o.steps : spec.steps;
   auto set = spec.set;
   set.insert(set.end(), o.set.begin(), o.set.end());
-  const agents::Params params = load(spec.scenario, set, steps);
+  Plan plan;
+  plan.points.push_back({spec.scenario, set});
+  plan.replicates = o.replicates ? *o.replicates : spec.replicates;
+  plan.seed = spec.seed;
+  plan.steps = steps;
+  const agents::Params params = load_params(spec.scenario, set, steps);
   const auto probe = agents::make_world(params, 1);
   std::vector<std::string> errors;
   std::vector<BoundQuantity> qs;
   for (const auto& t : spec.targets) qs.push_back(bind_quantity(t.q, params, probe.metrics.defs(), spec.file, errors));
-  throw_errors(errors, "targets file '" + spec.file.string() + "'");
-  const auto seeds = seeds_for(spec.seed, o.replicates ? *o.replicates : spec.replicates);
+  throw_errors(errors, "", "targets file '" + spec.file.string() + "'");
+  const auto seeds = plan.seeds();
   const auto t0 = std::chrono::steady_clock::now();
-  const auto res = measure_all({params}, {qs}, seeds, o);
+  const auto res = measure_all(plan, {params}, {qs}, o);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   Table tab{{"target", "observed", "simulated mean", "95% CI of mean", "95% of runs", "rel. error", "goal", "also reported (rel. error)", "source"}, {}};
@@ -385,8 +311,8 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
     tab.rows.push_back({label(t.name, t.q), fmt(obs), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
                         fmt(s.lo) + " .. " + fmt(s.hi), pct(rel), goal, also.empty() ? "-" : also, t.source});
     if (csv)
-      csv << sweep_detail::csv_field(t.name) << ',' << obs << ',' << s.mean << ',' << s.mean - s.half << ',' << s.mean + s.half << ',' << s.lo << ','
-          << s.hi << ',' << rel << ',' << t.tolerance << ',' << (within ? 1 : 0) << ',' << s.n << ',' << sweep_detail::csv_field(t.source) << "\n";
+      csv << csv_field(t.name) << ',' << obs << ',' << s.mean << ',' << s.mean - s.half << ',' << s.mean + s.half << ',' << s.lo << ','
+          << s.hi << ',' << rel << ',' << t.tolerance << ',' << (within ? 1 : 0) << ',' << s.n << ',' << csv_field(t.source) << "\n";
   }
   out << (o.markdown ? "" : "# ") << "calibration: " << spec.file.string() << "\n";
   if (o.markdown) out << "\n";
@@ -411,16 +337,16 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
   std::vector<std::string> errors;
   for (const auto* v : all) {
     try {
-      params.push_back(load(v->scenario, {}, steps));
+      params.push_back(load_params(v->scenario, {}, steps));
     } catch (const ConfigError& e) {
       errors.push_back(where(spec.file, v->line) + "variant '" + v->name + "': " + e.what());
     }
   }
-  throw_errors(errors, "experiment '" + spec.file.string() + "'");
+  throw_errors(errors, "", "experiment '" + spec.file.string() + "'");
   // Each variant must change exactly the keys it declares.
-  const auto base = flatten(params[0]);
+  const auto base = flatten_params(params[0]);
   for (std::size_t i = 1; i < all.size(); ++i) {
-    const auto var = flatten(params[i]);
+    const auto var = flatten_params(params[i]);
     std::set<std::string> changed;
     for (const auto& [k, val] : var)
       if (auto it = base.find(k); it == base.end() || it->second != val) changed.insert(k);
@@ -439,21 +365,26 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
       errors.push_back(where(spec.file, all[i]->line) + "variant '" + all[i]->name + "' declares changes that its scenario does not make: " +
                        missing);
   }
-  throw_errors(errors, "experiment '" + spec.file.string() + "'");
+  throw_errors(errors, "", "experiment '" + spec.file.string() + "'");
   // The metric set does not depend on parameters: one world gives the definitions for every variant.
   const auto defs = agents::make_world(params[0], 1).metrics.defs();
   std::vector<std::vector<BoundQuantity>> qs(params.size());
   for (std::size_t i = 0; i < params.size(); ++i) {
     for (const auto& oc : spec.outcomes) qs[i].push_back(bind_quantity(oc.q, params[i], defs, spec.file, errors));
-    throw_errors(errors, "experiment '" + spec.file.string() + "'");
+    throw_errors(errors, "", "experiment '" + spec.file.string() + "'");
   }
   if (o.check_only) {
     out << spec.file.string() << ": valid: baseline and " << spec.variants.size() << " variant(s) load; each changes exactly the keys it declares\n";
     return;
   }
-  const auto seeds = seeds_for(spec.seed, o.replicates ? *o.replicates : spec.replicates);
+  Plan plan;
+  for (const auto* v : all) plan.points.push_back({v->scenario, {}});
+  plan.replicates = o.replicates ? *o.replicates : spec.replicates;
+  plan.seed = spec.seed;
+  plan.steps = steps;
+  const auto seeds = plan.seeds();
   const auto t0 = std::chrono::steady_clock::now();
-  const auto res = measure_all(params, qs, seeds, o);
+  const auto res = measure_all(plan, params, qs, o);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   const char* h = o.markdown ? "" : "# ";
@@ -477,7 +408,7 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
       const Stats s = stats(b);
       tab.rows.push_back({label(spec.outcomes[q].name, spec.outcomes[q].q), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
                           fmt(s.lo) + " .. " + fmt(s.hi)});
-      if (csv) csv << sweep_detail::csv_field(all[0]->name) << ',' << sweep_detail::csv_field(spec.outcomes[q].name) << ',' << s.mean << ",,,,,," << s.n << "\n";
+      if (csv) csv << csv_field(all[0]->name) << ',' << csv_field(spec.outcomes[q].name) << ',' << s.mean << ",,,,,," << s.n << "\n";
     }
     tab.print(out, o.markdown);
   }
@@ -499,11 +430,11 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
                           fmt_signed(sd.mean) + " [" + fmt_signed(sd.mean - sd.half) + ", " + fmt_signed(sd.mean + sd.half) + "]", pct(rel),
                           sig ? "yes" : "no"});
       if (csv)
-        csv << sweep_detail::csv_field(all[v]->name) << ',' << sweep_detail::csv_field(oc.name) << ',' << sb.mean << ',' << sx.mean << ',' << sd.mean << ',' << sd.mean - sd.half
+        csv << csv_field(all[v]->name) << ',' << csv_field(oc.name) << ',' << sb.mean << ',' << sx.mean << ',' << sd.mean << ',' << sd.mean - sd.half
             << ',' << sd.mean + sd.half << ',' << rel << ',' << sd.n << "\n";
     }
     tab.print(out, o.markdown);
   }
 }
 
-}  // namespace biocluster::app
+}  // namespace biocluster::batch

@@ -4,7 +4,8 @@
 ///    simulated mean, its 95% interval and the relative error (docs/CALIBRATION.md);
 ///  - experiments (`biocluster experiment EXPERIMENT.toml`): a baseline and variants (override files),
 ///    paired differences with 95% intervals per outcome (docs/EXPERIMENTS.md).
-/// Runs happen in memory (no HDF5 files); run (variant, replicate) is exactly
+/// Both are plans (batch/plan.hpp) whose points are scenarios (the targets' scenario; the baseline and
+/// each variant), run by the runner (batch/runner.hpp) into memory (no HDF5 files); run (variant, replicate) is exactly
 /// `biocluster run SCENARIO --seed SEED [--steps N]`, whose seed the report lists.
 #include <cstdint>
 #include <filesystem>
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace biocluster::app {
+namespace biocluster::batch {
 
 /// Where to read a quantity from the monthly metrics: which metrics (summed), which regions (summed),
 /// which months. Flows are summed over the window; stocks take their value at its last month.
@@ -63,7 +64,8 @@ struct Variant {
   int line = 0;
 };
 
-struct Outcome {
+/// One outcome of an experiment: a named quantity.
+struct ExperimentOutcome {
   std::string name;
   Quantity q;
   int line = 0;
@@ -74,13 +76,13 @@ struct ExperimentSpec {
   std::string name, question, mechanism;
   Variant baseline;
   std::vector<Variant> variants;
-  std::vector<Outcome> outcomes;
+  std::vector<ExperimentOutcome> outcomes;
   std::int64_t replicates = 30;
   std::uint64_t seed = 1;
   std::optional<std::int64_t> steps;
 };
 
-/// Readers (app/study_file.cpp). Every mistake is reported with file:line, all at once.
+/// Readers (batch/files.cpp). Every mistake is reported with file:line, all at once.
 /// @throws ConfigError
 TargetsSpec load_targets(const std::filesystem::path& file);
 ExperimentSpec load_experiment(const std::filesystem::path& file);
@@ -105,7 +107,4 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
 /// exactly the keys it declares. @throws ConfigError, InvariantError
 void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostream& out);
 
-/// Two-sided 95% interval half-width factor of Student's t with `df` degrees of freedom.
-double t95(std::int64_t df);
-
-}  // namespace biocluster::app
+}  // namespace biocluster::batch

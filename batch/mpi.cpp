@@ -1,13 +1,13 @@
-// Sweeps across MPI ranks (plain MPI C API): rank 0 hands out run plans on request (dynamic load
-// balancing) and writes the index; ranks 1..N-1 run them. Built without MPI this file only
-// detects mpirun and refuses, so that N copies never write one directory unaware of each other.
+// The runner across MPI ranks (plain MPI C API): rank 0 hands out runs on request (dynamic load
+// balancing) and reports (a sweep: writes the index); ranks 1..N-1 run them. Built without MPI this
+// file only detects mpirun and refuses, so that N copies never write one directory unaware of each other.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 
-#include "app/sweep_internal.hpp"
+#include "batch/runner.hpp"
 #include "sim/errors.hpp"
 
 #ifdef BIOCLUSTER_HAVE_MPI
@@ -16,7 +16,7 @@
 #include <mpi.h>
 #endif
 
-namespace biocluster::app::sweep_detail {
+namespace biocluster::batch {
 
 namespace {
 
@@ -59,15 +59,15 @@ bool mpi_world() {
   return false;
 }
 
-int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
+int run_plan_mpi(const std::function<Sink&(bool first)>& setup, const RunnerOptions& o, const Report& report) {
   const int rank = mpi_rank(), size = mpi_size();
-  Prepared s;
-  // Rank 0 validates and initialises DIR; the others only load once it is ready.
+  Sink* sink = nullptr;
+  // Rank 0 validates and initialises (a sweep: DIR); the others only load once it is ready.
   int code = 0;
   std::string error;
   if (rank == 0) {
     try {
-      s = prepare(o, true);
+      sink = &setup(true);
     } catch (const ConfigError& e) {
       code = 2, error = e.what();
     } catch (const OutputError& e) {
@@ -86,7 +86,7 @@ int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
   }
   if (rank != 0) {
     try {
-      s = prepare(o, false);
+      sink = &setup(false);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "biocluster: rank %d: %s\n", rank, e.what());
       MPI_Abort(MPI_COMM_WORLD, 2);
@@ -95,11 +95,10 @@ int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
 
   int rc = 0;
   if (rank == 0) {
-    const Pending pending = pending_runs(s, o);
-    const std::size_t skipped_done = pending.skipped_done, skipped_failed = pending.skipped_failed;
+    const Pending pending = pending_runs(*sink, o);
     std::vector<std::int64_t> todo;
-    for (const auto* p : pending.todo) todo.push_back(p->index);
-    Progress pr(o.progress, todo.size(), skipped_done + skipped_failed);
+    for (const auto& r : pending.todo) todo.push_back(r.index);
+    Progress pr(o.style, o.progress, todo.size(), pending.skipped_done + pending.skipped_failed);
     std::size_t next = 0;
     int active = size - 1;
     bool halt = false;
@@ -119,7 +118,7 @@ int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
         if (out == Outcome::interrupted) halt = true;
         pr.tick(out);
       }
-      if (stop && stop->load()) halt = true;
+      if (o.stop && o.stop->load()) halt = true;
       long long job = -1;
       if (!halt && next < todo.size()) job = todo[next++];
       MPI_Send(&job, 1, MPI_LONG_LONG, st.MPI_SOURCE, kTagWork, MPI_COMM_WORLD);
@@ -127,7 +126,7 @@ int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
     }
     for (; next < todo.size() && halt; ++next) pr.tick(Outcome::interrupted);
     pr.finish();
-    rc = report(s, o, pr, skipped_done, skipped_failed, todo.size());
+    rc = report(pending, pr);
   } else {
     const int threads = o.threads > 0 ? o.threads : 1;
     long long msg[2] = {-1, 0};
@@ -136,9 +135,9 @@ int run_sweep_mpi(const SweepOptions& o, const std::atomic<bool>* stop) {
       long long job = -1;
       MPI_Recv(&job, 1, MPI_LONG_LONG, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       if (job < 0) break;
-      const RunPlan& p = s.plans[static_cast<std::size_t>(job)];
+      const Run p = sink->plan().run(job);
       std::string message;
-      const Outcome out = execute(s, p, threads, true, stop, message);
+      const Outcome out = sink->execute(p, threads, true, o.stop, message);
       if (out == Outcome::error)
         std::fprintf(stderr, "biocluster: rank %d: run p%lld_r%lld: %s\n", rank, static_cast<long long>(p.point),
                      static_cast<long long>(p.replicate), message.c_str());
@@ -162,8 +161,8 @@ bool mpi_world() {
   return false;
 }
 
-int run_sweep_mpi(const SweepOptions&, const std::atomic<bool>*) { return 1; }
+int run_plan_mpi(const std::function<Sink&(bool)>&, const RunnerOptions&, const Report&) { return 1; }
 
 #endif
 
-}  // namespace biocluster::app::sweep_detail
+}  // namespace biocluster::batch

@@ -1,9 +1,11 @@
 #pragma once
-/// @file The run driver: scenario -> world -> steps -> HDF5 file and summary table.
+/// @file The run driver: scenario -> world -> steps (agents::simulate) -> HDF5 file and summary table.
+/// `biocluster run` and `replay` use it directly; a sweep's runs through its sink (batch/sweep.cpp).
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -16,7 +18,7 @@ namespace biocluster::agents {
 struct World;
 }
 
-namespace biocluster::app {
+namespace biocluster::batch {
 
 struct RunOptions {
   std::filesystem::path scenario;
@@ -40,6 +42,13 @@ void check_memory(const agents::Params& params, double max_memory_gib);
 
 /// Loads the scenario with every override applied. @throws ConfigError.
 sim::ScenarioDoc load_doc(const RunOptions& o);
+
+/// Loads a scenario file with overrides and a steps override (as `run --set ... --steps N`). @throws ConfigError.
+agents::Params load_params(const std::filesystem::path& scenario, const std::vector<std::string>& overrides,
+                           std::optional<std::int64_t> steps);
+
+/// Every resolved parameter as key path -> value text (the keys a scenario has; what an override file changes).
+std::map<std::string, std::string> flatten_params(agents::Params params);
 
 /// Per-region totals over a run, for the summary table.
 struct RunSummary {
@@ -74,4 +83,4 @@ RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop = nul
 /// Prints the summary table.
 void print_summary(std::ostream& out, const RunSummary& s);
 
-}  // namespace biocluster::app
+}  // namespace biocluster::batch

@@ -1,21 +1,20 @@
-// Sweep designs (grid, Latin hypercube, Morris, Sobol/Saltelli), paired replicate seeds, run plans.
+// Sweep designs (grid, Latin hypercube, Morris, Sobol/Saltelli) and the sweep's plan.
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
 
-#include "app/sweep.hpp"
-#include "app/sweep_internal.hpp"
+#include "batch/sweep.hpp"
+#include "batch/text.hpp"
 #include "sim/errors.hpp"
 #include "sim/rng.hpp"
 
-namespace biocluster::app {
+namespace biocluster::batch {
 
 namespace {
 
-// Keys of the sweep's own random streams (sim::Rng phase field): never used by the model.
-constexpr std::uint32_t kSeedPhase = 0x53454544;    // "SEED"
+// Key of the design's own random streams (sim::Rng phase field): never used by the model.
 constexpr std::uint32_t kDesignPhase = 0x44534721;  // "DSG!"
 enum : std::uint32_t { kLhsPermutation = 1, kLhsJitter = 2, kMorrisBase = 3, kMorrisOrder = 4 };
 
@@ -198,11 +197,6 @@ const char* design_name(Design d) {
   return "?";
 }
 
-std::uint64_t replicate_seed(std::uint64_t sweep_seed, std::int64_t replicate) {
-  sim::Rng r(sweep_seed, 0, kSeedPhase, replicate, 0);
-  return r.bits() >> 2;
-}
-
 std::vector<DesignPoint> make_design(const SweepSpec& spec) {
   const std::size_t k = spec.factors.size();
   std::vector<DesignPoint> out;
@@ -309,31 +303,26 @@ std::vector<DesignPoint> make_design(const SweepSpec& spec) {
   return out;
 }
 
-std::vector<RunPlan> make_plans(const SweepSpec& spec, const std::vector<DesignPoint>& design) {
-  std::vector<RunPlan> plans;
-  plans.reserve(design.size() * static_cast<std::size_t>(spec.replicates));
-  for (std::size_t p = 0; p < design.size(); ++p)
-    for (std::int64_t r = 0; r < spec.replicates; ++r) {
-      RunPlan plan;
-      plan.point = static_cast<std::int64_t>(p);
-      plan.replicate = r;
-      plan.index = plan.point * spec.replicates + r;
-      plan.seed = replicate_seed(spec.seed, r);
-      plan.overrides = spec.set;
-      for (std::size_t j = 0; j < spec.factors.size(); ++j)
-        plan.overrides.push_back(spec.factors[j].key + "=" + design[p].text[j]);
-      plans.push_back(std::move(plan));
-    }
-  return plans;
+Plan make_plan(const SweepSpec& spec, const std::vector<DesignPoint>& design) {
+  Plan plan;
+  plan.replicates = spec.replicates;
+  plan.seed = spec.seed;
+  plan.steps = spec.steps;
+  for (const auto& d : design) {
+    Point p{spec.scenario, spec.set};
+    for (std::size_t j = 0; j < spec.factors.size(); ++j) p.overrides.push_back(spec.factors[j].key + "=" + d.text[j]);
+    plan.points.push_back(std::move(p));
+  }
+  return plan;
 }
 
 std::string design_csv(const SweepSpec& spec, const std::vector<DesignPoint>& design) {
   std::string out = "point,block,role";
-  for (const auto& f : spec.factors) out += "," + sweep_detail::csv_field(f.key);
+  for (const auto& f : spec.factors) out += "," + csv_field(f.key);
   out += "\n";
   for (std::size_t p = 0; p < design.size(); ++p) {
-    out += std::to_string(p) + "," + std::to_string(design[p].block) + "," + sweep_detail::csv_field(design[p].role);
-    for (const auto& t : design[p].text) out += "," + sweep_detail::csv_field(t);
+    out += std::to_string(p) + "," + std::to_string(design[p].block) + "," + csv_field(design[p].role);
+    for (const auto& t : design[p].text) out += "," + csv_field(t);
     out += "\n";
   }
   return out;
@@ -354,18 +343,4 @@ std::string sweep_hash(const SweepSpec& spec) {
   return buf;
 }
 
-namespace sweep_detail {
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
-}  // namespace sweep_detail
-
-}  // namespace biocluster::app
+}  // namespace biocluster::batch

@@ -1,4 +1,4 @@
-#include "app/run.hpp"
+#include "batch/run.hpp"
 
 #include <tbb/global_control.h>
 
@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "agents/model.hpp"
+#include "agents/simulate.hpp"
+#include "batch/progress.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_writer.hpp"
 #include "sim/errors.hpp"
 
-namespace biocluster::app {
+namespace biocluster::batch {
 
 namespace {
 
@@ -75,21 +77,27 @@ void write_snapshots(output::RunWriter& out, const agents::World& w, std::int64_
   }
 }
 
-void draw_progress(std::int64_t done, std::int64_t total, const std::string& date, double elapsed) {
-  const int width = 30;
-  const double f = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
-  const int filled = static_cast<int>(f * width);
-  const double eta = done > 0 ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
-  std::fprintf(stderr, "\r[%.*s%*s] %3d%%  step %lld/%lld  %s  ETA %5.1fs ", filled, "##############################",
-               width - filled, "", static_cast<int>(100 * f), static_cast<long long>(done), static_cast<long long>(total),
-               date.c_str(), eta);
-  std::fflush(stderr);
-}
-
 double physical_memory_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
   return pages > 0 && size > 0 ? static_cast<double>(pages) * static_cast<double>(size) : 0.0;
 }
+
+/// Collects every parameter as key path -> value text.
+class Flatten : public sim::ParamVisitor {
+ public:
+  std::map<std::string, std::string> values;
+  void real(std::string_view key, double& v, const sim::Meta&) override {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    values[path(key)] = b;
+  }
+  void integer(std::string_view key, std::int64_t& v, const sim::Meta&) override { values[path(key)] = std::to_string(v); }
+  using sim::ParamVisitor::integer;
+  void flag(std::string_view key, bool& v, std::string_view) override { values[path(key)] = v ? "true" : "false"; }
+  void text(std::string_view key, std::string& v, std::string_view, std::span<const std::string_view>) override { values[path(key)] = v; }
+  void date(std::string_view key, sim::YearMonth& v, std::string_view) override { values[path(key)] = sim::to_string(v); }
+  std::vector<std::string> map_names(std::string_view, const std::vector<std::string>& existing) override { return existing; }
+};
 
 
 }  // namespace
@@ -114,6 +122,21 @@ sim::ScenarioDoc load_doc(const RunOptions& o) {
   if (o.seed) sim::apply_override(doc, "run.seed=" + std::to_string(*o.seed));
   if (o.steps) sim::apply_override(doc, "run.steps=" + std::to_string(*o.steps));
   return doc;
+}
+
+agents::Params load_params(const std::filesystem::path& scenario, const std::vector<std::string>& overrides,
+                           std::optional<std::int64_t> steps) {
+  RunOptions ro;
+  ro.scenario = scenario;
+  ro.overrides = overrides;
+  ro.steps = steps;
+  return agents::load_params(load_doc(ro));
+}
+
+std::map<std::string, std::string> flatten_params(agents::Params params) {
+  Flatten f;
+  agents::describe(f, params);
+  return f.values;
 }
 
 RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) { return run_document(load_doc(o), o, stop); }
@@ -144,37 +167,36 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   sum.values.assign(sum.metric_names.size(), std::vector<double>(sum.regions.size(), 0.0));
 
   const auto& phases = agents::step_phases();
-  sim::PhaseTimes<std::tuple_size_v<std::decay_t<decltype(phases)>>> times;
+  agents::StepTimes times;
   const std::int64_t n = params.run.steps;
   const auto& O = params.output;
-  for (std::int64_t k = 0; k < n; ++k) {
-    if (stop && stop->load()) {
-      sum.interrupted = true;  // the writer's destructor keeps the .partial file with what was written
-      sum.steps = k;
-      sum.output_worker_seconds = out.worker_busy_seconds();
-      return sum;
-    }
-    agents::run_step(w, times);
-    if (o.on_step) o.on_step(w, k);
+  Progress progress(Progress::Style::steps, o.progress, static_cast<std::size_t>(n), 0, t0);
+  const std::int64_t ran = agents::simulate(w, n, [&](agents::World& world, std::int64_t k) {
+    if (o.on_step) o.on_step(world, k);
     t_out = clock::now();
-    const std::string date = sim::to_string(w.calendar.date_of(k));
-    out.append_step(k, date, w.calendar.decimal_year(k), w.metrics.frame());
-    out.append_events(w.events.pending());
-    w.events.clear_pending();
+    const std::string date = sim::to_string(world.calendar.date_of(k));
+    out.append_step(k, date, world.calendar.decimal_year(k), world.metrics.frame());
+    out.append_events(world.events.pending());
+    world.events.clear_pending();
     const bool last = k + 1 == n;
     // Snapshots after the first step, every N steps, and after the last.
-    write_snapshots(out, w, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
+    write_snapshots(out, world, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
                     O.field_snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.field_snapshot_every_steps == 0 || last));
     sum.output_seconds += seconds_since(t_out);
     for (std::size_t m = 0; m < sum.metric_names.size(); ++m)
       for (std::size_t r = 0; r < sum.regions.size(); ++r) {
-        const double v = w.metrics.get(static_cast<sim::MetricId>(m), static_cast<int>(r));
+        const double v = world.metrics.get(static_cast<sim::MetricId>(m), static_cast<int>(r));
         sum.values[m][r] = sum.metric_flow[m] ? sum.values[m][r] + v : v;
       }
-    if (o.progress)
-      draw_progress(k + 1, n, date, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    progress.tick(Outcome::done, date);
+  }, times, stop);
+  if (ran < n) {
+    sum.interrupted = true;  // the writer's destructor keeps the .partial file with what was written
+    sum.steps = ran;
+    sum.output_worker_seconds = out.worker_busy_seconds();
+    return sum;
   }
-  if (o.progress) std::fprintf(stderr, "\n");
+  progress.finish();
   sum.steps = n;
   sum.events = w.events.total();
   sum.wall_seconds = seconds_since(t0);
@@ -245,4 +267,4 @@ void print_summary(std::ostream& out, const RunSummary& s) {
       << std::defaultfloat;
 }
 
-}  // namespace biocluster::app
+}  // namespace biocluster::batch
