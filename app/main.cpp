@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
 #include <csignal>
 #include <iostream>
 #include <unistd.h>
@@ -19,6 +21,31 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop.store(true); }
 
+// A value echoed in an error, cut to 40 characters.
+std::string shorten(const std::string& text) {
+  return text.size() <= 40 ? "'" + text + "'" : "'" + text.substr(0, 40) + "...' (" + std::to_string(text.size()) + " characters)";
+}
+
+// --seed: an integer in [0, 9e18] as the user wrote it (CLI11 would wrap -1 or clamp a huge value).
+std::uint64_t parse_seed(const std::string& text) {
+  constexpr std::uint64_t kMax = 9000000000000000000ULL;
+  const bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoull(text) > kMax)
+    throw biocluster::ConfigError("--seed " + shorten(text) +
+                                  ": expected an integer in [0, 9000000000000000000], e.g. --seed 7");
+  return std::stoull(text);
+}
+
+// --max-memory: a finite positive number of GiB.
+double parse_max_memory(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v <= 0 || v > 1e6)
+    throw biocluster::ConfigError("--max-memory " + shorten(text) +
+                                  ": expected a number of GiB in (0, 1e6], e.g. --max-memory 4");
+  return v;
+}
+
 // Every key at its default, with one region called NAME (x_km set to its default to create it).
 constexpr const char* kDefaultsScenario = "[regions.NAME]\nx_km = 10.0\n";
 }  // namespace
@@ -33,29 +60,31 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", std::string("biocluster ") + kVersion + " (git " + kGitRevision + ")");
 
   batch::RunOptions ro;
-  std::uint64_t seed = 0;
+  std::string seed_text, max_memory_text;
   std::int64_t steps = 0;
   bool quiet = false;
   auto* run = cli.add_subcommand("run", "Run a scenario and write an HDF5 file, then print a summary table.");
-  run->add_option("scenario", ro.scenario, "Scenario file (TOML), e.g. scenarios/default.toml")->required()->check(CLI::ExistingFile);
+  // No CLI::ExistingFile on scenario files: the loader's message says what is wrong (docs/TROUBLESHOOTING.md).
+  run->add_option("scenario", ro.scenario, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
   run->add_option("-o,--output", ro.output,
                   "Output file (default: <scenario name>.h5 in the current directory). Written as FILE.partial and "
                   "renamed to FILE only when the run completes.");
-  auto* seed_opt = run->add_option("--seed", seed, "Random seed; overrides run.seed in the scenario");
+  auto* seed_opt = run->add_option("--seed", seed_text, "Random seed, an integer in [0, 9e18]; overrides run.seed in the scenario");
   auto* steps_opt = run->add_option("--steps", steps, "Number of monthly steps; overrides run.steps")->check(CLI::Range(1, 12000));
   run->add_option("--threads", ro.threads, "Worker threads (default: all cores). Results are identical for any count.")
       ->check(CLI::Range(1, 1024));
   run->add_option("--set", ro.overrides,
                   "Override a parameter, e.g. --set policy.basic_research_share=0.5 (repeatable; TOML value syntax)");
   run->add_flag("-q,--quiet", quiet, "No progress bar and no summary table");
-  run->add_option("--max-memory", ro.max_memory_gib,
-                  "Refuse scenarios estimated to need more than this many GiB (default: 80% of physical memory)")
-      ->check(CLI::PositiveNumber);
+  run->add_flag("--force", ro.force,
+                "Let -o replace a file that is not an earlier run file (a symbolic link, directory or device never is)");
+  auto* max_memory_opt = run->add_option("--max-memory", max_memory_text,
+                  "Refuse scenarios estimated to need more than this many GiB (default: 80% of physical memory)");
 
   batch::RunOptions co;
   bool defaults = false, markdown = false;
   auto* check = cli.add_subcommand("check", "Validate a scenario and print the resolved parameters as TOML, with units and ranges.");
-  check->add_option("scenario", co.scenario, "Scenario file (TOML)")->check(CLI::ExistingFile);
+  check->add_option("scenario", co.scenario, "Scenario file (TOML)");
   check->add_option("--set", co.overrides, "Override a parameter, as for run (repeatable)");
   check->add_flag("--defaults", defaults, "Print every parameter at its default (no scenario needed)");
   check->add_flag("--markdown", markdown, "Print a Markdown table (key, default, unit, range, description) instead of TOML");
@@ -75,7 +104,7 @@ int main(int argc, char** argv) {
   batch::StudyOptions so;
   std::int64_t study_reps = 0, study_steps = 0;
   std::filesystem::path study_file;
-  bool strict = false;
+  bool strict = false, study_quiet = false;
   auto study_options = [&](CLI::App* c) {
     c->add_option("--replicates", study_reps, "Replicates (paired seeds); overrides the file's")->check(CLI::Range(2, 100000));
     c->add_option("--steps", study_steps, "Monthly steps of every run; overrides the file's and the scenario's")->check(CLI::Range(1, 12000));
@@ -83,11 +112,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     c->add_flag("--markdown", so.markdown, "Print Markdown tables (as in the docs)");
     c->add_option("--csv", so.csv, "Also write every row to this CSV file");
+    c->add_flag("-q,--quiet", study_quiet, "No progress line (the tables are still printed)");
   };
   auto* calibrate = cli.add_subcommand(
       "calibrate", "Run a scenario's replicates and compare each calibration target (observed, simulated mean, 95% intervals, "
                    "relative error). Exit 6 with --strict if a target misses its goal.");
-  calibrate->add_option("targets", study_file, "Targets file (TOML), e.g. scenarios/us/boston.targets.toml")->required()->check(CLI::ExistingFile);
+  calibrate->add_option("targets", study_file, "Targets file (TOML), e.g. scenarios/us/boston.targets.toml")->required();
   study_options(calibrate);
   calibrate->add_option("--set", so.set, "Override a scenario parameter for this calibration, as for run (repeatable)");
   calibrate->add_flag("--strict", strict, "Exit with status 6 if any target lies outside its tolerance");
@@ -95,12 +125,22 @@ int main(int argc, char** argv) {
       "experiment", "Run a policy experiment: a baseline and variants on the same seeds, with paired differences and 95% intervals "
                     "per outcome.");
   experiment->add_option("file", study_file, "Experiment file (TOML), e.g. scenarios/experiments/grace_period.toml")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   study_options(experiment);
   experiment->add_flag("--check", so.check_only, "Only check the files and that each variant changes exactly what it declares");
 
-  CLI11_PARSE(cli, argc, argv);
+  // Command-line mistakes exit 2 like every other bad input (docs/TROUBLESHOOTING.md), not with CLI11's codes.
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "biocluster: error: " << e.what() << "\n(run 'biocluster --help', or 'biocluster COMMAND --help', for the options)\n";
+    return 2;
+  }
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG ("File too large"), reported as an
+  // output error with exit 3, instead of killing the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   try {
     if (sweeps.selected()) {
@@ -109,7 +149,8 @@ int main(int argc, char** argv) {
       return sweeps.dispatch(&g_stop);
     }
     if (*run) {
-      if (*seed_opt) ro.seed = seed;
+      if (*seed_opt) ro.seed = parse_seed(seed_text);
+      if (*max_memory_opt) ro.max_memory_gib = parse_max_memory(max_memory_text);
       if (*steps_opt) ro.steps = steps;
       ro.progress = !quiet && isatty(STDERR_FILENO);
       ro.summary = !quiet;
@@ -127,7 +168,7 @@ int main(int argc, char** argv) {
     if (*calibrate || *experiment) {
       if (study_reps > 0) so.replicates = study_reps;
       if (study_steps > 0) so.steps = study_steps;
-      so.progress = isatty(STDERR_FILENO);
+      so.progress = !study_quiet && isatty(STDERR_FILENO);
       if (*experiment) {
         batch::run_experiment(batch::load_experiment(study_file), so, std::cout);
         return 0;

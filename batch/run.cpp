@@ -11,6 +11,7 @@
 
 #include "agents/model.hpp"
 #include "agents/simulate.hpp"
+#include "batch/output_lock.hpp"
 #include "batch/progress.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_writer.hpp"
@@ -157,6 +158,9 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   sum.setup_seconds = seconds_since(t0);
   std::filesystem::path out_path = o.output;
   if (out_path.empty()) out_path = o.scenario.stem().string() + ".h5";
+  // One writer per output path (a second process refuses at once), and -o replaces only what is ours.
+  const OutputLock lock(out_path.string() + ".lock", OutputLock::Mode::exclusive, out_path.string());
+  check_replaceable_run_file(out_path, o.force);
   auto t_out = clock::now();
   output::RunWriter out(out_path, make_header(o, doc, w, threads));
   sum.output_seconds += seconds_since(t_out);

@@ -5,13 +5,17 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <sstream>
 
 #include "agents/model.hpp"
+#include "batch/output_lock.hpp"
 #include "batch/run.hpp"
 #include "batch/runner.hpp"
 #include "batch/text.hpp"
 #include "biocluster/version.hpp"
+#include "output/run_reader.hpp"
 #include "output/sweep_index.hpp"
 #include "sim/errors.hpp"
 
@@ -38,6 +42,11 @@ class SweepRuns : public Sink {
   Plan runs;
   std::string hash;
   fs::path dir;
+  std::unique_ptr<OutputLock> lock, shard_lock;  ///< held while this process writes into dir
+
+  /// Throws OutputError unless the complete run file `h5` was made by run `p` of this plan (its seed
+  /// and resolved parameters): a file copied or left from another point or sweep is never taken as done.
+  void check_belongs(const Run& p, const fs::path& h5) const;
 
   const Plan& plan() const override { return runs; }
   std::optional<Outcome> finished_before(const Run& p) const override;
@@ -91,6 +100,17 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
         errors.push_back(spec.file + ": metric '" + m + "' is not a time series of the model; available: " + list);
       }
   }
+  // A factor (or a fixed `set`) on run.steps would be overridden by the sweep's own `steps` in every run.
+  if (spec.steps) {
+    for (const auto& f : spec.factors)
+      if (f.key == "run.steps")
+        errors.push_back(f.pos.str() + ": factor 'run.steps' conflicts with the sweep's steps = " +
+                         std::to_string(*spec.steps) + ", which sets every run's length; remove one of the two");
+    for (const auto& kv : spec.set)
+      if (kv.rfind("run.steps=", 0) == 0 || kv.rfind("run.steps =", 0) == 0)
+        errors.push_back(spec.file + ": set = [\"" + kv + "\"] conflicts with the sweep's steps = " +
+                         std::to_string(*spec.steps) + "; remove one of the two");
+  }
   throw_errors(errors, "sweep ", "sweep file '" + spec.file + "'");
 
   s.design = make_design(spec);
@@ -99,9 +119,20 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
 
   if (init_dir) {
     std::error_code ec;
+    check_output_directory(s.dir);
     fs::create_directories(s.dir / "runs", ec);
     if (ec || !fs::is_directory(s.dir / "runs", ec))
       throw OutputError("cannot create output directory '" + (s.dir / "runs").string() + "'; pass -o with a writable path");
+    // One sweep process per directory; the shards of a job array share it, one process per shard.
+    if (o.shards > 1) {
+      s.lock = std::make_unique<OutputLock>(s.dir / ".lock", OutputLock::Mode::shared, s.dir.string());
+      s.shard_lock = std::make_unique<OutputLock>(
+          s.dir / (".shard-" + std::to_string(o.shard) + "-of-" + std::to_string(o.shards) + ".lock"),
+          OutputLock::Mode::exclusive, s.dir.string() + " (shard " + std::to_string(o.shard) + "/" +
+                                           std::to_string(o.shards) + ")");
+    } else {
+      s.lock = std::make_unique<OutputLock>(s.dir / ".lock", OutputLock::Mode::exclusive, s.dir.string());
+    }
     const fs::path hash_file = s.dir / "sweep.hash";
     if (fs::exists(hash_file, ec)) {
       const std::string old = read_line(hash_file);
@@ -117,11 +148,46 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
   }
 }
 
+void SweepRuns::check_belongs(const Run& p, const fs::path& h5) const {
+  const output::RunProvenance prov = output::read_provenance(h5);
+  const std::string name = "runs/" + h5.filename().string();
+  const std::string fix = "; move it away or delete it, then run the sweep again";
+  if (prov.seed != p.seed)
+    throw OutputError(dir.string() + ": " + name + " does not belong to this sweep: it was made with seed " +
+                      std::to_string(prov.seed) + ", and the plan's run p" + std::to_string(p.point) + "_r" +
+                      std::to_string(p.replicate) + " has seed " + std::to_string(p.seed) + fix);
+  // The point's overrides (and the seed and steps) applied to the file's own parameters must change
+  // nothing. (The base scenario is covered by the sweep's hash; sweep-merge need not find it.)
+  const Point& point = runs.points[static_cast<std::size_t>(p.point)];
+  std::string expected;
+  try {
+    sim::ScenarioDoc doc = sim::parse_scenario_text(prov.resolved_parameters, name + " (its parameters)");
+    for (const auto& kv : point.overrides) sim::apply_override(doc, kv);
+    sim::apply_override(doc, "run.seed=" + std::to_string(p.seed));
+    if (runs.steps) sim::apply_override(doc, "run.steps=" + std::to_string(*runs.steps));
+    expected = agents::to_toml(agents::load_params(doc));
+  } catch (const ConfigError&) {
+    expected = "(the point's values are invalid for these parameters)";
+  }
+  if (expected != prov.resolved_parameters) {
+    // Name the first parameter line that differs.
+    std::istringstream a(prov.resolved_parameters), b(expected);
+    std::string la, lb;
+    while (std::getline(a, la) && std::getline(b, lb) && la == lb) {
+    }
+    throw OutputError(dir.string() + ": " + name + " does not belong to this sweep: its parameters differ from point " +
+                      std::to_string(p.point) + "'s (file: '" + la + "', plan: '" + lb + "')" + fix);
+  }
+}
+
 std::optional<Outcome> SweepRuns::finished_before(const Run& p) const {
   std::error_code ec;
   const fs::path h5 = run_path(dir, p);
   if (fs::exists(h5, ec)) {
-    if (output::run_file_status(h5) == "complete") return Outcome::skipped_done;
+    if (output::run_file_status(h5) == "complete") {
+      check_belongs(p, h5);
+      return Outcome::skipped_done;
+    }
     // not complete (damaged): redone; the writer replaces it
   }
   if (fs::exists(failed_path(dir, p), ec)) return Outcome::skipped_failed;
@@ -141,6 +207,7 @@ Outcome SweepRuns::execute(const Run& p, int threads, bool own_thread_limit, con
   ro.progress = false;
   ro.summary = false;
   ro.own_thread_limit = own_thread_limit;
+  ro.force = true;  // DIR/runs is the sweep's own (and locked): a damaged file there is redone
   std::string failure;
   try {
     const RunSummary sum = run_scenario(ro, stop);
@@ -203,6 +270,7 @@ std::size_t write_index(const SweepRuns& s) {
     const fs::path h5 = run_path(s.dir, p);
     std::vector<double> row;
     if (fs::exists(h5, ec) && output::run_file_status(h5) == "complete") {
+      s.check_belongs(p, h5);
       const auto m = output::summarise_run_file(h5, metrics);
       if (metrics.empty() || x.metric_units.empty()) {
         metrics = m.names;
@@ -316,6 +384,7 @@ int merge_sweep(const std::filesystem::path& dir, bool quiet) {
   SweepRuns s;
   s.spec = load_sweep_file(sweep_file);
   s.dir = dir;
+  s.lock = std::make_unique<OutputLock>(dir / ".lock", OutputLock::Mode::exclusive, dir.string());
   s.design = make_design(s.spec);
   s.runs = make_plan(s.spec, s.design);
   s.hash = read_line(dir / "sweep.hash");

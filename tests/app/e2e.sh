@@ -116,7 +116,7 @@ PY
     # A full disk (simulated with a file-size limit) gives a clear error and exit code 3, no crash,
     # no final file, and keeps the .partial with what was flushed.
     rm -f full.h5 full.h5.partial
-    set +e; out=$( (ulimit -f 200; trap '' XFSZ; "$bin" run "$scenario" -q -o full.h5) 2>&1); rc=$?; set -e
+    set +e; out=$( (ulimit -f 200; "$bin" run "$scenario" -q -o full.h5) 2>&1); rc=$?; set -e
     [ $rc -eq 3 ] || { echo "disk full: exit code $rc (expected 3): $out"; exit 1; }
     grep -q "check free disk space" <<<"$out" || { echo "disk full: message lacks a hint: $out"; exit 1; }
     [ ! -e full.h5 ] || { echo "disk full left a final file"; exit 1; }
