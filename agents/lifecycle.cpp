@@ -260,56 +260,78 @@ void open_vc_firms(World& w) {
   if (born) rebuild_indexes(w);
 }
 
-void settle_startups(World& w) {
+namespace {
+
+/// A group venture whose drug was approved: the group launches the drug, its sales join the
+/// parent's revenue, and the venture merges into it (MODEL.md §7.5).
+void merge_into_owner(World& w, std::size_t i, Startup& s, Pharma& owner) {
   const auto& P = w.params;
+  auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::peak_sales);
+  owner.revenue_usd_per_year += rng.lognormal_median(P.pharma.peak_sales_median_usd, P.pharma.peak_sales_sigma) *
+                                P.policy.drug_price_index;
+  w.ledger.transfer(s.account, owner.account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
+  w.startups.mark_dead(i);
+}
+
+/// Whether a service firm closes of its own accord this month (MODEL.md §7.3, "Service firms").
+bool service_firm_closes(World& w, const Startup& s) {
+  auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::closure);
+  return rng.bernoulli(w.params.startup.service_exit_per_year / 12.0);
+}
+
+/// A startup that failed or closed pays out its cash (to its owner, or the loan then its
+/// shareholders) and dies (MODEL.md §7.3, "Failure").
+void fail_startup(World& w, std::size_t i, Startup& s, Pharma* owner, bool closed) {
+  const double residual = w.ledger.balance(s.account);
+  if (owner) w.ledger.transfer(s.account, owner->account, residual, code(Flow::intra_group), w.step);
+  else pay_shareholders(w, s.account, s, residual, Flow::residual);
+  log_event(w, EventKind::failure, AgentType::startup, s.id, s.region, AgentType::startup, -1, residual, 0,
+            s.asset_failed ? 1 : closed ? 2 : 0);
+  count(w, w.m.failed, s.region);
+  w.startups.mark_dead(i);
+}
+
+/// Leaving the incubator when grown (MODEL.md §7.3, "Location").
+void leave_incubator_if_grown(World& w, Startup& s) {
+  if (s.incubated && s.headcount > w.params.startup.incubator_max_headcount) {
+    s.incubated = false;
+    if (s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
+  }
+}
+
+/// Runway management (MODEL.md §7.3, "Layoffs"): an independent private startup whose cash covers
+/// fewer than startup.layoff_runway_months of its bills lets a share of its staff beyond the founders go.
+void lay_off_if_short(World& w, Startup& s) {
+  const auto& P = w.params;
+  const double beyond = s.headcount - P.startup.founding_headcount;
+  if (P.startup.layoff_runway_months > 0 && beyond > 0 && s.owner_id < 0 && !s.listed &&
+      w.ledger.balance(s.account) < P.startup.layoff_runway_months * monthly_costs(s)) {
+    const double cut = P.startup.layoff_share_per_month * beyond;
+    s.headcount -= cut;
+    s.target_headcount = std::min(s.target_headcount, s.headcount);
+    release_people(w, s, cut);
+  }
+}
+
+}  // namespace
+
+void settle_startups(World& w) {
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     auto& s = w.startups[i];
     if (!s.alive) continue;
     Pharma* owner = s.owner_id >= 0 ? w.pharmas.find(s.owner_id) : nullptr;
-    if (s.approved_now && owner) {
-      // The group launches the drug: its sales join the parent's revenue; the venture merges.
-      auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::peak_sales);
-      owner->revenue_usd_per_year += rng.lognormal_median(P.pharma.peak_sales_median_usd, P.pharma.peak_sales_sigma) *
-                                     P.policy.drug_price_index;
-      w.ledger.transfer(s.account, owner->account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
-      w.startups.mark_dead(i);
-    } else if (s.asset_failed && !try_relicense(w, s)) {
-      s.out_of_cash = true;
-    }
-    bool closed = false;  // a service firm closing of its own accord (MODEL.md §7.3)
-    if (s.alive && s.service && !s.out_of_cash) {
-      auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::closure);
-      closed = s.out_of_cash = rng.bernoulli(P.startup.service_exit_per_year / 12.0);
-    }
-    if (s.alive && s.out_of_cash) {
-      const double residual = w.ledger.balance(s.account);
-      if (owner) w.ledger.transfer(s.account, owner->account, residual, code(Flow::intra_group), w.step);
-      else pay_shareholders(w, s.account, s, residual, Flow::residual);
-      log_event(w, EventKind::failure, AgentType::startup, s.id, s.region, AgentType::startup, -1, residual, 0,
-                s.asset_failed ? 1 : closed ? 2 : 0);
-      count(w, w.m.failed, s.region);
-      w.startups.mark_dead(i);
-    }
+    if (s.approved_now && owner) merge_into_owner(w, i, s, *owner);
+    else if (s.asset_failed && !try_relicense(w, s)) s.out_of_cash = true;
+    bool closed = false;  // a service firm closing of its own accord
+    if (s.alive && s.service && !s.out_of_cash) closed = s.out_of_cash = service_firm_closes(w, s);
+    if (s.alive && s.out_of_cash) fail_startup(w, i, s, owner, closed);
     if (!s.alive) {
       release_staff(w, s);
       w.ledger.close(s.account, w.step);
     } else {
-      // Leaving the incubator when grown.
-      if (s.incubated && s.headcount > P.startup.incubator_max_headcount) {
-        s.incubated = false;
-        if (s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
-      }
+      leave_incubator_if_grown(w, s);
       s.out_of_cash = s.approved_now = s.advanced_now = false;
-      // Runway management (MODEL.md §7.3): an independent private startup whose cash covers fewer
-      // than startup.layoff_runway_months of its bills lets a share of its staff beyond the founders go.
-      const double beyond = s.headcount - P.startup.founding_headcount;
-      if (P.startup.layoff_runway_months > 0 && beyond > 0 && s.owner_id < 0 && !s.listed &&
-          w.ledger.balance(s.account) < P.startup.layoff_runway_months * monthly_costs(s)) {
-        const double cut = P.startup.layoff_share_per_month * beyond;
-        s.headcount -= cut;
-        s.target_headcount = std::min(s.target_headcount, s.headcount);
-        release_people(w, s, cut);
-      }
+      lay_off_if_short(w, s);
     }
   }
 }
