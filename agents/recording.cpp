@@ -143,6 +143,34 @@ void check_invariants(const World& w) {
                            std::to_string(s.headcount) + " and post-money " + std::to_string(s.post_money_usd));
 }
 
+const std::vector<std::pair<std::string, std::string>>& summary_rows() {
+  static const std::vector<std::pair<std::string, std::string>> rows{
+      {"startups", "startups alive at end"},
+      {"startups_founded", "startups founded"},
+      {"startups_founded_university", "  university spin-offs"},
+      {"startups_founded_hospital", "  hospital startups"},
+      {"startups_founded_staff", "  staff spin-offs"},
+      {"startups_founded_serial", "  serial founders"},
+      {"startups_failed", "startups failed"},
+      {"startups_acquired", "startups acquired"},
+      {"acquired_by_large_group", "  by large groups"},
+      {"acquired_by_outside", "  by acquirers outside"},
+      {"startups_listed", "startups listed (IPO)"},
+      {"approvals", "approvals"},
+      {"trial_starts", "trials started"},
+      {"licences", "licences"},
+      {"employment_startups", "startup employment at end"},
+      {"employment_total", "bio employment at end"},
+      {"wage", "wage at end (USD/month)"},
+      {"talent_pool", "talent pool at end"},
+      {"vc_invested", "VC invested (M)"},
+      {"vc_raised", "VC funds raised (M)"},
+      {"vc_distributed", "VC distributed (M)"},
+      {"government_spend", "government spend (M)"},
+  };
+  return rows;
+}
+
 std::vector<sim::AgentTable> agent_snapshot(const World& w) {
   std::vector<sim::AgentTable> out;
   auto table = [&](const char* type, std::vector<sim::ColumnDef> extra, const auto& store, auto&& row) {

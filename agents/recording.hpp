@@ -3,6 +3,7 @@
 /// invariant guard, and the agent-snapshot and field schema of the output. docs/MODEL.md §7.10
 /// (metrics), docs/OUTPUT.md (file layout).
 #include <array>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,10 @@ void register_metrics(World& w);
 void record_metrics(World& w);
 /// Numeric guard: a non-finite metric or startup state stops the run, naming what and where.
 void check_invariants(const World& w);
+
+/// The metrics of the run's summary table and their labels, in table order (metric name, label).
+/// app/run.cpp's print_summary keeps its own copy of this list for now; switch it to this one.
+const std::vector<std::pair<std::string, std::string>>& summary_rows();
 
 /// Agent-state snapshot tables, one per agent type, in AgentType order.
 std::vector<sim::AgentTable> agent_snapshot(const World& w);
