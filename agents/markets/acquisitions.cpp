@@ -104,7 +104,8 @@ void match_acquisitions(World& w) {
     s.owner_id = f.id;
     s.owner_large_group = f.large_group;
     s.acquired_step = static_cast<std::int32_t>(w.step);
-    // Only a large group's venture keeps SME benefits, and only during the grace period.
+    // Only a large group's venture keeps SME benefits, and only during the grace period (the flag
+    // set here; expire_grace above ends it, grace_value_usd above priced it into the bid).
     s.grace_over = !f.large_group;
     ++f.acquisitions;
     const AcquirerKind kind = f.large_group ? AcquirerKind::large_group
