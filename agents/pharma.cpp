@@ -26,19 +26,6 @@ double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& p
          std::pow(1.0 + pp.discount_rate, years_to_launch(s.stage, sp));
 }
 
-double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupParams& sp, const PharmaParams& pp,
-                       const PolicyParams& policy) {
-  const double horizon_months = 12.0 * years_to_launch(s.stage, sp);
-  const double grace_months = 12.0 * policy.grace_period_years;
-  const double r = std::pow(1.0 + pp.discount_rate, 1.0 / 12.0) - 1.0;
-  double v = 0.0, disc = 1.0;
-  for (int m = 0; m < static_cast<int>(horizon_months); ++m) {
-    disc /= 1.0 + r;
-    v += (m < grace_months ? policy.sme_rd_tax_credit * monthly_rd_usd : -pp.compliance_cost_usd_per_year / 12.0) * disc;
-  }
-  return v;
-}
-
 double erosion_per_month(const Pharma& f, const PharmaParams& p, std::int64_t step) {
   const double steady = p.generic_erosion / (12.0 * p.patent_life_years);
   return step < 60 ? std::max(steady, p.generic_erosion * f.expiring_share / 60.0) : steady;

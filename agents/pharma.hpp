@@ -1,7 +1,8 @@
 #pragma once
 /// @file Pharma firm: revenue from the world market eroded by patent expiries (the pipeline gap),
 /// an R&D budget of which a share buys startups valued by risk-adjusted NPV (rNPV) plus, for a
-/// large business group, the value of SME benefits kept during the M&A grace period. MODEL.md §7.5.
+/// large business group, the value of SME benefits kept during the M&A grace period
+/// (agents/markets/acquisitions.hpp). MODEL.md §7.5.
 #include <cstdint>
 
 #include "agents/params.hpp"
@@ -37,10 +38,6 @@ double years_to_launch(Stage s, const StartupParams& p);
 double launch_value_usd(const PharmaParams& pp, const PolicyParams& policy);
 /// rNPV of a startup's lead asset (Stewart et al. 2001; FORMS.md §4).
 double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& pp, const PolicyParams& policy);
-/// Present value, to a large group, of keeping SME benefits during the grace period minus the
-/// affiliate compliance costs after it, until launch. MODEL.md §7.5.
-double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupParams& sp, const PharmaParams& pp,
-                       const PolicyParams& policy);
 
 /// Revenue erosion per month at step `step` (faster in the first 5 years for firms with a gap).
 double erosion_per_month(const Pharma& f, const PharmaParams& p, std::int64_t step);

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <tbb/global_control.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -175,4 +177,24 @@ TEST_CASE("resolved parameters load back identically", "[params]") {
   const std::string text = to_toml(p);
   const Params q = load_params(sim::parse_scenario_text(text, "resolved.toml"));
   CHECK(to_toml(q) == text);
+}
+
+TEST_CASE("every summary row names a registered metric", "[recording]") {
+  const World w = make_world(default_params(1), 1);
+  for (const auto& [name, label] : summary_rows()) {
+    INFO(name);
+    CHECK(std::any_of(w.metrics.defs().begin(), w.metrics.defs().end(), [&](const sim::MetricDef& d) { return d.name == name; }));
+    CHECK(!label.empty());
+  }
+}
+
+TEST_CASE("grace period: months from years; the bid and the expiry agree on whole months only", "[grace]") {
+  PolicyParams p;
+  p.grace_period_years = 7.0;
+  CHECK(grace_months(p) == 84.0);
+  CHECK(std::lround(grace_months(p)) == 84);
+  // 7.04 years = 84.48 months: the expiry rounds to 84 months, the bid value counts m < 84.48 (85 months).
+  p.grace_period_years = 7.04;
+  CHECK(std::lround(grace_months(p)) == 84);
+  CHECK(grace_months(p) > 84.0);
 }

@@ -87,9 +87,9 @@ struct TrafficModel {
   double decide() const { return startups * (2.0 * sizeof(agents::Startup) + 8.0); }
   double match() const { return startups * (2.0 * sizeof(agents::Startup)); }  // rounds, trials, IPOs: one pass each, read-mostly
   double apply() const { return startups * (3.0 * sizeof(agents::Startup) + 8.0 * 5); }  // parallel update + booking pass + ledger
-  double births_deaths() const { return startups * (4.0 * sizeof(agents::Startup)); }  // deaths pass, commit, hiring pass
+  double births_deaths_hiring() const { return startups * (4.0 * sizeof(agents::Startup)); }  // deaths pass, commit, hiring pass
   double account() const { return startups * (8.0 + sizeof(sim::AccountInfo)); }      // internal balances
-  double record() const {
+  double fields_labour_record() const {
     // 3 diffused fields (decay fused): read + write 4 B/cell each; rent: base 8 + firms 4 + write 4;
     // firms_per_cell cleared 4; region-cell gathers (metrics, labour market, migration) ~80 B/cell;
     // one read pass over the startups to count firms per cell.
@@ -100,9 +100,9 @@ struct TrafficModel {
       case 0: return decide();
       case 1: return match();
       case 2: return apply();
-      case 3: return births_deaths();
+      case 3: return births_deaths_hiring();
       case 4: return account();
-      default: return record();
+      default: return fields_labour_record();
     }
   }
 };

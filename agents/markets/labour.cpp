@@ -1,17 +1,14 @@
 // The labour market: hiring within commuting reach, regional wages that rise with scarcity, and
 // migration of job seekers between regions. docs/MODEL.md §7.7.
+#include "agents/markets/labour.hpp"
+
 #include <algorithm>
 #include <cmath>
 
-#include "agents/model.hpp"
+#include "agents/books.hpp"
+#include "agents/world.hpp"
 
 namespace biocluster::agents {
-
-double cost_per_employee(const World& w, int region) {
-  const auto& M = w.params.market;
-  const double wage_index = region >= 0 ? w.regions[static_cast<std::size_t>(region)].wage_index : 1.0;
-  return M.wage_usd_month * wage_index * (1.0 + (M.phd_wage_premium - 1.0) * M.phd_share_of_staff) * M.overhead;
-}
 
 void hire_staff(World& w) {
   const auto& M = w.params.market;

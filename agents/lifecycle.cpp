@@ -1,0 +1,344 @@
+// Births and deaths of firms: founding requests, foundings and location, relicensing, failures,
+// closures, layoffs, mergers after approval, entry of R&D sites and VC firms. docs/MODEL.md §7.3,
+// §7.1 (relicensing), §7.4 (entry, serial founders), §7.5 (R&D sites, merger).
+#include "agents/lifecycle.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "agents/books.hpp"
+#include "agents/world.hpp"
+
+namespace biocluster::agents {
+
+// ---- founding requests (decide and match phases)
+
+void request_hospital_spinouts(World& w) {
+  for (const auto& h : w.hospitals.items())
+    for (int k = 0; k < h.spinouts; ++k)
+      w.founding_requests.push_back({Origin::hospital, AgentType::hospital, h.id, h.region, h.x_km, h.y_km, k});
+}
+
+void request_staff_spinouts(World& w) {
+  const auto& P = w.params;
+  // Each spin-off's parent is a startup of its region drawn in proportion to headcount: walk the
+  // region's startups subtracting headcounts from the draw until it goes negative (the last one if
+  // it never does). All draws are made first (they depend on nothing else), then resolved in one
+  // pass over the startups, each draw with exactly the subtractions a walk of its own would make.
+  auto& S = w.spinout_draws;
+  const auto nr = static_cast<std::size_t>(w.region_count());
+  S.first.assign(nr + 1, 0);
+  S.residual.clear();
+  for (std::size_t r = 0; r < nr; ++r) {
+    const double staff = w.regions[r].startup_staff;
+    auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::decide), static_cast<std::int64_t>(r), pu(Purpose::staff_spinouts));
+    const auto n = rng.poisson(P.startup.staff_spinouts_per_1000_per_year / 12.0 * staff / 1000.0);
+    for (std::int64_t k = 0; k < n; ++k) S.residual.push_back(rng.uniform() * staff);
+    S.first[r + 1] = S.residual.size();
+  }
+  if (S.residual.empty()) return;
+  S.parent.assign(S.residual.size(), -1);
+  S.done.assign(S.residual.size(), 0);
+  S.open.assign(nr, 0);
+  for (std::size_t r = 0; r < nr; ++r) S.open[r] = S.first[r + 1] - S.first[r];
+  const auto items = w.startups.items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& s = items[i];
+    if (s.region < 0) continue;
+    const auto r = static_cast<std::size_t>(s.region);
+    if (S.open[r] == 0) continue;
+    for (std::size_t k = S.first[r]; k < S.first[r + 1]; ++k) {
+      if (S.done[k]) continue;
+      S.parent[k] = static_cast<std::ptrdiff_t>(i);
+      if ((S.residual[k] -= s.headcount) < 0) S.done[k] = 1, --S.open[r];
+    }
+  }
+  for (std::size_t r = 0; r < nr; ++r)
+    for (std::size_t k = S.first[r]; k < S.first[r + 1]; ++k) {
+      if (S.parent[k] < 0) continue;
+      const auto& parent = items[static_cast<std::size_t>(S.parent[k])];
+      w.founding_requests.push_back({Origin::staff, AgentType::startup, parent.id, static_cast<std::int16_t>(r), parent.x_km, parent.y_km,
+                                     static_cast<std::int32_t>(k - S.first[r])});
+    }
+}
+
+/// After an exit, the founders may found again (the Hybritech effect, MODEL.md §7.4, §7.5).
+void request_serial_founder(World& w, const Startup& s) {
+  const auto& P = w.params;
+  if (!P.policy.serial_founders) return;
+  auto serial = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::serial);
+  if (serial.bernoulli(P.startup.serial_founding_probability))
+    w.founding_requests.push_back({Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0,
+                                   P.startup.serial_quality_bonus});
+}
+
+// ---- births and deaths (births_deaths phase)
+
+namespace {
+
+/// Where a new startup settles: the cheapest of a few candidate sites near its origin, or an
+/// incubator slot of its region when one is free and cheaper (MODEL.md §7.3).
+void choose_location(World& w, Startup& s, const FoundingRequest& r, sim::Rng& rng) {
+  const auto& P = w.params;
+  const double staff = s.headcount;
+  double best_cost = 1e300;
+  for (int k = 0; k < static_cast<int>(P.startup.location_candidates); ++k) {
+    const auto [x, y] = place_near(w, r.x_km, r.y_km, P.startup.location_radius_km, rng);
+    const double cost = staff * P.startup.office_m2_per_employee * w.rent.at(w.grid.cell_of(x, y)) +
+                        P.startup.equipment_usd / (12.0 * P.startup.equipment_life_years);
+    if (cost < best_cost) best_cost = cost, s.x_km = x, s.y_km = y;
+  }
+  if (r.region >= 0) {
+    auto& R = w.regions[static_cast<std::size_t>(r.region)];
+    if (R.incubator_used < w.policy_of(r.region).incubator_capacity && incubator_fee(w, r.region) < best_cost) {
+      s.incubated = true;
+      ++R.incubator_used;
+      const auto& C = w.params.regions[static_cast<std::size_t>(r.region)];
+      s.x_km = static_cast<float>(C.x_km), s.y_km = static_cast<float>(C.y_km);  // incubators sit at the cluster centre
+    }
+  }
+}
+
+void found_startup(World& w, const FoundingRequest& r) {
+  const auto& P = w.params;
+  auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::location),
+                      static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
+  Startup s;
+  s.region = r.region;
+  s.origin = r.origin;
+  s.parent_id = r.parent_id;
+  s.founded_step = static_cast<std::int32_t>(w.step);
+  s.quality = std::min(0.999, rng.uniform() + r.quality_bonus);
+  s.headcount = P.startup.founding_headcount;
+  s.target_headcount = s.headcount;
+  if (r.origin == Origin::staff && P.startup.service_share > 0) {
+    auto kind = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::business_model),
+                         static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
+    s.service = kind.bernoulli(P.startup.service_share);
+  }
+  choose_location(w, s, r, rng);
+  const sim::AgentId id = w.startups.queue_birth(s);
+  auto& born = w.startups.queued_births().back();
+  born.account = open_account(w, AgentType::startup, id, r.region);
+  const double cash = P.startup.founding_cash_usd * (r.origin == Origin::serial ? 2.0 : 1.0);
+  w.ledger.transfer(w.ext.households, born.account, cash, code(Flow::equity), w.step);
+  const double loan = r.region >= 0 ? w.policy_of(r.region).loan_usd : 0.0;
+  if (loan > 0) {
+    w.ledger.transfer(w.ext.government, born.account, loan, code(Flow::loan), w.step, r.region);
+    born.loan_usd = loan;
+  }
+  log_event(w, EventKind::founding, AgentType::startup, id, r.region, r.parent_type, r.parent_id, cash, 0,
+            static_cast<int>(r.origin));
+  count(w, w.m.founded, r.region);
+  count(w, w.m.founded_by_origin[static_cast<std::size_t>(r.origin)], r.region);
+  if (r.origin == Origin::university) {
+    log_event(w, EventKind::licence, AgentType::startup, id, r.region, AgentType::university, r.parent_id);
+    count(w, w.m.licences, r.region);
+  }
+  if (r.origin == Origin::serial) count(w, w.m.serial_founders, r.region);
+  compute_costs(born, P.startup, cost_per_employee(w, r.region), w.rent.at(w.grid.cell_of(born.x_km, born.y_km)),
+                incubator_fee(w, r.region));
+}
+
+/// A startup whose asset failed may in-license a technology from a university within reach
+/// instead of closing, if it can pay the fee and six more months (MODEL.md §7.1).
+bool try_relicense(World& w, Startup& s) {
+  const auto& P = w.params;
+  if (s.owner_id >= 0) return false;
+  const double fee = P.university.licence_fee_usd;
+  if (w.ledger.balance(s.account) < fee + 6.0 * monthly_costs(s)) return false;
+  for (auto& u : w.universities.items()) {
+    if (u.technologies.empty() || sim::distance_km(s.x_km, s.y_km, u.x_km, u.y_km) > P.market.commute_km) continue;
+    u.technologies.erase(u.technologies.begin());
+    ++u.licences_total;
+    w.ledger.transfer(s.account, u.account, fee, code(Flow::licence), w.step);
+    log_event(w, EventKind::licence, AgentType::startup, s.id, s.region, AgentType::university, u.id, fee);
+    count(w, w.m.licences, s.region);
+    auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::quality);
+    s.quality = rng.uniform();
+    s.stage = Stage::preclinical;
+    s.months_in_stage = 0;
+    s.in_trial = false;
+    s.asset_failed = false;
+    return true;
+  }
+  return false;
+}
+
+/// `n` of a startup's staff return to the job seekers of its cell (PhDs in their share).
+void release_people(World& w, const Startup& s, double n) {
+  const std::size_t c = w.grid.cell_of(s.x_km, s.y_km);
+  const double phd = n * w.params.market.phd_share_of_staff;
+  w.talent_phd.at(c) += static_cast<float>(phd);
+  w.talent.at(c) += static_cast<float>(n - phd);
+}
+
+void release_staff(World& w, const Startup& s) {
+  release_people(w, s, s.headcount);
+  if (s.incubated && s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
+}
+
+}  // namespace
+
+/// Each January a pharma firm outside the grid may open an R&D site in the region that attracts it
+/// most: knowledge, startups, amenity, against rent (MODEL.md §7.5).
+void open_rd_sites(World& w) {
+  const auto& P = w.params;
+  if (w.calendar.month_of(w.step) != 1 || w.region_count() == 0) return;
+  std::vector<double> score(static_cast<std::size_t>(w.region_count()), 0.0);
+  std::vector<double> startups(score.size(), 0.0);
+  for (const auto& s : w.startups.items())
+    if (s.region >= 0) startups[static_cast<std::size_t>(s.region)] += 1;
+  for (std::size_t r = 0; r < score.size(); ++r) {
+    double know = 0, rent = 0;
+    for (auto c : w.region_cells[r]) know += w.knowledge.values[c], rent += w.rent.values[c];
+    const double cells = std::max<double>(1.0, static_cast<double>(w.region_cells[r].size()));
+    score[r] = std::log1p(know) + std::log1p(startups[r]) + 2.0 * w.regions[r].amenity - std::log1p(rent / cells / 10.0);
+  }
+  const std::size_t n = w.pharmas.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& parent = w.pharmas[i];
+    if (parent.region >= 0 || parent.site_of >= 0) continue;
+    auto rng = rng_for(w, PhaseKey::births, AgentType::pharma, parent.id, Purpose::site);
+    if (!rng.bernoulli(P.pharma.site_opening_probability_per_year)) continue;
+    std::ptrdiff_t best = -1;
+    for (std::size_t r = 0; r < score.size(); ++r) {
+      bool has_site = false;
+      for (const auto& f : w.pharmas.items()) has_site |= f.site_of == parent.id && f.region == static_cast<int>(r);
+      if (!has_site && (best < 0 || score[r] > score[static_cast<std::size_t>(best)])) best = static_cast<std::ptrdiff_t>(r);
+    }
+    if (best < 0) continue;
+    const auto& R = P.regions[static_cast<std::size_t>(best)];
+    Pharma site;
+    std::tie(site.x_km, site.y_km) = place_near(w, R.x_km, R.y_km, R.radius_km, rng);
+    site.region = static_cast<std::int16_t>(best);
+    site.site_of = parent.id;
+    site.founded_step = static_cast<std::int32_t>(w.step);
+    site.site_budget_usd_per_year = parent.revenue_usd_per_year * P.pharma.rd_share * P.pharma.site_rd_share;
+    const sim::AgentId id = w.pharmas.queue_birth(site);
+    auto& born = w.pharmas.queued_births().back();
+    born.account = open_account(w, AgentType::pharma, id, born.region);
+    log_event(w, EventKind::site_opened, AgentType::pharma, id, born.region, AgentType::pharma, parent.id,
+              born.site_budget_usd_per_year);
+  }
+  w.pharmas.commit();
+}
+
+/// VC entry (MODEL.md §7.4): each January a region gains Poisson(vc.entry_per_billion_usd x the exit
+/// proceeds, in $B, its private VC firms received over the past 12 months) new VC firms, each raising
+/// a first fund of vc.fund_size_usd (called like any fund's), placed within the region.
+void open_vc_firms(World& w) {
+  const auto& P = w.params;
+  if (w.calendar.month_of(w.step) != 1) return;
+  bool born = false;
+  for (std::size_t r = 0; r < w.regions.size(); ++r) {
+    const double proceeds = std::exchange(w.regions[r].vc_proceeds_year, 0.0);
+    if (P.vc.entry_per_billion_usd <= 0 || proceeds <= 0) continue;
+    auto rng = rng_for(w, PhaseKey::births, AgentType::venture_capital, static_cast<sim::AgentId>(r), Purpose::vc_entry);
+    const std::int64_t n = rng.poisson(P.vc.entry_per_billion_usd * proceeds / 1e9);
+    const auto& R = P.regions[r];
+    for (std::int64_t k = 0; k < n; ++k) {
+      VentureCapital v;
+      std::tie(v.x_km, v.y_km) = place_near(w, R.x_km, R.y_km, R.radius_km, rng);
+      v.region = static_cast<std::int16_t>(r);
+      v.committed_usd = P.vc.fund_size_usd;
+      v.vintage_step = static_cast<std::int32_t>(w.step);
+      v.fund_open = true;
+      v.fund_number = 1;
+      const sim::AgentId id = w.vcs.queue_birth(v);
+      auto& b = w.vcs.queued_births().back();
+      b.account = open_account(w, AgentType::venture_capital, id, b.region);
+      log_event(w, EventKind::fund_raised, AgentType::venture_capital, id, b.region, AgentType::startup, -1, b.committed_usd, 0.0, 1);
+      count(w, w.m.vc_raised, b.region, b.committed_usd);
+      born = true;
+    }
+  }
+  w.vcs.commit();
+  if (born) rebuild_indexes(w);
+}
+
+namespace {
+
+/// A group venture whose drug was approved: the group launches the drug, its sales join the
+/// parent's revenue, and the venture merges into it (MODEL.md §7.5).
+void merge_into_owner(World& w, std::size_t i, Startup& s, Pharma& owner) {
+  const auto& P = w.params;
+  auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::peak_sales);
+  owner.revenue_usd_per_year += rng.lognormal_median(P.pharma.peak_sales_median_usd, P.pharma.peak_sales_sigma) *
+                                P.policy.drug_price_index;
+  w.ledger.transfer(s.account, owner.account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
+  w.startups.mark_dead(i);
+}
+
+/// Whether a service firm closes of its own accord this month (MODEL.md §7.3, "Service firms").
+bool service_firm_closes(World& w, const Startup& s) {
+  auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::closure);
+  return rng.bernoulli(w.params.startup.service_exit_per_year / 12.0);
+}
+
+/// A startup that failed or closed pays out its cash (to its owner, or the loan then its
+/// shareholders) and dies (MODEL.md §7.3, "Failure").
+void fail_startup(World& w, std::size_t i, Startup& s, Pharma* owner, bool closed) {
+  const double residual = w.ledger.balance(s.account);
+  if (owner) w.ledger.transfer(s.account, owner->account, residual, code(Flow::intra_group), w.step);
+  else pay_shareholders(w, s.account, s, residual, Flow::residual);
+  log_event(w, EventKind::failure, AgentType::startup, s.id, s.region, AgentType::startup, -1, residual, 0,
+            s.asset_failed ? 1 : closed ? 2 : 0);
+  count(w, w.m.failed, s.region);
+  w.startups.mark_dead(i);
+}
+
+/// Leaving the incubator when grown (MODEL.md §7.3, "Location").
+void leave_incubator_if_grown(World& w, Startup& s) {
+  if (s.incubated && s.headcount > w.params.startup.incubator_max_headcount) {
+    s.incubated = false;
+    if (s.region >= 0) --w.regions[static_cast<std::size_t>(s.region)].incubator_used;
+  }
+}
+
+/// Runway management (MODEL.md §7.3, "Layoffs"): an independent private startup whose cash covers
+/// fewer than startup.layoff_runway_months of its bills lets a share of its staff beyond the founders go.
+void lay_off_if_short(World& w, Startup& s) {
+  const auto& P = w.params;
+  const double beyond = s.headcount - P.startup.founding_headcount;
+  if (P.startup.layoff_runway_months > 0 && beyond > 0 && s.owner_id < 0 && !s.listed &&
+      w.ledger.balance(s.account) < P.startup.layoff_runway_months * monthly_costs(s)) {
+    const double cut = P.startup.layoff_share_per_month * beyond;
+    s.headcount -= cut;
+    s.target_headcount = std::min(s.target_headcount, s.headcount);
+    release_people(w, s, cut);
+  }
+}
+
+}  // namespace
+
+void settle_startups(World& w) {
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    auto& s = w.startups[i];
+    if (!s.alive) continue;
+    Pharma* owner = s.owner_id >= 0 ? w.pharmas.find(s.owner_id) : nullptr;
+    if (s.approved_now && owner) merge_into_owner(w, i, s, *owner);
+    else if (s.asset_failed && !try_relicense(w, s)) s.out_of_cash = true;
+    bool closed = false;  // a service firm closing of its own accord
+    if (s.alive && s.service && !s.out_of_cash) closed = s.out_of_cash = service_firm_closes(w, s);
+    if (s.alive && s.out_of_cash) fail_startup(w, i, s, owner, closed);
+    if (!s.alive) {
+      release_staff(w, s);
+      w.ledger.close(s.account, w.step);
+    } else {
+      leave_incubator_if_grown(w, s);
+      s.out_of_cash = s.approved_now = s.advanced_now = false;
+      lay_off_if_short(w, s);
+    }
+  }
+}
+
+void found_requested_startups(World& w) {
+  for (const auto& r : w.founding_requests) found_startup(w, r);
+  w.startups.commit();
+}
+
+}  // namespace biocluster::agents

@@ -1,0 +1,54 @@
+#pragma once
+/// @file Births and deaths of firms: founding requests (hospital, staff and serial spin-offs;
+/// university spin-offs are requested by the licence market), foundings and location choice,
+/// relicensing, failures and closures, layoffs, group ventures merging into their owner, and the
+/// entry of pharma R&D sites and VC firms. docs/MODEL.md §7.3 (founding, location, failure,
+/// service-firm closure, layoffs), §7.1 (relicensing), §7.4 (VC entry, serial founders), §7.5
+/// (R&D sites, merger after approval).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "agents/startup.hpp"
+#include "agents/types.hpp"
+#include "sim/store.hpp"
+
+namespace biocluster::agents {
+
+struct World;
+
+/// A request to found a startup, collected during the step and served in births_deaths.
+struct FoundingRequest {
+  Origin origin;
+  AgentType parent_type;
+  sim::AgentId parent_id;
+  std::int16_t region;
+  float x_km, y_km;
+  std::int32_t index;       ///< n-th founding of this parent in this step
+  double quality_bonus = 0;
+};
+
+/// Work buffers of the staff spin-off draws (contents meaningless between steps).
+struct SpinoutDraws {
+  std::vector<std::size_t> first, open;  ///< per region: first draw; draws not yet resolved
+  std::vector<double> residual;           ///< per draw
+  std::vector<std::ptrdiff_t> parent;
+  std::vector<std::uint8_t> done;
+};
+
+// decide phase: founding requests in a fixed order (hospitals by id, then staff by region)
+void request_hospital_spinouts(World& w);
+void request_staff_spinouts(World& w);
+/// After an exit (IPO, acquisition), the founders may found again (match phase).
+void request_serial_founder(World& w, const Startup& s);
+
+// births_deaths phase, in this order
+void open_rd_sites(World& w);
+void open_vc_firms(World& w);
+/// Each live startup in id order: merger after approval, relicensing or failure, closure, leaving
+/// the incubator, layoffs. The dead stay in the store until the next commit.
+void settle_startups(World& w);
+/// Serves the founding requests in order and commits the startup store.
+void found_requested_startups(World& w);
+
+}  // namespace biocluster::agents

@@ -1,0 +1,41 @@
+#pragma once
+/// @file Acquisitions and the M&A grace period, whole: the large group's bid value (grace-period
+/// value), the flag set at acquisition, and the expiry. docs/MODEL.md §7.5 ("Acquisitions"), §7.9
+/// (`policy.grace_period_years`).
+#include <cstdint>
+#include <vector>
+
+#include "agents/params.hpp"
+#include "sim/prefix_argmax.hpp"
+
+namespace biocluster::agents {
+
+struct World;
+struct Startup;
+
+/// Work buffers of acquisition matching (contents meaningless between steps).
+struct AcquisitionBuffers {
+  std::vector<std::uint32_t> order, perm, index;
+  std::vector<double> price, sorted_price, value, surplus, value_large, surplus_large;
+  sim::PrefixArgmax tree, tree_large;
+};
+
+/// Length of the grace period in months, 12 x `policy.grace_period_years` (not rounded).
+/// NOTE: its two users disagree for a fractional number of months, and both are kept as they are
+/// (results must not change): the bid value counts months m < grace_months(...) (so 7.04 years =
+/// 84.48 months counts 85 months), the expiry ends the grace period after
+/// std::lround(grace_months(...)) months (84). Whole-month grace periods agree.
+double grace_months(const PolicyParams& policy);
+
+/// Present value, to a large group, of keeping SME benefits during the grace period minus the
+/// affiliate compliance costs after it, until launch. MODEL.md §7.5.
+double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupParams& sp, const PharmaParams& pp,
+                       const PolicyParams& policy);
+
+/// A large-group venture loses its SME benefits when the grace period ends (a grace_expired
+/// event); called while its month is booked (apply phase).
+void expire_grace(World& w, Startup& s);
+
+void match_acquisitions(World& w);
+
+}  // namespace biocluster::agents

@@ -1,0 +1,148 @@
+// Funding rounds: screening, syndication, the public match, dilution. docs/MODEL.md §7.4 ("Rounds").
+// Sequential in id order (screening in parallel first, see below), so deals never depend on threads.
+#include "agents/markets/rounds.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
+#include "agents/books.hpp"
+#include "agents/world.hpp"
+
+namespace biocluster::agents {
+
+namespace {
+
+bool holds_stake(const Startup& s, sim::AgentId vc) {
+  return std::any_of(s.stakes.begin(), s.stakes.end(), [&](const Stake& k) { return k.vc_id == vc; });
+}
+
+/// Books an investment of `amount` by VC v into startup s at post-money `post`.
+void invest(World& w, Startup& s, VentureCapital& v, double amount, double post, int round) {
+  const double share = amount / post;
+  for (auto& st : s.stakes) st.share *= (1.0 - share);
+  bool merged = false;
+  for (auto& st : s.stakes)
+    if (st.vc_id == v.id) st.invested_usd += amount, st.share += share, merged = true;
+  if (!merged) {  // a new portfolio company for this firm
+    s.stakes.push_back({v.id, amount, share});
+    ++v.deals;
+    v.new_deals_usd += amount;
+  }
+  v.invested_usd += amount;
+  w.ledger.transfer(v.account, s.account, amount, code(v.public_fund ? Flow::public_fund : Flow::round), w.step, s.region);
+  log_event(w, EventKind::funding_round, AgentType::startup, s.id, s.region, AgentType::venture_capital, v.id, amount, post,
+            round);
+  count(w, w.m.vc_invested, s.region, amount);
+}
+
+}  // namespace
+
+void match_rounds(World& w) {
+  const auto& P = w.params;
+  auto& accepting = w.round_buffers.accepting;
+  auto& weights = w.round_buffers.weights;
+  auto& order = w.round_buffers.order;
+  auto& commitments = w.round_buffers.commitments;
+  auto& R = w.round_buffers;
+  // Screening first, in parallel: whether VC v would consider startup s (distance weight, the pair's
+  // own random draws, the startup's quality, an existing stake) depends on nothing that matching
+  // changes, so it is computed up front for every seeking startup, in the index's visiting order.
+  // Matching then runs in id order as before, applying the checks that do change as deals close (a
+  // fund's room for new deals, its cash). A VC that fails those at the start fails them all step
+  // (they only tighten), so it is not screened. Results are identical to screening inside matching.
+  R.seekers.clear();
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    const auto& s = w.startups[i];
+    if (s.alive && s.wants_round && !s.listed && s.owner_id < 0) R.seekers.push_back(static_cast<std::uint32_t>(i));
+  }
+  R.vc_state.resize(w.vcs.size());
+  for (std::size_t i = 0; i < w.vcs.size(); ++i) {
+    const auto& v = w.vcs[i];
+    const bool open = !v.public_fund && v.fund_open && w.ledger.balance(v.account) > 0;
+    R.vc_state[i] = !open ? 0 : can_invest_new(v, P.vc, w.step) ? 2 : 1;  // 0 never, 1 follow-ons only, 2 any deal
+  }
+  if (R.screened.size() < R.seekers.size()) R.screened.resize(R.seekers.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t k = r.begin(); k != r.end(); ++k) {
+      const auto& s = w.startups[R.seekers[k]];
+      auto& out = R.screened[k];
+      out.clear();
+      w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
+        if (R.vc_state[i] == 0) return;
+        const auto& v = w.vcs[i];
+        const bool follow_on = holds_stake(s, v.id);
+        if (!follow_on && R.vc_state[i] != 2) return;
+        // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
+        // screens it on a noisy quality signal. Existing investors always consider follow-ons.
+        const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
+        auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
+        const bool seen = screen.bernoulli(weight);
+        // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
+        if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
+        out.push_back({static_cast<std::uint32_t>(i), follow_on, weight});
+      });
+    }
+  });
+  for (std::size_t q = 0; q < R.seekers.size(); ++q) {
+    auto& s = w.startups[R.seekers[q]];
+    const int round = s.rounds + 1;
+    const double target = round_size(round, P.vc);
+    accepting.clear();
+    weights.clear();
+    for (const auto& c : R.screened[q]) {
+      const auto& v = w.vcs[c.vc];
+      if (!(c.follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) continue;
+      if (w.ledger.balance(v.account) <= 0) continue;
+      accepting.push_back(c.vc);
+      weights.push_back(c.weight * (c.follow_on ? 4.0 : 1.0));
+    }
+    if (accepting.empty()) continue;
+    // Lead: drawn with probability proportional to weight; then co-investors by weight (ties: id).
+    double total = 0;
+    for (double x : weights) total += x;
+    auto pick = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::vc_choice);
+    double u = pick.uniform() * total;
+    std::size_t lead = 0;
+    while (lead + 1 < accepting.size() && u >= weights[lead]) u -= weights[lead++];
+    // Investors in turn: the lead, then the others by weight, ties to the earlier one; usually a few
+    // suffice, so they come off a heap instead of a full sort (the same order as a stable sort).
+    order.clear();
+    for (std::size_t k = 0; k < accepting.size(); ++k)
+      if (k != lead) order.push_back(k);
+    const auto later = [&](std::size_t a, std::size_t b) { return weights[a] < weights[b] || (weights[a] == weights[b] && a > b); };
+    std::make_heap(order.begin(), order.end(), later);
+    commitments.clear();
+    double raised = 0;
+    for (std::size_t next = lead, left = order.size() + 1; left > 0 && raised < target; --left) {
+      if (left <= order.size()) {
+        std::pop_heap(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(left), later);
+        next = order[left - 1];
+      }
+      auto& v = w.vcs[accepting[next]];
+      const double cap = std::min(P.vc.max_share_per_deal * v.committed_usd, w.ledger.balance(v.account));
+      const double x = std::min(cap, target - raised);
+      if (x <= 0) continue;
+      commitments.emplace_back(accepting[next], x);
+      raised += x;
+    }
+    if (raised < 0.5 * target) continue;  // not enough investors: the round fails this month
+    // Public matching fund of the startup's region (startups under 5 years old).
+    VentureCapital* pub = nullptr;
+    if (s.region >= 0 && w.step - s.founded_step < 60)
+      for (auto& v : w.vcs.items())
+        if (v.public_fund && v.region == s.region) pub = &v;
+    const double match = pub ? std::min(w.policy_of(s.region).public_fund_matching * raised, w.ledger.balance(pub->account)) : 0.0;
+    const double amount = raised + match;
+    const double pre_money = s.rounds == 0 ? 2.0 * amount : P.vc.step_up * s.post_money_usd;
+    const double post = pre_money + amount;
+    for (const auto& [i, x] : commitments) invest(w, s, w.vcs[i], x, post, round);
+    if (match > 0) invest(w, s, *pub, match, post, round);
+    s.post_money_usd = post;
+    s.rounds = round;
+    hire_for(w, s, amount);
+  }
+}
+
+}  // namespace biocluster::agents

@@ -1,0 +1,160 @@
+// The apply phase: each agent's month (asset progress and bills, pharma's plan, VC fees), then the
+// month's flows booked in a fixed order, public support included. docs/MODEL.md §3 (apply), §7.3,
+// §7.5, §7.6, §7.9.
+#include "agents/operations.hpp"
+
+#include <algorithm>
+
+#include "agents/books.hpp"
+#include "agents/markets/acquisitions.hpp"
+#include "agents/parallel.hpp"
+#include "agents/world.hpp"
+
+namespace biocluster::agents {
+
+namespace {
+
+void book_startup_month(World& w, Startup& s, double applied_grant) {
+  const auto& P = w.params;
+  auto& L = w.ledger;
+  const auto t = w.step;
+  if (s.advanced_now)
+    log_event(w, EventKind::stage_success, AgentType::startup, s.id, s.region, AgentType::startup, -1, 0, 0,
+              static_cast<int>(s.stage));
+  if (s.approved_now) {
+    log_event(w, EventKind::approval, AgentType::startup, s.id, s.region);
+    count(w, w.m.approvals, s.region);
+  }
+  expire_grace(w, s);  // agents/markets/acquisitions.cpp
+  const double bills = monthly_costs(s) + (s.owner_large_group && s.grace_over ? P.pharma.compliance_cost_usd_per_year / 12.0 : 0.0);
+  // A subsidiary is funded by its parent (follow-on investment of the group).
+  if (s.owner_id >= 0 && L.balance(s.account) < 3.0 * bills)
+    if (auto* f = w.pharmas.find(s.owner_id); f && L.balance(f->account) > 6.0 * bills)
+      L.transfer(f->account, s.account, 6.0 * bills, code(Flow::intra_group), t);
+  // Public support: applied grants, R&D and investment credits (MODEL.md §7.9).
+  const RegionPolicy* rp = s.region >= 0 ? &w.policy_of(s.region) : nullptr;
+  if (applied_grant > 0) L.transfer(w.ext.government, s.account, applied_grant, code(Flow::grant_applied), t, s.region);
+  // A service firm's sales (MODEL.md §7.3).
+  if (s.service) L.transfer(w.ext.world_market, s.account, s.headcount * P.startup.service_price_markup * cost_per_employee(w, s.region),
+                            code(Flow::revenue), t);
+  const double rd = P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due;
+  const double credit = (sme_eligible(s) ? P.policy.sme_rd_tax_credit : 0.0) + (rp ? rp->rd_tax_credit : 0.0);
+  const double credits = credit * rd + (rp ? rp->investment_tax_credit * s.equipment_due : 0.0);
+  if (credits > 0) L.transfer(w.ext.government, s.account, credits, code(Flow::tax_credit), t, s.region);
+  // Bills, paid pro rata when cash runs short (the startup then fails).
+  const double cash = L.balance(s.account);
+  const double scale = bills > cash ? cash / bills : 1.0;
+  if (bills > cash) s.out_of_cash = true;
+  auto pay = [&](sim::AccountId to, double amount, Flow f) { L.transfer(s.account, to, std::min(amount * scale, L.balance(s.account)), code(f), t); };
+  pay(w.ext.households, s.salary_due, Flow::salary);
+  pay(w.ext.landlords, s.rent_due, Flow::rent);
+  pay(w.ext.world_market, s.equipment_due, Flow::equipment);
+  if (s.trial_cost_due > 0) {
+    const auto* h = w.hospitals.find(s.trial_hospital);
+    pay(h ? h->account : w.ext.households, s.trial_cost_due, Flow::trial_payment);
+  }
+  if (s.owner_large_group && s.grace_over) pay(w.ext.households, P.pharma.compliance_cost_usd_per_year / 12.0, Flow::compliance);
+}
+
+}  // namespace
+
+void progress_startups(World& w) {
+  const auto& P = w.params;
+  parallel_each(w.startups.size(), [&](std::size_t i) {
+    auto& s = w.startups[i];
+    if (!s.alive) return;
+    const std::size_t cell = w.grid.cell_of(s.x_km, s.y_km);
+    auto timing = rng_for(w, PhaseKey::apply, AgentType::startup, s.id, Purpose::stage_timing);
+    auto success = rng_for(w, PhaseKey::apply, AgentType::startup, s.id, Purpose::stage_success);
+    s.advanced_now = progress_asset(s, P.startup, w.knowledge.at(cell), timing, success);
+    s.approved_now = s.advanced_now && s.stage == Stage::approved;
+    compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(cell), incubator_fee(w, s.region));
+    // Customs exemption: no import duty on lab equipment for a while after founding (MODEL.md §7.9).
+    if (s.region >= 0 && static_cast<double>(w.step - s.founded_step) < 12.0 * w.policy_of(s.region).customs_exemption_years)
+      s.equipment_due /= 1.0 + P.market.capital_goods_duty;
+  });
+}
+
+void plan_pharma_months(World& w) {
+  const auto& P = w.params;
+  parallel_each(w.pharmas.size(), [&](std::size_t i) {
+    auto& f = w.pharmas[i];
+    if (f.site_of >= 0) {  // an R&D site: its parent pays its R&D budget
+      f.revenue_due = f.operating_cost_due = f.tax_due = 0;
+      f.rd_salary_due = f.site_budget_usd_per_year / 12.0;
+      return;
+    }
+    const bool exempt = f.region >= 0 && static_cast<double>(w.step - f.founded_step) < 12.0 * w.policy_of(f.region).tax_exemption_years;
+    plan_pharma_month(f, P.pharma, P.market.corporate_tax_rate, exempt, w.step);
+  });
+}
+
+void compute_vc_fees(World& w) {
+  const auto& P = w.params;
+  parallel_each(w.vcs.size(), [&](std::size_t i) { w.vcs[i].fee_due = management_fee_per_month(w.vcs[i], P.vc); });
+}
+
+// Booking, in a fixed order: universities, hospitals, startups, VCs, pharma, regions; each by id.
+
+void book_universities_and_hospitals(World& w) {
+  const auto& P = w.params;
+  auto& L = w.ledger;
+  const auto t = w.step;
+  for (const auto& u : w.universities.items()) {
+    L.transfer(w.ext.government, u.account, u.own_research_usd_per_year / 12.0, code(Flow::research_income), t);
+    L.transfer(w.ext.government, u.account, u.basic_funding_usd_per_year / 12.0, code(Flow::grant_basic_research), t);
+    L.transfer(u.account, w.ext.households, L.balance(u.account), code(Flow::salary), t);
+  }
+  for (const auto& h : w.hospitals.items()) {
+    if (h.research_hospital)
+      L.transfer(w.ext.government, h.account, P.hospital.research_funding_usd_per_year / 12.0, code(Flow::grant_hospital), t);
+    L.transfer(h.account, w.ext.households, L.balance(h.account), code(Flow::salary), t);
+  }
+}
+
+void book_startups(World& w) {
+  const auto& P = w.params;
+  // Applied (non-basic) public R&D: split equally among SME-eligible independent startups, capped.
+  std::size_t eligible = 0;
+  for (const auto& s : w.startups.items()) eligible += s.alive && s.owner_id < 0 && sme_eligible(s);
+  const double pool = P.policy.public_rd_usd_per_year * (1.0 - P.policy.basic_research_share) / 12.0;
+  const double grant = eligible > 0 ? std::min(pool / static_cast<double>(eligible), P.policy.applied_grant_max_usd_per_year / 12.0) : 0.0;
+  for (auto& s : w.startups.items())
+    if (s.alive) book_startup_month(w, s, s.owner_id < 0 && sme_eligible(s) ? grant : 0.0);
+}
+
+void book_vc_fees(World& w) {
+  auto& L = w.ledger;
+  const auto t = w.step;
+  for (auto& v : w.vcs.items())
+    if (v.fee_due > 0) L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
+}
+
+void book_pharma(World& w) {
+  auto& L = w.ledger;
+  const auto t = w.step;
+  for (auto& f : w.pharmas.items()) {
+    if (f.site_of >= 0) {
+      if (auto* parent = w.pharmas.find(f.site_of))
+        L.transfer(parent->account, f.account, std::min(f.rd_salary_due, L.balance(parent->account)), code(Flow::intra_group), t);
+      f.rd_salary_due = L.balance(f.account);
+      L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
+      continue;
+    }
+    L.transfer(w.ext.world_market, f.account, f.revenue_due, code(Flow::revenue), t);
+    L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
+    L.transfer(f.account, w.ext.government, f.tax_due, code(Flow::tax), t);
+    L.transfer(f.account, w.ext.world_market, f.operating_cost_due, code(Flow::operating_cost), t);
+  }
+}
+
+void book_infrastructure_grants(World& w) {
+  auto& L = w.ledger;
+  const auto t = w.step;
+  for (int r = 0; r < w.region_count(); ++r) {
+    const double g = w.policy_of(r).infrastructure_grant_usd_per_year / 12.0;
+    if (g > 0) L.transfer(w.ext.government, w.ext.landlords, g, code(Flow::infrastructure_grant), t, r);
+  }
+}
+
+}  // namespace biocluster::agents

@@ -1,0 +1,255 @@
+// What a run records: metric declarations and values, the invariant guard, the snapshot schema.
+// docs/MODEL.md §7.10, docs/OUTPUT.md.
+#include "agents/recording.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "agents/books.hpp"
+#include "agents/world.hpp"
+#include "sim/errors.hpp"
+
+namespace biocluster::agents {
+
+void register_metrics(World& w) {
+  auto& t = w.metrics;
+  auto& m = w.m;
+  m.universities = t.add("universities", "count", "universities in the region");
+  m.hospitals = t.add("hospitals", "count", "hospitals in the region (research hospitals included)");
+  m.startups = t.add("startups", "count", "live startups in the region (subsidiaries and listed included)");
+  m.vc_firms = t.add("vc_firms", "count", "venture-capital firms in the region (public fund included)");
+  m.pharma_firms = t.add("pharma_firms", "count", "pharma firms with a site in the region");
+  for (int s = 0; s < kStageCount; ++s)
+    m.startups_by_stage[static_cast<std::size_t>(s)] = t.add(std::string("startups_stage_") + kStageNames[s], "count",
+                                                             std::string("live startups whose lead asset is in stage ") + kStageNames[s]);
+  m.startups_service = t.add("startups_service", "count", "live service firms (tools, devices, services; no drug pipeline)");
+  m.founded = t.add_flow("startups_founded", "count/month", "startups founded this month");
+  for (int o = 0; o < kOriginCount; ++o)
+    m.founded_by_origin[static_cast<std::size_t>(o)] = t.add_flow(std::string("startups_founded_") + kOriginNames[o], "count/month",
+                                                             std::string("startups founded this month with origin ") + kOriginNames[o]);
+  m.failed = t.add_flow("startups_failed", "count/month", "startups that failed this month");
+  m.acquired = t.add_flow("startups_acquired", "count/month", "startups acquired this month (all acquirers)");
+  m.acquired_local = t.add_flow("acquired_by_local", "count/month", "acquired by a pharma firm of the same region");
+  m.acquired_other_region = t.add_flow("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
+  m.acquired_outside = t.add_flow("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
+  m.acquired_large_group = t.add_flow("acquired_by_large_group", "count/month", "acquired by a large business group");
+  m.alliances = t.add_flow("alliances", "count/month", "pharma alliances signed this month by the region's startups");
+  m.listed = t.add_flow("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
+  m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
+  m.trial_starts = t.add_flow("trial_starts", "count/month", "clinical trials started this month");
+  m.licences = t.add_flow("licences", "count/month", "university technologies licensed this month (spin-offs, pharma, startups)");
+  m.serial_founders = t.add_flow("serial_founders", "count/month", "startups founded by founders of an exited startup");
+  m.employment_startups = t.add("employment_startups", "persons", "employees of startups");
+  m.employment_pharma = t.add("employment_pharma", "persons", "R&D staff of local pharma sites (R&D salaries / cost per employee)");
+  m.employment_universities = t.add("employment_universities", "persons", "research staff of universities (research money / cost per employee)");
+  m.employment_hospitals = t.add("employment_hospitals", "persons", "research staff of research hospitals (funding / cost per employee)");
+  m.employment_total = t.add("employment_total", "persons", "all bio employment above");
+  m.talent_pool = t.add("talent_pool", "persons", "job seekers (all skills) in the region's cells");
+  m.talent_pool_phd = t.add("talent_pool_phd", "persons", "job seekers with a PhD in the region's cells");
+  m.wage = t.add("wage", "USD/(person month)", "monthly wage of a life-science worker in the region");
+  m.knowledge_stock = t.add("knowledge_stock", "units", "knowledge stock summed over the region's cells");
+  m.mean_rent = t.add("mean_rent", "USD/m2/month", "mean rent over the region's cells");
+  m.amenity = t.add("amenity_index", "index", "amenity index of the region");
+  m.vc_invested = t.add_flow("vc_invested", "USD/month", "venture money invested in the region's startups (public fund included)");
+  m.vc_raised = t.add_flow("vc_raised", "USD/month", "new funds raised by the region's VC firms");
+  m.vc_distributed = t.add_flow("vc_distributed", "USD/month", "exit proceeds received by the region's VC firms");
+  m.vc_cash = t.add("vc_cash", "USD", "uninvested cash of the region's VC firms");
+  m.government_spend = t.add_flow("government_spend", "USD/month", "public money paid into the region this month (all programmes)");
+  const std::pair<Flow, const char*> levers[] = {
+      {Flow::grant_basic_research, "basic research grants to universities"}, {Flow::grant_applied, "applied grants to startups"},
+      {Flow::grant_hospital, "research-hospital funding"}, {Flow::tax_credit, "R&D and investment tax credits"},
+      {Flow::training_grant, "training grants"}, {Flow::infrastructure_grant, "infrastructure grants"},
+      {Flow::public_fund, "public start-up fund investments"}, {Flow::loan, "public loans to startups"}};
+  for (const auto& [f, desc] : levers)
+    m.spend_by_lever.emplace_back(f, t.add_flow("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
+                                           std::string("public spending this month: ") + desc));
+  m.public_cost_per_job = t.add("public_cost_per_job", "USD/person", "cumulative public spending in the region / bio employment");
+}
+
+void record_metrics(World& w) {
+  auto& M = w.metrics;
+  const auto& m = w.m;
+  for (const auto& u : w.universities.items()) {
+    count(w, m.universities, u.region);
+    count(w, m.employment_universities, u.region, research_usd_per_month(u) / cost_per_employee(w, u.region));
+  }
+  for (const auto& h : w.hospitals.items()) {
+    count(w, m.hospitals, h.region);
+    if (h.research_hospital)
+      count(w, m.employment_hospitals, h.region, w.params.hospital.research_funding_usd_per_year / 12.0 / cost_per_employee(w, h.region));
+  }
+  for (const auto& v : w.vcs.items()) {
+    count(w, m.vc_firms, v.region);
+    count(w, m.vc_cash, v.region, w.ledger.balance(v.account));
+  }
+  for (const auto& f : w.pharmas.items()) {
+    count(w, m.pharma_firms, f.region);
+    if (f.region >= 0) count(w, m.employment_pharma, f.region, f.rd_salary_due / cost_per_employee(w, f.region));
+  }
+  for (const auto& s : w.startups.items()) {
+    count(w, m.startups, s.region);
+    if (s.service) count(w, m.startups_service, s.region);
+    else count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
+    count(w, m.employment_startups, s.region, s.headcount);
+  }
+  const auto& flows = w.ledger.step_flows_by_type_region();
+  const auto nr = static_cast<std::size_t>(w.region_count());
+  for (int r = 0; r < w.region_count(); ++r) {
+    const auto ri = static_cast<std::size_t>(r);
+    double spend = 0;
+    for (const auto& [f, id] : m.spend_by_lever) {
+      const double x = flows[static_cast<std::size_t>(code(f)) * nr + ri];
+      M.set(id, r, x);
+      spend += x;
+    }
+    spend += flows[static_cast<std::size_t>(code(Flow::research_income)) * nr + ri];
+    M.set(m.government_spend, r, spend);
+    w.regions[ri].public_spend_total += spend;
+    const double jobs = M.get(m.employment_startups, r) + M.get(m.employment_pharma, r) + M.get(m.employment_universities, r) +
+                        M.get(m.employment_hospitals, r);
+    M.set(m.employment_total, r, jobs);
+    M.set(m.public_cost_per_job, r, jobs > 0 ? w.regions[ri].public_spend_total / jobs : 0.0);
+    M.set(m.wage, r, w.params.market.wage_usd_month * w.regions[ri].wage_index);
+    M.set(m.amenity, r, w.regions[ri].amenity);
+    double pool = 0, phd = 0, know = 0, rent = 0;
+    for (auto c : w.region_cells[ri]) {
+      pool += w.talent.values[c] + w.talent_phd.values[c];
+      phd += w.talent_phd.values[c];
+      know += w.knowledge.values[c];
+      rent += w.rent.values[c];
+    }
+    M.set(m.talent_pool, r, pool);
+    M.set(m.talent_pool_phd, r, phd);
+    M.set(m.knowledge_stock, r, know);
+    M.set(m.mean_rent, r, w.region_cells[ri].empty() ? 0.0 : rent / static_cast<double>(w.region_cells[ri].size()));
+  }
+}
+
+void check_invariants(const World& w) {
+  const auto& M = w.metrics;
+  const auto nr = static_cast<std::size_t>(w.region_count());
+  // Numeric guard: a non-finite metric stops the run, naming the step, metric, region and value.
+  const auto frame = M.frame();
+  for (std::size_t i = 0; i < frame.size(); ++i)
+    if (!std::isfinite(frame[i])) {
+      const auto& def = M.defs()[i / nr];
+      throw InvariantError("step " + std::to_string(w.step) + ": metric '" + def.name + "' of region '" +
+                           w.params.regions[i % nr].name + "' is " + std::to_string(frame[i]) +
+                           "; the parameters drive it out of range (check the scenario's extreme values)");
+    }
+  for (const auto& s : w.startups.items())
+    if (!std::isfinite(s.headcount) || s.headcount < 0 || !std::isfinite(s.post_money_usd))
+      throw InvariantError("step " + std::to_string(w.step) + ": startup " + std::to_string(s.id) + " has headcount " +
+                           std::to_string(s.headcount) + " and post-money " + std::to_string(s.post_money_usd));
+}
+
+const std::vector<std::pair<std::string, std::string>>& summary_rows() {
+  static const std::vector<std::pair<std::string, std::string>> rows{
+      {"startups", "startups alive at end"},
+      {"startups_founded", "startups founded"},
+      {"startups_founded_university", "  university spin-offs"},
+      {"startups_founded_hospital", "  hospital startups"},
+      {"startups_founded_staff", "  staff spin-offs"},
+      {"startups_founded_serial", "  serial founders"},
+      {"startups_failed", "startups failed"},
+      {"startups_acquired", "startups acquired"},
+      {"acquired_by_large_group", "  by large groups"},
+      {"acquired_by_outside", "  by acquirers outside"},
+      {"startups_listed", "startups listed (IPO)"},
+      {"approvals", "approvals"},
+      {"trial_starts", "trials started"},
+      {"licences", "licences"},
+      {"employment_startups", "startup employment at end"},
+      {"employment_total", "bio employment at end"},
+      {"wage", "wage at end (USD/month)"},
+      {"talent_pool", "talent pool at end"},
+      {"vc_invested", "VC invested (M)"},
+      {"vc_raised", "VC funds raised (M)"},
+      {"vc_distributed", "VC distributed (M)"},
+      {"government_spend", "government spend (M)"},
+  };
+  return rows;
+}
+
+std::vector<sim::AgentTable> agent_snapshot(const World& w) {
+  std::vector<sim::AgentTable> out;
+  auto table = [&](const char* type, std::vector<sim::ColumnDef> extra, const auto& store, auto&& row) {
+    sim::AgentTable t;
+    t.type_name = type;
+    t.columns = {{"x_km", "km", "position x"}, {"y_km", "km", "position y"}, {"region", "index", "region index (-1: none)"}};
+    for (auto& c : extra) t.columns.push_back(std::move(c));
+    t.values.assign(t.columns.size(), {});
+    t.ids.reserve(store.size());
+    for (auto& c : t.values) c.reserve(store.size());
+    std::vector<double> r;  // one row, reused
+    for (const auto& a : store.items()) {
+      t.ids.push_back(a.id);
+      r.assign({a.x_km, a.y_km, static_cast<double>(a.region)});
+      row(a, r);
+      for (std::size_t c = 0; c < r.size(); ++c) t.values[c].push_back(r[c]);
+    }
+    out.push_back(std::move(t));
+  };
+  const auto& L = w.ledger;
+  table("university",
+        {{"research_usd_per_year", "USD/year", "own plus public basic-research funding"},
+         {"discoveries_total", "count", "discoveries so far"},
+         {"licences_total", "count", "technologies licensed so far (spin-offs included)"},
+         {"technologies_available", "count", "licensable technologies waiting for a licensee"}},
+        w.universities, [&](const University& u, std::vector<double>& r) {
+          r.insert(r.end(), {u.own_research_usd_per_year + u.basic_funding_usd_per_year, double(u.discoveries_total),
+                             double(u.licences_total), double(u.technologies.size())});
+        });
+  table("hospital",
+        {{"research_hospital", "flag", "1 if a designated research hospital"},
+         {"trial_slots_free", "trials", "trial slots left this year"},
+         {"trials_started_total", "count", "trials started so far"}},
+        w.hospitals, [&](const Hospital& h, std::vector<double>& r) {
+          r.insert(r.end(), {h.research_hospital ? 1.0 : 0.0, h.slots_free, double(h.trials_started_total)});
+        });
+  table("startup",
+        {{"cash_usd", "USD", "cash"},
+         {"stage", "code", "lead-asset stage: 0 preclinical, 1 phase1, 2 phase2, 3 phase3, 4 filing, 5 approved"},
+         {"headcount", "persons", "employees"},
+         {"rounds", "count", "funding rounds raised"},
+         {"post_money_usd", "USD", "valuation at the last round"},
+         {"quality", "0..1", "latent quality of the lead asset"},
+         {"origin", "code", "0 initial, 1 university, 2 hospital, 3 staff, 4 serial"},
+         {"founded_step", "step", "step of founding"},
+         {"owner_id", "id", "acquiring pharma firm, -1 if independent"},
+         {"listed", "flag", "1 if listed on a stock market"},
+         {"incubated", "flag", "1 if in an incubator"},
+         {"service", "flag", "1 for a service firm (no drug pipeline)"}},
+        w.startups, [&](const Startup& s, std::vector<double>& r) {
+          r.insert(r.end(), {L.balance(s.account), double(static_cast<int>(s.stage)), s.headcount, double(s.rounds),
+                             s.post_money_usd, s.quality, double(static_cast<int>(s.origin)), double(s.founded_step),
+                             double(s.owner_id), s.listed ? 1.0 : 0.0, s.incubated ? 1.0 : 0.0, s.service ? 1.0 : 0.0});
+        });
+  table("venture_capital",
+        {{"cash_usd", "USD", "uninvested cash"},
+         {"committed_usd", "USD", "capital of the current fund"},
+         {"fund_number", "count", "funds raised so far"},
+         {"invested_usd", "USD", "invested so far"},
+         {"distributed_usd", "USD", "received at exits so far"},
+         {"deals", "count", "portfolio companies so far"},
+         {"public_fund", "flag", "1 for a region's public start-up fund"}},
+        w.vcs, [&](const VentureCapital& v, std::vector<double>& r) {
+          r.insert(r.end(), {L.balance(v.account), v.committed_usd, double(v.fund_number), v.invested_usd, v.distributed_usd,
+                             double(v.deals), v.public_fund ? 1.0 : 0.0});
+        });
+  table("pharma",
+        {{"cash_usd", "USD", "cash"},
+         {"revenue_usd_per_year", "USD/year", "sales"},
+         {"acquisitions", "count", "startups acquired so far"},
+         {"large_group", "flag", "1 for a large business group"},
+         {"site_of", "id", "parent firm of an R&D site, -1 for a firm"}},
+        w.pharmas, [&](const Pharma& f, std::vector<double>& r) {
+          r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions), f.large_group ? 1.0 : 0.0,
+                             double(f.site_of)});
+        });
+  return out;
+}
+
+std::vector<const sim::Field*> output_fields(const World& w) { return {&w.talent, &w.talent_phd, &w.knowledge, &w.rent}; }
+
+}  // namespace biocluster::agents

@@ -1,0 +1,52 @@
+#pragma once
+/// @file What a run records: the metric declarations and their per-region values each month, the
+/// invariant guard, and the agent-snapshot and field schema of the output. docs/MODEL.md §7.10
+/// (metrics), docs/OUTPUT.md (file layout).
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agents/startup.hpp"
+#include "agents/types.hpp"
+#include "sim/grid.hpp"
+#include "sim/metrics.hpp"
+#include "sim/snapshot.hpp"
+
+namespace biocluster::agents {
+
+struct World;
+
+/// Ids of the registered metrics (sim::MetricTable), one per recorded series.
+struct MetricIds {
+  sim::MetricId universities, hospitals, startups, vc_firms, pharma_firms;
+  std::array<sim::MetricId, kStageCount> startups_by_stage;  ///< drug developers only
+  sim::MetricId startups_service;
+  std::array<sim::MetricId, kOriginCount> founded_by_origin;
+  sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside, acquired_large_group,
+      listed, approvals, trial_starts, licences, serial_founders, alliances;
+  sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
+  sim::MetricId talent_pool, talent_pool_phd, wage, knowledge_stock, mean_rent, amenity;
+  sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash;
+  sim::MetricId government_spend, public_cost_per_job;
+  std::vector<std::pair<Flow, sim::MetricId>> spend_by_lever;
+};
+
+/// Declares every metric (name, unit, description) in output order; make_world.
+void register_metrics(World& w);
+/// The stock metrics of the month and the per-region totals (record phase; flows were counted as
+/// they happened).
+void record_metrics(World& w);
+/// Numeric guard: a non-finite metric or startup state stops the run, naming what and where.
+void check_invariants(const World& w);
+
+/// The metrics of the run's summary table and their labels, in table order (metric name, label).
+/// app/run.cpp's print_summary keeps its own copy of this list for now; switch it to this one.
+const std::vector<std::pair<std::string, std::string>>& summary_rows();
+
+/// Agent-state snapshot tables, one per agent type, in AgentType order.
+std::vector<sim::AgentTable> agent_snapshot(const World& w);
+/// Grid fields written to the output, in a fixed order.
+std::vector<const sim::Field*> output_fields(const World& w);
+
+}  // namespace biocluster::agents
