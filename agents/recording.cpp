@@ -143,8 +143,8 @@ void check_invariants(const World& w) {
                            std::to_string(s.headcount) + " and post-money " + std::to_string(s.post_money_usd));
 }
 
-const std::vector<std::pair<std::string, std::string>>& summary_rows() {
-  static const std::vector<std::pair<std::string, std::string>> rows{
+const std::vector<SummaryRow>& summary_rows() {
+  static const std::vector<SummaryRow> rows{
       {"startups", "startups alive at end"},
       {"startups_founded", "startups founded"},
       {"startups_founded_university", "  university spin-offs"},
@@ -161,7 +161,7 @@ const std::vector<std::pair<std::string, std::string>>& summary_rows() {
       {"licences", "licences"},
       {"employment_startups", "startup employment at end"},
       {"employment_total", "bio employment at end"},
-      {"wage", "wage at end (USD/month)"},
+      {"wage", "wage at end (USD/month)", true},
       {"talent_pool", "talent pool at end"},
       {"vc_invested", "VC invested (M)"},
       {"vc_raised", "VC funds raised (M)"},

@@ -40,9 +40,15 @@ void record_metrics(World& w);
 /// Numeric guard: a non-finite metric or startup state stops the run, naming what and where.
 void check_invariants(const World& w);
 
-/// The metrics of the run's summary table and their labels, in table order (metric name, label).
-/// app/run.cpp's print_summary keeps its own copy of this list for now; switch it to this one.
-const std::vector<std::pair<std::string, std::string>>& summary_rows();
+/// One row of a run's summary table (batch::print_summary): a metric, its label, and how its
+/// regions add up to the total column.
+struct SummaryRow {
+  std::string metric;
+  std::string label;
+  bool mean_over_regions = false;  ///< a rate such as the wage: the total column is the regions' mean
+};
+/// The rows of the run's summary table, in table order.
+const std::vector<SummaryRow>& summary_rows();
 
 /// Agent-state snapshot tables, one per agent type, in AgentType order.
 std::vector<sim::AgentTable> agent_snapshot(const World& w);

@@ -214,43 +214,17 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
 }
 
 void print_summary(std::ostream& out, const RunSummary& s) {
-  static const std::vector<std::pair<std::string, std::string>> rows{
-      {"startups", "startups alive at end"},
-      {"startups_founded", "startups founded"},
-      {"startups_founded_university", "  university spin-offs"},
-      {"startups_founded_hospital", "  hospital startups"},
-      {"startups_founded_staff", "  staff spin-offs"},
-      {"startups_founded_serial", "  serial founders"},
-      {"startups_failed", "startups failed"},
-      {"startups_acquired", "startups acquired"},
-      {"acquired_by_large_group", "  by large groups"},
-      {"acquired_by_outside", "  by acquirers outside"},
-      {"startups_listed", "startups listed (IPO)"},
-      {"approvals", "approvals"},
-      {"trial_starts", "trials started"},
-      {"licences", "licences"},
-      {"employment_startups", "startup employment at end"},
-      {"employment_total", "bio employment at end"},
-      {"wage", "wage at end (USD/month)"},
-      {"talent_pool", "talent pool at end"},
-      {"vc_invested", "VC invested (M)"},
-      {"vc_raised", "VC funds raised (M)"},
-      {"vc_distributed", "VC distributed (M)"},
-      {"government_spend", "government spend (M)"},
-  };
-
   std::size_t label_w = 28;
   std::vector<std::size_t> col_w;
   for (const auto& r : s.regions) col_w.push_back(std::max<std::size_t>(12, r.size() + 2));
   out << std::left << std::setw(static_cast<int>(label_w)) << "metric";
   for (std::size_t r = 0; r < s.regions.size(); ++r) out << std::right << std::setw(static_cast<int>(col_w[r])) << s.regions[r];
   out << std::right << std::setw(12) << "total" << "\n";
-  for (const auto& [name, label] : rows) {
+  for (const auto& [name, label, average] : agents::summary_rows()) {
     std::size_t m = 0;
     while (m < s.metric_names.size() && s.metric_names[m] != name) ++m;
     if (m == s.metric_names.size()) continue;
     const bool money = s.metric_units[m] == "USD" || s.metric_units[m] == "USD/month";
-    const bool average = name == "wage";  // a rate, not summed over regions
     out << std::left << std::setw(static_cast<int>(label_w)) << label << std::right << std::fixed
         << std::setprecision(money ? 1 : 0);
     double total = 0;
