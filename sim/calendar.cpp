@@ -9,7 +9,7 @@ namespace biocluster::sim {
 
 YearMonth parse_year_month(std::string_view text) {
   auto fail = [&]() -> YearMonth {
-    throw ConfigError("bad date '" + std::string(text) +
+    throw ConfigError("bad date '" + clip_for_message(text) +
                       "': expected \"YYYY-MM\" with a year in 1900..2200 and a month in 01..12, e.g. \"2020-01\"");
   };
   if (text.size() != 7 && text.size() != 10) return fail();

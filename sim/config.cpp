@@ -14,11 +14,15 @@ namespace biocluster::sim {
 // ---------------------------------------------------------------- ScenarioDoc
 
 void ScenarioDoc::set(DocEntry e) {
-  for (auto& old : entries)
-    if (old.path == e.path) {
-      old = std::move(e);
-      return;
-    }
+  if (path_index.size() != entries.size()) {  // entries changed without set(): rebuild
+    path_index.clear();
+    for (std::size_t i = 0; i < entries.size(); ++i) path_index.emplace(entries[i].path, i);
+  }
+  if (auto it = path_index.find(e.path); it != path_index.end()) {
+    entries[it->second] = std::move(e);
+    return;
+  }
+  path_index.emplace(e.path, entries.size());
   entries.push_back(std::move(e));
 }
 
@@ -52,16 +56,18 @@ std::string format_double(double v) {
 
 namespace {
 
-std::string describe_value(const ScalarValue& v) {
+std::string describe_value(const DocEntry& e) {
+  if (!e.written.empty())
+    return (std::holds_alternative<double>(e.value) ? "float " : "integer ") + clip_for_message(e.written);
   return std::visit(
       [](const auto& x) -> std::string {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, bool>) return std::string("boolean ") + (x ? "true" : "false");
         else if constexpr (std::is_same_v<T, std::int64_t>) return "integer " + std::to_string(x);
         else if constexpr (std::is_same_v<T, double>) return "float " + format_double(x);
-        else return "string \"" + x + "\"";
+        else return "string \"" + clip_for_message(x) + "\"";
       },
-      v);
+      e.value);
 }
 
 std::string range_text(const Meta& m, bool integer) {
@@ -141,6 +147,11 @@ void ApplyVisitor::real(std::string_view key, double& v, const Meta& m) {
   if (!e) return;
   double x;
   const auto* str = std::get_if<std::string>(&e->value);
+  if (!e->written.empty()) {  // beyond int64 / double: out of any range, echoed as written
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' = " + clip_for_message(e->written) + " is out of range; allowed " +
+                         range_text(m, false) + " -- " + std::string(m.doc));
+    return;
+  }
   if (auto d = std::get_if<double>(&e->value)) x = *d;
   else if (auto i = std::get_if<std::int64_t>(&e->value)) x = static_cast<double>(*i);
   else if (str && m.unit.starts_with("USD") && !s_->currencies.empty()) {
@@ -156,14 +167,14 @@ void ApplyVisitor::real(std::string_view key, double& v, const Meta& m) {
     if (factor < 0 || !rest.empty() || code.empty()) {
       std::string codes;
       for (const auto& [c, f] : s_->currencies) codes += (codes.empty() ? "" : ", ") + c;
-      s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + *str + "\": write a number (" + std::string(m.unit) +
+      s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + clip_for_message(*str) + "\": write a number (" + std::string(m.unit) +
                            ") or \"<number> <currency>\" with a currency among " + codes + ", e.g. \"30e9 KRW\"");
       return;
     }
     x = amount * factor;
   } else {
     s_->errors.push_back(e->pos.str() + ": '" + p + "' must be a number" +
-                         (m.unit.empty() ? "" : " (" + std::string(m.unit) + ")") + ", got " + describe_value(e->value) +
+                         (m.unit.empty() ? "" : " (" + std::string(m.unit) + ")") + ", got " + describe_value(*e) +
                          "; allowed range " + range_text(m, false) + " -- " + std::string(m.doc));
     return;
   }
@@ -180,16 +191,24 @@ void ApplyVisitor::integer(std::string_view key, std::int64_t& v, const Meta& m)
   const DocEntry* e = take(p);
   if (!e) return;
   const auto* i = std::get_if<std::int64_t>(&e->value);
+  if (i && !e->written.empty()) {  // beyond 64 bits: toml11 clamped it; report what was written
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' = " + clip_for_message(e->written) + " is out of range; allowed " +
+                         range_text(m, true) + " -- " + std::string(m.doc));
+    return;
+  }
   if (!i) {
     std::string hint;
     // Only for whole numbers that fit an int64: casting a larger double is undefined behaviour.
     if (auto d = std::get_if<double>(&e->value); d && std::floor(*d) == *d && *d >= -0x1p63 && *d < 0x1p63)
       hint = " (write " + std::to_string(static_cast<std::int64_t>(*d)) + ", without a decimal point)";
-    s_->errors.push_back(e->pos.str() + ": '" + p + "' must be an integer, got " + describe_value(e->value) + hint +
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' must be an integer, got " + describe_value(*e) + hint +
                          "; allowed range " + range_text(m, true) + " -- " + std::string(m.doc));
     return;
   }
-  if (static_cast<double>(*i) < m.min || static_cast<double>(*i) > m.max) {
+  // Compared as integers where the bound is one (9000000000000000001 rounds to 9e18 as a double).
+  const auto below = m.min > -0x1p63 ? *i < static_cast<std::int64_t>(std::ceil(m.min)) : false;
+  const auto above = m.max < 0x1p63 ? *i > static_cast<std::int64_t>(std::floor(m.max)) : false;
+  if (below || above) {
     s_->errors.push_back(e->pos.str() + ": '" + p + "' = " + std::to_string(*i) + " is out of range; allowed " +
                          range_text(m, true) + " -- " + std::string(m.doc));
     return;
@@ -203,7 +222,7 @@ void ApplyVisitor::flag(std::string_view key, bool& v, std::string_view doc) {
   if (!e) return;
   if (const auto* b = std::get_if<bool>(&e->value)) v = *b;
   else
-    s_->errors.push_back(e->pos.str() + ": '" + p + "' must be true or false, got " + describe_value(e->value) +
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' must be true or false, got " + describe_value(*e) +
                          " -- " + std::string(doc));
 }
 
@@ -217,12 +236,12 @@ void ApplyVisitor::text(std::string_view key, std::string& v, std::string_view d
   for (auto c : choices) allowed += (allowed.empty() ? "" : ", ") + std::string("\"") + std::string(c) + "\"";
   if (!s) {
     s_->errors.push_back(e->pos.str() + ": '" + p + "' must be a string" +
-                         (allowed.empty() ? "" : " (one of " + allowed + ")") + ", got " + describe_value(e->value) +
+                         (allowed.empty() ? "" : " (one of " + allowed + ")") + ", got " + describe_value(*e) +
                          " -- " + std::string(doc));
     return;
   }
   if (!choices.empty() && std::find(choices.begin(), choices.end(), *s) == choices.end()) {
-    s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + *s + "\" is not allowed; use one of " + allowed +
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + clip_for_message(*s) + "\" is not allowed; use one of " + allowed +
                          " -- " + std::string(doc));
     return;
   }
@@ -235,7 +254,7 @@ void ApplyVisitor::date(std::string_view key, YearMonth& v, std::string_view doc
   if (!e) return;
   const auto* s = std::get_if<std::string>(&e->value);
   try {
-    if (!s) throw ConfigError("got " + describe_value(e->value));
+    if (!s) throw ConfigError("got " + describe_value(*e));
     v = parse_year_month(*s);
   } catch (const ConfigError& err) {
     s_->errors.push_back(e->pos.str() + ": '" + p + "': " + err.what() + " -- " + std::string(doc));
@@ -246,17 +265,22 @@ std::vector<std::string> ApplyVisitor::map_names(std::string_view key, const std
   const std::string prefix = path(key) + ".";
   s_->map_prefixes.insert(prefix);
   std::vector<std::string> names = existing;
-  for (const auto& e : s_->doc->entries) {
+  std::unordered_set<std::string> seen(names.begin(), names.end()), bad;
+  for (std::size_t i = 0; i < s_->doc->entries.size(); ++i) {
+    const DocEntry& e = s_->doc->entries[i];
     if (e.path.rfind(prefix, 0) != 0) continue;
-    const std::string rest = e.path.substr(prefix.size());
-    const std::string name = rest.substr(0, rest.find('.'));
-    if (rest.find('.') == std::string::npos) continue;  // a value directly under the map: unknown key later
+    const std::string_view rest = std::string_view(e.path).substr(prefix.size());
+    if (rest.find('.') == std::string_view::npos) continue;  // a value directly under the map: unknown key later
+    const std::string name(rest.substr(0, rest.find('.')));
     if (!valid_name(name)) {
-      s_->errors.push_back(e.pos.str() + ": name '" + name + "' in '" + e.path +
-                           "' must be 1-64 characters of letters, digits, '_' or '-'");
+      // Once per name, and not again as an unknown key.
+      s_->used[i] = true;
+      if (bad.insert(name).second)
+        s_->errors.push_back(e.pos.str() + ": name '" + clip_for_message(name) + "' under '" + prefix.substr(0, prefix.size() - 1) +
+                             "' must be 1-64 characters of letters, digits, '_' or '-'");
       continue;
     }
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    if (seen.insert(name).second) names.push_back(name);
   }
   return names;
 }
@@ -272,17 +296,19 @@ void ApplyVisitor::finish() {
     // whole key list only for the first few unknown keys, so that a file full of unknown keys in
     // many regions stays fast (edit distance is quadratic in key length).
     const std::string section = e.path.substr(0, e.path.rfind('.') + 1);
+    const bool searchable = e.path.size() <= 200;  // no key is that long; edit distance is quadratic
     for (const auto& k : s_->known) {
+      if (!searchable) break;
       if (k.size() < section.size() || k.compare(0, section.size(), section) != 0) continue;
       const std::size_t d = edit_distance(e.path, k);
       if (d < best_d) best_d = d, best = k;
     }
-    if (best.empty() && ++unknown_searched <= 20)
+    if (searchable && best.empty() && ++unknown_searched <= 20)
       for (const auto& k : s_->known) {
         const std::size_t d = edit_distance(e.path, k);
         if (d < best_d) best_d = d, best = k;
       }
-    std::string msg = e.pos.str() + ": unknown key '" + e.path + "'";
+    std::string msg = e.pos.str() + ": unknown key '" + clip_for_message(e.path) + "'";
     if (!best.empty() && best_d <= std::max<std::size_t>(3, e.path.size() / 4)) msg += "; did you mean '" + best + "'?";
     else msg += "; run 'biocluster check --defaults' to list every key";
     s_->errors.push_back(msg);

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct DocEntry {
   std::string path;
   ScalarValue value;
   SourcePos pos;
+  /// The value as written, where `value` does not hold it: an integer beyond 64 bits (toml11
+  /// clamps it to +-9223372036854775807) or a float beyond the double range (read as inf).
+  /// Messages echo this text; range checks reject it. Empty otherwise.
+  std::string written = {};
 };
 
 /// A scenario flattened to leaf entries, includes resolved (base first, overrides replace).
@@ -43,6 +48,9 @@ struct ScenarioDoc {
 
   /// Adds or replaces the entry with the same path (a replaced entry keeps its position).
   void set(DocEntry e);
+  /// Position in `entries` of each path, kept by set() (rebuilt there if `entries` was changed
+  /// directly): a linear search per entry made loading quadratic in the number of regions.
+  std::unordered_map<std::string, std::size_t> path_index = {};
   /// All sources as one text, each preceded by a "# ==> path <==" line.
   std::string sources_text() const;
 };
@@ -53,8 +61,9 @@ ScenarioDoc load_scenario_doc(const std::filesystem::path& file);
 ScenarioDoc parse_scenario_text(std::string_view text, const std::string& name,
                                 const std::filesystem::path& base_dir = {});
 /// Applies a command-line override "key.path=value" (value in TOML syntax; bare words are taken
-/// as strings). @throws ConfigError on a malformed assignment.
-void apply_override(ScenarioDoc& doc, std::string_view assignment);
+/// as strings). Messages locate the value as "--set key.path", or as `origin` if given (e.g.
+/// "--seed" for an option that stands for a key). @throws ConfigError on a malformed assignment.
+void apply_override(ScenarioDoc& doc, std::string_view assignment, std::string_view origin = {});
 /// Returns the byte offset of the first invalid UTF-8 sequence, or -1 if the text is valid.
 std::ptrdiff_t find_invalid_utf8(std::string_view text);
 
@@ -101,12 +110,12 @@ class ParamVisitor {
 template <class T, class Describe>
 void visit_map(ParamVisitor& v, std::string_view key, std::vector<T>& items, Describe&& describe) {
   std::vector<std::string> existing;
-  for (const auto& it : items) existing.push_back(it.name);
+  std::unordered_map<std::string, std::size_t> by_name;  // the last item of each name, as before
+  for (std::size_t i = 0; i < items.size(); ++i) existing.push_back(items[i].name), by_name[items[i].name] = i;
   std::vector<T> out;
   for (const auto& name : v.map_names(key, existing)) {
     T item{};
-    for (const auto& it : items)
-      if (it.name == name) item = it;
+    if (auto f = by_name.find(name); f != by_name.end()) item = items[f->second];
     item.name = name;
     out.push_back(std::move(item));
   }

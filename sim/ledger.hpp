@@ -76,6 +76,8 @@ class Ledger {
   double internal_at_step_start_ = 0.0;
   double external_in_ = 0.0;   ///< external -> internal this step
   double external_out_ = 0.0;  ///< internal -> external this step
+  double external_in_err_ = 0.0, external_out_err_ = 0.0;  ///< their rounding errors (TwoSum)
+  double step_gross_ = 0.0;    ///< sum of all amounts booked this step (scale of its rounding)
   double scale_ = 1.0;         ///< largest |amount| seen: the scale for relative tolerances
 };
 

@@ -2,7 +2,11 @@
 #include "sim/toml_parse.hpp"
 
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <cstdint>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -10,6 +14,7 @@
 
 #include "sim/config.hpp"
 #include "sim/errors.hpp"
+#include "sim/text_file.hpp"
 
 namespace biocluster::sim {
 
@@ -125,25 +130,84 @@ toml::value parse_toml_checked(const std::string& text, const std::string& name,
     std::istringstream is(text);
     return toml::parse(is, name);
   } catch (const std::exception& e) {
-    throw ConfigError(name + ": TOML syntax error:\n" + std::string(e.what()));
+    // toml11 quotes the offending line (twice, for some errors): cut long lines.
+    std::string excerpt;
+    const std::string_view all(e.what());
+    for (std::size_t at = 0; at <= all.size();) {
+      const std::size_t end = std::min(all.find('\n', at), all.size());
+      excerpt += clip_for_message(all.substr(at, end - at), 200);
+      if (end < all.size()) excerpt += '\n';
+      at = end + 1;
+    }
+    throw ConfigError(name + ": TOML syntax error:\n" + excerpt);
   }
 }
 
 namespace {
 
 constexpr int kMaxIncludeDepth = 16;
+/// All files of one scenario together (an include list may name a large file many times).
+constexpr std::size_t kMaxScenarioBytes = 4 * kMaxInputFileBytes;
+
+/// Line numbers of toml11 values in O(log n): toml11 3.7.1's region::line_num() counts the
+/// newlines from the start of the file on every call, which made loading quadratic in the file's
+/// size (5,000 regions: 44 s in `check`).
+class LineIndex {
+ public:
+  explicit LineIndex(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if (text[i] == '\n') newlines_.push_back(i);
+  }
+  int line(const toml::value& v) const {
+    const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+    if (!reg) return static_cast<int>(v.location().line());
+    const auto offset = static_cast<std::size_t>(reg->first() - reg->begin());
+    return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(), offset) - newlines_.begin());
+  }
+
+ private:
+  std::vector<std::size_t> newlines_;
+};
+
+/// The text of a value as written in the file, or empty if toml11 kept no region for it.
+std::string written_text(const toml::value& v) {
+  const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+  return reg ? std::string(reg->first(), reg->last()) : std::string();
+}
+
+/// Whether an integer token (decimal, 0x, 0o, 0b; '_' separators; sign) fits in 64 bits. toml11
+/// 3.7.1 clamps a larger one to +-9223372036854775807 without a word.
+bool integer_token_fits(std::string_view t) {
+  bool neg = false;
+  if (!t.empty() && (t.front() == '+' || t.front() == '-')) neg = t.front() == '-', t.remove_prefix(1);
+  unsigned base = 10;
+  if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'o' || t[1] == 'b'))
+    base = t[1] == 'x' ? 16 : t[1] == 'o' ? 8 : 2, t.remove_prefix(2);
+  const std::uint64_t limit = neg ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
+  std::uint64_t x = 0;
+  for (char c : t) {
+    unsigned d;
+    if (c == '_') continue;
+    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+    else return true;  // not an integer token: leave it to toml11
+    if (x > (limit - d) / base) return false;  // x * base + d > limit
+    x = x * base + d;
+  }
+  return true;
+}
 
 struct Reader {
   ScenarioDoc doc;
   std::vector<std::string> chain;  // include chain, for cycle detection
+  std::size_t bytes_read = 0;      // all files together, against kMaxScenarioBytes
 
   void read_text(const std::string& text, const std::string& name, const std::filesystem::path& dir,
                  bool allow_include);
   void read_file(const std::filesystem::path& file, const SourcePos& from);
-  void flatten(const toml::value& v, const std::string& path, const std::string& name);
+  void flatten(const toml::value& v, const std::string& path, const std::string& name, const LineIndex& lines);
 };
-
-int line_of(const toml::value& v) { return static_cast<int>(v.location().line()); }
 
 void Reader::read_file(const std::filesystem::path& file, const SourcePos& from) {
   const std::string where = from.file.empty() ? "" : from.str() + ": ";
@@ -157,19 +221,16 @@ void Reader::read_file(const std::filesystem::path& file, const SourcePos& from)
   }
   if (static_cast<int>(chain.size()) >= kMaxIncludeDepth)
     throw ConfigError(where + "includes nested deeper than " + std::to_string(kMaxIncludeDepth) + " files");
-  if (std::filesystem::is_directory(file, ec))
-    throw ConfigError(where + "scenario '" + file.string() + "' is a directory; give a .toml file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw ConfigError(where + "cannot read scenario '" + file.string() + "': " +
-                      (std::filesystem::exists(file, ec) ? "permission denied" : "no such file") +
-                      (from.file.empty() ? "; check the path" : "; include paths are relative to the including file"));
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw ConfigError(where + "error while reading '" + file.string() + "'");
+  // Regular files of at most 16 MiB only: an include of /dev/zero would grow memory without limit,
+  // one of a FIFO would block (sim/text_file.hpp).
+  std::string text = read_text_file(file, "scenario", where,
+                                    from.file.empty() ? "check the path" : "include paths are relative to the including file");
+  bytes_read += text.size();
+  if (bytes_read > kMaxScenarioBytes)
+    throw ConfigError(where + "the scenario's files add up to more than 64 MiB (" + std::to_string(kMaxScenarioBytes) +
+                      " bytes) with '" + file.string() + "'; include each base file once");
   chain.push_back(key);
-  read_text(ss.str(), file.string(), file.parent_path(), true);
+  read_text(text, file.string(), file.parent_path(), true);
   chain.pop_back();
 }
 
@@ -177,10 +238,11 @@ void Reader::read_text(const std::string& text, const std::string& name, const s
                        bool allow_include) {
   const toml::value root = parse_toml_checked(text, name, "scenario");
   doc.sources.emplace_back(name, text);
+  const LineIndex lines(text);
   // Includes first: base values, which this file's own values then override.
   if (root.is_table() && root.as_table().count("include")) {
     const toml::value& inc = root.as_table().at("include");
-    const SourcePos pos{name, line_of(inc)};
+    const SourcePos pos{name, lines.line(inc)};
     if (!allow_include) throw ConfigError(pos.str() + ": 'include' is not allowed here");
     std::vector<std::string> files;
     if (inc.is_string()) files.push_back(inc.as_string().str);
@@ -194,30 +256,52 @@ void Reader::read_text(const std::string& text, const std::string& name, const s
     }
     for (const auto& f : files) read_file(dir / f, pos);
   }
-  flatten(root, "", name);
+  flatten(root, "", name, lines);
 }
 
-void Reader::flatten(const toml::value& v, const std::string& path, const std::string& name) {
+void Reader::flatten(const toml::value& v, const std::string& path, const std::string& name, const LineIndex& lines) {
   if (v.is_table()) {
-    std::vector<std::pair<std::string, const toml::value*>> kids;
+    struct Kid {
+      int line;
+      const std::string* key;
+      const toml::value* value;
+    };
+    std::vector<Kid> kids;
     for (const auto& [k, child] : v.as_table()) {
       if (path.empty() && k == "include") continue;
-      kids.emplace_back(k, &child);
+      kids.push_back({lines.line(child), &k, &child});
     }
     // Deterministic order: as written in the file (toml11 keeps tables unordered).
-    std::sort(kids.begin(), kids.end(), [](const auto& a, const auto& b) {
-      const int la = line_of(*a.second), lb = line_of(*b.second);
-      return la != lb ? la < lb : a.first < b.first;
+    std::sort(kids.begin(), kids.end(), [](const Kid& a, const Kid& b) {
+      return a.line != b.line ? a.line < b.line : *a.key < *b.key;
     });
-    for (const auto& [k, child] : kids) flatten(*child, path.empty() ? k : path + "." + k, name);
+    for (const auto& kid : kids) flatten(*kid.value, path.empty() ? *kid.key : path + "." + *kid.key, name, lines);
     return;
   }
-  const SourcePos pos{name, line_of(v)};
+  const SourcePos pos{name, lines.line(v)};
   ScalarValue value;
+  std::string written;
   switch (v.type()) {
     case toml::value_t::boolean: value = v.as_boolean(); break;
-    case toml::value_t::integer: value = static_cast<std::int64_t>(v.as_integer()); break;
-    case toml::value_t::floating: value = static_cast<double>(v.as_floating()); break;
+    case toml::value_t::integer:
+      value = static_cast<std::int64_t>(v.as_integer());
+      // Beyond 64 bits toml11 clamps (decimal, hex, octal) or wraps (binary): keep the text.
+      written = written_text(v);
+      if (integer_token_fits(written)) written.clear();
+      break;
+    case toml::value_t::floating:
+      value = static_cast<double>(v.as_floating());
+      // toml11 reads 1e400 as the largest double: keep the text if it is beyond the double range.
+      if (std::fabs(v.as_floating()) >= std::numeric_limits<double>::max()) {
+        written = written_text(v);
+        std::string digits;
+        for (char c : written)
+          if (c != '_') digits += c;
+        errno = 0;
+        const double r = std::strtod(digits.c_str(), nullptr);
+        if (!(errno == ERANGE && std::isinf(r))) written.clear();
+      }
+      break;
     case toml::value_t::string: value = v.as_string().str; break;
     case toml::value_t::local_date: {
       const auto& d = v.as_local_date();
@@ -227,13 +311,13 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
       break;
     }
     case toml::value_t::array:
-      throw ConfigError(pos.str() + ": '" + path + "' is a list; scenario parameters are single values (numbers, "
+      throw ConfigError(pos.str() + ": '" + clip_for_message(path) + "' is a list; scenario parameters are single values (numbers, "
                         "strings, true/false) -- for several values use a sweep file");
     default:
-      throw ConfigError(pos.str() + ": '" + path + "' has an unsupported value type (date-times are not used; "
+      throw ConfigError(pos.str() + ": '" + clip_for_message(path) + "' has an unsupported value type (date-times are not used; "
                         "write dates as \"YYYY-MM\")");
   }
-  doc.set({path, std::move(value), pos});
+  doc.set({path, std::move(value), pos, std::move(written)});
 }
 
 }  // namespace
@@ -252,7 +336,7 @@ ScenarioDoc parse_scenario_text(std::string_view text, const std::string& name, 
   return std::move(r.doc);
 }
 
-void apply_override(ScenarioDoc& doc, std::string_view assignment) {
+void apply_override(ScenarioDoc& doc, std::string_view assignment, std::string_view origin) {
   const auto eq = assignment.find('=');
   auto trim = [](std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -261,10 +345,10 @@ void apply_override(ScenarioDoc& doc, std::string_view assignment) {
   };
   const std::string key(trim(assignment.substr(0, eq == std::string_view::npos ? 0 : eq)));
   if (eq == std::string_view::npos || key.empty())
-    throw ConfigError("--set '" + std::string(assignment) + "': expected key.path=value, e.g. --set policy.grace_period_years=10");
+    throw ConfigError("--set '" + clip_for_message(assignment) + "': expected key.path=value, e.g. --set policy.grace_period_years=10");
   const std::string value(trim(assignment.substr(eq + 1)));
   if (find_invalid_utf8(value) >= 0 || find_invalid_utf8(key) >= 0)
-    throw ConfigError("--set '" + key + "': not valid UTF-8");
+    throw ConfigError("--set '" + clip_for_message(key) + "': not valid UTF-8");
   ScenarioDoc one;
   try {
     one = parse_scenario_text(key + " = " + value + "\n", "--set");
@@ -279,7 +363,7 @@ void apply_override(ScenarioDoc& doc, std::string_view assignment) {
     one = parse_scenario_text(key + " = " + quoted + "\n", "--set");
   }
   for (auto& e : one.entries) {
-    e.pos = {"--set " + key, 0};
+    e.pos = {origin.empty() ? "--set " + clip_for_message(key) : std::string(origin), 0};
     doc.set(std::move(e));
   }
   doc.sources.emplace_back("--set", key + " = " + value + "\n");
