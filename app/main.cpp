@@ -21,17 +21,12 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop.store(true); }
 
-// A value echoed in an error, cut to 40 characters.
-std::string shorten(const std::string& text) {
-  return text.size() <= 40 ? "'" + text + "'" : "'" + text.substr(0, 40) + "...' (" + std::to_string(text.size()) + " characters)";
-}
-
 // --seed: an integer in [0, 9e18] as the user wrote it (CLI11 would wrap -1 or clamp a huge value).
 std::uint64_t parse_seed(const std::string& text) {
   constexpr std::uint64_t kMax = 9000000000000000000ULL;
   const bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
   if (!digits || std::stoull(text) > kMax)
-    throw biocluster::ConfigError("--seed " + shorten(text) +
+    throw biocluster::ConfigError("--seed " + biocluster::clip_for_message(text, 40) +
                                   ": expected an integer in [0, 9000000000000000000], e.g. --seed 7");
   return std::stoull(text);
 }
@@ -41,7 +36,7 @@ double parse_max_memory(const std::string& text) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v <= 0 || v > 1e6)
-    throw biocluster::ConfigError("--max-memory " + shorten(text) +
+    throw biocluster::ConfigError("--max-memory " + biocluster::clip_for_message(text, 40) +
                                   ": expected a number of GiB in (0, 1e6], e.g. --max-memory 4");
   return v;
 }

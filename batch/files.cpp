@@ -250,8 +250,10 @@ struct Reader {
             error(x, "factor '" + key + "': values must be numbers, strings or true/false");
             continue;
           }
-          if (kind >= 0 && kind != this_kind)
+          if (kind >= 0 && kind != this_kind) {
             error(x, "factor '" + key + "': values mix numbers, strings and booleans; use one type");
+            break;  // once per factor
+          }
           kind = this_kind;
         }
       } else if (k == "min") {
@@ -453,7 +455,7 @@ ExperimentSpec load_experiment(const std::filesystem::path& file) {
   Reader r{file.string(), file.parent_path(), {}};
   ExperimentSpec spec;
   spec.file = file;
-  auto variant = [&](const toml::value& t, Variant& out) {
+  auto variant = [&](const toml::value& t, Variant& out, const std::string& label) {
     out.line = line_of(t);
     for (const auto& [k, vp] : ordered(t)) {
       if (k == "name") out.name = r.text(*vp, k);
@@ -461,8 +463,10 @@ ExperimentSpec load_experiment(const std::filesystem::path& file) {
       else if (k == "changes") out.changes = r.strings(*vp, k);
       else r.error(*vp, "unknown key '" + k + "' in a variant; it has name, scenario and changes");
     }
-    if (out.name.empty()) r.error(t, "a variant needs 'name'");
-    if (out.scenario.empty()) r.error(t, "variant '" + out.name + "' needs 'scenario' (an override file, relative to this file)");
+    if (out.name.empty()) r.error(t, label + " needs 'name'");
+    if (out.scenario.empty())
+      r.error(t, label == "[baseline]" ? "[baseline] '" + out.name + "' needs 'scenario' (a scenario file, relative to this file)"
+                                       : "variant '" + out.name + "' needs 'scenario' (an override file, relative to this file)");
   };
   for (const auto& [k, vp] : ordered(root)) {
     const toml::value& v = *vp;
@@ -472,10 +476,10 @@ ExperimentSpec load_experiment(const std::filesystem::path& file) {
     else if (r.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 2)) continue;
     else if (k == "baseline") {
       if (!v.is_table()) r.error(v, "'baseline' is a table: [baseline] with name and scenario");
-      else variant(v, spec.baseline);
+      else variant(v, spec.baseline, "[baseline]");
     } else if (k == "variant") {
       if (const auto* arr = table_array(r, v, "variant"))
-        for (const auto& t : *arr) variant(t, spec.variants.emplace_back());
+        for (const auto& t : *arr) variant(t, spec.variants.emplace_back(), "a variant");
     } else if (k == "outcome") {
       if (const auto* arr = table_array(r, v, "outcome"))
         for (const auto& t : *arr) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "sim/errors.hpp"
+#include "sim/text_file.hpp"
 
 namespace biocluster::batch {
 
@@ -21,11 +22,11 @@ std::string csv_field(const std::string& s) {
 }
 
 std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  try {
+    return sim::read_text_file(p, "file");
+  } catch (const ConfigError&) {
+    return {};  // missing or not a regular file: callers treat it as absent
+  }
 }
 
 std::string read_line(const fs::path& p) {
@@ -48,13 +49,7 @@ void write_text(const fs::path& p, const std::string& text) {
 }
 
 std::string read_input(const fs::path& file, const std::string& what) {
-  std::error_code ec;
-  if (fs::is_directory(file, ec)) throw ConfigError(what + " file '" + file.string() + "' is a directory");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError("cannot read " + what + " file '" + file.string() + "'; check the path");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return sim::read_text_file(file, what + " file");  // regular files of at most 16 MiB (sim/text_file.hpp)
 }
 
 void throw_errors(const std::vector<std::string>& errors, const std::string& single_prefix, const std::string& subject) {

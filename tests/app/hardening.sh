@@ -143,5 +143,20 @@ PY
     [ ! -e full.h5 ] || fail "a final file was left"
     echo "file-size limit: exit 3, File too large"
     ;;
+  batch_inputs)
+    # Items 8 and 11 for batch files: devices and FIFOs are refused without reading or blocking; a
+    # mixed-type factor is reported once; a [baseline] without a name says so.
+    expect 2 "is a character device, not a regular file" -- "$bin" sweep /dev/zero -q -o d
+    mkfifo fifo.toml
+    expect 2 "is a FIFO" -- "$bin" experiment fifo.toml
+    expect 2 "is a character device" -- "$bin" calibrate /dev/urandom
+    printf 'scenario = "%s"\nreplicates = 2\nsteps = 6\n[factors."policy.basic_research_share"]\nvalues = [0.3, true, "x"]\n' \
+      "$scenario" > mixed.toml
+    expect 2 "values mix numbers" -- "$bin" sweep mixed.toml -q -o m
+    [ "$(grep -c 'values mix' <<<"$out")" -eq 1 ] || fail "mixed-type error printed more than once: $out"
+    printf '[baseline]\nscenario = "x.toml"\n' > e.toml
+    expect 2 "[baseline] needs 'name'" -- "$bin" experiment e.toml
+    echo "batch inputs: devices and FIFOs refused, one mixed-type error, [baseline] named in its error"
+    ;;
   *) echo "unknown case $case"; exit 2 ;;
 esac
