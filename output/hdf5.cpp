@@ -2,6 +2,7 @@
 #include "output/hdf5.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "sim/errors.hpp"
 
@@ -166,6 +167,21 @@ void Checked::attr_u64(hid_t loc, const char* name, std::uint64_t value) const {
 }
 void Checked::attr_f64(hid_t loc, const char* name, double value) const {
   attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+void Checked::attrs(hid_t loc, std::initializer_list<Attr> list) const {
+  for (const Attr& a : list) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) attr_str(loc, a.name, v);
+          else if constexpr (std::is_same_v<T, std::int32_t>) attr_i32(loc, a.name, v);
+          else if constexpr (std::is_same_v<T, std::int64_t>) attr_i64(loc, a.name, v);
+          else if constexpr (std::is_same_v<T, std::uint64_t>) attr_u64(loc, a.name, v);
+          else attr_f64(loc, a.name, v);
+        },
+        a.value);
+  }
 }
 
 void Checked::attr_str_list(hid_t loc, const char* name, const std::vector<std::string>& values) const {

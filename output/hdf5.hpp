@@ -9,12 +9,21 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace biocluster::output::h5 {
+
+/// A scalar attribute: its value's alternative gives the file type (str: variable-length UTF-8;
+/// int32, int64, uint64, float64: little-endian).
+struct Attr {
+  const char* name;
+  std::variant<std::string, std::int32_t, std::int64_t, std::uint64_t, double> value;
+};
 
 /// Owns one HDF5 id of any kind (file, group, dataset, attribute, datatype, dataspace, property
 /// list) and closes it with the matching H5?close when reset or destroyed.
@@ -101,6 +110,8 @@ class Checked {
   void attr_i64(hid_t loc, const char* name, std::int64_t value) const;
   void attr_u64(hid_t loc, const char* name, std::uint64_t value) const;
   void attr_f64(hid_t loc, const char* name, double value) const;
+  /// Writes each attribute of `list`, in order, as attr_str / attr_i32 / attr_i64 / attr_u64 / attr_f64.
+  void attrs(hid_t loc, std::initializer_list<Attr> list) const;
   /// A new 1-D attribute of variable-length UTF-8 strings.
   void attr_str_list(hid_t loc, const char* name, const std::vector<std::string>& values) const;
   /// A new dataset of variable-length UTF-8 strings, `values` row-major in `dims`.

@@ -256,22 +256,22 @@ void RunFile::create_file() {
 
 void RunFile::write_header_attributes(hid_t root) const {
   const RunHeader& h = header_;
-  io_.attr_str(root, "format", "biocluster-run");
-  io_.attr_i32(root, "format_version", kFormatVersion);
-  io_.attr_str(root, "status", "incomplete");
-  io_.attr_str(root, "scenario_file", h.scenario_file);
-  io_.attr_str(root, "scenario_sources", h.scenario_sources);
-  io_.attr_str(root, "resolved_parameters", h.resolved_parameters);
-  io_.attr_u64(root, "seed", h.seed);
-  io_.attr_str(root, "program_version", h.program_version);
-  io_.attr_str(root, "git_revision", h.git_revision);
-  io_.attr_i32(root, "threads", h.threads);
-  io_.attr_str(root, "started_at_utc", h.started_at_utc);
-  io_.attr_str(root, "start_date", h.start_date);
-  io_.attr_i64(root, "planned_steps", h.planned_steps);
-  io_.attr_str(root, "currency", h.currency);
-  io_.attr_i32(root, "flush_every_steps", h.flush_every_steps);
-  io_.attr_i64(root, "steps_written", 0);
+  io_.attrs(root, {{"format", "biocluster-run"},
+                   {"format_version", std::int32_t{kFormatVersion}},
+                   {"status", "incomplete"},
+                   {"scenario_file", h.scenario_file},
+                   {"scenario_sources", h.scenario_sources},
+                   {"resolved_parameters", h.resolved_parameters},
+                   {"seed", h.seed},
+                   {"program_version", h.program_version},
+                   {"git_revision", h.git_revision},
+                   {"threads", std::int32_t{h.threads}},
+                   {"started_at_utc", h.started_at_utc},
+                   {"start_date", h.start_date},
+                   {"planned_steps", h.planned_steps},
+                   {"currency", h.currency},
+                   {"flush_every_steps", std::int32_t{h.flush_every_steps}},
+                   {"steps_written", std::int64_t{0}}});
 }
 
 void RunFile::create_grid_and_regions() {
@@ -537,10 +537,10 @@ hsize_t RunFile::data_bytes() const {
 }
 
 void RunFile::write_footer(hid_t root, const RunFooter& footer) const {
-  io_.attr_str(root, "finished_at_utc", footer.finished_at_utc);
-  io_.attr_i64(root, "steps_completed", footer.steps_completed);
-  io_.attr_f64(root, "wall_seconds", footer.wall_seconds);
-  io_.attr_str(root, "status", "complete");
+  io_.attrs(root, {{"finished_at_utc", footer.finished_at_utc},
+                   {"steps_completed", footer.steps_completed},
+                   {"wall_seconds", footer.wall_seconds},
+                   {"status", "complete"}});
 }
 
 /// Copies every object of the (closed) partial file into a new file `to`, leaving behind the

@@ -25,8 +25,7 @@ class Writer {
   }
   hid_t root() const { return file_.get(); }
   void attr_str(hid_t loc, const char* name, const std::string& v) const { check_.attr_str(loc, name, v); }
-  void attr_i64(hid_t loc, const char* name, std::int64_t v) const { check_.attr_i64(loc, name, v); }
-  void attr_u64(hid_t loc, const char* name, std::uint64_t v) const { check_.attr_u64(loc, name, v); }
+  void attrs(hid_t loc, std::initializer_list<h5::Attr> list) const { check_.attrs(loc, list); }
   h5::Handle group(const char* name) const { return check_.group(file_.get(), name); }
   template <class T>
   h5::Handle numbers(hid_t loc, const char* name, hid_t ftype, hid_t mtype, const std::vector<T>& v,
@@ -110,14 +109,14 @@ void write_sweep_index(const std::filesystem::path& path, const SweepIndex& x) {
   {
     Writer w(tmp);
     const hid_t root = w.root();
-    w.attr_str(root, "format", "biocluster-sweep-index");
-    w.attr_i64(root, "format_version", 1);
-    w.attr_str(root, "sweep_hash", x.sweep_hash);
-    w.attr_str(root, "sweep_text", x.sweep_text);
-    w.attr_str(root, "design", x.design);
-    w.attr_str(root, "program_version", x.program_version);
-    w.attr_i64(root, "replicates", x.replicates);
-    w.attr_u64(root, "sweep_seed", x.sweep_seed);
+    w.attrs(root, {{"format", "biocluster-sweep-index"},
+                   {"format_version", std::int64_t{1}},
+                   {"sweep_hash", x.sweep_hash},
+                   {"sweep_text", x.sweep_text},
+                   {"design", x.design},
+                   {"program_version", x.program_version},
+                   {"replicates", x.replicates},
+                   {"sweep_seed", x.sweep_seed}});
     const hsize_t np = x.point_block.size(), nf = x.factors.size(), nr = x.run_point.size(), nm = x.metrics.size();
     {
       h5::Handle g = w.group("design");
