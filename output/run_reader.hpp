@@ -1,6 +1,6 @@
 #pragma once
 /// @file Reading back run files: provenance attributes, and a byte-for-byte comparison of two runs
-/// (used by `biocluster replay`). HDF5 stays inside run_reader.cpp.
+/// (used by `biocluster replay`). HDF5 stays inside output/'s .cpp files.
 #include <cstdint>
 #include <filesystem>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 /// @file HDF5 writer for one run. Declared output: the model describes its metrics, fields and
 /// agent tables in a RunHeader; the writer knows nothing about behaviour. HDF5 stays inside
-/// run_writer.cpp. Layout: docs/OUTPUT.md.
+/// output/'s .cpp files (the file's layout: run_layout.cpp). Layout: docs/OUTPUT.md.
 #include <cstdint>
 #include <filesystem>
 #include <memory>

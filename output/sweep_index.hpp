@@ -1,6 +1,6 @@
 #pragma once
 /// @file Sweep index (DIR/index.h5) and what a sweep reads back from run files. HDF5 stays in
-/// sweep_index.cpp. Layout: docs/SWEEPS.md.
+/// output/'s .cpp files. Layout: docs/SWEEPS.md.
 #include <cstdint>
 #include <filesystem>
 #include <string>
