@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
       if (*steps_opt) ro.steps = steps;
       ro.progress = !quiet && isatty(STDERR_FILENO);
       ro.summary = !quiet;
+      ro.report_interrupt = true;
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       const auto summary = batch::run_scenario(ro, &g_stop);

@@ -13,9 +13,10 @@ int replay(const std::filesystem::path& file, int threads, bool keep, std::ostre
     out << "note: " << file.string() << " was written by biocluster " << prov.program_version << " (git "
         << prov.git_revision << "); this is " << kVersion << " (git " << kGitRevision
         << "): differences may come from the program, not the run\n";
-  if (prov.status != "complete")
+  const bool partial = prov.status != "complete";
+  if (partial)
     out << "note: " << file.string() << " is an incomplete run (" << prov.steps_written
-        << " steps written); the replay runs all planned steps, so the files will differ in length\n";
+        << " steps written); the replay runs all planned steps and checks that the file is their beginning\n";
   const sim::ScenarioDoc doc = sim::parse_scenario_text(prov.resolved_parameters, file.string() + " [resolved_parameters]");
   batch::RunOptions o;
   o.scenario = prov.scenario_file.empty() ? file : std::filesystem::path(prov.scenario_file);
@@ -25,9 +26,13 @@ int replay(const std::filesystem::path& file, int threads, bool keep, std::ostre
   o.threads = threads;
   o.summary = false;
   batch::run_document(doc, o);
-  const auto diffs = output::compare_runs(file, replay_path);
+  const auto diffs = output::compare_runs(file, replay_path, partial);
   if (diffs.empty()) {
-    out << "replay: " << file.string() << " reproduced exactly (seed " << prov.seed << ", every dataset identical)\n";
+    if (partial)
+      out << "replay: " << file.string() << " reproduced exactly as far as it goes (seed " << prov.seed
+          << ", every dataset identical to the first rows of the full replay)\n";
+    else
+      out << "replay: " << file.string() << " reproduced exactly (seed " << prov.seed << ", every dataset identical)\n";
     if (!keep) std::filesystem::remove(replay_path);
     return 0;
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iomanip>
+#include <iostream>
 #include <sstream>
 #include <unistd.h>
 
@@ -195,6 +196,11 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
     progress.tick(Outcome::done, date);
   }, times, stop);
   if (ran < n) {
+    // The writer's destructor writes every queued step to the .partial before the run returns: on a
+    // loaded machine that can take seconds, so say what is happening.
+    if (o.report_interrupt)
+      std::cerr << "biocluster: interrupted at step " << ran << " of " << n << "; writing the steps simulated so far to "
+                << out.current_path().string() << " ...\n";
     sum.interrupted = true;  // the writer's destructor keeps the .partial file with what was written
     sum.steps = ran;
     sum.output_worker_seconds = out.worker_busy_seconds();

@@ -29,6 +29,10 @@ RunProvenance read_provenance(const std::filesystem::path& file);
 /// Compares every dataset of two run files byte for byte (shapes, types, values), and the root
 /// attributes except the run-time ones (timestamps, wall time, thread count, file names).
 /// Returns one line per difference; empty when the runs are identical. @throws OutputError.
-std::vector<std::string> compare_runs(const std::filesystem::path& a, const std::filesystem::path& b);
+/// With `a_is_prefix` (a is an unfinished run's .partial), each dataset of `a` must equal the first
+/// rows of the same dataset of `b` (along the first dimension), and `status`/`steps_written` are
+/// not compared.
+std::vector<std::string> compare_runs(const std::filesystem::path& a, const std::filesystem::path& b,
+                                      bool a_is_prefix = false);
 
 }  // namespace biocluster::output
