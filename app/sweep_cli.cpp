@@ -25,7 +25,7 @@ SweepCommands::SweepCommands(CLI::App& cli) : s_(std::make_unique<State>()) {
   s.sweep = cli.add_subcommand("sweep",
                                "Run every (point x replicate) of a sweep file into DIR: one HDF5 file per run and an "
                                "index (docs/SWEEPS.md). Re-running resumes; under mpirun the runs spread over the ranks.");
-  s.sweep->add_option("file", s.so.file, "Sweep file (TOML), e.g. scenarios/sweeps/policy.toml")->required()->check(CLI::ExistingFile);
+  s.sweep->add_option("file", s.so.file, "Sweep file (TOML), e.g. scenarios/sweeps/policy.toml")->required();
   s.sweep->add_option("-o,--output", s.so.dir, "Output directory (created; DIR/runs/p<point>_r<rep>.h5, DIR/index.h5, DIR/index.csv)")
       ->required();
   s.sweep->add_option("--threads", s.so.threads,
@@ -44,7 +44,7 @@ SweepCommands::SweepCommands(CLI::App& cli) : s_(std::make_unique<State>()) {
 
   s.design = cli.add_subcommand("sweep-design", "Print a sweep's design matrix as CSV (point, block, role, factor values), "
                                                 "or with --runs the run plans (seed and --set overrides of every run)");
-  s.design->add_option("file", s.design_file, "Sweep file (TOML)")->required()->check(CLI::ExistingFile);
+  s.design->add_option("file", s.design_file, "Sweep file (TOML)")->required();
   s.design->add_flag("--runs", s.runs, "Print run,point,replicate,seed,overrides instead");
 }
 
