@@ -40,20 +40,33 @@ void request_staff_spinouts(World& w) {
     S.first[r + 1] = S.residual.size();
   }
   if (S.residual.empty()) return;
+  // A walk stops at the first startup whose cumulative headcount (in store order) exceeds the draw:
+  // one pass builds each region's cumulative headcounts, then each draw is a binary search
+  // (O((startups + draws) log startups); the walk per draw was O(startups x draws)).
   S.parent.assign(S.residual.size(), -1);
-  S.done.assign(S.residual.size(), 0);
-  S.open.assign(nr, 0);
-  for (std::size_t r = 0; r < nr; ++r) S.open[r] = S.first[r + 1] - S.first[r];
+  S.member_first.assign(nr + 1, 0);
   const auto items = w.startups.items();
+  for (const auto& s : items)
+    if (s.region >= 0) ++S.member_first[static_cast<std::size_t>(s.region) + 1];
+  for (std::size_t r = 0; r < nr; ++r) S.member_first[r + 1] += S.member_first[r];
+  S.member.resize(S.member_first[nr]);
+  S.cumulative.resize(S.member_first[nr]);
+  S.open.assign(S.member_first.begin(), S.member_first.end() - 1);  // next free slot per region
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const auto& s = items[i];
-    if (s.region < 0) continue;
-    const auto r = static_cast<std::size_t>(s.region);
-    if (S.open[r] == 0) continue;
+    if (items[i].region < 0) continue;
+    const auto r = static_cast<std::size_t>(items[i].region);
+    const std::size_t at = S.open[r]++;
+    S.member[at] = static_cast<std::uint32_t>(i);
+    S.cumulative[at] = (at == S.member_first[r] ? 0.0 : S.cumulative[at - 1]) + items[i].headcount;
+  }
+  for (std::size_t r = 0; r < nr; ++r) {
+    const auto b = S.cumulative.begin() + static_cast<std::ptrdiff_t>(S.member_first[r]);
+    const auto e = S.cumulative.begin() + static_cast<std::ptrdiff_t>(S.member_first[r + 1]);
+    if (b == e) continue;
     for (std::size_t k = S.first[r]; k < S.first[r + 1]; ++k) {
-      if (S.done[k]) continue;
-      S.parent[k] = static_cast<std::ptrdiff_t>(i);
-      if ((S.residual[k] -= s.headcount) < 0) S.done[k] = 1, --S.open[r];
+      auto it = std::upper_bound(b, e, S.residual[k]);
+      if (it == e) --it;  // never exceeded: the region's last startup
+      S.parent[k] = S.member[static_cast<std::size_t>(it - S.cumulative.begin())];
     }
   }
   for (std::size_t r = 0; r < nr; ++r)

@@ -30,10 +30,13 @@ struct FoundingRequest {
 
 /// Work buffers of the staff spin-off draws (contents meaningless between steps).
 struct SpinoutDraws {
-  std::vector<std::size_t> first, open;  ///< per region: first draw; draws not yet resolved
-  std::vector<double> residual;           ///< per draw
-  std::vector<std::ptrdiff_t> parent;
-  std::vector<std::uint8_t> done;
+  std::vector<std::size_t> first;          ///< per region: its first draw (draws of region r: [first[r], first[r+1]))
+  std::vector<double> residual;            ///< per draw: uniform x the region's staff
+  std::vector<std::ptrdiff_t> parent;      ///< per draw: the parent's store index (-1: none)
+  std::vector<std::size_t> member_first;   ///< per region: its first entry in member / cumulative
+  std::vector<std::size_t> open;           ///< per region: next entry to fill
+  std::vector<std::uint32_t> member;       ///< startups by region, in store order (store indices)
+  std::vector<double> cumulative;          ///< headcount summed over the region's startups up to this one
 };
 
 // decide phase: founding requests in a fixed order (hospitals by id, then staff by region)

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "agents/lifecycle.hpp"
 #include "agents/model.hpp"
 #include "agents/params.hpp"
 #include "agents/simulate.hpp"
@@ -328,4 +329,36 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
     if (L.direction > 0) CHECK(hi > lo);
     else CHECK(hi < lo);
   }
+}
+
+TEST_CASE("staff spin-offs: each draw's parent is the one the walk over the region's startups picks", "[lifecycle]") {
+  // request_staff_spinouts resolves each draw by a binary search over cumulative headcounts (issue
+  // #14: the walk per draw made a 10M-startup decide phase quadratic). Reference: the walk itself.
+  const Params p = params_with(24, {"startup.staff_spinouts_per_1000_per_year=1000"});
+  World w = make_world(p, 11);
+  agents::simulate(w, 12, [](World&, std::int64_t) {});  // staff and headcounts of every size
+  w.founding_requests.clear();
+  request_staff_spinouts(w);
+  std::vector<sim::AgentId> got;
+  for (const auto& r : w.founding_requests)
+    if (r.origin == Origin::staff) got.push_back(r.parent_id);
+  std::vector<sim::AgentId> want;
+  const auto items = w.startups.items();
+  for (int r = 0; r < w.region_count(); ++r) {
+    const double staff = w.regions[static_cast<std::size_t>(r)].startup_staff;
+    auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::decide), r, pu(Purpose::staff_spinouts));
+    const auto n = rng.poisson(p.startup.staff_spinouts_per_1000_per_year / 12.0 * staff / 1000.0);
+    for (std::int64_t k = 0; k < n; ++k) {
+      double residual = rng.uniform() * staff;
+      sim::AgentId parent = -1;
+      for (const auto& s : items) {
+        if (s.region != r) continue;
+        parent = s.id;
+        if ((residual -= s.headcount) < 0) break;
+      }
+      if (parent >= 0) want.push_back(parent);
+    }
+  }
+  REQUIRE(want.size() > 20);
+  CHECK(got == want);
 }
