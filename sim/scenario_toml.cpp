@@ -1,4 +1,4 @@
-// Reads scenario files into a flat ScenarioDoc. toml11 is included only here and in app/sweep_file.cpp.
+// Reads scenario files into a flat ScenarioDoc. toml11 is included only here and in batch/files.cpp.
 #include "sim/toml_parse.hpp"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #pragma once
-/// @file Safe TOML parsing for the two readers of TOML text (scenario and sweep files). Includes
-/// toml11: include it only from the .cpp files that parse TOML (sim/scenario_toml.cpp,
-/// app/sweep_file.cpp), never from a header.
+/// @file Safe TOML parsing for the two readers of TOML text (scenario files; sweep, targets and
+/// experiment files). Includes toml11: include it only from the .cpp files that parse TOML
+/// (sim/scenario_toml.cpp, batch/files.cpp), never from a header.
 #include <toml.hpp>
 
 #include <string>
