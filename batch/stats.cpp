@@ -23,7 +23,7 @@ double quantile_sorted(const std::vector<double>& v, double p) {
 
 Stats stats(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
-  Stats s{0, NAN, NAN, NAN, NAN};
+  Stats s{0, NAN, NAN, NAN, NAN, NAN};
   s.n = v.size();
   if (v.empty()) return s;
   double sum = 0;
@@ -32,8 +32,8 @@ Stats stats(std::vector<double> v) {
   if (v.size() > 1) {
     double ss = 0;
     for (double x : v) ss += (x - s.mean) * (x - s.mean);
-    const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
-    s.half = t95(static_cast<std::int64_t>(v.size()) - 1) * sd / std::sqrt(static_cast<double>(v.size()));
+    s.sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
+    s.half = t95(static_cast<std::int64_t>(v.size()) - 1) * s.sd / std::sqrt(static_cast<double>(v.size()));
   } else {
     s.half = 0;
   }

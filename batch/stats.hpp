@@ -16,9 +16,10 @@ double quantile_sorted(const std::vector<double>& sorted, double p);
 struct Stats {
   std::size_t n = 0;  ///< finite values
   double mean, half, lo, hi;  ///< mean +- half (95% CI of the mean); lo..hi: 2.5%..97.5% of the runs
+  double sd;                  ///< sample standard deviation (n - 1 in the denominator); NaN if n < 2
 };
 
-/// Stats of the finite values of `v` (all NaN when none; half = 0 for one value).
+/// Stats of the finite values of `v` (all NaN when none; half = 0 and sd = NaN for one value).
 Stats stats(std::vector<double> v);
 
 }  // namespace biocluster::batch

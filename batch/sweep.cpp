@@ -13,6 +13,7 @@
 #include "batch/output_lock.hpp"
 #include "batch/run.hpp"
 #include "batch/runner.hpp"
+#include "batch/stats.hpp"
 #include "batch/text.hpp"
 #include "biocluster/version.hpp"
 #include "output/run_reader.hpp"
@@ -239,6 +240,29 @@ Outcome SweepRuns::execute(const Run& p, int threads, bool own_thread_limit, con
   return Outcome::failed;
 }
 
+/// Fills the per-point statistics of `x` (its metric values by run, in plan order) with stats():
+/// per metric and point, over the point's done runs in replicate order. An interval (and the sd)
+/// needs two values: NaN for fewer, where stats() reports half = 0 for one.
+void add_point_stats(output::SweepIndex& x) {
+  const std::size_t np = x.point_block.size(), nr = x.run_point.size(), nm = x.metrics.size();
+  std::vector<std::vector<std::size_t>> runs_of(np);  // done runs of each point, by replicate
+  for (std::size_t r = 0; r < nr; ++r)
+    if (x.run_status[r] == "done") runs_of[static_cast<std::size_t>(x.run_point[r])].push_back(r);
+  for (std::size_t m = 0; m < nm; ++m)
+    for (std::size_t p = 0; p < np; ++p) {
+      std::vector<double> v;
+      for (std::size_t r : runs_of[p]) v.push_back(x.metric_values[m * nr + r]);
+      const Stats st = stats(std::move(v));
+      const bool interval = st.n > 1;
+      x.stat_n.push_back(static_cast<std::int64_t>(st.n));
+      x.stat_mean.push_back(st.mean);
+      x.stat_sd.push_back(st.sd);
+      x.stat_ci_low.push_back(interval ? st.mean - st.half : std::nan(""));
+      x.stat_ci_high.push_back(interval ? st.mean + st.half : std::nan(""));
+    }
+  for (std::int64_t df = 0; df < x.replicates; ++df) x.t95.push_back(t95(df));
+}
+
 /// Writes DIR/index.h5 and DIR/index.csv from the files present. Returns the number of missing runs.
 std::size_t write_index(const SweepRuns& s) {
   output::SweepIndex x;
@@ -298,6 +322,7 @@ std::size_t write_index(const SweepRuns& s) {
   x.metric_values.assign(metrics.size() * nr, std::nan(""));
   for (std::size_t r = 0; r < nr; ++r)
     for (std::size_t m = 0; m < values[r].size() && m < metrics.size(); ++m) x.metric_values[m * nr + r] = values[r][m];
+  add_point_stats(x);
   output::write_sweep_index(s.dir / "index.h5", x);
 
   std::string csv = "run,point,replicate,seed,status";

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 #include <system_error>
+#include <type_traits>
 
 #include "output/hdf5.hpp"
 #include "sim/errors.hpp"
@@ -27,6 +28,7 @@ class Writer {
   void attr_str(hid_t loc, const char* name, const std::string& v) const { check_.attr_str(loc, name, v); }
   void attrs(hid_t loc, std::initializer_list<h5::Attr> list) const { check_.attrs(loc, list); }
   h5::Handle group(const char* name) const { return check_.group(file_.get(), name); }
+  h5::Handle group(hid_t loc, const std::string& name) const { return check_.group(loc, name); }
   template <class T>
   h5::Handle numbers(hid_t loc, const char* name, hid_t ftype, hid_t mtype, const std::vector<T>& v,
                      const std::vector<hsize_t>& dims) const {
@@ -104,6 +106,12 @@ RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vect
 }
 
 void write_sweep_index(const std::filesystem::path& path, const SweepIndex& x) {
+  const std::size_t cells = x.metrics.size() * x.point_block.size();
+  if (x.stat_n.size() != cells || x.stat_mean.size() != cells || x.stat_sd.size() != cells ||
+      x.stat_ci_low.size() != cells || x.stat_ci_high.size() != cells)
+    throw OutputError("sweep index '" + path.string() + "': the statistics do not cover every metric and point");
+  if (std::find(x.metrics.begin(), x.metrics.end(), "t95") != x.metrics.end())
+    throw OutputError("sweep index '" + path.string() + "': a metric named 't95' would clash with /stats/t95");
   h5::ErrorGuard quiet;
   const auto tmp = std::filesystem::path(path.string() + ".partial");
   {
@@ -146,6 +154,38 @@ void write_sweep_index(const std::filesystem::path& path, const SweepIndex& x) {
         w.attr_str(d.get(), "summary", x.metric_summaries[m] == "sum" ? "sum over steps and regions"
                                                                        : "final step, summed over regions");
       }
+    }
+    {
+      // Per-point statistics: /stats/<metric>/{n,mean,sd,ci_low,ci_high} [point], and /stats/t95 [df].
+      h5::Handle g = w.group("stats");
+      const auto slice = [np](const auto& v, hsize_t m) {
+        using T = typename std::decay_t<decltype(v)>::value_type;
+        return std::vector<T>(v.begin() + static_cast<std::ptrdiff_t>(m * np), v.begin() + static_cast<std::ptrdiff_t>((m + 1) * np));
+      };
+      for (hsize_t m = 0; m < nm; ++m) {
+        h5::Handle gm = w.group(g.get(), x.metrics[m]);
+        const std::string& units = x.metric_units[m];
+        h5::Handle d = w.numbers(gm.get(), "n", H5T_STD_I64LE, H5T_NATIVE_INT64, slice(x.stat_n, m), {np});
+        w.attrs(d.get(), {{"units", "runs"}, {"description", "done runs of the point with a finite value"}});
+        d = w.numbers(gm.get(), "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, slice(x.stat_mean, m), {np});
+        w.attrs(d.get(), {{"units", units}, {"description", "mean over the point's done runs; NaN if n = 0"}});
+        d = w.numbers(gm.get(), "sd", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, slice(x.stat_sd, m), {np});
+        w.attrs(d.get(), {{"units", units},
+                          {"description", "sample standard deviation over the point's done runs (n - 1 in the "
+                                          "denominator); NaN if n < 2"}});
+        d = w.numbers(gm.get(), "ci_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, slice(x.stat_ci_low, m), {np});
+        w.attrs(d.get(), {{"units", units},
+                          {"description", "lower end of the 95% Student-t interval of the mean, "
+                                          "mean - t95[n - 1] * sd / sqrt(n); NaN if n < 2"}});
+        d = w.numbers(gm.get(), "ci_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, slice(x.stat_ci_high, m), {np});
+        w.attrs(d.get(), {{"units", units},
+                          {"description", "upper end of the 95% Student-t interval of the mean, "
+                                          "mean + t95[n - 1] * sd / sqrt(n); NaN if n < 2"}});
+      }
+      h5::Handle d = w.numbers(g.get(), "t95", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, x.t95, {x.t95.size()});
+      w.attrs(d.get(), {{"units", "1"},
+                        {"description", "two-sided 95% factor of Student's t by degrees of freedom: t95[df] is the "
+                                        "0.975 quantile with df degrees of freedom (t95[0] = NaN), df = 0..replicates-1"}});
     }
     w.close();
   }

@@ -16,15 +16,17 @@
     sweep.design                        # one row per point: point, block, role, one column per factor
     sweep.runs                          # one row per run: point, replicate, seed, status, error, file, metrics
     sweep.units["startups"]             # units of a summary metric
-    sweep.summary()                     # per metric and point: n, mean, sd, 95% interval (sweep_stats.py)
+    sweep.summary()                     # per metric and point: n, mean, sd, 95% interval (the index's /stats)
     sweep.paired(baseline=0)            # paired differences to a baseline point (same seeds)
     sweep.morris(), sweep.sobol()       # sensitivity indices of morris / sobol designs
 
 Needs h5py, numpy and pandas (Debian: python3-h5py python3-numpy python3-pandas) and Python >= 3.11
 (tomllib). Every problem with the file itself is raised as RunFileError with a one-line message
-(SweepIndexError, a subclass, for sweep indexes). The sweep statistics come from sweep_stats.py
-beside this module. Every table carries plain columns that concatenate (add a `run` column and
-`pd.concat`), so the runs of a sweep can be combined: sweep.load_run(point, replicate).
+(SweepIndexError, a subclass, for sweep indexes). The per-point sweep statistics are read from the
+index (/stats, written by biocluster) with sweep_stats.py beside this module, which also computes
+the paired differences and the Morris and Sobol indices. Every table carries plain columns that
+concatenate (add a `run` column and `pd.concat`), so the runs of a sweep can be combined:
+sweep.load_run(point, replicate).
 """
 from __future__ import annotations
 
@@ -566,7 +568,7 @@ class Sweep:
     sweep.factors    factor key paths, in design order
     sweep.factor_info  per factor: units, description, range (from a run file's parameter notes),
                      min, max, levels (number of distinct values), values
-    Statistics (scripts/sweep_stats.py): summary(), paired(), morris(), sobol(), matrix().
+    Statistics: summary() (the index's /stats), paired(), morris(), sobol() (scripts/sweep_stats.py), matrix().
     """
 
     def __init__(self, directory: str, index_path: str, f: h5py.File):
@@ -696,6 +698,21 @@ class Sweep:
         self._check_metric(metric)
         return _stats().point_matrix(self._ix, metric)
 
+    def _point_stats(self, metric: str) -> dict[str, np.ndarray]:
+        """The index's /stats/<metric> (sweep_stats.point_stats); SweepIndexError if the index has none."""
+        ss = _stats()
+        try:
+            return ss.point_stats(self._ix, metric)
+        except ss.NoStatsError as e:
+            raise SweepIndexError(e.args[0]) from None
+
+    def _t95(self) -> np.ndarray:
+        ss = _stats()
+        try:
+            return ss.t95_table(self._ix)
+        except ss.NoStatsError as e:
+            raise SweepIndexError(e.args[0]) from None
+
     def _check_metric(self, metric: str) -> None:
         if metric not in self.units:
             raise KeyError(f"no metric '{metric}' in the sweep; metrics are: {', '.join(self.metrics) or 'none'}")
@@ -723,32 +740,36 @@ class Sweep:
         out["units"] = out["metric"].map(self.units)
         return out
 
-    def summary(self, metrics=None, level: float = 0.95) -> pd.DataFrame:
-        """Per metric and point: n (done runs), mean, sd and the Student-t interval (ci_lo, ci_hi)
-        over replicates (sweep_stats.mean_ci; the interval needs n >= 2), with the factor columns."""
-        ss = _stats()
-        rows = []
+    def summary(self, metrics=None) -> pd.DataFrame:
+        """Per metric and point: n (done runs), mean, sd and the 95% Student-t interval (ci_lo, ci_hi)
+        over replicates, as biocluster wrote them into the index (/stats; sd and the interval need
+        n >= 2), with the factor columns."""
+        frames = []
         for m in self._metrics(metrics):
-            y = self.matrix(m)
-            for p in range(self.n_points):
-                n, mean, sd, lo, hi = ss.mean_ci(y[p], level)
-                rows.append({"metric": m, "point": p, "n": n, "mean": mean, "sd": sd, "ci_lo": lo, "ci_hi": hi})
+            st = self._point_stats(m)
+            frames.append(pd.DataFrame({"metric": m, "point": np.arange(self.n_points, dtype=np.int64),
+                                        "n": np.asarray(st["n"], dtype=np.int64),
+                                        **{k2: np.asarray(st[k], dtype=float) for k, k2 in
+                                           (("mean", "mean"), ("sd", "sd"), ("ci_low", "ci_lo"), ("ci_high", "ci_hi"))}}))
         cols = ["metric", "point", "n", "mean", "sd", "ci_lo", "ci_hi"]
-        return self.with_factors(pd.DataFrame(rows, columns=cols))
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+        return self.with_factors(out[cols])
 
-    def paired(self, baseline: int = 0, metrics=None, level: float = 0.95) -> pd.DataFrame:
+    def paired(self, baseline: int = 0, metrics=None) -> pd.DataFrame:
         """Per metric and point (other than baseline): the mean difference point - baseline over
-        paired replicates (same replicate = same seed), its sd and Student-t interval."""
+        paired replicates (same replicate = same seed), its sd and 95% Student-t interval (with the
+        index's t quantiles, /stats/t95)."""
         if not 0 <= int(baseline) < self.n_points:
             raise ValueError(f"baseline {baseline} is not a point of the sweep (0..{self.n_points - 1})")
         ss = _stats()
+        t95 = self._t95()
         rows = []
         for m in self._metrics(metrics):
             y = self.matrix(m)
             for p in range(self.n_points):
                 if p == baseline:
                     continue
-                n, mean, sd, lo, hi = ss.mean_ci(y[p] - y[baseline], level)
+                n, mean, sd, lo, hi = ss.paired_ci(y[p] - y[baseline], t95)
                 rows.append({"metric": m, "point": p, "baseline": int(baseline), "n_pairs": n, "mean_diff": mean,
                              "sd_diff": sd, "ci_lo": lo, "ci_hi": hi})
         cols = ["metric", "point", "baseline", "n_pairs", "mean_diff", "sd_diff", "ci_lo", "ci_hi"]
@@ -782,9 +803,7 @@ class Sweep:
         cols = ["metric", "factor", "S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi", "n_samples"]
         rows = []
         for m in self._metrics(metrics):
-            y = self.matrix(m)
-            done = np.isfinite(y)
-            ybar = np.where(done.any(axis=1), np.nansum(y, axis=1) / np.maximum(done.sum(axis=1), 1), np.nan)
+            ybar = np.asarray(self._point_stats(m)["mean"], dtype=float)  # NaN where no replicate is done
             blocks = np.asarray(ix["block"])
             per_block = pd.Series(np.isfinite(ybar)).groupby(blocks).all()
             n_ok = int(per_block.sum())

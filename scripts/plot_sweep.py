@@ -378,8 +378,9 @@ def write_report(sweep, stats: dict, metrics: list[str], baseline: int, outdir: 
                    f"width=\"{fig['width']}\" height=\"{fig['height']}\"><figcaption><b>{e(fig['title'])}.</b> "
                    f"{e(fig['caption'])}</figcaption></figure>")
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out.append(f"<p class=\"note\">Written by scripts/plot_sweep.py at {stamp}; statistics from "
-               f"scripts/sweep_stats.py. Colours: Okabe–Ito palette.</p>\n</body>\n</html>\n")
+    out.append(f"<p class=\"note\">Written by scripts/plot_sweep.py at {stamp}; means and 95% intervals "
+               f"per point as biocluster wrote them into the sweep index; paired differences, Morris and Sobol "
+               f"indices from scripts/sweep_stats.py. Colours: Okabe–Ito palette.</p>\n</body>\n</html>\n")
     path = os.path.join(outdir, "report.html")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out))

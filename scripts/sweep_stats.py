@@ -2,13 +2,16 @@
 """Statistics over a biocluster sweep directory (DIR/index.h5; docs/SWEEPS.md).
 
   sweep_stats.py summary DIR [--metric M]...           per point: n, mean, sd, 95% t-interval over replicates
-  sweep_stats.py paired DIR [--baseline P] [--metric M] paired differences point - baseline (same replicate seed)
+                                                        (as biocluster wrote them: the index's /stats)
+  sweep_stats.py paired DIR [--baseline P] [--metric M] paired differences point - baseline (same replicate seed),
+                                                        with the index's t quantiles (/stats/t95)
   sweep_stats.py morris DIR [--metric M]               Morris mu, mu*, sigma per factor (design = "morris")
   sweep_stats.py sobol DIR [--metric M] [--bootstrap B] Sobol first-order and total indices with 95% bootstrap
                                                         intervals (design = "sobol"; Saltelli 2010 / Jansen 1999)
 
-Output is CSV on stdout. Only runs with status "done" enter; a point's value for Morris and Sobol is the
-mean over its replicates. Needs numpy, h5py and pandas (Debian: python3-numpy python3-h5py python3-pandas).
+Output is CSV on stdout. Only runs with status "done" enter; a point's value for Sobol is the mean over
+its replicates (/stats/<metric>/mean); Morris takes one effect per trajectory step and replicate.
+Needs numpy, h5py and pandas (Debian: python3-numpy python3-h5py python3-pandas).
 """
 import argparse
 import math
@@ -17,85 +20,49 @@ import sys
 import numpy as np
 
 
-# ----- Student t quantile without scipy -------------------------------------------------------------
+# ----- statistics: biocluster writes them into the index (/stats, docs/SWEEPS.md) -----------------
 
-def _betacf(a, b, x):
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-15:
-            break
-    return h
+STAT_FIELDS = ("n", "mean", "sd", "ci_low", "ci_high")
 
 
-def _betainc(a, b, x):
-    """Regularised incomplete beta I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    lbt = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(lbt) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(lbt) * _betacf(b, a, 1.0 - x) / b
+class NoStatsError(KeyError):
+    """The index has no /stats: it was written by a biocluster from before per-point statistics."""
 
 
-def t_cdf(t, df):
-    x = df / (df + t * t)
-    tail = 0.5 * _betainc(df / 2.0, 0.5, x)
-    return 1.0 - tail if t > 0 else tail
+def _need_stats(ix):
+    if ix["stats"] is None:
+        raise NoStatsError(f"'{ix['path']}' has no /stats (written by an older biocluster); rewrite the index "
+                           f"from its run files with 'biocluster sweep-merge DIR'")
 
 
-def t_quantile(p, df):
-    """Quantile of Student's t with df degrees of freedom (bisection on the CDF; |error| < 1e-12)."""
-    if df <= 0:
-        return float("nan")
-    lo, hi = -1e3, 1e3
-    while t_cdf(hi, df) < p:
-        hi *= 10
-    while t_cdf(lo, df) > p:
-        lo *= 10
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if t_cdf(mid, df) < p:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-12:
-            break
-    return 0.5 * (lo + hi)
+def point_stats(ix, metric):
+    """Per-point statistics of a metric as biocluster computed them (batch/stats.cpp) over each
+    point's done runs: {"n", "mean", "sd", "ci_low", "ci_high"} -> array [points]; sd and the 95%
+    Student-t interval are NaN where n < 2."""
+    _need_stats(ix)
+    return ix["stats"][metric]
 
 
-def mean_ci(x, level=0.95):
-    """(n, mean, sd, lo, hi): mean with a Student-t interval; sd and the interval need n >= 2."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
+def t95_table(ix):
+    """/stats/t95: t95[df] = the 0.975 quantile of Student's t with df degrees of freedom (t95[0] NaN)."""
+    _need_stats(ix)
+    return ix["t95"]
+
+
+def paired_ci(d, t95):
+    """(n, mean, sd, lo, hi) of paired differences d: the mean with the 95% Student-t interval
+    mean -+ t95[n - 1] * sd / sqrt(n), where t95 is the index's /stats/t95 (biocluster's t quantile
+    by degrees of freedom); sd and the interval need n >= 2."""
+    d = np.asarray(d, dtype=float)
+    d = d[np.isfinite(d)]
+    n = len(d)
     if n == 0:
         return 0, float("nan"), float("nan"), float("nan"), float("nan")
-    m = float(np.mean(x))
+    m = float(np.mean(d))
     if n < 2:
         return n, m, float("nan"), float("nan"), float("nan")
-    sd = float(np.std(x, ddof=1))
-    h = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    sd = float(np.std(d, ddof=1))
+    h = float(t95[n - 1]) * sd / math.sqrt(n)
     return n, m, sd, m - h, m + h
 
 
@@ -199,7 +166,13 @@ def read_index(path):
             "status": _strs(f["runs/status"]),
             "metrics": {k: f["metrics/" + k][()] for k in f["metrics"].keys()},
             "replicates": int(f.attrs["replicates"]),
+            "path": path,
+            "stats": None,
+            "t95": None,
         }
+        if "stats" in f:
+            ix["stats"] = {k: {s: f[f"stats/{k}/{s}"][()] for s in STAT_FIELDS} for k in ix["metrics"]}
+            ix["t95"] = f["stats/t95"][()]
     return ix
 
 
@@ -231,6 +204,13 @@ def _csv(rows, header):
 
 
 def main(argv=None):
+    try:
+        _main(argv)
+    except NoStatsError as e:
+        sys.exit(f"sweep_stats: error: {e.args[0]}")
+
+
+def _main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["summary", "paired", "morris", "sobol"])
     ap.add_argument("dir", help="sweep output directory (or its index.h5)")
@@ -251,9 +231,9 @@ def main(argv=None):
     rows = []
     if a.command == "summary":
         for m in metrics:
-            y = point_matrix(ix, m)
+            st = point_stats(ix, m)
             for p in range(npts):
-                rows.append([m, p, _point_label(ix, p), *mean_ci(y[p])])
+                rows.append([m, p, _point_label(ix, p), int(st["n"][p]), *(float(st[k][p]) for k in STAT_FIELDS[1:])])
         _csv(rows, ["metric", "point", "factors", "n", "mean", "sd", "ci95_lo", "ci95_hi"])
     elif a.command == "paired":
         if not 0 <= a.baseline < npts:
@@ -264,7 +244,7 @@ def main(argv=None):
                 if p == a.baseline:
                     continue
                 d = y[p] - y[a.baseline]  # same replicate = same seed: common random numbers
-                rows.append([m, p, a.baseline, _point_label(ix, p), *mean_ci(d)])
+                rows.append([m, p, a.baseline, _point_label(ix, p), *paired_ci(d, t95_table(ix))])
         _csv(rows, ["metric", "point", "baseline", "factors", "n_pairs", "mean_diff", "sd_diff", "ci95_lo", "ci95_hi"])
     elif a.command == "morris":
         if ix["design"] != "morris":
@@ -278,7 +258,7 @@ def main(argv=None):
         if ix["design"] != "sobol":
             sys.exit("sweep_stats: sobol needs a sweep with design = \"sobol\"")
         for m in metrics:
-            y = np.nanmean(point_matrix(ix, m), axis=1) if ix["replicates"] > 0 else None
+            y = point_stats(ix, m)["mean"]
             res = sobol_indices(ix["block"], ix["role"], ix["factors"], y, bootstrap=a.bootstrap)
             for f in ix["factors"]:
                 rows.append([m, f, *res[f]])

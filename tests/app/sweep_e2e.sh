@@ -114,6 +114,67 @@ assert list(s["n"]) == [2, 2, 0], s
 assert (s["ci95_lo"][:2] <= s["mean"][:2]).all() and (s["mean"][:2] <= s["ci95_hi"][:2]).all()
 assert list(p["point"]) == [1, 2] and list(p["n_pairs"]) == [2, 0], p
 PY
+    # /stats (biocluster's statistics) against an independent computation from /metrics with t
+    # quantiles from a table: 5 replicates (r); runs deleted and merged (r1: n = 4 and n = 1, where
+    # sd and the interval are NaN); sweep_stats.py summary prints /stats, paired uses /stats/t95.
+    printf 'scenario = "%s/scenarios/default.toml"\nseed = 7\nsteps = 12\nreplicates = 5\nset = ["output.snapshot_every_steps=0", "output.field_snapshot_every_steps=0"]\nmetrics = ["startups_founded", "vc_invested"]\n[factors."policy.basic_research_share"]\nvalues = [0.3, 0.6]\n' "$src" > reps.toml
+    "$bin" sweep reps.toml -o r -q
+    cp -r r r1
+    rm r1/runs/p0_r4.h5 r1/runs/p1_r0.h5 r1/runs/p1_r2.h5 r1/runs/p1_r3.h5 r1/runs/p1_r4.h5
+    set +e; "$bin" sweep-merge r1 -q 2> /dev/null; rc=$?; set -e
+    [ $rc -eq 1 ] || { echo "sweep-merge with runs missing: rc $rc"; exit 1; }
+    for d in s r r1; do "$py" "$src/scripts/sweep_stats.py" summary $d > $d.summary.csv; done
+    "$py" "$src/scripts/sweep_stats.py" paired r > r.paired.csv
+    "$py" - <<'PY'
+import csv, math
+import h5py
+T975 = {1: 12.706204736174698, 2: 4.302652729749464, 3: 3.182446305284263, 4: 2.7764451051977987}
+
+def close(a, b):
+    a, b = float(a), float(b)
+    return (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-10 * max(1.0, abs(a), abs(b))
+
+def ci(v):  # (n, mean, sd, lo, hi); sd and interval NaN for n < 2
+    n, nan = len(v), float("nan")
+    if n == 0:
+        return 0, nan, nan, nan, nan
+    mean = math.fsum(v) / n
+    if n < 2:
+        return n, mean, nan, nan, nan
+    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in v) / (n - 1))
+    h = T975[n - 1] * sd / math.sqrt(n)
+    return n, mean, sd, mean - h, mean + h
+
+for d, want_n in (("s", [2, 2, 0]), ("r", [5, 5]), ("r1", [4, 1])):
+    rows = list(csv.DictReader(open(f"{d}.summary.csv")))
+    with h5py.File(f"{d}/index.h5", "r") as f:
+        status = [s.decode() for s in f["runs/status"][()]]
+        point, npts, reps = f["runs/point"][()], len(f["design/block"]), int(f.attrs["replicates"])
+        t95 = f["stats/t95"][()]
+        assert len(t95) == reps and math.isnan(t95[0]), t95
+        assert all(close(t95[df], T975[df]) for df in range(1, reps)), t95
+        for m in f["metrics"]:
+            g, vals = f["stats/" + m], f["metrics/" + m][()]
+            assert g["mean"].attrs["units"] == f["metrics/" + m].attrs["units"] and "description" in g["ci_low"].attrs
+            assert [int(x) for x in g["n"][()]] == want_n, (d, m, g["n"][()])
+            for p in range(npts):
+                want = ci([x for x, q, st in zip(vals, point, status) if q == p and st == "done" and math.isfinite(x)])
+                got = [g[k][p] for k in ("n", "mean", "sd", "ci_low", "ci_high")]
+                assert got[0] == want[0] and all(close(a, b) for a, b in zip(got[1:], want[1:])), (d, m, p, got, want)
+                row = next(r for r in rows if r["metric"] == m and int(r["point"]) == p)
+                csv_vals = [float(row[k]) if row[k] else float("nan") for k in ("mean", "sd", "ci95_lo", "ci95_hi")]
+                assert int(row["n"]) == want[0] and all(close(a, b) for a, b in zip(csv_vals, got[1:])), (d, row, got)
+    if d == "r":  # paired differences point 1 - point 0, replicate by replicate
+        paired = list(csv.DictReader(open("r.paired.csv")))
+        for m in ("startups_founded", "vc_invested"):
+            with h5py.File("r/index.h5", "r") as f:
+                v = f["metrics/" + m][()]
+            want = ci([v[5 + i] - v[i] for i in range(5)])
+            row = next(r for r in paired if r["metric"] == m)
+            got = [int(row["n_pairs"])] + [float(row[k]) for k in ("mean_diff", "sd_diff", "ci95_lo", "ci95_hi")]
+            assert got[0] == want[0] and all(close(a, b) for a, b in zip(got[1:], want[1:])), (m, got, want)
+print("index /stats equal an independent computation (t table); summary prints them; paired as expected")
+PY
     printf 'scenario = "%s/scenarios/default.toml"\nseed = 3\nsteps = 12\ndesign = "morris"\ntrajectories = 2\nlevels = 4\nreplicates = 2\nset = ["output.snapshot_every_steps=0"]\nmetrics = ["startups_founded"]\n[factors."policy.basic_research_share"]\nmin = 0.1\nmax = 0.7\n[factors."regions.capital.startups"]\nmin = 5\nmax = 30\n' "$src" > morris.toml
     "$bin" sweep morris.toml -o m -q
     "$py" "$src/scripts/sweep_stats.py" morris m | tee morris.csv

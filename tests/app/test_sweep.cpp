@@ -94,17 +94,19 @@ TEST_CASE("paired seeds: a keyed hash of (sweep seed, replicate) only", "[sweep]
   CHECK(plan.seeds() == std::vector<std::uint64_t>{replicate_seed(4, 0), replicate_seed(4, 1), replicate_seed(4, 2)});
 }
 
-TEST_CASE("statistics: mean, Student-t 95% interval, 2.5%..97.5% of runs; NaN values ignored", "[stats]") {
+TEST_CASE("statistics: mean, sd, Student-t 95% interval, 2.5%..97.5% of runs; NaN values ignored", "[stats]") {
   CHECK(t95(1) == Approx(12.7062047));
   CHECK(t95(9) == Approx(2.2621572));
   CHECK(std::isnan(t95(0)));
   const Stats s = stats({1.0, 2.0, 3.0, NAN, 4.0});
   CHECK(s.n == 4);
   CHECK(s.mean == 2.5);
+  CHECK(s.sd == Approx(std::sqrt(5.0 / 3.0)));
   CHECK(s.half == Approx(t95(3) * std::sqrt(5.0 / 3.0) / 2.0));
   CHECK(s.lo == Approx(1.075));
   CHECK(s.hi == Approx(3.925));
   CHECK(stats({7.0}).half == 0.0);
+  CHECK(std::isnan(stats({7.0}).sd));
   CHECK(std::isnan(stats({}).mean));
 }
 

@@ -7,7 +7,7 @@ Usage: test_sweep_plots.py BIOCLUSTER SOURCE_DIR WORK_DIR CASE
                    statistics equal to sweep_stats.py's
   CASE morris      a 2-factor Morris sweep (2 trajectories, 12 steps): morris.png, mu* and sigma as sweep_stats.py
   CASE sobol       a 2-factor Sobol sweep (4 base samples, 12 steps): sobol.png, S1/ST as sweep_stats.py
-  CASE bad_inputs  missing / run file / text / foreign / truncated / no index / incomplete index, unknown
+  CASE bad_inputs  missing / run file / text / foreign / truncated / no index / no /stats / incomplete index, unknown
                    --metric, --baseline, --x: exit 2 with one line; unwritable OUTDIR: exit 3
 Each case writes its sweep file into WORK_DIR with `scenario` = SOURCE_DIR/scenarios/default.toml (absolute).
 Plain asserts; needs h5py, numpy, pandas, matplotlib (Debian packages) and Python >= 3.11.
@@ -178,6 +178,20 @@ values = [0, 3]     # 3 research hospitals > 2 hospitals: an invalid combination
     assert s.load_run(0, 1).attrs["seed"] == int(s.runs.loc[1, "seed"])
     summ = s.summary()
     assert list(summ.columns[:7]) == ["metric", "point", "n", "mean", "sd", "ci_lo", "ci_hi"]
+    # the index's statistics (biocluster's) against an independent computation from the runs table
+    t975 = {1: 12.706204736174698}  # Student t, 0.975 quantile, df = replicates - 1 (table)
+    for _, row in summ.iterrows():
+        v = [x for x in s.runs.loc[(s.runs["point"] == row["point"]) & (s.runs["status"] == "done"), row["metric"]]
+             if np.isfinite(x)]
+        assert row["n"] == len(v), row
+        if not v:
+            assert all(np.isnan(row[k]) for k in ("mean", "sd", "ci_lo", "ci_hi")), row
+            continue
+        mean = sum(v) / len(v)
+        sd = (sum((x - mean) ** 2 for x in v) / (len(v) - 1)) ** 0.5
+        half = t975[len(v) - 1] * sd / len(v) ** 0.5
+        for k, want in (("mean", mean), ("sd", sd), ("ci_lo", mean - half), ("ci_hi", mean + half)):
+            assert close(row[k], want), (k, row[k], want, row)
     assert summ.loc[summ["point"] == 1, "n"].eq(0).all() and summ.loc[summ["point"] == 0, "n"].eq(2).all()
     assert s.factor_info.loc["policy.basic_research_share", "units"] == "fraction"
     long = s.long()
@@ -344,6 +358,18 @@ values = [0.3]
     with h5py.File(os.path.join(broken, "index.h5"), "r+") as f:
         del f["runs/seed"]
     expect_error(src, broken, out, "damaged or incomplete sweep index")
+    # an index from before /stats: one line naming sweep-merge, which rewrites it
+    old = os.path.join(work, "no_stats")
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.copytree(d, old)
+    with h5py.File(os.path.join(old, "index.h5"), "r+") as f:
+        del f["stats"]
+    assert "rewrite the index from its run files with 'biocluster sweep-merge DIR'" in \
+        expect_error(src, old, out, "has no /stats (written by an older biocluster)")
+    r = sh([bin_, "sweep-merge", old, "-q"])
+    assert r.returncode == 0, f"sweep-merge {old}: {r.stderr}"
+    assert open(os.path.join(old, "index.h5"), "rb").read() == open(os.path.join(d, "index.h5"), "rb").read(), \
+        "sweep-merge did not rewrite the index as the sweep wrote it"
     # an incomplete index (sweep-merge with runs missing)
     part = os.path.join(work, "incomplete")
     shutil.rmtree(part, ignore_errors=True)
@@ -381,7 +407,7 @@ values = [0.3]
     r = plot(src, d, os.path.join(blocker, "sub"))
     assert r.returncode == 3 and r.stderr.startswith("plot_sweep: error: ") and "Traceback" not in r.stderr, \
         f"unwritable OUTDIR: exit {r.returncode}: {r.stderr}"
-    print("bad inputs: missing, run file, text, foreign, truncated, no index (2), damaged, incomplete, "
+    print("bad inputs: missing, run file, text, foreign, truncated, no index (2), damaged, no /stats, incomplete, "
           "--metric/--baseline/--x -> exit 2 with one line; --allow-incomplete plots; unwritable OUTDIR -> exit 3")
 
 

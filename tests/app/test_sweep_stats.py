@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Tests of scripts/sweep_stats.py. Usage: test_sweep_stats.py BIOCLUSTER SOURCE_DIR
 Sobol: the design comes from `biocluster sweep-design` (the sweeps' own code path) and the Ishigami
-function is evaluated on it; the indices must match the analytic ones. Also checks the t quantile
-and the Morris effects of a linear function."""
+function is evaluated on it; the indices must match the analytic ones. Also checks the paired
+differences' interval and the Morris effects of a linear function. (The per-point statistics and
+t quantiles biocluster writes into the index are checked by sweep_e2e.sh, case stats.)"""
 import io
 import math
 import subprocess
@@ -15,10 +16,15 @@ bin_, src = sys.argv[1], sys.argv[2]
 sys.path.insert(0, src + "/scripts")
 import sweep_stats as ss  # noqa: E402
 
-# Student t quantiles (tables): df 1, 4, 30 at 0.975
-for df, q in [(1, 12.7062047), (4, 2.7764451), (30, 2.0422725)]:
-    got = ss.t_quantile(0.975, df)
-    assert abs(got - q) < 1e-6, f"t_quantile(0.975, {df}) = {got}, expected {q}"
+# Paired differences: mean, sd and the interval with the index's t factors (/stats/t95, here a table);
+# non-finite differences (a run not done) are left out; one pair has no interval
+t95 = [float("nan"), 12.7062047, 4.3026527, 3.1824463, 2.7764451]
+n, mean, sd, lo, hi = ss.paired_ci([1.0, 2.0, float("nan"), 3.0, 4.0, 5.0], t95)
+assert n == 5 and mean == 3.0 and abs(sd - math.sqrt(2.5)) < 1e-12, (n, mean, sd)
+assert abs(hi - mean - 2.7764451 * math.sqrt(2.5 / 5)) < 1e-9 and abs((mean - lo) - (hi - mean)) < 1e-12, (lo, hi)
+n, mean, sd, lo, hi = ss.paired_ci([7.0, float("nan")], t95)
+assert n == 1 and mean == 7.0 and all(math.isnan(x) for x in (sd, lo, hi))
+assert ss.paired_ci([], t95)[0] == 0
 
 # Ishigami: y = sin x1 + a sin^2 x2 + b x3^4 sin x1, a = 7, b = 0.1, x ~ U(-pi, pi)^3
 out = subprocess.run([bin_, "sweep-design", src + "/tests/data/sweeps/ishigami.toml"], check=True, capture_output=True, text=True).stdout
@@ -56,4 +62,4 @@ yy = 3 * unit[:, 0] - 2 * unit[:, 1]
 m = ss.morris_effects(unit, blocks, roles, ["f0", "f1", "f2"], yy)
 for f, (mu, mus) in {"f0": (3, 3), "f1": (-2, 2), "f2": (0, 0)}.items():
     assert abs(m[f][0] - mu) < 1e-9 and abs(m[f][1] - mus) < 1e-9, (f, m[f])
-print("sweep_stats: t quantiles, Ishigami Sobol indices and Morris effects as expected")
+print("sweep_stats: paired intervals, Ishigami Sobol indices and Morris effects as expected")
