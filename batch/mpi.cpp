@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "batch/runner.hpp"
 #include "sim/errors.hpp"
@@ -34,8 +35,9 @@ int launcher_world_size() {
 #ifdef BIOCLUSTER_HAVE_MPI
 
 namespace {
-constexpr int kTagReady = 1;  // worker -> 0: {finished plan or -1, outcome}
-constexpr int kTagWork = 2;   // 0 -> worker: plan index, or -1 to stop
+constexpr int kTagReady = 1;   // worker -> 0: {finished plan or -1, outcome, number of result values}
+constexpr int kTagWork = 2;    // 0 -> worker: plan index, or -1 to stop
+constexpr int kTagResult = 3;  // worker -> 0: the result values of an in-memory sink (Sink::result_of)
 
 int mpi_rank() {
   int r = 0;
@@ -103,14 +105,20 @@ int run_plan_mpi(const std::function<Sink&(bool first)>& setup, const RunnerOpti
     int active = size - 1;
     bool halt = false;
     while (active > 0) {
-      long long msg[2] = {-1, 0};
+      long long msg[3] = {-1, 0, 0};
       MPI_Request req;
-      MPI_Irecv(msg, 2, MPI_LONG_LONG, MPI_ANY_SOURCE, kTagReady, MPI_COMM_WORLD, &req);
+      MPI_Irecv(msg, 3, MPI_LONG_LONG, MPI_ANY_SOURCE, kTagReady, MPI_COMM_WORLD, &req);
       MPI_Status st;
       for (int flag = 0;;) {  // poll gently: a blocking receive would spin a core
         MPI_Test(&req, &flag, &st);
         if (flag) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      if (msg[0] >= 0 && msg[2] > 0) {
+        std::vector<double> values(static_cast<std::size_t>(msg[2]));
+        MPI_Recv(values.data(), static_cast<int>(msg[2]), MPI_DOUBLE, st.MPI_SOURCE, kTagResult, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
+        sink->take_result(sink->plan().run(msg[0]), values);
       }
       if (msg[0] >= 0) {
         const auto out = static_cast<Outcome>(msg[1]);
@@ -129,9 +137,12 @@ int run_plan_mpi(const std::function<Sink&(bool first)>& setup, const RunnerOpti
     rc = report(pending, pr);
   } else {
     const int threads = o.threads > 0 ? o.threads : 1;
-    long long msg[2] = {-1, 0};
+    long long msg[3] = {-1, 0, 0};
+    std::vector<double> values;
     for (;;) {
-      MPI_Send(msg, 2, MPI_LONG_LONG, 0, kTagReady, MPI_COMM_WORLD);
+      MPI_Send(msg, 3, MPI_LONG_LONG, 0, kTagReady, MPI_COMM_WORLD);
+      if (msg[2] > 0)
+        MPI_Send(values.data(), static_cast<int>(msg[2]), MPI_DOUBLE, 0, kTagResult, MPI_COMM_WORLD);
       long long job = -1;
       MPI_Recv(&job, 1, MPI_LONG_LONG, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       if (job < 0) break;
@@ -141,8 +152,10 @@ int run_plan_mpi(const std::function<Sink&(bool first)>& setup, const RunnerOpti
       if (out == Outcome::error)
         std::fprintf(stderr, "biocluster: rank %d: run p%lld_r%lld: %s\n", rank, static_cast<long long>(p.point),
                      static_cast<long long>(p.replicate), message.c_str());
+      values = out == Outcome::done ? sink->result_of(p) : std::vector<double>{};
       msg[0] = job;
       msg[1] = static_cast<long long>(out);
+      msg[2] = static_cast<long long>(values.size());
     }
   }
   MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);

@@ -26,6 +26,11 @@ class Sink {
   /// failed (recorded by the sink), interrupted, or error with `message` (an output error).
   virtual Outcome execute(const Run& r, int threads, bool own_thread_limit, const std::atomic<bool>* stop,
                           std::string& message) = 0;
+  /// In-memory sinks: the numbers run `r` left on this process (under MPI, a worker rank sends them
+  /// to rank 0) ...
+  virtual std::vector<double> result_of(const Run&) const { return {}; }
+  /// ... and taking them in on rank 0.
+  virtual void take_result(const Run&, const std::vector<double>&) {}
 };
 
 struct RunnerOptions {

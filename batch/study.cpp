@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -166,6 +167,12 @@ class Measurements : public Sink {
     result[pt][static_cast<std::size_t>(r.replicate)] = measure(params_[pt], r.seed, qs_[pt]);
     return Outcome::done;
   }
+  std::vector<double> result_of(const Run& r) const override {
+    return result[static_cast<std::size_t>(r.point)][static_cast<std::size_t>(r.replicate)];
+  }
+  void take_result(const Run& r, const std::vector<double>& v) override {
+    result[static_cast<std::size_t>(r.point)][static_cast<std::size_t>(r.replicate)] = v;
+  }
 
  private:
   const Plan& plan_;
@@ -176,19 +183,25 @@ class Measurements : public Sink {
   std::vector<std::vector<std::vector<double>>> result;
 };
 
-/// Runs every (point, replicate) of the plan on this machine; result[point][replicate][quantity].
-std::vector<std::vector<std::vector<double>>> measure_all(const Plan& plan, const std::vector<agents::Params>& params,
-                                                          const std::vector<std::vector<BoundQuantity>>& qs, const StudyOptions& o) {
+/// Runs every (point, replicate) of the plan, on this machine or, under mpirun, over the MPI ranks
+/// (the runner's; each run's quantities return to rank 0); result[point][replicate][quantity].
+/// Empty on the other ranks, which print nothing.
+std::optional<std::vector<std::vector<std::vector<double>>>> measure_all(const Plan& plan,
+                                                                         const std::vector<agents::Params>& params,
+                                                                         const std::vector<std::vector<BoundQuantity>>& qs,
+                                                                         const StudyOptions& o) {
   Measurements sink(plan, params, qs);
   RunnerOptions ro;
   ro.threads = o.threads;
   ro.single_threaded_runs = false;  // runs share the arena's threads
   ro.progress = o.progress;
   ro.style = Progress::Style::study;
-  const std::vector<Run> runs = plan.runs();
-  Progress pr(ro.style, ro.progress, runs.size());
-  run_local(sink, runs, ro, pr);
-  pr.finish();
+  bool reported = false;  // the report runs on rank 0 (or locally) only
+  run_plan([&](bool) -> Sink& { return sink; }, ro, [&](const Pending&, const Progress&) {
+    reported = true;
+    return 0;
+  });
+  if (!reported) return std::nullopt;
   return std::move(sink.result);
 }
 
@@ -283,7 +296,9 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
   throw_errors(errors, "", "targets file '" + spec.file.string() + "'");
   const auto seeds = plan.seeds();
   const auto t0 = std::chrono::steady_clock::now();
-  const auto res = measure_all(plan, {params}, {qs}, o);
+  const auto all_runs = measure_all(plan, {params}, {qs}, o);
+  if (!all_runs) return 0;  // an MPI worker rank: rank 0 prints the tables
+  const auto& res = *all_runs;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   Table tab{{"target", "observed", "simulated mean", "95% CI of mean", "95% of runs", "rel. error", "goal", "also reported (rel. error)", "source"}, {}};
@@ -384,7 +399,9 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
   plan.steps = steps;
   const auto seeds = plan.seeds();
   const auto t0 = std::chrono::steady_clock::now();
-  const auto res = measure_all(plan, params, qs, o);
+  const auto all_runs = measure_all(plan, params, qs, o);
+  if (!all_runs) return;  // an MPI worker rank: rank 0 prints the tables
+  const auto& res = *all_runs;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   const char* h = o.markdown ? "" : "# ";

@@ -191,7 +191,19 @@ PY
     "$mpiexec" --allow-run-as-root --oversubscribe -n 3 "$bin" sweep "$sweeps/lhs.toml" -o m3 -q
     "$bin" sweep "$sweeps/lhs.toml" -o l1 -q --threads 1
     same_index l1 m3
-    echo "mpirun -n 2 and -n 3: identical indexes"
+    # Calibration and experiments run over the ranks too (results return to rank 0, which alone
+    # prints): the same tables and CSV as a local run.
+    study="$src/tests/data/study"
+    "$bin" calibrate "$study/small.targets.toml" --threads 1 --csv cal_local.csv > cal_local.txt
+    "$mpiexec" --allow-run-as-root --oversubscribe -n 3 "$bin" calibrate "$study/small.targets.toml" --csv cal_mpi.csv > cal_mpi.txt
+    cmp cal_local.csv cal_mpi.csv || { echo "calibrate under mpirun differs"; diff cal_local.csv cal_mpi.csv | head; exit 1; }
+    [ "$(grep -c '^' cal_mpi.txt)" -eq "$(grep -c '^' cal_local.txt)" ] || { echo "calibrate under mpirun printed more than once"; cat cal_mpi.txt; exit 1; }
+    e="$src/scenarios/experiments/grace_period.toml"
+    "$bin" experiment "$e" --replicates 3 --steps 24 --threads 1 --csv exp_local.csv -q > /dev/null
+    "$mpiexec" --allow-run-as-root --oversubscribe -n 3 "$bin" experiment "$e" --replicates 3 --steps 24 --csv exp_mpi.csv -q > exp_mpi.txt
+    cmp exp_local.csv exp_mpi.csv || { echo "experiment under mpirun differs"; diff exp_local.csv exp_mpi.csv | head; exit 1; }
+    [ "$(grep -c '^# experiment:' exp_mpi.txt)" -eq 1 ] || { echo "experiment under mpirun printed $(grep -c '^# experiment:' exp_mpi.txt) times"; exit 1; }
+    echo "mpirun -n 2 and -n 3: identical indexes; calibrate and experiment over 3 ranks: identical CSV, printed once"
     ;;
   *) echo "unknown case $case"; exit 2 ;;
 esac
