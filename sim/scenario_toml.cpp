@@ -2,6 +2,7 @@
 #include "sim/toml_parse.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -114,6 +115,49 @@ int find_too_deep(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+/// toml11 3.7.1 reads a binary integer by doubling a signed 64-bit "base" once per digit, which
+/// overflows (undefined behaviour) from the 63rd digit on. Such a literal cannot fit in 64 bits
+/// anyway, so it is replaced, before toml11 sees it, by a hexadecimal literal of the same length
+/// (0xFFF...: toml11 clamps it without undefined behaviour; positions stay the same, and the value's
+/// text as written is read back from the original). Strings and comments are left alone.
+std::string defuse_long_binary_integers(const std::string& text) {
+  std::string out;  // empty: nothing to change
+  const std::size_t n = text.size();
+  auto starts = [&](std::size_t i, std::string_view t) { return text.compare(i, t.size(), t) == 0; };
+  for (std::size_t i = 0; i < n;) {
+    const char c = text[i];
+    if (c == '#') {  // comment to the end of the line
+      while (i < n && text[i] != '\n') ++i;
+    } else if (starts(i, "\"\"\"") || starts(i, "'''")) {  // multi-line strings
+      const std::string_view close = text[i] == '"' ? "\"\"\"" : "'''";
+      for (i += 3; i < n && !starts(i, close); ++i)
+        if (close[0] == '"' && text[i] == '\\') ++i;
+      i += 3;
+    } else if (c == '"' || c == '\'') {  // one-line strings
+      for (++i; i < n && text[i] != c && text[i] != '\n'; ++i)
+        if (c == '"' && text[i] == '\\') ++i;
+      ++i;
+    } else if (c == '0' && i + 1 < n && text[i + 1] == 'b' &&
+               (i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_'))) {
+      std::size_t j = i + 2, digits = 0;
+      while (j < n && (text[j] == '0' || text[j] == '1' || text[j] == '_')) digits += text[j++] != '_';
+      if (digits >= 63) {
+        if (out.empty()) out = text;
+        out[i + 1] = 'x';
+        for (std::size_t k = i + 2; k < j; ++k) out[k] = 'F';
+      }
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 toml::value parse_toml_checked(const std::string& text, const std::string& name, const char* what) {
   if (const auto bad = find_invalid_utf8(text); bad >= 0) {
     const auto line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
@@ -127,7 +171,8 @@ toml::value parse_toml_checked(const std::string& text, const std::string& name,
     throw ConfigError(name + ":" + std::to_string(line) + ": nested deeper than " + std::to_string(kMaxNesting) +
                       " levels (arrays, inline tables, dotted keys); " + what + " files nest a few levels at most");
   try {
-    std::istringstream is(text);
+    const std::string defused = defuse_long_binary_integers(text);
+    std::istringstream is(defused.empty() ? text : defused);
     return toml::parse(is, name);
   } catch (const std::exception& e) {
     // toml11 quotes the offending line (twice, for some errors): cut long lines.
@@ -154,7 +199,7 @@ constexpr std::size_t kMaxScenarioBytes = 4 * kMaxInputFileBytes;
 /// size (5,000 regions: 44 s in `check`).
 class LineIndex {
  public:
-  explicit LineIndex(std::string_view text) {
+  explicit LineIndex(std::string_view text) : text_(text) {
     for (std::size_t i = 0; i < text.size(); ++i)
       if (text[i] == '\n') newlines_.push_back(i);
   }
@@ -164,16 +209,20 @@ class LineIndex {
     const auto offset = static_cast<std::size_t>(reg->first() - reg->begin());
     return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(), offset) - newlines_.begin());
   }
+  /// The text of a value as written in the file (not as toml11 saw it: see
+  /// defuse_long_binary_integers), or empty if toml11 kept no region for it.
+  std::string written(const toml::value& v) const {
+    const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+    if (!reg) return {};
+    const auto offset = static_cast<std::size_t>(reg->first() - reg->begin());
+    const auto size = static_cast<std::size_t>(reg->last() - reg->first());
+    return offset <= text_.size() ? std::string(text_.substr(offset, size)) : std::string();
+  }
 
  private:
+  std::string_view text_;
   std::vector<std::size_t> newlines_;
 };
-
-/// The text of a value as written in the file, or empty if toml11 kept no region for it.
-std::string written_text(const toml::value& v) {
-  const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
-  return reg ? std::string(reg->first(), reg->last()) : std::string();
-}
 
 /// Whether an integer token (decimal, 0x, 0o, 0b; '_' separators; sign) fits in 64 bits. toml11
 /// 3.7.1 clamps a larger one to +-9223372036854775807 without a word.
@@ -286,14 +335,14 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
     case toml::value_t::integer:
       value = static_cast<std::int64_t>(v.as_integer());
       // Beyond 64 bits toml11 clamps (decimal, hex, octal) or wraps (binary): keep the text.
-      written = written_text(v);
+      written = lines.written(v);
       if (integer_token_fits(written)) written.clear();
       break;
     case toml::value_t::floating:
       value = static_cast<double>(v.as_floating());
       // toml11 reads 1e400 as the largest double: keep the text if it is beyond the double range.
       if (std::fabs(v.as_floating()) >= std::numeric_limits<double>::max()) {
-        written = written_text(v);
+        written = lines.written(v);
         std::string digits;
         for (char c : written)
           if (c != '_') digits += c;
