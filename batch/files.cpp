@@ -298,10 +298,6 @@ struct Reader {
   void finish(const std::string& what) { throw_errors(errors, what + " ", what + " file '" + name + "'"); }
 };
 
-toml::value read_root(const std::filesystem::path& file, const char* what) {
-  return sim::parse_toml_checked(read_input(file, what), file.string(), what);
-}
-
 const toml::array* table_array(Reader& r, const toml::value& v, const std::string& key) {
   if (!v.is_array() || std::any_of(v.as_array().begin(), v.as_array().end(), [](const auto& e) { return !e.is_table(); })) {
     r.error(v, "'" + key + "' must be an array of tables: write each as [[" + key + "]]");
@@ -392,11 +388,11 @@ SweepSpec load_sweep_file(const std::filesystem::path& file) {
   return parse_sweep_text(read_input(file, "sweep"), file.string(), file.parent_path());
 }
 
-TargetsSpec load_targets(const std::filesystem::path& file) {
-  const toml::value root = read_root(file, "targets");
-  Reader r{file.string(), file.parent_path(), {}};
+TargetsSpec parse_targets_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
+  const toml::value root = sim::parse_toml_checked(text, name, "targets");
+  Reader r{name, base_dir, {}};
   TargetsSpec spec;
-  spec.file = file;
+  spec.file = name;
   for (const auto& [k, vp] : ordered(root)) {
     const toml::value& v = *vp;
     if (r.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 1)) continue;
@@ -450,11 +446,15 @@ TargetsSpec load_targets(const std::filesystem::path& file) {
   return spec;
 }
 
-ExperimentSpec load_experiment(const std::filesystem::path& file) {
-  const toml::value root = read_root(file, "experiment");
-  Reader r{file.string(), file.parent_path(), {}};
+TargetsSpec load_targets(const std::filesystem::path& file) {
+  return parse_targets_text(read_input(file, "targets"), file.string(), file.parent_path());
+}
+
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
+  const toml::value root = sim::parse_toml_checked(text, name, "experiment");
+  Reader r{name, base_dir, {}};
   ExperimentSpec spec;
-  spec.file = file;
+  spec.file = name;
   auto variant = [&](const toml::value& t, Variant& out, const std::string& label) {
     out.line = line_of(t);
     for (const auto& [k, vp] : ordered(t)) {
@@ -504,6 +504,10 @@ ExperimentSpec load_experiment(const std::filesystem::path& file) {
   if (!spec.baseline.changes.empty()) r.errors.push_back(r.name + ": the baseline changes nothing; remove its 'changes'");
   r.finish("experiment");
   return spec;
+}
+
+ExperimentSpec load_experiment(const std::filesystem::path& file) {
+  return parse_experiment_text(read_input(file, "experiment"), file.string(), file.parent_path());
 }
 
 }  // namespace biocluster::batch
