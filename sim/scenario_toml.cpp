@@ -285,22 +285,11 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
     case toml::value_t::boolean: value = v.as_boolean(); break;
     case toml::value_t::integer:
       value = static_cast<std::int64_t>(v.as_integer());
-      // Beyond 64 bits toml11 clamps (decimal, hex, octal) or wraps (binary): keep the text.
-      written = written_text(v);
-      if (integer_token_fits(written)) written.clear();
+      written = unrepresentable_number_text(v);  // beyond 64 bits: keep the text
       break;
     case toml::value_t::floating:
       value = static_cast<double>(v.as_floating());
-      // toml11 reads 1e400 as the largest double: keep the text if it is beyond the double range.
-      if (std::fabs(v.as_floating()) >= std::numeric_limits<double>::max()) {
-        written = written_text(v);
-        std::string digits;
-        for (char c : written)
-          if (c != '_') digits += c;
-        errno = 0;
-        const double r = std::strtod(digits.c_str(), nullptr);
-        if (!(errno == ERANGE && std::isinf(r))) written.clear();
-      }
+      written = unrepresentable_number_text(v);  // beyond the double range: keep the text
       break;
     case toml::value_t::string: value = v.as_string().str; break;
     case toml::value_t::local_date: {
@@ -321,6 +310,24 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
 }
 
 }  // namespace
+
+std::string unrepresentable_number_text(const toml::value& v) {
+  if (v.is_integer()) {
+    // Beyond 64 bits toml11 clamps (decimal, hex, octal) or wraps (binary).
+    std::string written = written_text(v);
+    return integer_token_fits(written) ? std::string() : written;
+  }
+  if (v.is_floating() && std::fabs(v.as_floating()) >= std::numeric_limits<double>::max()) {
+    // toml11 reads 1e400 as the largest double: the text, if it is beyond the double range.
+    std::string written = written_text(v), digits;
+    for (char c : written)
+      if (c != '_') digits += c;
+    errno = 0;
+    const double r = std::strtod(digits.c_str(), nullptr);
+    return errno == ERANGE && std::isinf(r) ? written : std::string();
+  }
+  return {};
+}
 
 ScenarioDoc load_scenario_doc(const std::filesystem::path& file) {
   Reader r;
