@@ -4,7 +4,8 @@
 // reads), with a base directory that does not exist: the reader only resolves the `scenario` path
 // against it and reads nothing, so the fuzzer never touches the file system. For every sweep that
 // parses and whose design is small (at most 4,096 points), batch::make_design, make_plan and
-// design_csv run on it too, and every design coordinate must lie in [0, 1].
+// design_csv run on it too: every design coordinate must lie in [0, 1], every value of a min/max
+// factor in [min, max], and an integer factor's text must be its value.
 // biocluster::ConfigError is the expected answer to bad input. Anything else -- another exception
 // (uncaught: std::terminate), a crash, an ASan/UBSan report, a broken check below -- is a finding.
 #include <cmath>
@@ -68,6 +69,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         finding("a design point does not have one coordinate per factor");
       for (double u : p.unit)
         if (!(u >= 0.0 && u <= 1.0)) finding("a design coordinate is outside [0, 1]", std::to_string(u));
+      // A min/max factor's values lie in [min, max]; an integer range's text is that integer.
+      for (std::size_t j = 0; j < spec.factors.size(); ++j) {
+        const auto& f = spec.factors[j];
+        if (f.is_list) continue;
+        const double x = p.value[j];
+        if (!(x >= f.min && x <= f.max))
+          finding("a design value is outside [min, max]", f.key + " = " + p.text[j] + " (" + std::to_string(x) + ")");
+        if (f.integer && p.text[j] != std::to_string(static_cast<long long>(x)))
+          finding("an integer factor's text is not its value", f.key + " = " + p.text[j] + " (" + std::to_string(x) + ")");
+      }
     }
     const auto plan = batch::make_plan(spec, design);
     if (plan.points.size() != design.size()) finding("the plan does not have one point per design point");
