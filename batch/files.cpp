@@ -16,6 +16,9 @@ namespace biocluster::batch {
 
 namespace {
 
+/// Integers up to 2^53 in magnitude are exact as doubles (integer sweep ranges are computed in doubles).
+constexpr std::int64_t kExactInteger = std::int64_t{1} << 53;
+
 int line_of(const toml::value& v) { return static_cast<int>(v.location().line()); }
 
 using Kids = std::vector<std::pair<std::string, const toml::value*>>;
@@ -54,6 +57,17 @@ struct Reader {
   std::string at(const toml::value& v) const { return name + ":" + std::to_string(line_of(v)) + ": "; }
   void error(const toml::value& v, const std::string& msg) { errors.push_back(at(v) + msg); }
 
+  /// True (and an error) if `v` is a number toml11 does not hold: an integer beyond 64 bits (clamped)
+  /// or a float beyond the double range (read as the largest double). Reported as written.
+  bool unrepresentable(const toml::value& v, const std::string& key, const std::string& allowed) {
+    const std::string w = sim::unrepresentable_number_text(v);
+    if (w.empty()) return false;
+    error(v, "'" + key + "' = " + clip_for_message(w) + " is out of range; " +
+                 (allowed.empty() ? std::string(v.is_integer() ? "integers are 64-bit" : "beyond the range of a double")
+                                  : "allowed " + allowed));
+    return true;
+  }
+
   /// An integer in [lo, hi]. `say_range`: the type error names the range too.
   std::optional<std::int64_t> integer(const toml::value& v, const std::string& key, std::int64_t lo, std::int64_t hi,
                                       bool say_range = true) {
@@ -62,6 +76,7 @@ struct Reader {
                    (say_range ? " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]" : std::string()));
       return std::nullopt;
     }
+    if (unrepresentable(v, key, "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]")) return std::nullopt;
     const auto x = static_cast<std::int64_t>(v.as_integer());
     if (x < lo || x > hi) {
       error(v, "'" + key + "' = " + std::to_string(x) + " is out of range; allowed [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
@@ -87,6 +102,7 @@ struct Reader {
 
   /// A finite number, integer or not (`is_int` says which).
   std::optional<double> any_number(const toml::value& v, const std::string& key, bool& is_int) {
+    if (unrepresentable(v, key, "")) return std::nullopt;
     if (v.is_integer()) {
       is_int = true;
       return static_cast<double>(v.as_integer());
@@ -126,9 +142,12 @@ struct Reader {
       error(v, "'" + key + "' must be a number");
       return std::nullopt;
     }
+    std::ostringstream allowed;
+    allowed << "[" << lo << ", " << hi << "]";
+    if (unrepresentable(v, key, allowed.str())) return std::nullopt;
     if (!std::isfinite(x) || x < lo || x > hi) {
       std::ostringstream m;
-      m << "'" << key << "' = " << x << " is out of range; allowed [" << lo << ", " << hi << "]";
+      m << "'" << key << "' = " << x << " is out of range; allowed " << allowed.str();
       error(v, m.str());
       return std::nullopt;
     }
@@ -217,7 +236,11 @@ struct Reader {
     Factor f;
     f.key = key;
     f.pos = {name, line_of(t)};
-    bool has_min = false, has_max = false, min_int = false, max_int = false;
+    bool has_min = false, has_max = false, min_int = false, max_int = false, exact = true;
+    // Integer ranges are computed in doubles: beyond 2^53 the values (and max itself) are not exact.
+    auto exact_integer = [](const toml::value& v) {
+      return !v.is_integer() || (v.as_integer() >= -kExactInteger && v.as_integer() <= kExactInteger);
+    };
     for (const auto& [k, vp] : ordered(t, false)) {
       const toml::value& v = *vp;
       if (k == "values") {
@@ -229,6 +252,11 @@ struct Reader {
         int kind = -1;  // 0 number, 1 string, 2 bool
         for (const auto& x : v.as_array()) {
           int this_kind;
+          if (const std::string w = sim::unrepresentable_number_text(x); !w.empty()) {
+            error(x, "factor '" + key + "': value " + clip_for_message(w) + " is beyond " +
+                         (x.is_integer() ? "64-bit integers" : "the range of a double"));
+            continue;
+          }
           if (x.is_integer()) {
             this_kind = 0;
             f.texts.push_back(std::to_string(x.as_integer()));
@@ -257,9 +285,9 @@ struct Reader {
           kind = this_kind;
         }
       } else if (k == "min") {
-        if (auto x = any_number(v, key + ".min", min_int)) f.min = *x, has_min = true;
+        if (auto x = any_number(v, key + ".min", min_int)) f.min = *x, has_min = true, exact = exact && exact_integer(v);
       } else if (k == "max") {
-        if (auto x = any_number(v, key + ".max", max_int)) f.max = *x, has_max = true;
+        if (auto x = any_number(v, key + ".max", max_int)) f.max = *x, has_max = true, exact = exact && exact_integer(v);
       } else if (k == "levels") {
         if (auto x = integer(v, key + ".levels", 2, 1000000, false)) f.levels = *x;
       } else {
@@ -273,6 +301,11 @@ struct Reader {
         error(t, "factor '" + key + "': needs 'values = [...]' or both 'min' and 'max'");
       } else if (!(f.min < f.max)) {
         error(t, "factor '" + key + "': 'min' must be smaller than 'max'");
+      } else if (!std::isfinite(f.max - f.min)) {
+        // Design points are min + u * (max - min): an infinite width gives inf and nan values.
+        error(t, "factor '" + key + "': 'max' - 'min' is beyond the range of a double; narrow the range");
+      } else if (min_int && max_int && !exact) {
+        error(t, "factor '" + key + "': integer 'min' and 'max' must lie within +-9007199254740992 (2^53)");
       }
       f.integer = min_int && max_int;
     }
@@ -297,10 +330,6 @@ struct Reader {
   /// Throws every error at once: "<what> file:line: ..." for one, else "<what> file 'NAME' has N errors:".
   void finish(const std::string& what) { throw_errors(errors, what + " ", what + " file '" + name + "'"); }
 };
-
-toml::value read_root(const std::filesystem::path& file, const char* what) {
-  return sim::parse_toml_checked(read_input(file, what), file.string(), what);
-}
 
 const toml::array* table_array(Reader& r, const toml::value& v, const std::string& key) {
   if (!v.is_array() || std::any_of(v.as_array().begin(), v.as_array().end(), [](const auto& e) { return !e.is_table(); })) {
@@ -392,11 +421,11 @@ SweepSpec load_sweep_file(const std::filesystem::path& file) {
   return parse_sweep_text(read_input(file, "sweep"), file.string(), file.parent_path());
 }
 
-TargetsSpec load_targets(const std::filesystem::path& file) {
-  const toml::value root = read_root(file, "targets");
-  Reader r{file.string(), file.parent_path(), {}};
+TargetsSpec parse_targets_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
+  const toml::value root = sim::parse_toml_checked(text, name, "targets");
+  Reader r{name, base_dir, {}};
   TargetsSpec spec;
-  spec.file = file;
+  spec.file = name;
   for (const auto& [k, vp] : ordered(root)) {
     const toml::value& v = *vp;
     if (r.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 1)) continue;
@@ -450,11 +479,15 @@ TargetsSpec load_targets(const std::filesystem::path& file) {
   return spec;
 }
 
-ExperimentSpec load_experiment(const std::filesystem::path& file) {
-  const toml::value root = read_root(file, "experiment");
-  Reader r{file.string(), file.parent_path(), {}};
+TargetsSpec load_targets(const std::filesystem::path& file) {
+  return parse_targets_text(read_input(file, "targets"), file.string(), file.parent_path());
+}
+
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
+  const toml::value root = sim::parse_toml_checked(text, name, "experiment");
+  Reader r{name, base_dir, {}};
   ExperimentSpec spec;
-  spec.file = file;
+  spec.file = name;
   auto variant = [&](const toml::value& t, Variant& out, const std::string& label) {
     out.line = line_of(t);
     for (const auto& [k, vp] : ordered(t)) {
@@ -504,6 +537,10 @@ ExperimentSpec load_experiment(const std::filesystem::path& file) {
   if (!spec.baseline.changes.empty()) r.errors.push_back(r.name + ": the baseline changes nothing; remove its 'changes'");
   r.finish("experiment");
   return spec;
+}
+
+ExperimentSpec load_experiment(const std::filesystem::path& file) {
+  return parse_experiment_text(read_input(file, "experiment"), file.string(), file.parent_path());
 }
 
 }  // namespace biocluster::batch

@@ -86,6 +86,10 @@ struct ExperimentSpec {
 /// @throws ConfigError
 TargetsSpec load_targets(const std::filesystem::path& file);
 ExperimentSpec load_experiment(const std::filesystem::path& file);
+/// The same readers on text: `name` names it in errors (and becomes spec.file), `base_dir` resolves
+/// the scenario files it names (nothing is read). load_targets / load_experiment call these.
+TargetsSpec parse_targets_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
 
 struct StudyOptions {
   std::optional<std::int64_t> replicates;   ///< overrides the file's

@@ -16,6 +16,6 @@ if [ "${BIOCLUSTER_SKIP_ASAN:-0}" != "1" ]; then
   ctest --preset asan
 fi
 if [ "${BIOCLUSTER_SKIP_FUZZ:-0}" != "1" ]; then
-  echo "== 60 s of libFuzzer on the scenario loader =="
+  echo "== 60 s of libFuzzer on the scenario, sweep and experiment/targets readers (concurrently) =="
   bash scripts/fuzz.sh 60
 fi

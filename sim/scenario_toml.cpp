@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -156,6 +157,21 @@ std::string defuse_long_binary_integers(const std::string& text) {
   return out;
 }
 
+/// Puts the text as written back into toml11's copy of the source, once parsed: every value's
+/// region then shows what the user wrote (a defused binary literal included). The copy is a
+/// std::vector<char> toml11 made with make_shared (not a const object), viewed through a pointer to const.
+void restore_source(const toml::value& v, const std::string& text) {
+  if (const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v))) {
+    const auto size = static_cast<std::size_t>(reg->end() - reg->begin());
+    if (size >= text.size()) std::memcpy(const_cast<char*>(&*reg->begin()), text.data(), text.size());
+    return;
+  }
+  if (v.is_table())
+    for (const auto& [k, child] : v.as_table()) return restore_source(child, text);
+  if (v.is_array())
+    for (const auto& child : v.as_array()) return restore_source(child, text);
+}
+
 }  // namespace
 
 toml::value parse_toml_checked(const std::string& text, const std::string& name, const char* what) {
@@ -173,7 +189,9 @@ toml::value parse_toml_checked(const std::string& text, const std::string& name,
   try {
     const std::string defused = defuse_long_binary_integers(text);
     std::istringstream is(defused.empty() ? text : defused);
-    return toml::parse(is, name);
+    toml::value root = toml::parse(is, name);
+    if (!defused.empty()) restore_source(root, text);
+    return root;
   } catch (const std::exception& e) {
     // toml11 quotes the offending line (twice, for some errors): cut long lines.
     std::string excerpt;
@@ -199,7 +217,7 @@ constexpr std::size_t kMaxScenarioBytes = 4 * kMaxInputFileBytes;
 /// size (5,000 regions: 44 s in `check`).
 class LineIndex {
  public:
-  explicit LineIndex(std::string_view text) : text_(text) {
+  explicit LineIndex(std::string_view text) {
     for (std::size_t i = 0; i < text.size(); ++i)
       if (text[i] == '\n') newlines_.push_back(i);
   }
@@ -209,20 +227,16 @@ class LineIndex {
     const auto offset = static_cast<std::size_t>(reg->first() - reg->begin());
     return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(), offset) - newlines_.begin());
   }
-  /// The text of a value as written in the file (not as toml11 saw it: see
-  /// defuse_long_binary_integers), or empty if toml11 kept no region for it.
-  std::string written(const toml::value& v) const {
-    const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
-    if (!reg) return {};
-    const auto offset = static_cast<std::size_t>(reg->first() - reg->begin());
-    const auto size = static_cast<std::size_t>(reg->last() - reg->first());
-    return offset <= text_.size() ? std::string(text_.substr(offset, size)) : std::string();
-  }
 
  private:
-  std::string_view text_;
   std::vector<std::size_t> newlines_;
 };
+
+/// The text of a value as written in the file (see restore_source), or empty if toml11 kept no region for it.
+std::string written_text(const toml::value& v) {
+  const auto* reg = dynamic_cast<const toml::detail::region*>(toml::detail::get_region(v));
+  return reg ? std::string(reg->first(), reg->last()) : std::string();
+}
 
 /// Whether an integer token (decimal, 0x, 0o, 0b; '_' separators; sign) fits in 64 bits. toml11
 /// 3.7.1 clamps a larger one to +-9223372036854775807 without a word.
@@ -334,22 +348,11 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
     case toml::value_t::boolean: value = v.as_boolean(); break;
     case toml::value_t::integer:
       value = static_cast<std::int64_t>(v.as_integer());
-      // Beyond 64 bits toml11 clamps (decimal, hex, octal) or wraps (binary): keep the text.
-      written = lines.written(v);
-      if (integer_token_fits(written)) written.clear();
+      written = unrepresentable_number_text(v);  // beyond 64 bits: keep the text
       break;
     case toml::value_t::floating:
       value = static_cast<double>(v.as_floating());
-      // toml11 reads 1e400 as the largest double: keep the text if it is beyond the double range.
-      if (std::fabs(v.as_floating()) >= std::numeric_limits<double>::max()) {
-        written = lines.written(v);
-        std::string digits;
-        for (char c : written)
-          if (c != '_') digits += c;
-        errno = 0;
-        const double r = std::strtod(digits.c_str(), nullptr);
-        if (!(errno == ERANGE && std::isinf(r))) written.clear();
-      }
+      written = unrepresentable_number_text(v);  // beyond the double range: keep the text
       break;
     case toml::value_t::string: value = v.as_string().str; break;
     case toml::value_t::local_date: {
@@ -370,6 +373,24 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
 }
 
 }  // namespace
+
+std::string unrepresentable_number_text(const toml::value& v) {
+  if (v.is_integer()) {
+    // Beyond 64 bits toml11 clamps (decimal, hex, octal) or wraps (binary).
+    std::string written = written_text(v);
+    return integer_token_fits(written) ? std::string() : written;
+  }
+  if (v.is_floating() && std::fabs(v.as_floating()) >= std::numeric_limits<double>::max()) {
+    // toml11 reads 1e400 as the largest double: the text, if it is beyond the double range.
+    std::string written = written_text(v), digits;
+    for (char c : written)
+      if (c != '_') digits += c;
+    errno = 0;
+    const double r = std::strtod(digits.c_str(), nullptr);
+    return errno == ERANGE && std::isinf(r) ? written : std::string();
+  }
+  return {};
+}
 
 ScenarioDoc load_scenario_doc(const std::filesystem::path& file) {
   Reader r;

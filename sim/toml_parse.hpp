@@ -14,4 +14,9 @@ namespace biocluster::sim {
 /// text (re-save as UTF-8)" or "name: TOML syntax error:\n<toml11's excerpt>".
 toml::value parse_toml_checked(const std::string& text, const std::string& name, const char* what);
 
+/// The text of a number as written, where toml11 3.7.1 does not hold it: an integer beyond 64 bits
+/// (toml11 clamps it to +-9223372036854775807, or wraps a binary one) or a float beyond the double
+/// range (toml11 reads 1e400 as the largest double). Empty for any other value.
+std::string unrepresentable_number_text(const toml::value& v);
+
 }  // namespace biocluster::sim

@@ -156,7 +156,22 @@ PY
     [ "$(grep -c 'values mix' <<<"$out")" -eq 1 ] || fail "mixed-type error printed more than once: $out"
     printf '[baseline]\nscenario = "x.toml"\n' > e.toml
     expect 2 "[baseline] needs 'name'" -- "$bin" experiment e.toml
-    echo "batch inputs: devices and FIFOs refused, one mixed-type error, [baseline] named in its error"
+    # The batch bad-input catalogue: every tests/data/bad/batch/*.{sweep,targets,experiment}.toml
+    # starts with '# expect: TEXT'; its command must exit 2 and print TEXT.
+    n=0
+    for f in "$src"/tests/data/bad/batch/*.toml; do
+      want=$(sed -n '1s/^# expect: //p' "$f")
+      [ -n "$want" ] || fail "$f has no '# expect:' first line"
+      case "$f" in
+        *.sweep.toml) expect 2 "$want" -- "$bin" sweep "$f" -q -o "out_$(basename "$f" .toml)" ;;
+        *.targets.toml) expect 2 "$want" -- "$bin" calibrate "$f" ;;
+        *.experiment.toml) expect 2 "$want" -- "$bin" experiment "$f" ;;
+        *) fail "$f: name it NAME.sweep.toml, NAME.targets.toml or NAME.experiment.toml" ;;
+      esac
+      n=$((n+1))
+    done
+    echo "batch inputs: devices and FIFOs refused, one mixed-type error, [baseline] named in its error;" \
+         "$n catalogue files give exit code 2 and the expected message"
     ;;
   replay_partial)
     # Item 11: an interrupted run says what it is writing; replay of its .partial verifies the prefix it has.

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "batch/stats.hpp"
+#include "batch/study.hpp"
 #include "batch/sweep.hpp"
 #include "sim/errors.hpp"
 
@@ -73,6 +74,67 @@ TEST_CASE("sweep file: mistakes are reported with file:line, all at once", "[swe
   CHECK_THAT(error_of("design = \"box\"\n"), Catch::Contains("'design' must be one of"));
   CHECK_THAT(error_of("seed = 1\nx = 'a\xC1'\n"), Catch::Contains("t.toml:2: column 7: invalid UTF-8 byte 0xC1"));
   CHECK_THAT(error_of("seed = \n"), Catch::Contains("TOML syntax error"));
+}
+
+TEST_CASE("fuzz regression: a range wider than a double or integer bounds beyond 2^53 are errors, not inf/nan or wrong values", "[sweep]") {
+  // min + u * (max - min) with max - min = inf gave inf and nan design values.
+  CHECK_THAT(error_of("design = \"lhs\"\nsamples = 4\n[factors.a]\nmin = -1e308\nmax = 1e308\n"),
+             Catch::Contains("t.toml:3: factor 'a': 'max' - 'min' is beyond the range of a double"));
+  // An integer max of 2^63-1 became 2^63 as a double and was printed as -9223372036854775808.
+  CHECK_THAT(error_of("[factors.a]\nmin = 0\nmax = 9223372036854775807\nlevels = 2\n"),
+             Catch::Contains("t.toml:1: factor 'a': integer 'min' and 'max' must lie within +-9007199254740992 (2^53)"));
+  CHECK_THAT(error_of("[factors.a]\nmin = -9007199254740993\nmax = 0\nlevels = 2\n"), Catch::Contains("(2^53)"));
+  const auto s = parse("[factors.a]\nmin = -9007199254740992\nmax = 9007199254740992\nlevels = 2\n");
+  CHECK(make_design(s)[1].text == std::vector<std::string>{"9007199254740992"});
+  CHECK(parse("[factors.a]\nmin = -1e300\nmax = 1e300\nlevels = 3\n").factors.size() == 1);
+  // The other hostile classes of issue #14 are errors with file:line.
+  // toml11 reads 1e400 as the largest double and clamps integers beyond 64 bits: reported as written.
+  CHECK_THAT(error_of("[factors.a]\nmin = 0.0\nmax = 1e400\nlevels = 2\n"),
+             Catch::Contains("t.toml:3: 'a.max' = 1e400 is out of range; beyond the range of a double"));
+  CHECK_THAT(error_of("[factors.a]\nmin = 0\nmax = 99999999999999999999999\nlevels = 2\n"),
+             Catch::Contains("t.toml:3: 'a.max' = 99999999999999999999999 is out of range; integers are 64-bit"));
+  CHECK_THAT(error_of("[factors.a]\nvalues = [1, -1e400, 99999999999999999999999]\n"), Catch::Contains("value -1e400 is beyond the range of a double"));
+  CHECK_THAT(error_of("[factors.a]\nvalues = [1, -1e400, 99999999999999999999999]\n"), Catch::Contains("value 99999999999999999999999 is beyond 64-bit integers"));
+  CHECK_THAT(error_of("seed = 99999999999999999999999\n"),
+             Catch::Contains("t.toml:1: 'seed' = 99999999999999999999999 is out of range; allowed [0, 4000000000000000000]"));
+  CHECK_THAT(error_of("[factors.a]\nvalues = [nan, 1.0]\n"), Catch::Contains("values must be finite"));
+}
+
+TEST_CASE("targets and experiment files from text: parse_targets_text / parse_experiment_text", "[sweep]") {
+  const std::string targets =
+      "scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = 5\nsource = \"x\"\n";
+  const auto t = parse_targets_text(targets, "t.targets.toml", "/base");
+  CHECK(t.file == "t.targets.toml");
+  CHECK(t.scenario == std::filesystem::path("/base/s.toml"));
+  REQUIRE(t.targets.size() == 1);
+  CHECK(t.targets[0].observed == 5);
+  auto targets_error = [](const std::string& text) {
+    try {
+      parse_targets_text(text, "t.targets.toml", "/base");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK_THAT(targets_error("scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = nan\nsource = \"x\"\n"),
+             Catch::Contains("t.targets.toml:5"));
+  CHECK_THAT(targets_error("scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = 1e400\nsource = \"x\"\n"),
+             Catch::Contains("t.targets.toml:5: 'observed' = 1e400 is out of range; allowed [1e-300, 1e+300]"));
+  // Was accepted as 9223372036854775807 (toml11 clamps) and calibrated against.
+  CHECK_THAT(targets_error("scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = 99999999999999999999999\nsource = \"x\"\n"),
+             Catch::Contains("t.targets.toml:5: 'observed' = 99999999999999999999999 is out of range; allowed [1e-300, 1e+300]"));
+  CHECK_THAT(targets_error("scenario = \"s.toml\"\ntarget = [1, \"x\"]\n"), Catch::Contains("must be an array of tables"));
+  const std::string experiment =
+      "name = \"e\"\n[baseline]\nname = \"b\"\nscenario = \"b.toml\"\n[[outcome]]\nname = \"o\"\nmetric = \"startups\"\n";
+  const auto e = parse_experiment_text(experiment, "e.toml", "/base");
+  CHECK(e.baseline.scenario == std::filesystem::path("/base/b.toml"));
+  CHECK(e.outcomes.size() == 1);
+  try {
+    parse_experiment_text("replicates = 99999999999999999999999\nbaseline = [1]\nvariant = {}\n", "e.toml", "/base");
+    FAIL("no error");
+  } catch (const ConfigError& err) {
+    CHECK_THAT(std::string(err.what()), Catch::Contains("e.toml"));
+  }
 }
 
 TEST_CASE("paired seeds: a keyed hash of (sweep seed, replicate) only", "[sweep]") {
