@@ -15,14 +15,16 @@ double cost_per_employee(const World& w, int region) {
   return M.wage_usd_month * wage_index * (1.0 + (M.phd_wage_premium - 1.0) * M.phd_share_of_staff) * M.overhead;
 }
 
-double incubator_fee(const World& w, int region) { return region >= 0 ? w.policy_of(region).incubator_fee_usd_month : 0.0; }
+double incubator_fee(const World& w, int region) {
+  return region >= 0 ? w.policy_of(region).incubator_fee_usd_month : 0.0;
+}
 
 sim::AccountId open_account(World& w, AgentType t, sim::AgentId id, std::int16_t region) {
   return w.ledger.open({false, true, region, code(t), id});
 }
 
-void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16_t region, AgentType ot, sim::AgentId oid,
-               double amount, double value, int detail) {
+void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16_t region, AgentType ot,
+               sim::AgentId oid, double amount, double value, int detail) {
   sim::Event e;
   e.step = static_cast<std::int32_t>(w.step);
   e.kind = code(k);
@@ -62,7 +64,8 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
 }
 
 void hire_for(World& w, Startup& s, double amount) {
-  s.target_headcount = std::min(w.params.startup.max_headcount, s.headcount + amount / (cost_per_employee(w, s.region) * 24.0));
+  s.target_headcount =
+      std::min(w.params.startup.max_headcount, s.headcount + amount / (cost_per_employee(w, s.region) * 24.0));
 }
 
 }  // namespace biocluster::agents

@@ -22,7 +22,8 @@ void update_fields(World& w) {
   }
   for (const auto& f : w.pharmas.items())
     if (f.region >= 0)
-      w.knowledge.at(w.grid.cell_of(f.x_km, f.y_km)) += static_cast<float>(f.rd_salary_due / 1e8 * P.university.knowledge_per_100m_usd);
+      w.knowledge.at(w.grid.cell_of(f.x_km, f.y_km)) +=
+          static_cast<float>(f.rd_salary_due / 1e8 * P.university.knowledge_per_100m_usd);
   const float kdecay = static_cast<float>(1.0 - P.fields.knowledge_decay_per_year / 12.0);
   const float tdecay = static_cast<float>(1.0 - P.fields.talent_attrition_per_year / 12.0);
   auto& buffer = w.field_buffer;
@@ -35,10 +36,11 @@ void update_fields(World& w) {
   for (const auto& f : w.pharmas.items())
     if (f.region >= 0) w.firms_per_cell[w.grid.cell_of(f.x_km, f.y_km)] += 1.0f;
   const double pressure = P.fields.rent_pressure_per_firm;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, w.rent.values.size(), 1 << 16), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t c = r.begin(); c != r.end(); ++c)
-      w.rent.values[c] = static_cast<float>(w.base_rent[c] * (1.0 + pressure * w.firms_per_cell[c]));
-  });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, w.rent.values.size(), 1 << 16),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t c = r.begin(); c != r.end(); ++c)
+                        w.rent.values[c] = static_cast<float>(w.base_rent[c] * (1.0 + pressure * w.firms_per_cell[c]));
+                    });
 }
 
 }  // namespace biocluster::agents

@@ -19,8 +19,8 @@ struct Hospital {
   int beds = 0;
   bool research_hospital = false;
   double trial_slots_per_year = 0;
-  double slots_free = 0;            ///< trial slots left this year (refilled each January)
-  std::int32_t spinouts = 0;        ///< outbox: startups to found this step
+  double slots_free = 0;      ///< trial slots left this year (refilled each January)
+  std::int32_t spinouts = 0;  ///< outbox: startups to found this step
   std::int64_t trials_started_total = 0;
 };
 

@@ -34,7 +34,8 @@ void request_staff_spinouts(World& w) {
   S.residual.clear();
   for (std::size_t r = 0; r < nr; ++r) {
     const double staff = w.regions[r].startup_staff;
-    auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::decide), static_cast<std::int64_t>(r), pu(Purpose::staff_spinouts));
+    auto rng =
+        sim::Rng(w.seed, w.step, ph(PhaseKey::decide), static_cast<std::int64_t>(r), pu(Purpose::staff_spinouts));
     const auto n = rng.poisson(P.startup.staff_spinouts_per_1000_per_year / 12.0 * staff / 1000.0);
     for (std::int64_t k = 0; k < n; ++k) S.residual.push_back(rng.uniform() * staff);
     S.first[r + 1] = S.residual.size();
@@ -73,8 +74,8 @@ void request_staff_spinouts(World& w) {
     for (std::size_t k = S.first[r]; k < S.first[r + 1]; ++k) {
       if (S.parent[k] < 0) continue;
       const auto& parent = items[static_cast<std::size_t>(S.parent[k])];
-      w.founding_requests.push_back({Origin::staff, AgentType::startup, parent.id, static_cast<std::int16_t>(r), parent.x_km, parent.y_km,
-                                     static_cast<std::int32_t>(k - S.first[r])});
+      w.founding_requests.push_back({Origin::staff, AgentType::startup, parent.id, static_cast<std::int16_t>(r),
+                                     parent.x_km, parent.y_km, static_cast<std::int32_t>(k - S.first[r])});
     }
 }
 
@@ -84,8 +85,8 @@ void request_serial_founder(World& w, const Startup& s) {
   if (!P.policy.serial_founders) return;
   auto serial = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::serial);
   if (serial.bernoulli(P.startup.serial_founding_probability))
-    w.founding_requests.push_back({Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0,
-                                   P.startup.serial_quality_bonus});
+    w.founding_requests.push_back(
+        {Origin::serial, AgentType::startup, s.id, s.region, s.x_km, s.y_km, 0, P.startup.serial_quality_bonus});
 }
 
 // ---- births and deaths (births_deaths phase)
@@ -117,8 +118,9 @@ void choose_location(World& w, Startup& s, const FoundingRequest& r, sim::Rng& r
 
 void found_startup(World& w, const FoundingRequest& r) {
   const auto& P = w.params;
-  auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::location),
-                      static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
+  auto rng =
+      sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::location),
+               static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
   Startup s;
   s.region = r.region;
   s.origin = r.origin;
@@ -128,7 +130,8 @@ void found_startup(World& w, const FoundingRequest& r) {
   s.headcount = P.startup.founding_headcount;
   s.target_headcount = s.headcount;
   if (r.origin == Origin::staff && P.startup.service_share > 0) {
-    auto kind = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::business_model),
+    auto kind = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id),
+                         pu(Purpose::business_model),
                          static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
     s.service = kind.bernoulli(P.startup.service_share);
   }
@@ -209,7 +212,8 @@ void open_rd_sites(World& w) {
     double know = 0, rent = 0;
     for (auto c : w.region_cells[r]) know += w.knowledge.values[c], rent += w.rent.values[c];
     const double cells = std::max<double>(1.0, static_cast<double>(w.region_cells[r].size()));
-    score[r] = std::log1p(know) + std::log1p(startups[r]) + 2.0 * w.regions[r].amenity - std::log1p(rent / cells / 10.0);
+    score[r] =
+        std::log1p(know) + std::log1p(startups[r]) + 2.0 * w.regions[r].amenity - std::log1p(rent / cells / 10.0);
   }
   const std::size_t n = w.pharmas.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -221,7 +225,8 @@ void open_rd_sites(World& w) {
     for (std::size_t r = 0; r < score.size(); ++r) {
       bool has_site = false;
       for (const auto& f : w.pharmas.items()) has_site |= f.site_of == parent.id && f.region == static_cast<int>(r);
-      if (!has_site && (best < 0 || score[r] > score[static_cast<std::size_t>(best)])) best = static_cast<std::ptrdiff_t>(r);
+      if (!has_site && (best < 0 || score[r] > score[static_cast<std::size_t>(best)]))
+        best = static_cast<std::ptrdiff_t>(r);
     }
     if (best < 0) continue;
     const auto& R = P.regions[static_cast<std::size_t>(best)];
@@ -250,7 +255,8 @@ void open_vc_firms(World& w) {
   for (std::size_t r = 0; r < w.regions.size(); ++r) {
     const double proceeds = std::exchange(w.regions[r].vc_proceeds_year, 0.0);
     if (P.vc.entry_per_billion_usd <= 0 || proceeds <= 0) continue;
-    auto rng = rng_for(w, PhaseKey::births, AgentType::venture_capital, static_cast<sim::AgentId>(r), Purpose::vc_entry);
+    auto rng =
+        rng_for(w, PhaseKey::births, AgentType::venture_capital, static_cast<sim::AgentId>(r), Purpose::vc_entry);
     const std::int64_t n = rng.poisson(P.vc.entry_per_billion_usd * proceeds / 1e9);
     const auto& R = P.regions[r];
     for (std::int64_t k = 0; k < n; ++k) {
@@ -264,7 +270,8 @@ void open_vc_firms(World& w) {
       const sim::AgentId id = w.vcs.queue_birth(v);
       auto& b = w.vcs.queued_births().back();
       b.account = open_account(w, AgentType::venture_capital, id, b.region);
-      log_event(w, EventKind::fund_raised, AgentType::venture_capital, id, b.region, AgentType::startup, -1, b.committed_usd, 0.0, 1);
+      log_event(w, EventKind::fund_raised, AgentType::venture_capital, id, b.region, AgentType::startup, -1,
+                b.committed_usd, 0.0, 1);
       count(w, w.m.vc_raised, b.region, b.committed_usd);
       born = true;
     }
@@ -280,8 +287,8 @@ namespace {
 void merge_into_owner(World& w, std::size_t i, Startup& s, Pharma& owner) {
   const auto& P = w.params;
   auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::peak_sales);
-  owner.revenue_usd_per_year += rng.lognormal_median(P.pharma.peak_sales_median_usd, P.pharma.peak_sales_sigma) *
-                                P.policy.drug_price_index;
+  owner.revenue_usd_per_year +=
+      rng.lognormal_median(P.pharma.peak_sales_median_usd, P.pharma.peak_sales_sigma) * P.policy.drug_price_index;
   w.ledger.transfer(s.account, owner.account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
   w.startups.mark_dead(i);
 }
@@ -296,10 +303,14 @@ bool service_firm_closes(World& w, const Startup& s) {
 /// shareholders) and dies (MODEL.md §7.3, "Failure").
 void fail_startup(World& w, std::size_t i, Startup& s, Pharma* owner, bool closed) {
   const double residual = w.ledger.balance(s.account);
-  if (owner) w.ledger.transfer(s.account, owner->account, residual, code(Flow::intra_group), w.step);
-  else pay_shareholders(w, s.account, s, residual, Flow::residual);
+  if (owner)
+    w.ledger.transfer(s.account, owner->account, residual, code(Flow::intra_group), w.step);
+  else
+    pay_shareholders(w, s.account, s, residual, Flow::residual);
   log_event(w, EventKind::failure, AgentType::startup, s.id, s.region, AgentType::startup, -1, residual, 0,
-            s.asset_failed ? 1 : closed ? 2 : 0);
+            s.asset_failed ? 1
+            : closed       ? 2
+                           : 0);
   count(w, w.m.failed, s.region);
   w.startups.mark_dead(i);
 }
@@ -333,8 +344,10 @@ void settle_startups(World& w) {
     auto& s = w.startups[i];
     if (!s.alive) continue;
     Pharma* owner = s.owner_id >= 0 ? w.pharmas.find(s.owner_id) : nullptr;
-    if (s.approved_now && owner) merge_into_owner(w, i, s, *owner);
-    else if (s.asset_failed && !try_relicense(w, s)) s.out_of_cash = true;
+    if (s.approved_now && owner)
+      merge_into_owner(w, i, s, *owner);
+    else if (s.asset_failed && !try_relicense(w, s))
+      s.out_of_cash = true;
     bool closed = false;  // a service firm closing of its own accord
     if (s.alive && s.service && !s.out_of_cash) closed = s.out_of_cash = service_firm_closes(w, s);
     if (s.alive && s.out_of_cash) fail_startup(w, i, s, owner, closed);

@@ -24,19 +24,19 @@ struct FoundingRequest {
   sim::AgentId parent_id;
   std::int16_t region;
   float x_km, y_km;
-  std::int32_t index;       ///< n-th founding of this parent in this step
+  std::int32_t index;  ///< n-th founding of this parent in this step
   double quality_bonus = 0;
 };
 
 /// Work buffers of the staff spin-off draws (contents meaningless between steps).
 struct SpinoutDraws {
-  std::vector<std::size_t> first;          ///< per region: its first draw (draws of region r: [first[r], first[r+1]))
-  std::vector<double> residual;            ///< per draw: uniform x the region's staff
-  std::vector<std::ptrdiff_t> parent;      ///< per draw: the parent's store index (-1: none)
-  std::vector<std::size_t> member_first;   ///< per region: its first entry in member / cumulative
-  std::vector<std::size_t> open;           ///< per region: next entry to fill
-  std::vector<std::uint32_t> member;       ///< startups by region, in store order (store indices)
-  std::vector<double> cumulative;          ///< headcount summed over the region's startups up to this one
+  std::vector<std::size_t> first;         ///< per region: its first draw (draws of region r: [first[r], first[r+1]))
+  std::vector<double> residual;           ///< per draw: uniform x the region's staff
+  std::vector<std::ptrdiff_t> parent;     ///< per draw: the parent's store index (-1: none)
+  std::vector<std::size_t> member_first;  ///< per region: its first entry in member / cumulative
+  std::vector<std::size_t> open;          ///< per region: next entry to fill
+  std::vector<std::uint32_t> member;      ///< startups by region, in store order (store indices)
+  std::vector<double> cumulative;         ///< headcount summed over the region's startups up to this one
 };
 
 // decide phase: founding requests in a fixed order (hospitals by id, then staff by region)

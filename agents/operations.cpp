@@ -26,7 +26,8 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
     count(w, w.m.approvals, s.region);
   }
   expire_grace(w, s);  // agents/markets/acquisitions.cpp
-  const double bills = monthly_costs(s) + (s.owner_large_group && s.grace_over ? P.pharma.compliance_cost_usd_per_year / 12.0 : 0.0);
+  const double bills =
+      monthly_costs(s) + (s.owner_large_group && s.grace_over ? P.pharma.compliance_cost_usd_per_year / 12.0 : 0.0);
   // A subsidiary is funded by its parent (follow-on investment of the group).
   if (s.owner_id >= 0 && L.balance(s.account) < 3.0 * bills)
     if (auto* f = w.pharmas.find(s.owner_id); f && L.balance(f->account) > 6.0 * bills)
@@ -35,8 +36,9 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   const RegionPolicy* rp = s.region >= 0 ? &w.policy_of(s.region) : nullptr;
   if (applied_grant > 0) L.transfer(w.ext.government, s.account, applied_grant, code(Flow::grant_applied), t, s.region);
   // A service firm's sales (MODEL.md §7.3).
-  if (s.service) L.transfer(w.ext.world_market, s.account, s.headcount * P.startup.service_price_markup * cost_per_employee(w, s.region),
-                            code(Flow::revenue), t);
+  if (s.service)
+    L.transfer(w.ext.world_market, s.account,
+               s.headcount * P.startup.service_price_markup * cost_per_employee(w, s.region), code(Flow::revenue), t);
   const double rd = P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due;
   const double credit = (sme_eligible(s) ? P.policy.sme_rd_tax_credit : 0.0) + (rp ? rp->rd_tax_credit : 0.0);
   const double credits = credit * rd + (rp ? rp->investment_tax_credit * s.equipment_due : 0.0);
@@ -45,7 +47,9 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   const double cash = L.balance(s.account);
   const double scale = bills > cash ? cash / bills : 1.0;
   if (bills > cash) s.out_of_cash = true;
-  auto pay = [&](sim::AccountId to, double amount, Flow f) { L.transfer(s.account, to, std::min(amount * scale, L.balance(s.account)), code(f), t); };
+  auto pay = [&](sim::AccountId to, double amount, Flow f) {
+    L.transfer(s.account, to, std::min(amount * scale, L.balance(s.account)), code(f), t);
+  };
   pay(w.ext.households, s.salary_due, Flow::salary);
   pay(w.ext.landlords, s.rent_due, Flow::rent);
   pay(w.ext.world_market, s.equipment_due, Flow::equipment);
@@ -53,7 +57,8 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
     const auto* h = w.hospitals.find(s.trial_hospital);
     pay(h ? h->account : w.ext.households, s.trial_cost_due, Flow::trial_payment);
   }
-  if (s.owner_large_group && s.grace_over) pay(w.ext.households, P.pharma.compliance_cost_usd_per_year / 12.0, Flow::compliance);
+  if (s.owner_large_group && s.grace_over)
+    pay(w.ext.households, P.pharma.compliance_cost_usd_per_year / 12.0, Flow::compliance);
 }
 
 }  // namespace
@@ -70,7 +75,8 @@ void progress_startups(World& w) {
     s.approved_now = s.advanced_now && s.stage == Stage::approved;
     compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(cell), incubator_fee(w, s.region));
     // Customs exemption: no import duty on lab equipment for a while after founding (MODEL.md §7.9).
-    if (s.region >= 0 && static_cast<double>(w.step - s.founded_step) < 12.0 * w.policy_of(s.region).customs_exemption_years)
+    if (s.region >= 0 &&
+        static_cast<double>(w.step - s.founded_step) < 12.0 * w.policy_of(s.region).customs_exemption_years)
       s.equipment_due /= 1.0 + P.market.capital_goods_duty;
   });
 }
@@ -84,7 +90,8 @@ void plan_pharma_months(World& w) {
       f.rd_salary_due = f.site_budget_usd_per_year / 12.0;
       return;
     }
-    const bool exempt = f.region >= 0 && static_cast<double>(w.step - f.founded_step) < 12.0 * w.policy_of(f.region).tax_exemption_years;
+    const bool exempt = f.region >= 0 &&
+                        static_cast<double>(w.step - f.founded_step) < 12.0 * w.policy_of(f.region).tax_exemption_years;
     plan_pharma_month(f, P.pharma, P.market.corporate_tax_rate, exempt, w.step);
   });
 }
@@ -107,7 +114,8 @@ void book_universities_and_hospitals(World& w) {
   }
   for (const auto& h : w.hospitals.items()) {
     if (h.research_hospital)
-      L.transfer(w.ext.government, h.account, P.hospital.research_funding_usd_per_year / 12.0, code(Flow::grant_hospital), t);
+      L.transfer(w.ext.government, h.account, P.hospital.research_funding_usd_per_year / 12.0,
+                 code(Flow::grant_hospital), t);
     L.transfer(h.account, w.ext.households, L.balance(h.account), code(Flow::salary), t);
   }
 }
@@ -118,7 +126,9 @@ void book_startups(World& w) {
   std::size_t eligible = 0;
   for (const auto& s : w.startups.items()) eligible += s.alive && s.owner_id < 0 && sme_eligible(s);
   const double pool = P.policy.public_rd_usd_per_year * (1.0 - P.policy.basic_research_share) / 12.0;
-  const double grant = eligible > 0 ? std::min(pool / static_cast<double>(eligible), P.policy.applied_grant_max_usd_per_year / 12.0) : 0.0;
+  const double grant =
+      eligible > 0 ? std::min(pool / static_cast<double>(eligible), P.policy.applied_grant_max_usd_per_year / 12.0)
+                   : 0.0;
   for (auto& s : w.startups.items())
     if (s.alive) book_startup_month(w, s, s.owner_id < 0 && sme_eligible(s) ? grant : 0.0);
 }
@@ -127,7 +137,8 @@ void book_vc_fees(World& w) {
   auto& L = w.ledger;
   const auto t = w.step;
   for (auto& v : w.vcs.items())
-    if (v.fee_due > 0) L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
+    if (v.fee_due > 0)
+      L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
 }
 
 void book_pharma(World& w) {
@@ -136,7 +147,8 @@ void book_pharma(World& w) {
   for (auto& f : w.pharmas.items()) {
     if (f.site_of >= 0) {
       if (auto* parent = w.pharmas.find(f.site_of))
-        L.transfer(parent->account, f.account, std::min(f.rd_salary_due, L.balance(parent->account)), code(Flow::intra_group), t);
+        L.transfer(parent->account, f.account, std::min(f.rd_salary_due, L.balance(parent->account)),
+                   code(Flow::intra_group), t);
       f.rd_salary_due = L.balance(f.account);
       L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
       continue;

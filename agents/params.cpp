@@ -15,7 +15,8 @@ constexpr std::array<std::string_view, 1> kCurrencies{"USD"};
 
 void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
   v.begin_section("policy");
-  v.real("rent_discount", p.rent_discount, {"fraction", 0, 1, "land/rent at cost: share taken off market rent (Songdo)"});
+  v.real("rent_discount", p.rent_discount,
+         {"fraction", 0, 1, "land/rent at cost: share taken off market rent (Songdo)"});
   v.real("rd_tax_credit", p.rd_tax_credit, {"fraction", 0, 1, "local R&D tax credit (Massachusetts: 0.10)"});
   v.real("investment_tax_credit", p.investment_tax_credit,
          {"fraction", 0, 1, "local credit on lab-equipment spending (Massachusetts: 0.03-0.10)"});
@@ -35,7 +36,8 @@ void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
          {"years", 0, 100, "corporate-tax holiday for firms in the region, counted from founding (Songdo)"});
   v.real("customs_exemption_years", p.customs_exemption_years,
          {"years", 0, 100, "no import duty on a startup's lab equipment for this long after founding (Songdo: 5)"});
-  v.real("loan_usd", p.loan_usd, {"USD", 0, kBig, "low-cost public loan to each new startup (Massachusetts: up to $2.5M)"});
+  v.real("loan_usd", p.loan_usd,
+         {"USD", 0, kBig, "low-cost public loan to each new startup (Massachusetts: up to $2.5M)"});
   v.end_section();
 }
 
@@ -44,7 +46,8 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
   v.real("x_km", r.x_km, {"km", 0, 1e5, "x of the region's centre on the grid"});
   v.real("y_km", r.y_km, {"km", 0, 1e5, "y of the region's centre on the grid"});
   v.real("radius_km", r.radius_km, {"km", 0.1, 1e4, "agents are placed within this radius of the centre"});
-  v.real("rent_usd_per_m2_month", r.rent_usd_per_m2_month, {"USD/m2/month", 0, 1e4, "base rent for lab and office space"});
+  v.real("rent_usd_per_m2_month", r.rent_usd_per_m2_month,
+         {"USD/m2/month", 0, 1e4, "base rent for lab and office space"});
   v.real("amenity_index", r.amenity_index, {"index", 0, 1, "living conditions: 0 poor .. 1 best"});
   v.real("travel_time_to_capital_h", r.travel_time_to_capital_h, {"h", 0, 100, "travel time to the capital"});
   v.integer("universities", r.universities, {"count", 0, 1e5, "universities at start"});
@@ -55,7 +58,8 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
   v.integer("large_group_firms", r.large_group_firms,
             {"count", 0, 1e5, "of which large business groups (subject to the M&A grace-period rule)"});
   v.integer("startups", r.startups, {"count", 0, 1e7, "startups at start"});
-  v.real("talent_pool_persons", r.talent_pool_persons, {"persons", 0, 1e8, "life-science workers looking for work at start"});
+  v.real("talent_pool_persons", r.talent_pool_persons,
+         {"persons", 0, 1e8, "life-science workers looking for work at start"});
   v.real("phd_share_of_talent", r.phd_share_of_talent, {"fraction", 0, 1, "PhD share of the starting talent pool"});
   describe_region_policy(v, r.policy);
 }
@@ -87,7 +91,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("discoveries_per_100m_usd", u.discoveries_per_100m_usd,
          {"1/(100M USD)", 0, 1000, "invention disclosures per 100M USD of research (AUTM: 35-40)"});
   v.real("licensable_share", u.licensable_share,
-         {"fraction", 0, 1, "share of processed disclosures that become licensable (AUTM: ~9 licences per 37 disclosures)"});
+         {"fraction", 0, 1,
+          "share of processed disclosures that become licensable (AUTM: ~9 licences per 37 disclosures)"});
   v.real("spinout_share", u.spinout_share,
          {"fraction", 0, 1, "share of licences that go to a new spin-off (AUTM: 1.3 startups per 9 licences)"});
   v.real("licence_fee_usd", u.licence_fee_usd,
@@ -96,7 +101,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"years", 0.1, 100, "a licensable technology not licensed within this time lapses"});
   v.real("graduates_per_year", u.graduates_per_year,
          {"persons/year", 0, 1e6, "life-science graduates entering the local talent pool (Boston: 4,359 in all)"});
-  v.real("phd_share_of_graduates", u.phd_share_of_graduates, {"fraction", 0, 1, "PhD share of graduates (Boston: 408/4,359)"});
+  v.real("phd_share_of_graduates", u.phd_share_of_graduates,
+         {"fraction", 0, 1, "PhD share of graduates (Boston: 408/4,359)"});
   v.real("knowledge_per_100m_usd", u.knowledge_per_100m_usd,
          {"units/(100M USD)", 0, 1e3, "knowledge stock added per 100M USD of research"});
   v.end_section();
@@ -106,12 +112,14 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.integer("beds", h.beds, {"beds", 0, 1e5, "beds per hospital"});
   v.real("trial_slots_per_year", h.trial_slots_per_year,
          {"trials/year", 0, 1e4, "trials a research hospital can start per year (others: a quarter)"});
-  v.real("research_funding_usd_per_year", h.research_funding_usd_per_year,
-         {"USD/year", 0, kBig, "public funding of a designated research hospital (Korea: 141.1B KRW over 9 hospitals)"});
+  v.real(
+      "research_funding_usd_per_year", h.research_funding_usd_per_year,
+      {"USD/year", 0, kBig, "public funding of a designated research hospital (Korea: 141.1B KRW over 9 hospitals)"});
   v.real("startups_per_year", h.startups_per_year,
          {"1/year", 0, 100, "startups founded per research hospital per year (Korea: 47 from 9 in 2017)"});
   v.real("trial_fee_usd", h.trial_fee_usd, {"USD", 0, kBig, "fee a sponsor pays the hospital when a trial starts"});
-  v.real("trial_reach_km", h.trial_reach_km, {"km", 0, 1e4, "sponsors use trial slots of hospitals within this distance"});
+  v.real("trial_reach_km", h.trial_reach_km,
+         {"km", 0, 1e4, "sponsors use trial slots of hospitals within this distance"});
   v.real("trial_travel_cost_per_km", h.trial_travel_cost_per_km,
          {"1/km", 0, 1, "extra trial cost per km between sponsor and hospital, as a share of the fee"});
   v.end_section();
@@ -124,8 +132,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"m2", 0, 1000, "lab and office space per employee (200-300 sq ft)"});
   v.real("equipment_usd", s.equipment_usd, {"USD", 0, kBig, "lab equipment outside an incubator (seed: at least $2M)"});
   v.real("equipment_life_years", s.equipment_life_years, {"years", 0.1, 100, "equipment is paid off over this time"});
-  v.real("incubator_max_headcount", s.incubator_max_headcount, {"persons", 1, 1e4, "a startup leaves its incubator above this"});
-  v.real("rd_share_of_costs", s.rd_share_of_costs, {"fraction", 0, 1, "share of staff costs that counts as R&D for tax credits"});
+  v.real("incubator_max_headcount", s.incubator_max_headcount,
+         {"persons", 1, 1e4, "a startup leaves its incubator above this"});
+  v.real("rd_share_of_costs", s.rd_share_of_costs,
+         {"fraction", 0, 1, "share of staff costs that counts as R&D for tax credits"});
   v.real("runway_trigger_months", s.runway_trigger_months,
          {"months", 0, 120, "a startup seeks money when its cash covers fewer months than this"});
   v.real("preclinical_years", s.preclinical_years, {"years", 0.1, 30, "mean duration of discovery + preclinical"});
@@ -138,10 +148,14 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("p_phase2", s.p_phase2, {"probability", 0, 1, "phase II -> III success (BIO 2021: 0.289)"});
   v.real("p_phase3", s.p_phase3, {"probability", 0, 1, "phase III -> filing success (BIO 2021: 0.578)"});
   v.real("p_filing", s.p_filing, {"probability", 0, 1, "filing -> approval success (BIO 2021: 0.906)"});
-  v.real("phase1_cost_usd", s.phase1_cost_usd, {"USD", 0, kBig, "out-of-pocket cost of phase I (Paul et al. 2010: $15M)"});
-  v.real("phase2_cost_usd", s.phase2_cost_usd, {"USD", 0, kBig, "out-of-pocket cost of phase II (Paul et al. 2010: $40M)"});
-  v.real("phase3_cost_usd", s.phase3_cost_usd, {"USD", 0, kBig, "out-of-pocket cost of phase III (Paul et al. 2010: $150M)"});
-  v.real("max_headcount", s.max_headcount, {"persons", 1, 1e5, "headcount cap of a startup (phase II company: 50-120)"});
+  v.real("phase1_cost_usd", s.phase1_cost_usd,
+         {"USD", 0, kBig, "out-of-pocket cost of phase I (Paul et al. 2010: $15M)"});
+  v.real("phase2_cost_usd", s.phase2_cost_usd,
+         {"USD", 0, kBig, "out-of-pocket cost of phase II (Paul et al. 2010: $40M)"});
+  v.real("phase3_cost_usd", s.phase3_cost_usd,
+         {"USD", 0, kBig, "out-of-pocket cost of phase III (Paul et al. 2010: $150M)"});
+  v.real("max_headcount", s.max_headcount,
+         {"persons", 1, 1e5, "headcount cap of a startup (phase II company: 50-120)"});
   v.real("knowledge_boost", s.knowledge_boost,
          {"1/unit", 0, 10, "relative rise of stage success per unit of local knowledge (capped at +50%)"});
   v.real("staff_spinouts_per_1000_per_year", s.staff_spinouts_per_1000_per_year,
@@ -151,33 +165,43 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("serial_quality_bonus", s.serial_quality_bonus,
          {"quality", 0, 1, "quality added to a serial founder's asset (experience)"});
   v.real("location_candidates", s.location_candidates, {"sites", 1, 100, "candidate sites weighed at founding"});
-  v.real("location_radius_km", s.location_radius_km, {"km", 0, 1e4, "candidate sites lie within this distance of the origin"});
+  v.real("location_radius_km", s.location_radius_km,
+         {"km", 0, 1e4, "candidate sites lie within this distance of the origin"});
   v.real("initial_headcount_max", s.initial_headcount_max,
-         {"persons", 0, 1e5, "startups present at step 0 start with a headcount drawn uniformly between founding_headcount and this "
-                             "(an established cluster; calibrated scenarios set it)"});
+         {"persons", 0, 1e5,
+          "startups present at step 0 start with a headcount drawn uniformly between founding_headcount and this "
+          "(an established cluster; calibrated scenarios set it)"});
   v.flag("initial_stage_spread", s.initial_stage_spread,
-         "startups present at step 0 have ages 0-10 years and lead assets spread over the pipeline (preclinical 53%, phase I "
-         "20%, phase II 20%, phase III 7%: approx. Citeline Pharma R&D Annual Review 2019) instead of all starting at founding");
+         "startups present at step 0 have ages 0-10 years and lead assets spread over the pipeline (preclinical 53%, "
+         "phase I "
+         "20%, phase II 20%, phase III 7%: approx. Citeline Pharma R&D Annual Review 2019) instead of all starting at "
+         "founding");
   v.real("layoff_runway_months", s.layoff_runway_months,
-         {"months", 0, 120, "an independent, unlisted startup whose cash covers fewer months of its bills than this lets staff go "
-                            "(biotech layoffs follow failed financings; 0 = never: headcount only grows)"});
+         {"months", 0, 120,
+          "an independent, unlisted startup whose cash covers fewer months of its bills than this lets staff go "
+          "(biotech layoffs follow failed financings; 0 = never: headcount only grows)"});
   v.real("layoff_share_per_month", s.layoff_share_per_month,
          {"1/month", 0, 1, "while cutting, the share of its staff beyond the founders a startup lets go each month"});
   v.real("service_share", s.service_share,
-         {"fraction", 0, 1, "share of staff spin-offs, and of the firms present at step 0, that are service firms (tools, devices, "
-                            "CRO and other services sold to the world market; no drug pipeline, no VC): JLL's cluster counts "
-                            "include them (0 = drug developers only)"});
+         {"fraction", 0, 1,
+          "share of staff spin-offs, and of the firms present at step 0, that are service firms (tools, devices, "
+          "CRO and other services sold to the world market; no drug pipeline, no VC): JLL's cluster counts "
+          "include them (0 = drug developers only)"});
   v.real("service_price_markup", s.service_price_markup,
-         {"ratio", 0, 100, "a service firm's sales per employee over its region's all-in cost per employee (services are priced "
-                           "at cost plus a margin; assumed: 1.3 gives ~$345k per employee in Boston, within the $200-450k that "
-                           "life-science tools and CRO firms report, and a thin margin after rent and equipment)"});
+         {"ratio", 0, 100,
+          "a service firm's sales per employee over its region's all-in cost per employee (services are priced "
+          "at cost plus a margin; assumed: 1.3 gives ~$345k per employee in Boston, within the $200-450k that "
+          "life-science tools and CRO firms report, and a thin margin after rent and equipment)"});
   v.real("service_growth_per_year", s.service_growth_per_year,
-         {"1/year", 0, 10, "a service firm holding runway_trigger_months of bills in cash raises its target headcount at this "
-                          "rate (assumed; fitted with service_share in the US scenarios)"});
-  v.real("service_max_headcount", s.service_max_headcount, {"persons", 1, 1e6, "a service firm grows no larger (assumed)"});
+         {"1/year", 0, 10,
+          "a service firm holding runway_trigger_months of bills in cash raises its target headcount at this "
+          "rate (assumed; fitted with service_share in the US scenarios)"});
+  v.real("service_max_headcount", s.service_max_headcount,
+         {"persons", 1, 1e6, "a service firm grows no larger (assumed)"});
   v.real("service_exit_per_year", s.service_exit_per_year,
-         {"1/year", 0, 1, "yearly probability that a service firm closes (sale to a larger firm, merger, retirement; assumed: "
-                         "about a 20-year mean life)"});
+         {"1/year", 0, 1,
+          "yearly probability that a service firm closes (sale to a larger firm, merger, retirement; assumed: "
+          "about a 20-year mean life)"});
   v.end_section();
 
   auto& c = p.vc;
@@ -187,7 +211,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("investment_period_years", c.investment_period_years,
          {"years", 0.5, 50, "new deals only in this period; then follow-ons from reserves (standard: 5)"});
   v.real("reserve_share", c.reserve_share, {"fraction", 0, 1, "share of a fund kept for follow-on rounds"});
-  v.real("management_fee", c.management_fee, {"1/year", 0, 0.2, "fee on committed capital (Metrick & Yasuda 2010: 2%)"});
+  v.real("management_fee", c.management_fee,
+         {"1/year", 0, 0.2, "fee on committed capital (Metrick & Yasuda 2010: 2%)"});
   v.real("carry", c.carry, {"fraction", 0, 1, "carried interest on profits (Metrick & Yasuda 2010: 20%)"});
   v.real("next_fund_min_multiple", c.next_fund_min_multiple,
          {"x", 0, 100, "a firm raises its next fund when (distributed + holdings) / paid-in reaches this"});
@@ -202,17 +227,20 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("accept_threshold", c.accept_threshold, {"signal", -10, 10, "a VC funds a startup whose signal exceeds this"});
   v.real("step_up", c.step_up, {"ratio", 1, 20, "pre-money of a round / post-money of the last round"});
   v.real("proceeds_recycled_share", c.proceeds_recycled_share,
-         {"fraction", 0, 1, "share of exit proceeds a fund keeps for new deals; the rest is paid to its investors when received "
-                            "(1 = all kept until the fund closes; practice: recycling capped near 20% of commitments; calibrated "
-                            "scenarios set 0.2)"});
+         {"fraction", 0, 1,
+          "share of exit proceeds a fund keeps for new deals; the rest is paid to its investors when received "
+          "(1 = all kept until the fund closes; practice: recycling capped near 20% of commitments; calibrated "
+          "scenarios set 0.2)"});
   v.real("capital_call_years", c.capital_call_years,
-         {"years", 0, 50, "a fund calls its commitments from its investors evenly over this period, so it cannot invest faster "
-                          "(0 = all paid in when the fund is raised; practice: capital is called as the fund invests, mostly in its "
-                          "5-year investment period, PARAMETERS.md fund life)"});
+         {"years", 0, 50,
+          "a fund calls its commitments from its investors evenly over this period, so it cannot invest faster "
+          "(0 = all paid in when the fund is raised; practice: capital is called as the fund invests, mostly in its "
+          "5-year investment period, PARAMETERS.md fund life)"});
   v.real("entry_per_billion_usd", c.entry_per_billion_usd,
-         {"firms/$1B", 0, 1000, "each January, new VC firms in a region ~ Poisson(this x the exit proceeds, in $B, its VC firms "
-                                "received over the past 12 months: fundraising follows realised returns (assumption; US scenarios "
-                                "fit 2 to Boston's 2018 VC); 0 = no entry"});
+         {"firms/$1B", 0, 1000,
+          "each January, new VC firms in a region ~ Poisson(this x the exit proceeds, in $B, its VC firms "
+          "received over the past 12 months: fundraising follows realised returns (assumption; US scenarios "
+          "fit 2 to Boston's 2018 VC); 0 = no entry"});
   v.end_section();
 
   auto& f = p.pharma;
@@ -223,7 +251,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"fraction", 0, 1, "share of the R&D budget for acquisitions (seed: top-10 pharma 35%)"});
   v.real("patent_life_years", f.patent_life_years,
          {"years", 1, 50, "market exclusivity of a product (Grabowski et al. 2021: 13-14)"});
-  v.real("generic_erosion", f.generic_erosion, {"fraction", 0, 1, "revenue lost at patent expiry (seed: generics take ~90%)"});
+  v.real("generic_erosion", f.generic_erosion,
+         {"fraction", 0, 1, "revenue lost at patent expiry (seed: generics take ~90%)"});
   v.real("discount_rate", f.discount_rate, {"1/year", 0, 1, "pharma's cost of capital (DiMasi 2016: 10.5%)"});
   v.real("peak_sales_median_usd", f.peak_sales_median_usd,
          {"USD/year", 0, kBig, "median peak sales of an approved drug (log-normal; FORMS.md 7)"});
@@ -235,43 +264,54 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("compliance_cost_usd_per_year", f.compliance_cost_usd_per_year,
          {"USD/year", 0, kBig, "affiliate compliance cost of a large-group venture after the grace period"});
   v.real("site_opening_probability_per_year", f.site_opening_probability_per_year,
-         {"1/year", 0, 1, "chance a pharma firm outside the grid opens an R&D site in its most attractive region (placeholder)"});
-  v.real("site_rd_share", f.site_rd_share, {"fraction", 0, 1, "share of the parent's R&D budget spent at a new site (placeholder)"});
+         {"1/year", 0, 1,
+          "chance a pharma firm outside the grid opens an R&D site in its most attractive region (placeholder)"});
+  v.real("site_rd_share", f.site_rd_share,
+         {"fraction", 0, 1, "share of the parent's R&D budget spent at a new site (placeholder)"});
   v.real("alliance_share_of_rd", f.alliance_share_of_rd,
-         {"fraction", 0, 1, "share of a firm's yearly R&D budget it may pay as alliance upfronts to startups, out of its "
-                            "external-innovation cash (the acquisition budget); 0 = no alliances (assumption; US scenarios: 0.1)"});
+         {"fraction", 0, 1,
+          "share of a firm's yearly R&D budget it may pay as alliance upfronts to startups, out of its "
+          "external-innovation cash (the acquisition budget); 0 = no alliances (assumption; US scenarios: 0.1)"});
   v.real("alliance_upfront_usd", f.alliance_upfront_usd,
-         {"USD", 0, kBig, "upfront payment of one licensing/co-development alliance with a startup (assumption, of the order "
-                          "of disclosed upfronts; acquisitions' median upfront was $63-115M over 2006-2016, FORMS.md)"});
+         {"USD", 0, kBig,
+          "upfront payment of one licensing/co-development alliance with a startup (assumption, of the order "
+          "of disclosed upfronts; acquisitions' median upfront was $63-115M over 2006-2016, FORMS.md)"});
   v.end_section();
 
   auto& m = p.market;
   v.begin_section("market");
-  v.real("wage_usd_month", m.wage_usd_month, {"USD/month", 0, 1e7, "base monthly wage of a life-science worker (MassBio: $161k/yr)"});
+  v.real("wage_usd_month", m.wage_usd_month,
+         {"USD/month", 0, 1e7, "base monthly wage of a life-science worker (MassBio: $161k/yr)"});
   v.real("phd_wage_premium", m.phd_wage_premium, {"ratio", 1, 10, "PhD wage / base wage"});
   v.real("overhead", m.overhead, {"ratio", 1, 10, "all-in cost per employee / wage (Pillar VC: ~$20k/month all-in)"});
   v.real("phd_share_of_staff", m.phd_share_of_staff, {"fraction", 0, 1, "PhD share of a startup's hires"});
-  v.real("wage_elasticity", m.wage_elasticity, {"", 0, 10, "elasticity of the regional wage to labour-market tightness"});
-  v.real("wage_adjustment_per_month", m.wage_adjustment_per_month, {"1/month", 0, 1, "speed at which wages move to target"});
+  v.real("wage_elasticity", m.wage_elasticity,
+         {"", 0, 10, "elasticity of the regional wage to labour-market tightness"});
+  v.real("wage_adjustment_per_month", m.wage_adjustment_per_month,
+         {"1/month", 0, 1, "speed at which wages move to target"});
   v.real("commute_km", m.commute_km, {"km", 0, 1e4, "firms hire from talent within this distance"});
   v.real("migration_rate_per_year", m.migration_rate_per_year,
          {"1/year", 0, 10, "share of a region's job seekers who reconsider where to live each year"});
   v.real("migration_wage_weight", m.migration_wage_weight, {"", 0, 100, "logit weight of ln(wage) (FORMS.md 5)"});
   v.real("migration_amenity_weight", m.migration_amenity_weight, {"", 0, 100, "logit weight of the amenity index"});
-  v.real("migration_jobs_weight", m.migration_jobs_weight, {"", 0, 100, "logit weight of ln(1 + openings per job seeker)"});
+  v.real("migration_jobs_weight", m.migration_jobs_weight,
+         {"", 0, 100, "logit weight of ln(1 + openings per job seeker)"});
   v.real("migration_distance_weight", m.migration_distance_weight,
          {"", 0, 100, "logit weight of ln(1 + distance km) (elasticity 0.5-1.5)"});
   v.real("migration_stay_bonus", m.migration_stay_bonus, {"", 0, 100, "logit bonus for staying (ties to home)"});
-  v.real("amenity_gain_per_billion_usd", m.amenity_gain_per_billion_usd,
-         {"index/(1B USD)", 0, 10, "rise of a region's amenity index per 1B USD of infrastructure grants (placeholder)"});
+  v.real(
+      "amenity_gain_per_billion_usd", m.amenity_gain_per_billion_usd,
+      {"index/(1B USD)", 0, 10, "rise of a region's amenity index per 1B USD of infrastructure grants (placeholder)"});
   v.flag("ipo_window_open", m.ipo_window_open, "public markets take biotech listings");
   v.real("ipo_min_post_money_usd", m.ipo_min_post_money_usd, {"USD", 0, kBig, "smallest valuation that can list"});
   v.real("ipo_probability_per_month", m.ipo_probability_per_month,
          {"1/month", 0, 1, "chance an eligible startup lists in a month while the window is open"});
   v.real("ipo_raise_usd", m.ipo_raise_usd, {"USD", 0, kBig, "new money raised at listing (seed: 2012 average ~$51M)"});
   v.real("ipo_premium", m.ipo_premium, {"ratio", 0.1, 100, "listing value / last post-money"});
-  v.real("corporate_tax_rate", m.corporate_tax_rate, {"fraction", 0, 1, "tax on pharma operating profit (US federal: 21%)"});
-  v.real("capital_goods_duty", m.capital_goods_duty, {"fraction", 0, 1, "import duty included in equipment cost (placeholder)"});
+  v.real("corporate_tax_rate", m.corporate_tax_rate,
+         {"fraction", 0, 1, "tax on pharma operating profit (US federal: 21%)"});
+  v.real("capital_goods_duty", m.capital_goods_duty,
+         {"fraction", 0, 1, "import duty included in equipment cost (placeholder)"});
   v.end_section();
 
   auto& q = p.policy;
@@ -279,11 +319,13 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("public_rd_usd_per_year", q.public_rd_usd_per_year,
          {"USD/year", 0, kBig, "national public bio R&D budget (Korea 2019: 2.93T KRW)"});
   v.real("basic_research_share", q.basic_research_share,
-         {"fraction", 0, 1, "share of public R&D for basic research at universities (Korea ~0.40); the rest funds startup grants"});
+         {"fraction", 0, 1,
+          "share of public R&D for basic research at universities (Korea ~0.40); the rest funds startup grants"});
   v.real("applied_grant_max_usd_per_year", q.applied_grant_max_usd_per_year,
          {"USD/year", 0, kBig, "cap on applied (SBIR-like) grants to one startup per year"});
-  v.real("grace_period_years", q.grace_period_years,
-         {"years", 0, 50, "M&A grace period: years an acquired venture keeps SME benefits in a large group (Korea: 7)"});
+  v.real(
+      "grace_period_years", q.grace_period_years,
+      {"years", 0, 50, "M&A grace period: years an acquired venture keeps SME benefits in a large group (Korea: 7)"});
   v.real("sme_rd_tax_credit", q.sme_rd_tax_credit, {"fraction", 0, 1, "national SME R&D tax credit (Korea: 25%)"});
   v.real("data_exclusivity_years", q.data_exclusivity_years,
          {"years", 0, 30, "years a new drug's data are protected (US 12, EU 10, Korea 6)"});
@@ -293,9 +335,11 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.end_section();
 
   v.begin_section("fields");
-  v.real("knowledge_decay_per_year", p.fields.knowledge_decay_per_year, {"1/year", 0, 1, "knowledge stock depreciation"});
-  v.real("diffusion_per_month", p.fields.diffusion_per_month,
-         {"fraction", 0, 0.25, "share of a cell's knowledge and talent spreading to each of its 4 neighbours each month"});
+  v.real("knowledge_decay_per_year", p.fields.knowledge_decay_per_year,
+         {"1/year", 0, 1, "knowledge stock depreciation"});
+  v.real(
+      "diffusion_per_month", p.fields.diffusion_per_month,
+      {"fraction", 0, 0.25, "share of a cell's knowledge and talent spreading to each of its 4 neighbours each month"});
   v.real("talent_attrition_per_year", p.fields.talent_attrition_per_year,
          {"1/year", 0, 1, "share of job seekers leaving the bio labour pool each year (placeholder)"});
   v.real("rent_pressure_per_firm", p.fields.rent_pressure_per_firm,
@@ -303,7 +347,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.end_section();
 
   v.begin_section("output");
-  v.integer("snapshot_every_steps", p.output.snapshot_every_steps, {"steps", 0, 1e6, "agent-state snapshot interval (0: none)"});
+  v.integer("snapshot_every_steps", p.output.snapshot_every_steps,
+            {"steps", 0, 1e6, "agent-state snapshot interval (0: none)"});
   v.integer("field_snapshot_every_steps", p.output.field_snapshot_every_steps,
             {"steps", 0, 1e6, "grid-field snapshot interval (0: none)"});
   v.integer("flush_every_steps", p.output.flush_every_steps, {"steps", 1, 1e6, "flush the output file every N steps"});
@@ -328,23 +373,25 @@ Params load_params(const sim::ScenarioDoc& doc) {
   for (const auto& r : p.regions) {
     const std::string base = "regions." + r.name + ".";
     if (r.x_km >= p.grid.width * p.grid.cell_km || r.y_km >= p.grid.height * p.grid.cell_km)
-      v.error_at(base + "x_km", "region '" + r.name + "' centre (" + sim::format_double(r.x_km) + ", " +
-                                    sim::format_double(r.y_km) + ") km lies outside the grid (" +
-                                    sim::format_double(p.grid.width * p.grid.cell_km) + " x " +
-                                    sim::format_double(p.grid.height * p.grid.cell_km) +
-                                    " km); move it or enlarge [grid]");
+      v.error_at(base + "x_km",
+                 "region '" + r.name + "' centre (" + sim::format_double(r.x_km) + ", " + sim::format_double(r.y_km) +
+                     ") km lies outside the grid (" + sim::format_double(p.grid.width * p.grid.cell_km) + " x " +
+                     sim::format_double(p.grid.height * p.grid.cell_km) + " km); move it or enlarge [grid]");
     if (r.research_hospitals > r.hospitals)
-      v.error_at(base + "research_hospitals", "region '" + r.name + "' has research_hospitals = " +
-                                                  std::to_string(r.research_hospitals) + " > hospitals = " +
-                                                  std::to_string(r.hospitals) + "; research hospitals are counted among hospitals");
+      v.error_at(base + "research_hospitals", "region '" + r.name +
+                                                  "' has research_hospitals = " + std::to_string(r.research_hospitals) +
+                                                  " > hospitals = " + std::to_string(r.hospitals) +
+                                                  "; research hospitals are counted among hospitals");
     if (r.large_group_firms > r.pharma_firms)
-      v.error_at(base + "large_group_firms", "region '" + r.name + "' has large_group_firms = " +
-                                                 std::to_string(r.large_group_firms) + " > pharma_firms = " +
-                                                 std::to_string(r.pharma_firms) + "; large groups are counted among pharma firms");
+      v.error_at(base + "large_group_firms", "region '" + r.name +
+                                                 "' has large_group_firms = " + std::to_string(r.large_group_firms) +
+                                                 " > pharma_firms = " + std::to_string(r.pharma_firms) +
+                                                 "; large groups are counted among pharma firms");
   }
   if (p.vc.investment_period_years > p.vc.fund_life_years)
-    v.error_at("vc.investment_period_years", "vc.investment_period_years (" + sim::format_double(p.vc.investment_period_years) +
-                                                 ") exceeds vc.fund_life_years (" + sim::format_double(p.vc.fund_life_years) + ")");
+    v.error_at("vc.investment_period_years",
+               "vc.investment_period_years (" + sim::format_double(p.vc.investment_period_years) +
+                   ") exceeds vc.fund_life_years (" + sim::format_double(p.vc.fund_life_years) + ")");
   if (p.regions.size() > 30000) v.error_at("regions", "at most 30000 regions");
   v.finish();
   return p;
@@ -358,7 +405,8 @@ std::string to_toml(const Params& p) {
 std::string to_markdown(const Params& p) {
   Params copy = p;
   return "| key | default | unit | range | description |\n|---|---|---|---|---|\n" +
-         sim::print_parameters(copy, [](sim::ParamVisitor& v, Params& q) { describe(v, q); }, true);
+         sim::print_parameters(
+             copy, [](sim::ParamVisitor& v, Params& q) { describe(v, q); }, true);
 }
 
 }  // namespace biocluster::agents

@@ -27,19 +27,19 @@ struct GridParams {
 
 /// Regional policy levers (one place in the code each; MODEL.md §7.9).
 struct RegionPolicy {
-  double rent_discount = 0.0;                    ///< land/rent at cost: fraction off the market rent
-  double rd_tax_credit = 0.0;                    ///< local R&D tax credit on firms' R&D spending
-  double investment_tax_credit = 0.0;            ///< local credit on lab equipment spending
-  double training_grant_usd_per_hire = 0.0;      ///< paid to a firm per hire
-  double infrastructure_grant_usd_per_year = 0.0;///< roads, water, housing: raises the amenity index
-  int incubator_capacity = 0;                    ///< startups the region's incubators can host
-  double incubator_fee_usd_month = 4000.0;       ///< fee per resident startup (LabCentral: $4,000)
-  double public_fund_usd = 0.0;                  ///< public start-up fund (Korea: 30B KRW)
-  double public_fund_matching = 1.0;             ///< public dollars per private dollar in eligible rounds
-  double tto_capacity_per_year = 200.0;           ///< disclosures a university's TTO can process per year
-  double tax_exemption_years = 0.0;              ///< corporate-tax holiday for firms here, from founding
-  double customs_exemption_years = 0.0;          ///< no import duty on lab equipment for this long after founding
-  double loan_usd = 0.0;                         ///< low-cost public loan offered to each new startup
+  double rent_discount = 0.0;                      ///< land/rent at cost: fraction off the market rent
+  double rd_tax_credit = 0.0;                      ///< local R&D tax credit on firms' R&D spending
+  double investment_tax_credit = 0.0;              ///< local credit on lab equipment spending
+  double training_grant_usd_per_hire = 0.0;        ///< paid to a firm per hire
+  double infrastructure_grant_usd_per_year = 0.0;  ///< roads, water, housing: raises the amenity index
+  int incubator_capacity = 0;                      ///< startups the region's incubators can host
+  double incubator_fee_usd_month = 4000.0;         ///< fee per resident startup (LabCentral: $4,000)
+  double public_fund_usd = 0.0;                    ///< public start-up fund (Korea: 30B KRW)
+  double public_fund_matching = 1.0;               ///< public dollars per private dollar in eligible rounds
+  double tto_capacity_per_year = 200.0;            ///< disclosures a university's TTO can process per year
+  double tax_exemption_years = 0.0;                ///< corporate-tax holiday for firms here, from founding
+  double customs_exemption_years = 0.0;            ///< no import duty on lab equipment for this long after founding
+  double loan_usd = 0.0;                           ///< low-cost public loan offered to each new startup
 };
 
 /// A named site (cluster) with its attributes, policies and initial population.
@@ -115,15 +115,18 @@ struct StartupParams {
   double serial_quality_bonus = 0.15;
   double location_candidates = 4.0;
   double location_radius_km = 5.0;
-  double initial_headcount_max = 3.0;   ///< startups present at step 0: headcount uniform in [founding, this]
-  bool initial_stage_spread = false;    ///< startups present at step 0: lead asset spread over the pipeline, ages 0-10 years
-  double layoff_runway_months = 0.0;    ///< below this many months of bills in cash, a private startup cuts staff (0: never)
+  double initial_headcount_max = 3.0;  ///< startups present at step 0: headcount uniform in [founding, this]
+  bool initial_stage_spread =
+      false;  ///< startups present at step 0: lead asset spread over the pipeline, ages 0-10 years
+  double layoff_runway_months =
+      0.0;  ///< below this many months of bills in cash, a private startup cuts staff (0: never)
   double layoff_share_per_month = 0.1;  ///< share of staff beyond the founders let go per month while cutting
-  double service_share = 0.0;           ///< share of staff spin-offs (and of firms present at step 0) that are service firms
-  double service_price_markup = 1.3;    ///< a service firm's sales per employee / the region's all-in cost per employee
-  double service_growth_per_year = 0.3; ///< a service firm with cash for runway_trigger_months raises its target headcount at this rate
+  double service_share = 0.0;  ///< share of staff spin-offs (and of firms present at step 0) that are service firms
+  double service_price_markup = 1.3;  ///< a service firm's sales per employee / the region's all-in cost per employee
+  double service_growth_per_year =
+      0.3;  ///< a service firm with cash for runway_trigger_months raises its target headcount at this rate
   double service_max_headcount = 200.0;  ///< a service firm grows no larger
-  double service_exit_per_year = 0.05;  ///< yearly probability that a service firm closes (sale, merger, retirement)
+  double service_exit_per_year = 0.05;   ///< yearly probability that a service firm closes (sale, merger, retirement)
 };
 
 struct VcParams {
@@ -142,9 +145,11 @@ struct VcParams {
   double screening_noise = 0.3;
   double accept_threshold = 0.35;
   double step_up = 1.5;
-  double proceeds_recycled_share = 1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
-  double capital_call_years = 0.0;       ///< commitments are called evenly over this many years (0: all at the fund's start)
-  double entry_per_billion_usd = 0.0;    ///< new VC firms per year per $1B of exit proceeds the region's VC firms received in the past year
+  double proceeds_recycled_share =
+      1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
+  double capital_call_years = 0.0;  ///< commitments are called evenly over this many years (0: all at the fund's start)
+  double entry_per_billion_usd =
+      0.0;  ///< new VC firms per year per $1B of exit proceeds the region's VC firms received in the past year
 };
 
 struct PharmaParams {
@@ -162,8 +167,9 @@ struct PharmaParams {
   double compliance_cost_usd_per_year = 1e6;
   double site_opening_probability_per_year = 0.05;
   double site_rd_share = 0.05;
-  double alliance_share_of_rd = 0.0;     ///< share of the R&D budget a firm may pay in alliance upfronts per year (0: no alliances)
-  double alliance_upfront_usd = 25e6;    ///< upfront payment of one alliance
+  double alliance_share_of_rd =
+      0.0;  ///< share of the R&D budget a firm may pay in alliance upfronts per year (0: no alliances)
+  double alliance_upfront_usd = 25e6;  ///< upfront payment of one alliance
 };
 
 struct MarketParams {

@@ -7,13 +7,15 @@ namespace biocluster::agents {
 
 double probability_of_approval(Stage s, const StartupParams& p) {
   double prob = 1.0;
-  for (int k = static_cast<int>(s); k < static_cast<int>(Stage::approved); ++k) prob *= stage_success(static_cast<Stage>(k), p);
+  for (int k = static_cast<int>(s); k < static_cast<int>(Stage::approved); ++k)
+    prob *= stage_success(static_cast<Stage>(k), p);
   return prob;
 }
 
 double years_to_launch(Stage s, const StartupParams& p) {
   double months = 0.0;
-  for (int k = static_cast<int>(s); k < static_cast<int>(Stage::approved); ++k) months += stage_months(static_cast<Stage>(k), p);
+  for (int k = static_cast<int>(s); k < static_cast<int>(Stage::approved); ++k)
+    months += stage_months(static_cast<Stage>(k), p);
   return months / 12.0;
 }
 

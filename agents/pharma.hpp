@@ -15,16 +15,16 @@ namespace biocluster::agents {
 struct Pharma {
   sim::AgentId id = -1;
   bool alive = true;
-  std::int16_t region = -1;      ///< -1: an acquirer outside the grid
+  std::int16_t region = -1;  ///< -1: an acquirer outside the grid
   float x_km = 0, y_km = 0;
   sim::AccountId account = 0;
-  bool large_group = false;      ///< a large business group (grace-period rule applies)
+  bool large_group = false;  ///< a large business group (grace-period rule applies)
   double revenue_usd_per_year = 0;
-  double expiring_share = 0.3;   ///< share of revenue losing exclusivity within 5 years at start (pipeline gap)
+  double expiring_share = 0.3;  ///< share of revenue losing exclusivity within 5 years at start (pipeline gap)
   std::int32_t founded_step = 0;
   std::int32_t acquisitions = 0;
-  double alliance_spent_year = 0;  ///< alliance upfronts paid since January
-  sim::AgentId site_of = -1;     ///< an R&D site of this parent firm (outside the grid), -1 for a firm
+  double alliance_spent_year = 0;       ///< alliance upfronts paid since January
+  sim::AgentId site_of = -1;            ///< an R&D site of this parent firm (outside the grid), -1 for a firm
   double site_budget_usd_per_year = 0;  ///< R&D budget of a site, paid by its parent
   // outbox: this month's flows
   double revenue_due = 0, rd_salary_due = 0, operating_cost_due = 0, tax_due = 0;

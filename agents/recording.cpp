@@ -20,29 +20,37 @@ void register_metrics(World& w) {
   m.vc_firms = t.add("vc_firms", "count", "venture-capital firms in the region (public fund included)");
   m.pharma_firms = t.add("pharma_firms", "count", "pharma firms with a site in the region");
   for (int s = 0; s < kStageCount; ++s)
-    m.startups_by_stage[static_cast<std::size_t>(s)] = t.add(std::string("startups_stage_") + kStageNames[s], "count",
-                                                             std::string("live startups whose lead asset is in stage ") + kStageNames[s]);
-  m.startups_service = t.add("startups_service", "count", "live service firms (tools, devices, services; no drug pipeline)");
+    m.startups_by_stage[static_cast<std::size_t>(s)] =
+        t.add(std::string("startups_stage_") + kStageNames[s], "count",
+              std::string("live startups whose lead asset is in stage ") + kStageNames[s]);
+  m.startups_service =
+      t.add("startups_service", "count", "live service firms (tools, devices, services; no drug pipeline)");
   m.founded = t.add_flow("startups_founded", "count/month", "startups founded this month");
   for (int o = 0; o < kOriginCount; ++o)
-    m.founded_by_origin[static_cast<std::size_t>(o)] = t.add_flow(std::string("startups_founded_") + kOriginNames[o], "count/month",
-                                                             std::string("startups founded this month with origin ") + kOriginNames[o]);
+    m.founded_by_origin[static_cast<std::size_t>(o)] =
+        t.add_flow(std::string("startups_founded_") + kOriginNames[o], "count/month",
+                   std::string("startups founded this month with origin ") + kOriginNames[o]);
   m.failed = t.add_flow("startups_failed", "count/month", "startups that failed this month");
   m.acquired = t.add_flow("startups_acquired", "count/month", "startups acquired this month (all acquirers)");
   m.acquired_local = t.add_flow("acquired_by_local", "count/month", "acquired by a pharma firm of the same region");
-  m.acquired_other_region = t.add_flow("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
+  m.acquired_other_region =
+      t.add_flow("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
   m.acquired_outside = t.add_flow("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
   m.acquired_large_group = t.add_flow("acquired_by_large_group", "count/month", "acquired by a large business group");
   m.alliances = t.add_flow("alliances", "count/month", "pharma alliances signed this month by the region's startups");
   m.listed = t.add_flow("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
   m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
   m.trial_starts = t.add_flow("trial_starts", "count/month", "clinical trials started this month");
-  m.licences = t.add_flow("licences", "count/month", "university technologies licensed this month (spin-offs, pharma, startups)");
+  m.licences = t.add_flow("licences", "count/month",
+                          "university technologies licensed this month (spin-offs, pharma, startups)");
   m.serial_founders = t.add_flow("serial_founders", "count/month", "startups founded by founders of an exited startup");
   m.employment_startups = t.add("employment_startups", "persons", "employees of startups");
-  m.employment_pharma = t.add("employment_pharma", "persons", "R&D staff of local pharma sites (R&D salaries / cost per employee)");
-  m.employment_universities = t.add("employment_universities", "persons", "research staff of universities (research money / cost per employee)");
-  m.employment_hospitals = t.add("employment_hospitals", "persons", "research staff of research hospitals (funding / cost per employee)");
+  m.employment_pharma =
+      t.add("employment_pharma", "persons", "R&D staff of local pharma sites (R&D salaries / cost per employee)");
+  m.employment_universities = t.add("employment_universities", "persons",
+                                    "research staff of universities (research money / cost per employee)");
+  m.employment_hospitals =
+      t.add("employment_hospitals", "persons", "research staff of research hospitals (funding / cost per employee)");
   m.employment_total = t.add("employment_total", "persons", "all bio employment above");
   m.talent_pool = t.add("talent_pool", "persons", "job seekers (all skills) in the region's cells");
   m.talent_pool_phd = t.add("talent_pool_phd", "persons", "job seekers with a PhD in the region's cells");
@@ -50,20 +58,26 @@ void register_metrics(World& w) {
   m.knowledge_stock = t.add("knowledge_stock", "units", "knowledge stock summed over the region's cells");
   m.mean_rent = t.add("mean_rent", "USD/m2/month", "mean rent over the region's cells");
   m.amenity = t.add("amenity_index", "index", "amenity index of the region");
-  m.vc_invested = t.add_flow("vc_invested", "USD/month", "venture money invested in the region's startups (public fund included)");
+  m.vc_invested =
+      t.add_flow("vc_invested", "USD/month", "venture money invested in the region's startups (public fund included)");
   m.vc_raised = t.add_flow("vc_raised", "USD/month", "new funds raised by the region's VC firms");
   m.vc_distributed = t.add_flow("vc_distributed", "USD/month", "exit proceeds received by the region's VC firms");
   m.vc_cash = t.add("vc_cash", "USD", "uninvested cash of the region's VC firms");
-  m.government_spend = t.add_flow("government_spend", "USD/month", "public money paid into the region this month (all programmes)");
-  const std::pair<Flow, const char*> levers[] = {
-      {Flow::grant_basic_research, "basic research grants to universities"}, {Flow::grant_applied, "applied grants to startups"},
-      {Flow::grant_hospital, "research-hospital funding"}, {Flow::tax_credit, "R&D and investment tax credits"},
-      {Flow::training_grant, "training grants"}, {Flow::infrastructure_grant, "infrastructure grants"},
-      {Flow::public_fund, "public start-up fund investments"}, {Flow::loan, "public loans to startups"}};
+  m.government_spend =
+      t.add_flow("government_spend", "USD/month", "public money paid into the region this month (all programmes)");
+  const std::pair<Flow, const char*> levers[] = {{Flow::grant_basic_research, "basic research grants to universities"},
+                                                 {Flow::grant_applied, "applied grants to startups"},
+                                                 {Flow::grant_hospital, "research-hospital funding"},
+                                                 {Flow::tax_credit, "R&D and investment tax credits"},
+                                                 {Flow::training_grant, "training grants"},
+                                                 {Flow::infrastructure_grant, "infrastructure grants"},
+                                                 {Flow::public_fund, "public start-up fund investments"},
+                                                 {Flow::loan, "public loans to startups"}};
   for (const auto& [f, desc] : levers)
     m.spend_by_lever.emplace_back(f, t.add_flow("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
-                                           std::string("public spending this month: ") + desc));
-  m.public_cost_per_job = t.add("public_cost_per_job", "USD/person", "cumulative public spending in the region / bio employment");
+                                                std::string("public spending this month: ") + desc));
+  m.public_cost_per_job =
+      t.add("public_cost_per_job", "USD/person", "cumulative public spending in the region / bio employment");
 }
 
 void record_metrics(World& w) {
@@ -76,7 +90,8 @@ void record_metrics(World& w) {
   for (const auto& h : w.hospitals.items()) {
     count(w, m.hospitals, h.region);
     if (h.research_hospital)
-      count(w, m.employment_hospitals, h.region, w.params.hospital.research_funding_usd_per_year / 12.0 / cost_per_employee(w, h.region));
+      count(w, m.employment_hospitals, h.region,
+            w.params.hospital.research_funding_usd_per_year / 12.0 / cost_per_employee(w, h.region));
   }
   for (const auto& v : w.vcs.items()) {
     count(w, m.vc_firms, v.region);
@@ -88,8 +103,10 @@ void record_metrics(World& w) {
   }
   for (const auto& s : w.startups.items()) {
     count(w, m.startups, s.region);
-    if (s.service) count(w, m.startups_service, s.region);
-    else count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
+    if (s.service)
+      count(w, m.startups_service, s.region);
+    else
+      count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
     count(w, m.employment_startups, s.region, s.headcount);
   }
   const auto& flows = w.ledger.step_flows_by_type_region();
@@ -105,8 +122,8 @@ void record_metrics(World& w) {
     spend += flows[static_cast<std::size_t>(code(Flow::research_income)) * nr + ri];
     M.set(m.government_spend, r, spend);
     w.regions[ri].public_spend_total += spend;
-    const double jobs = M.get(m.employment_startups, r) + M.get(m.employment_pharma, r) + M.get(m.employment_universities, r) +
-                        M.get(m.employment_hospitals, r);
+    const double jobs = M.get(m.employment_startups, r) + M.get(m.employment_pharma, r) +
+                        M.get(m.employment_universities, r) + M.get(m.employment_hospitals, r);
     M.set(m.employment_total, r, jobs);
     M.set(m.public_cost_per_job, r, jobs > 0 ? w.regions[ri].public_spend_total / jobs : 0.0);
     M.set(m.wage, r, w.params.market.wage_usd_month * w.regions[ri].wage_index);
@@ -176,7 +193,8 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
   auto table = [&](const char* type, std::vector<sim::ColumnDef> extra, const auto& store, auto&& row) {
     sim::AgentTable t;
     t.type_name = type;
-    t.columns = {{"x_km", "km", "position x"}, {"y_km", "km", "position y"}, {"region", "index", "region index (-1: none)"}};
+    t.columns = {
+        {"x_km", "km", "position x"}, {"y_km", "km", "position y"}, {"region", "index", "region index (-1: none)"}};
     for (auto& c : extra) t.columns.push_back(std::move(c));
     t.values.assign(t.columns.size(), {});
     t.ids.reserve(store.size());
@@ -234,8 +252,8 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
          {"deals", "count", "portfolio companies so far"},
          {"public_fund", "flag", "1 for a region's public start-up fund"}},
         w.vcs, [&](const VentureCapital& v, std::vector<double>& r) {
-          r.insert(r.end(), {L.balance(v.account), v.committed_usd, double(v.fund_number), v.invested_usd, v.distributed_usd,
-                             double(v.deals), v.public_fund ? 1.0 : 0.0});
+          r.insert(r.end(), {L.balance(v.account), v.committed_usd, double(v.fund_number), v.invested_usd,
+                             v.distributed_usd, double(v.deals), v.public_fund ? 1.0 : 0.0});
         });
   table("pharma",
         {{"cash_usd", "USD", "cash"},
@@ -244,12 +262,14 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
          {"large_group", "flag", "1 for a large business group"},
          {"site_of", "id", "parent firm of an R&D site, -1 for a firm"}},
         w.pharmas, [&](const Pharma& f, std::vector<double>& r) {
-          r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions), f.large_group ? 1.0 : 0.0,
-                             double(f.site_of)});
+          r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions),
+                             f.large_group ? 1.0 : 0.0, double(f.site_of)});
         });
   return out;
 }
 
-std::vector<const sim::Field*> output_fields(const World& w) { return {&w.talent, &w.talent_phd, &w.knowledge, &w.rent}; }
+std::vector<const sim::Field*> output_fields(const World& w) {
+  return {&w.talent, &w.talent_phd, &w.knowledge, &w.rent};
+}
 
 }  // namespace biocluster::agents

@@ -23,8 +23,8 @@ struct MetricIds {
   std::array<sim::MetricId, kStageCount> startups_by_stage;  ///< drug developers only
   sim::MetricId startups_service;
   std::array<sim::MetricId, kOriginCount> founded_by_origin;
-  sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside, acquired_large_group,
-      listed, approvals, trial_starts, licences, serial_founders, alliances;
+  sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside,
+      acquired_large_group, listed, approvals, trial_starts, licences, serial_founders, alliances;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
   sim::MetricId talent_pool, talent_pool_phd, wage, knowledge_stock, mean_rent, amenity;
   sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash;

@@ -6,34 +6,50 @@ namespace biocluster::agents {
 
 double stage_months(Stage s, const StartupParams& p) {
   switch (s) {
-    case Stage::preclinical: return 12.0 * p.preclinical_years;
-    case Stage::phase1: return 12.0 * p.phase1_years;
-    case Stage::phase2: return 12.0 * p.phase2_years;
-    case Stage::phase3: return 12.0 * p.phase3_years;
-    case Stage::filing: return 12.0 * p.filing_years;
-    case Stage::approved: return 1e9;
+    case Stage::preclinical:
+      return 12.0 * p.preclinical_years;
+    case Stage::phase1:
+      return 12.0 * p.phase1_years;
+    case Stage::phase2:
+      return 12.0 * p.phase2_years;
+    case Stage::phase3:
+      return 12.0 * p.phase3_years;
+    case Stage::filing:
+      return 12.0 * p.filing_years;
+    case Stage::approved:
+      return 1e9;
   }
   return 1e9;
 }
 
 double stage_success(Stage s, const StartupParams& p) {
   switch (s) {
-    case Stage::preclinical: return p.p_preclinical;
-    case Stage::phase1: return p.p_phase1;
-    case Stage::phase2: return p.p_phase2;
-    case Stage::phase3: return p.p_phase3;
-    case Stage::filing: return p.p_filing;
-    case Stage::approved: return 1.0;
+    case Stage::preclinical:
+      return p.p_preclinical;
+    case Stage::phase1:
+      return p.p_phase1;
+    case Stage::phase2:
+      return p.p_phase2;
+    case Stage::phase3:
+      return p.p_phase3;
+    case Stage::filing:
+      return p.p_filing;
+    case Stage::approved:
+      return 1.0;
   }
   return 1.0;
 }
 
 double trial_cost_per_month(Stage s, const StartupParams& p) {
   switch (s) {
-    case Stage::phase1: return p.phase1_cost_usd / (12.0 * p.phase1_years);
-    case Stage::phase2: return p.phase2_cost_usd / (12.0 * p.phase2_years);
-    case Stage::phase3: return p.phase3_cost_usd / (12.0 * p.phase3_years);
-    default: return 0.0;
+    case Stage::phase1:
+      return p.phase1_cost_usd / (12.0 * p.phase1_years);
+    case Stage::phase2:
+      return p.phase2_cost_usd / (12.0 * p.phase2_years);
+    case Stage::phase3:
+      return p.phase3_cost_usd / (12.0 * p.phase3_years);
+    default:
+      return 0.0;
   }
 }
 
@@ -52,7 +68,8 @@ void compute_costs(Startup& s, const StartupParams& p, double cost_per_employee_
 
 double funding_need(const Startup& s, const StartupParams& p, double trial_fee_usd) {
   double need = p.runway_trigger_months * monthly_costs(s);
-  if (is_clinical(s.stage) && !s.in_trial) need += trial_fee_usd + p.runway_trigger_months * trial_cost_per_month(s.stage, p);
+  if (is_clinical(s.stage) && !s.in_trial)
+    need += trial_fee_usd + p.runway_trigger_months * trial_cost_per_month(s.stage, p);
   return need;
 }
 
@@ -60,7 +77,8 @@ void decide_startup(Startup& s, const StartupParams& p, double cash_usd, double 
   if (s.service) {  // sales fund it: no rounds, no trials; it grows while it holds a runway of cash
     s.wants_round = s.wants_trial = false;
     if (cash_usd >= p.runway_trigger_months * monthly_costs(s))
-      s.target_headcount = std::min(p.service_max_headcount, std::max(s.target_headcount, s.headcount) * (1.0 + p.service_growth_per_year / 12.0));
+      s.target_headcount = std::min(p.service_max_headcount, std::max(s.target_headcount, s.headcount) *
+                                                                 (1.0 + p.service_growth_per_year / 12.0));
     return;
   }
   s.wants_round = s.stage != Stage::approved && cash_usd < funding_need(s, p, trial_fee_usd);

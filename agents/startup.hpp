@@ -36,20 +36,20 @@ struct Startup {
   Origin origin = Origin::initial;
   sim::AgentId parent_id = -1;
   std::int32_t founded_step = 0;
-  double quality = 0.5;          ///< latent quality of the lead asset, 0..1 (unobserved by investors)
+  double quality = 0.5;  ///< latent quality of the lead asset, 0..1 (unobserved by investors)
   Stage stage = Stage::preclinical;
   std::int32_t months_in_stage = 0;
-  bool in_trial = false;         ///< a clinical stage runs only with a trial slot
+  bool in_trial = false;  ///< a clinical stage runs only with a trial slot
   double headcount = 0;
   double target_headcount = 0;
   std::int32_t rounds = 0;
-  double post_money_usd = 0;     ///< valuation at the last round
-  std::vector<Stake> stakes;     ///< VC investors; the rest belongs to founders (households)
-  bool incubated = false;        ///< in an incubator: pays its fee instead of rent and equipment
-  bool listed = false;           ///< listed on a stock market (after an IPO)
-  bool partnered = false;        ///< has signed a pharma alliance (one per startup)
-  bool service = false;          ///< a service firm (tools, devices, services): sales instead of a drug pipeline, no VC
-  sim::AgentId owner_id = -1;    ///< acquiring pharma firm, -1 while independent
+  double post_money_usd = 0;   ///< valuation at the last round
+  std::vector<Stake> stakes;   ///< VC investors; the rest belongs to founders (households)
+  bool incubated = false;      ///< in an incubator: pays its fee instead of rent and equipment
+  bool listed = false;         ///< listed on a stock market (after an IPO)
+  bool partnered = false;      ///< has signed a pharma alliance (one per startup)
+  bool service = false;        ///< a service firm (tools, devices, services): sales instead of a drug pipeline, no VC
+  sim::AgentId owner_id = -1;  ///< acquiring pharma firm, -1 while independent
   bool owner_large_group = false;
   std::int32_t acquired_step = -1;
   bool grace_over = false;       ///< a large-group venture past the grace period (lost SME benefits)
@@ -61,7 +61,7 @@ struct Startup {
   bool wants_trial = false;
   bool asset_failed = false;
   bool out_of_cash = false;
-  bool advanced_now = false;   ///< the asset moved to the next stage this month
+  bool advanced_now = false;  ///< the asset moved to the next stage this month
   bool approved_now = false;
   double salary_due = 0, rent_due = 0, equipment_due = 0, trial_cost_due = 0;
 };

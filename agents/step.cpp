@@ -51,7 +51,7 @@ void phase_apply(World& w) {
   plan_pharma_months(w);  // operations
   compute_vc_fees(w);     // operations
   book_universities_and_hospitals(w);
-  book_startups(w);       // public support, grace expiry (markets/acquisitions), bills
+  book_startups(w);  // public support, grace expiry (markets/acquisitions), bills
   book_vc_fees(w);
   book_pharma(w);
   book_infrastructure_grants(w);

@@ -11,36 +11,89 @@ inline const std::vector<std::string> kAgentTypeNames{"university", "hospital", 
 
 /// Event kinds (sim::Event::kind). docs/MODEL.md §3 says when each is logged and what its fields hold.
 enum class EventKind : std::int16_t {
-  founding,        ///< subject startup; detail = Origin; object = parent; amount = founding cash
-  funding_round,   ///< subject startup; object = VC; detail = round number; amount = invested; value = post-money
-  licence,         ///< subject = licensee (startup or pharma); object = university; amount = fee
-  trial_start,     ///< subject startup; object = hospital; detail = Stage; amount = fee
-  stage_success,   ///< subject startup; detail = new Stage
-  approval,        ///< subject startup; value = peak sales of the drug
-  acquisition,     ///< subject startup; object = pharma; amount = price; value = acquirer's valuation; detail = AcquirerKind
-  ipo,             ///< subject startup; amount = new money raised; value = listing valuation
-  failure,         ///< subject startup; detail = 0 cash ran out, 1 asset failed, 2 service firm closed; amount = residual cash paid out
-  fund_raised,     ///< subject VC; amount = committed capital; detail = fund number
-  grace_expired,   ///< subject startup (a large-group venture); object = owner
-  site_opened,     ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
-  alliance,        ///< subject startup; object = pharma partner; detail = Stage; amount = upfront payment; value = partner's rNPV
+  founding,       ///< subject startup; detail = Origin; object = parent; amount = founding cash
+  funding_round,  ///< subject startup; object = VC; detail = round number; amount = invested; value = post-money
+  licence,        ///< subject = licensee (startup or pharma); object = university; amount = fee
+  trial_start,    ///< subject startup; object = hospital; detail = Stage; amount = fee
+  stage_success,  ///< subject startup; detail = new Stage
+  approval,       ///< subject startup; value = peak sales of the drug
+  acquisition,    ///< subject startup; object = pharma; amount = price; value = acquirer's valuation; detail =
+                  ///< AcquirerKind
+  ipo,            ///< subject startup; amount = new money raised; value = listing valuation
+  failure,  ///< subject startup; detail = 0 cash ran out, 1 asset failed, 2 service firm closed; amount = residual cash
+            ///< paid out
+  fund_raised,    ///< subject VC; amount = committed capital; detail = fund number
+  grace_expired,  ///< subject startup (a large-group venture); object = owner
+  site_opened,    ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
+  alliance,  ///< subject startup; object = pharma partner; detail = Stage; amount = upfront payment; value = partner's
+             ///< rNPV
 };
-inline const std::vector<std::string> kEventKindNames{"founding", "funding_round", "licence", "trial_start", "stage_success",
-                                                       "approval", "acquisition", "ipo", "failure", "fund_raised",
-                                                       "grace_expired", "site_opened", "alliance"};
+inline const std::vector<std::string> kEventKindNames{
+    "founding", "funding_round", "licence",     "trial_start",   "stage_success", "approval", "acquisition",
+    "ipo",      "failure",       "fund_raised", "grace_expired", "site_opened",   "alliance"};
 
 /// Money-flow types booked in the ledger. Public spending has one type per lever.
 enum class Flow : int {
-  salary, rent, equipment, round, fee, carry, distribution, licence, trial_payment, acquisition, ipo_proceeds,
-  revenue, operating_cost, tax, equity, residual, intra_group, compliance, loan, loan_repayment, research_income,
-  grant_basic_research, grant_applied, grant_hospital, tax_credit, training_grant, infrastructure_grant, public_fund,
-  alliance, count_
+  salary,
+  rent,
+  equipment,
+  round,
+  fee,
+  carry,
+  distribution,
+  licence,
+  trial_payment,
+  acquisition,
+  ipo_proceeds,
+  revenue,
+  operating_cost,
+  tax,
+  equity,
+  residual,
+  intra_group,
+  compliance,
+  loan,
+  loan_repayment,
+  research_income,
+  grant_basic_research,
+  grant_applied,
+  grant_hospital,
+  tax_credit,
+  training_grant,
+  infrastructure_grant,
+  public_fund,
+  alliance,
+  count_
 };
-inline const std::vector<std::string> kFlowNames{
-    "salary", "rent", "equipment", "round", "fee", "carry", "distribution", "licence", "trial_payment", "acquisition",
-    "ipo_proceeds", "revenue", "operating_cost", "tax", "equity", "residual", "intra_group", "compliance", "loan",
-    "loan_repayment", "research_income", "grant_basic_research", "grant_applied", "grant_hospital", "tax_credit", "training_grant",
-    "infrastructure_grant", "public_fund", "alliance"};
+inline const std::vector<std::string> kFlowNames{"salary",
+                                                 "rent",
+                                                 "equipment",
+                                                 "round",
+                                                 "fee",
+                                                 "carry",
+                                                 "distribution",
+                                                 "licence",
+                                                 "trial_payment",
+                                                 "acquisition",
+                                                 "ipo_proceeds",
+                                                 "revenue",
+                                                 "operating_cost",
+                                                 "tax",
+                                                 "equity",
+                                                 "residual",
+                                                 "intra_group",
+                                                 "compliance",
+                                                 "loan",
+                                                 "loan_repayment",
+                                                 "research_income",
+                                                 "grant_basic_research",
+                                                 "grant_applied",
+                                                 "grant_hospital",
+                                                 "tax_credit",
+                                                 "training_grant",
+                                                 "infrastructure_grant",
+                                                 "public_fund",
+                                                 "alliance"};
 
 /// Who bought a startup (Event::detail of an acquisition).
 enum class AcquirerKind : std::int8_t { local, other_region, outside, large_group };
@@ -50,8 +103,26 @@ enum class PhaseKey : std::uint32_t { init = 1, decide = 2, match = 3, apply = 4
 
 /// What a random draw is for (part of every RNG key).
 enum class Purpose : std::uint32_t {
-  placement = 1, discoveries, spinouts, hospital_spinouts, stage_timing, stage_success, screening, vc_choice,
-  quality, peak_sales, licensable, staff_spinouts, serial, ipo, location, portfolio, site, vc_entry, business_model, closure
+  placement = 1,
+  discoveries,
+  spinouts,
+  hospital_spinouts,
+  stage_timing,
+  stage_success,
+  screening,
+  vc_choice,
+  quality,
+  peak_sales,
+  licensable,
+  staff_spinouts,
+  serial,
+  ipo,
+  location,
+  portfolio,
+  site,
+  vc_entry,
+  business_model,
+  closure
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

@@ -21,9 +21,9 @@ struct University {
   double own_research_usd_per_year = 0;   ///< own and local sources
   double basic_funding_usd_per_year = 0;  ///< share of national basic-research funding
   double tto_capacity_per_year = 0;
-  double tto_queue = 0;                   ///< disclosures waiting for the TTO
-  double tto_credit = 0;                  ///< fractional processing capacity carried over
-  std::vector<std::int32_t> technologies; ///< licensable technologies (step each became available)
+  double tto_queue = 0;                    ///< disclosures waiting for the TTO
+  double tto_credit = 0;                   ///< fractional processing capacity carried over
+  std::vector<std::int32_t> technologies;  ///< licensable technologies (step each became available)
   // outbox of the current step (decide phase)
   std::int32_t discoveries = 0;
   std::int32_t new_technologies = 0;

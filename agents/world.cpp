@@ -11,11 +11,14 @@
 
 namespace biocluster::agents {
 
-const RegionPolicy& World::policy_of(int region) const { return params.regions[static_cast<std::size_t>(region)].policy; }
+const RegionPolicy& World::policy_of(int region) const {
+  return params.regions[static_cast<std::size_t>(region)].policy;
+}
 
 std::pair<float, float> place_near(const World& w, double x, double y, double radius_km, sim::Rng& rng) {
   const double r = radius_km * std::sqrt(rng.uniform()), a = 2.0 * std::numbers::pi * rng.uniform();
-  return {static_cast<float>(w.grid.clamp_x(x + r * std::cos(a))), static_cast<float>(w.grid.clamp_y(y + r * std::sin(a)))};
+  return {static_cast<float>(w.grid.clamp_x(x + r * std::cos(a))),
+          static_cast<float>(w.grid.clamp_y(y + r * std::sin(a)))};
 }
 
 namespace {
@@ -50,7 +53,8 @@ void init_space(World& w) {
     for (std::size_t r = 0; r < nr; ++r) {
       const auto& R = w.params.regions[r];
       const double d = sim::distance_km(x, y, R.x_km, R.y_km);
-      if (d <= std::max(R.radius_km, 0.5 * g.cell_km) && d < best) best = d, w.cell_region[c] = static_cast<std::int16_t>(r);
+      if (d <= std::max(R.radius_km, 0.5 * g.cell_km) && d < best)
+        best = d, w.cell_region[c] = static_cast<std::int16_t>(r);
     }
     const auto r = w.cell_region[c];
     if (r >= 0) {
@@ -66,11 +70,13 @@ void init_space(World& w) {
   for (std::size_t r = 0; r < nr; ++r)
     if (w.region_cells[r].empty()) {
       const auto c = g.cell_of(w.params.regions[r].x_km, w.params.regions[r].y_km);
-      if (w.cell_region[c] < 0) w.cell_region[c] = static_cast<std::int16_t>(r), w.region_cells[r].push_back(static_cast<std::uint32_t>(c));
+      if (w.cell_region[c] < 0)
+        w.cell_region[c] = static_cast<std::int16_t>(r), w.region_cells[r].push_back(static_cast<std::uint32_t>(c));
     }
   for (std::size_t r = 0; r < nr; ++r) {
     const auto& R = w.params.regions[r];
-    const double per_cell = w.region_cells[r].empty() ? 0.0 : R.talent_pool_persons / static_cast<double>(w.region_cells[r].size());
+    const double per_cell =
+        w.region_cells[r].empty() ? 0.0 : R.talent_pool_persons / static_cast<double>(w.region_cells[r].size());
     for (auto c : w.region_cells[r]) {
       w.talent_phd.values[c] = static_cast<float>(per_cell * R.phd_share_of_talent);
       w.talent.values[c] = static_cast<float>(per_cell * (1.0 - R.phd_share_of_talent));
@@ -80,8 +86,9 @@ void init_space(World& w) {
   for (int dy = -reach; dy <= reach; ++dy)
     for (int dx = -reach; dx <= reach; ++dx)
       if (std::hypot(dx, dy) * g.cell_km <= w.params.market.commute_km) w.commute_offsets.emplace_back(dx, dy);
-  std::stable_sort(w.commute_offsets.begin(), w.commute_offsets.end(),
-                   [](const auto& a, const auto& b) { return a.first * a.first + a.second * a.second < b.first * b.first + b.second * b.second; });
+  std::stable_sort(w.commute_offsets.begin(), w.commute_offsets.end(), [](const auto& a, const auto& b) {
+    return a.first * a.first + a.second * a.second < b.first * b.first + b.second * b.second;
+  });
 }
 
 }  // namespace
@@ -104,7 +111,8 @@ double estimate_memory_bytes(const Params& p) {
   const double per_cell = 4 * 4 + 4 + 4 + 2 + 8 + 4 * 4 + 4 * 4 + 6;
   double agents = p.pharma.outside_firms;
   for (const auto& r : p.regions)
-    agents += r.universities + r.hospitals + r.vc_firms + r.pharma_firms + r.startups + (r.policy.public_fund_usd > 0 ? 1 : 0);
+    agents += r.universities + r.hospitals + r.vc_firms + r.pharma_firms + r.startups +
+              (r.policy.public_fund_usd > 0 ? 1 : 0);
   const double per_agent = sizeof(Startup) + 4 * sizeof(Stake) + sizeof(sim::AccountInfo) + sizeof(double) + 64;
   const double metrics = 80.0 * static_cast<double>(p.regions.size()) * 8.0;
   return cells * per_cell + agents * per_agent + metrics + 16e6;  // + fixed overhead (code, TBB, HDF5 buffers)
@@ -130,7 +138,8 @@ World make_world(const Params& params, std::uint64_t seed) {
   const double basic_total = P.policy.public_rd_usd_per_year * P.policy.basic_research_share;
 
   auto place_in = [&](const RegionParams& R, std::size_t ri, AgentType t, int k) {
-    auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(t, static_cast<sim::AgentId>(ri) << 24 | k), pu(Purpose::placement));
+    auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(t, static_cast<sim::AgentId>(ri) << 24 | k),
+                        pu(Purpose::placement));
     return place_near(w, R.x_km, R.y_km, R.radius_km, rng);
   };
   for (std::size_t ri = 0; ri < P.regions.size(); ++ri) {
@@ -160,9 +169,11 @@ World make_world(const Params& params, std::uint64_t seed) {
       v.region = region;
       v.committed_usd = P.vc.fund_size_usd;
       // Staggered vintages, so that funds do not all close in the same year.
-      auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::venture_capital, static_cast<sim::AgentId>(ri) << 24 | k),
+      auto rng = sim::Rng(seed, 0, ph(PhaseKey::init),
+                          agent_key(AgentType::venture_capital, static_cast<sim::AgentId>(ri) << 24 | k),
                           pu(Purpose::portfolio));
-      v.vintage_step = -static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(12.0 * P.vc.investment_period_years)));
+      v.vintage_step =
+          -static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(12.0 * P.vc.investment_period_years)));
       v.fund_open = true;
       v.fund_number = 1;
       w.vcs.queue_birth(v);
@@ -187,7 +198,8 @@ World make_world(const Params& params, std::uint64_t seed) {
       Startup s;
       std::tie(s.x_km, s.y_km) = place_in(R, ri, AgentType::startup, k);
       s.region = region;
-      auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::startup, static_cast<sim::AgentId>(ri) << 24 | k), pu(Purpose::quality));
+      auto rng = sim::Rng(seed, 0, ph(PhaseKey::init),
+                          agent_key(AgentType::startup, static_cast<sim::AgentId>(ri) << 24 | k), pu(Purpose::quality));
       s.quality = rng.uniform();
       s.headcount = P.startup.founding_headcount;
       if (P.startup.initial_headcount_max > s.headcount)  // an established cluster (MODEL.md §5)
@@ -198,7 +210,8 @@ World make_world(const Params& params, std::uint64_t seed) {
         s.founded_step = -static_cast<std::int32_t>(rng.below(120));
       }
       if (P.startup.service_share > 0) {
-        auto kind = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::startup, static_cast<sim::AgentId>(ri) << 24 | k),
+        auto kind = sim::Rng(seed, 0, ph(PhaseKey::init),
+                             agent_key(AgentType::startup, static_cast<sim::AgentId>(ri) << 24 | k),
                              pu(Purpose::business_model));
         s.service = kind.bernoulli(P.startup.service_share);
         if (s.service) s.stage = Stage::preclinical;
@@ -219,7 +232,8 @@ World make_world(const Params& params, std::uint64_t seed) {
     s.account = open_account(w, AgentType::startup, s.id, s.region);
     // Opening cash: the founding money, plus two years of payroll for staff beyond the founders.
     const double extra_staff = std::max(0.0, s.headcount - P.startup.founding_headcount);
-    w.ledger.transfer(w.ext.households, s.account, P.startup.founding_cash_usd + extra_staff * 24.0 * cost_per_employee(w, s.region),
+    w.ledger.transfer(w.ext.households, s.account,
+                      P.startup.founding_cash_usd + extra_staff * 24.0 * cost_per_employee(w, s.region),
                       code(Flow::equity), 0);
   }
   for (auto& v : w.vcs.queued_births()) {
@@ -242,8 +256,9 @@ World make_world(const Params& params, std::uint64_t seed) {
     f.expiring_share = rng.uniform(0.1, 0.5);
     f.revenue_usd_per_year = P.pharma.revenue_usd_per_year;
     // Opening cash: one year of acquisition budget.
-    w.ledger.transfer(w.ext.world_market, f.account, f.revenue_usd_per_year * P.pharma.rd_share * acquisition_share(f, P.pharma),
-                      code(Flow::equity), 0);
+    w.ledger.transfer(w.ext.world_market, f.account,
+                      f.revenue_usd_per_year * P.pharma.rd_share * acquisition_share(f, P.pharma), code(Flow::equity),
+                      0);
   }
   w.universities.commit();
   w.hospitals.commit();
@@ -253,7 +268,8 @@ World make_world(const Params& params, std::uint64_t seed) {
   rebuild_indexes(w);
   // Startups' first bills, so that their first decisions see a burn rate.
   for (auto& s : w.startups.items()) {
-    compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(w.grid.cell_of(s.x_km, s.y_km)), incubator_fee(w, s.region));
+    compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(w.grid.cell_of(s.x_km, s.y_km)),
+                  incubator_fee(w, s.region));
     if (s.region >= 0) w.regions[static_cast<std::size_t>(s.region)].startup_staff += s.headcount;
   }
   return w;

@@ -49,7 +49,8 @@ struct RegionState {
   double startup_staff = 0;
   int incubator_used = 0;
   double public_spend_total = 0;  ///< cumulative public spending in the region
-  double vc_proceeds_year = 0;    ///< exit proceeds received by the region's private VC firms since last January (VC entry)
+  double vc_proceeds_year =
+      0;  ///< exit proceeds received by the region's private VC firms since last January (VC entry)
 };
 
 struct World {
@@ -58,9 +59,9 @@ struct World {
   std::int64_t step = 0;  ///< the step being (or next to be) simulated
   sim::Calendar calendar{sim::YearMonth{}};
   sim::Grid grid;
-  std::vector<std::int16_t> cell_region;     ///< region of each cell, -1 outside every region
+  std::vector<std::int16_t> cell_region;  ///< region of each cell, -1 outside every region
   std::vector<std::vector<std::uint32_t>> region_cells;
-  std::vector<double> base_rent;             ///< base rent per cell (USD/m2/month), discounts applied
+  std::vector<double> base_rent;                     ///< base rent per cell (USD/m2/month), discounts applied
   std::vector<std::pair<int, int>> commute_offsets;  ///< cell offsets within commuting reach, nearest first
   sim::Field talent, talent_phd, knowledge, rent;
   std::vector<float> firms_per_cell;
@@ -82,14 +83,14 @@ struct World {
 
   // Work buffers kept between steps (no allocation in a step once they have grown), each owned by
   // one mechanism and used only in its file; contents are meaningless between uses.
-  LicenceBuyers licence_buyers;       ///< agents/markets/licences.cpp
-  TrialBuffers trial_buffers;         ///< agents/markets/trials.cpp
-  AllianceBuffers alliance_buffers;   ///< agents/markets/alliances.cpp
-  RoundBuffers round_buffers;         ///< agents/markets/rounds.cpp
+  LicenceBuyers licence_buyers;            ///< agents/markets/licences.cpp
+  TrialBuffers trial_buffers;              ///< agents/markets/trials.cpp
+  AllianceBuffers alliance_buffers;        ///< agents/markets/alliances.cpp
+  RoundBuffers round_buffers;              ///< agents/markets/rounds.cpp
   AcquisitionBuffers acquisition_buffers;  ///< agents/markets/acquisitions.cpp
-  FundBuffers fund_buffers;           ///< agents/markets/funds.cpp
-  SpinoutDraws spinout_draws;         ///< agents/lifecycle.cpp
-  std::vector<float> field_buffer;    ///< diffusion's second buffer (agents/fields.cpp)
+  FundBuffers fund_buffers;                ///< agents/markets/funds.cpp
+  SpinoutDraws spinout_draws;              ///< agents/lifecycle.cpp
+  std::vector<float> field_buffer;         ///< diffusion's second buffer (agents/fields.cpp)
 
   int region_count() const { return static_cast<int>(params.regions.size()); }
   const RegionPolicy& policy_of(int region) const;
@@ -113,14 +114,12 @@ constexpr std::uint32_t ph(PhaseKey k) { return static_cast<std::uint32_t>(k); }
 constexpr std::uint32_t pu(Purpose p) { return static_cast<std::uint32_t>(p); }
 
 /// Stable RNG key of an agent: its type in the top byte, its id below.
-inline std::int64_t agent_key(AgentType t, sim::AgentId id) {
-  return (static_cast<std::int64_t>(t) << 56) | id;
-}
+inline std::int64_t agent_key(AgentType t, sim::AgentId id) { return (static_cast<std::int64_t>(t) << 56) | id; }
 /// The stream for one (step, phase, agent, purpose[, counterpart]) of this world.
 inline sim::Rng rng_for(const World& w, PhaseKey phase, AgentType t, sim::AgentId id, Purpose purpose,
                         std::uint64_t counterpart = 0) {
-  return sim::Rng(w.seed, w.step, static_cast<std::uint32_t>(phase), agent_key(t, id), static_cast<std::uint32_t>(purpose),
-                  counterpart);
+  return sim::Rng(w.seed, w.step, static_cast<std::uint32_t>(phase), agent_key(t, id),
+                  static_cast<std::uint32_t>(purpose), counterpart);
 }
 
 }  // namespace biocluster::agents

@@ -1,12 +1,12 @@
 // biocluster: command-line entry point. Subcommands: run, check, replay, sweep*, calibrate, experiment. See README.md.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
-#include <unistd.h>
 
 #include "agents/params.hpp"
 #include "app/replay.hpp"
@@ -47,10 +47,11 @@ constexpr const char* kDefaultsScenario = "[regions.NAME]\nx_km = 10.0\n";
 
 int main(int argc, char** argv) {
   using namespace biocluster;
-  CLI::App cli{"biocluster: agent-based simulation of bio-health industry clusters.\n"
-               "Universities, research hospitals, startups, venture capital and pharma interact on a spatial grid;\n"
-               "each run writes monthly trajectories, events and snapshots to one HDF5 file (docs/OUTPUT.md).",
-               "biocluster"};
+  CLI::App cli{
+      "biocluster: agent-based simulation of bio-health industry clusters.\n"
+      "Universities, research hospitals, startups, venture capital and pharma interact on a spatial grid;\n"
+      "each run writes monthly trajectories, events and snapshots to one HDF5 file (docs/OUTPUT.md).",
+      "biocluster"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", std::string("biocluster ") + kVersion + " (git " + kGitRevision + ")");
 
@@ -64,35 +65,45 @@ int main(int argc, char** argv) {
   run->add_option("-o,--output", ro.output,
                   "Output file (default: <scenario name>.h5 in the current directory). Written as FILE.partial and "
                   "renamed to FILE only when the run completes.");
-  auto* seed_opt = run->add_option("--seed", seed_text, "Random seed, an integer in [0, 9e18]; overrides run.seed in the scenario");
-  auto* steps_opt = run->add_option("--steps", steps, "Number of monthly steps; overrides run.steps")->check(CLI::Range(1, 12000));
+  auto* seed_opt =
+      run->add_option("--seed", seed_text, "Random seed, an integer in [0, 9e18]; overrides run.seed in the scenario");
+  auto* steps_opt =
+      run->add_option("--steps", steps, "Number of monthly steps; overrides run.steps")->check(CLI::Range(1, 12000));
   run->add_option("--threads", ro.threads, "Worker threads (default: all cores). Results are identical for any count.")
       ->check(CLI::Range(1, 1024));
   run->add_option("--set", ro.overrides,
                   "Override a parameter, e.g. --set policy.basic_research_share=0.5 (repeatable; TOML value syntax)");
   run->add_flag("-q,--quiet", quiet, "No progress bar and no summary table");
-  run->add_flag("--force", ro.force,
-                "Let -o replace a file that is not an earlier run file (a symbolic link, directory or device never is)");
-  auto* max_memory_opt = run->add_option("--max-memory", max_memory_text,
-                  "Refuse scenarios estimated to need more than this many GiB (default: 80% of physical memory)");
+  run->add_flag(
+      "--force", ro.force,
+      "Let -o replace a file that is not an earlier run file (a symbolic link, directory or device never is)");
+  auto* max_memory_opt =
+      run->add_option("--max-memory", max_memory_text,
+                      "Refuse scenarios estimated to need more than this many GiB (default: 80% of physical memory)");
 
   batch::RunOptions co;
   bool defaults = false, markdown = false;
-  auto* check = cli.add_subcommand("check", "Validate a scenario and print the resolved parameters as TOML, with units and ranges.");
+  auto* check = cli.add_subcommand(
+      "check", "Validate a scenario and print the resolved parameters as TOML, with units and ranges.");
   check->add_option("scenario", co.scenario, "Scenario file (TOML)");
   check->add_option("--set", co.overrides, "Override a parameter, as for run (repeatable)");
   check->add_flag("--defaults", defaults, "Print every parameter at its default (no scenario needed)");
-  check->add_flag("--markdown", markdown, "Print a Markdown table (key, default, unit, range, description) instead of TOML");
+  check->add_flag("--markdown", markdown,
+                  "Print a Markdown table (key, default, unit, range, description) instead of TOML");
 
   app::SweepCommands sweeps(cli);  // sweep, sweep-merge, sweep-design (docs/SWEEPS.md)
 
   std::filesystem::path replay_file;
   int replay_threads = 0;
   bool replay_keep = false;
-  auto* replay = cli.add_subcommand("replay", "Re-run a run file from the parameters and seed stored in it, and verify that "
-                                              "every dataset comes out identical (exit 0) or list the differences (exit 5).");
-  replay->add_option("file", replay_file, "A run file written by 'biocluster run'")->required()->check(CLI::ExistingFile);
-  replay->add_option("--threads", replay_threads, "Worker threads for the replay (default: all cores)")->check(CLI::Range(1, 1024));
+  auto* replay = cli.add_subcommand("replay",
+                                    "Re-run a run file from the parameters and seed stored in it, and verify that "
+                                    "every dataset comes out identical (exit 0) or list the differences (exit 5).");
+  replay->add_option("file", replay_file, "A run file written by 'biocluster run'")
+      ->required()
+      ->check(CLI::ExistingFile);
+  replay->add_option("--threads", replay_threads, "Worker threads for the replay (default: all cores)")
+      ->check(CLI::Range(1, 1024));
   replay->add_flag("--keep", replay_keep, "Keep FILE.replay.h5 even when identical");
 
   // Calibration and experiments (docs/CALIBRATION.md, docs/EXPERIMENTS.md).
@@ -101,8 +112,10 @@ int main(int argc, char** argv) {
   std::filesystem::path study_file;
   bool strict = false, study_quiet = false;
   auto study_options = [&](CLI::App* c) {
-    c->add_option("--replicates", study_reps, "Replicates (paired seeds); overrides the file's")->check(CLI::Range(2, 100000));
-    c->add_option("--steps", study_steps, "Monthly steps of every run; overrides the file's and the scenario's")->check(CLI::Range(1, 12000));
+    c->add_option("--replicates", study_reps, "Replicates (paired seeds); overrides the file's")
+        ->check(CLI::Range(2, 100000));
+    c->add_option("--steps", study_steps, "Monthly steps of every run; overrides the file's and the scenario's")
+        ->check(CLI::Range(1, 12000));
     c->add_option("--threads", so.threads, "Worker threads (default: all cores). Results are identical for any count.")
         ->check(CLI::Range(1, 1024));
     c->add_flag("--markdown", so.markdown, "Print Markdown tables (as in the docs)");
@@ -110,19 +123,23 @@ int main(int argc, char** argv) {
     c->add_flag("-q,--quiet", study_quiet, "No progress line (the tables are still printed)");
   };
   auto* calibrate = cli.add_subcommand(
-      "calibrate", "Run a scenario's replicates and compare each calibration target (observed, simulated mean, 95% intervals, "
-                   "relative error). Exit 6 with --strict if a target misses its goal.");
-  calibrate->add_option("targets", study_file, "Targets file (TOML), e.g. scenarios/us/boston.targets.toml")->required();
+      "calibrate",
+      "Run a scenario's replicates and compare each calibration target (observed, simulated mean, 95% intervals, "
+      "relative error). Exit 6 with --strict if a target misses its goal.");
+  calibrate->add_option("targets", study_file, "Targets file (TOML), e.g. scenarios/us/boston.targets.toml")
+      ->required();
   study_options(calibrate);
   calibrate->add_option("--set", so.set, "Override a scenario parameter for this calibration, as for run (repeatable)");
   calibrate->add_flag("--strict", strict, "Exit with status 6 if any target lies outside its tolerance");
   auto* experiment = cli.add_subcommand(
-      "experiment", "Run a policy experiment: a baseline and variants on the same seeds, with paired differences and 95% intervals "
-                    "per outcome.");
+      "experiment",
+      "Run a policy experiment: a baseline and variants on the same seeds, with paired differences and 95% intervals "
+      "per outcome.");
   experiment->add_option("file", study_file, "Experiment file (TOML), e.g. scenarios/experiments/grace_period.toml")
       ->required();
   study_options(experiment);
-  experiment->add_flag("--check", so.check_only, "Only check the files and that each variant changes exactly what it declares");
+  experiment->add_flag("--check", so.check_only,
+                       "Only check the files and that each variant changes exactly what it declares");
 
   // Command-line mistakes exit 2 like every other bad input (docs/TROUBLESHOOTING.md), not with CLI11's codes.
   try {
@@ -130,7 +147,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help, --version
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "biocluster: error: " << e.what() << "\n(run 'biocluster --help', or 'biocluster COMMAND --help', for the options)\n";
+    std::cerr << "biocluster: error: " << e.what()
+              << "\n(run 'biocluster --help', or 'biocluster COMMAND --help', for the options)\n";
     return 2;
   }
   // A file-size limit (ulimit -f) makes a write fail with EFBIG ("File too large"), reported as an
@@ -182,8 +200,10 @@ int main(int argc, char** argv) {
       }
       if (co.scenario.empty()) throw ConfigError("check: give a scenario file, or --defaults");
       const auto params = agents::load_params(batch::load_doc(co));
-      if (markdown) std::cout << agents::to_markdown(params);
-      else std::cout << "# " << co.scenario.string() << ": valid\n" << agents::to_toml(params);
+      if (markdown)
+        std::cout << agents::to_markdown(params);
+      else
+        std::cout << "# " << co.scenario.string() << ": valid\n" << agents::to_toml(params);
       return 0;
     }
   } catch (const ConfigError& e) {

@@ -17,7 +17,8 @@ int replay(const std::filesystem::path& file, int threads, bool keep, std::ostre
   if (partial)
     out << "note: " << file.string() << " is an incomplete run (" << prov.steps_written
         << " steps written); the replay runs all planned steps and checks that the file is their beginning\n";
-  const sim::ScenarioDoc doc = sim::parse_scenario_text(prov.resolved_parameters, file.string() + " [resolved_parameters]");
+  const sim::ScenarioDoc doc =
+      sim::parse_scenario_text(prov.resolved_parameters, file.string() + " [resolved_parameters]");
   batch::RunOptions o;
   o.scenario = prov.scenario_file.empty() ? file : std::filesystem::path(prov.scenario_file);
   std::filesystem::path replay_path = file;

@@ -2,8 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
 #include <unistd.h>
+#include <iostream>
 
 #include "batch/sweep.hpp"
 #include "sim/errors.hpp"
@@ -22,28 +22,35 @@ struct SweepCommands::State {
 
 SweepCommands::SweepCommands(CLI::App& cli) : s_(std::make_unique<State>()) {
   auto& s = *s_;
-  s.sweep = cli.add_subcommand("sweep",
-                               "Run every (point x replicate) of a sweep file into DIR: one HDF5 file per run and an "
-                               "index (docs/SWEEPS.md). Re-running resumes; under mpirun the runs spread over the ranks.");
+  s.sweep =
+      cli.add_subcommand("sweep",
+                         "Run every (point x replicate) of a sweep file into DIR: one HDF5 file per run and an "
+                         "index (docs/SWEEPS.md). Re-running resumes; under mpirun the runs spread over the ranks.");
   s.sweep->add_option("file", s.so.file, "Sweep file (TOML), e.g. scenarios/sweeps/policy.toml")->required();
-  s.sweep->add_option("-o,--output", s.so.dir, "Output directory (created; DIR/runs/p<point>_r<rep>.h5, DIR/index.h5, DIR/index.csv)")
+  s.sweep
+      ->add_option("-o,--output", s.so.dir,
+                   "Output directory (created; DIR/runs/p<point>_r<rep>.h5, DIR/index.h5, DIR/index.csv)")
       ->required();
-  s.sweep->add_option("--threads", s.so.threads,
-                      "Runs at once on this machine (default: all cores; each run single-threaded). Under mpirun: "
-                      "threads per run (default 1)")
+  s.sweep
+      ->add_option("--threads", s.so.threads,
+                   "Runs at once on this machine (default: all cores; each run single-threaded). Under mpirun: "
+                   "threads per run (default 1)")
       ->check(CLI::Range(1, 1024));
-  s.sweep->add_option("--shard", s.shard,
-                      "Run only plan indices with index % N == i, e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; "
-                      "then `sweep-merge DIR` writes the index");
+  s.sweep->add_option(
+      "--shard", s.shard,
+      "Run only plan indices with index % N == i, e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; "
+      "then `sweep-merge DIR` writes the index");
   s.sweep->add_flag("-q,--quiet", s.quiet, "No progress bar and no report");
 
-  s.merge = cli.add_subcommand("sweep-merge", "Rebuild DIR/index.h5 and DIR/index.csv from the run files present (after "
-                                              "sharded runs); lists missing runs (exit code 1 if any)");
+  s.merge = cli.add_subcommand("sweep-merge",
+                               "Rebuild DIR/index.h5 and DIR/index.csv from the run files present (after "
+                               "sharded runs); lists missing runs (exit code 1 if any)");
   s.merge->add_option("dir", s.merge_dir, "Sweep output directory")->required()->check(CLI::ExistingDirectory);
   s.merge->add_flag("-q,--quiet", s.merge_quiet, "Report only missing runs");
 
-  s.design = cli.add_subcommand("sweep-design", "Print a sweep's design matrix as CSV (point, block, role, factor values), "
-                                                "or with --runs the run plans (seed and --set overrides of every run)");
+  s.design = cli.add_subcommand("sweep-design",
+                                "Print a sweep's design matrix as CSV (point, block, role, factor values), "
+                                "or with --runs the run plans (seed and --set overrides of every run)");
   s.design->add_option("file", s.design_file, "Sweep file (TOML)")->required();
   s.design->add_flag("--runs", s.runs, "Print run,point,replicate,seed,overrides instead");
 }

@@ -114,7 +114,8 @@ class SobolSequence {
             if ((d.poly >> (s - k)) & 1u) mi ^= m[static_cast<std::size_t>(i - k)] << k;
         }
       }
-      for (int i = 1; i <= kBits; ++i) v[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(m[static_cast<std::size_t>(i)] << (kBits - i));
+      for (int i = 1; i <= kBits; ++i)
+        v[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(m[static_cast<std::size_t>(i)] << (kBits - i));
     }
   }
   /// Advances to the next point (the first call gives point 1; point 0 is the origin) and returns it.
@@ -184,15 +185,18 @@ DesignPoint blank(std::size_t k, std::int64_t block, std::string role) {
   return p;
 }
 
-
 }  // namespace
 
 const char* design_name(Design d) {
   switch (d) {
-    case Design::grid: return "grid";
-    case Design::lhs: return "lhs";
-    case Design::morris: return "morris";
-    case Design::sobol: return "sobol";
+    case Design::grid:
+      return "grid";
+    case Design::lhs:
+      return "lhs";
+    case Design::morris:
+      return "morris";
+    case Design::sobol:
+      return "sobol";
   }
   return "?";
 }
@@ -205,9 +209,11 @@ std::vector<DesignPoint> make_design(const SweepSpec& spec) {
       std::vector<std::int64_t> n(k);
       std::int64_t total = 1;
       for (std::size_t j = 0; j < k; ++j) {
-        n[j] = spec.factors[j].is_list ? static_cast<std::int64_t>(spec.factors[j].texts.size()) : spec.factors[j].levels;
+        n[j] =
+            spec.factors[j].is_list ? static_cast<std::int64_t>(spec.factors[j].texts.size()) : spec.factors[j].levels;
         total *= n[j];
-        if (total > 10000000) throw ConfigError(spec.file + ": the grid has more than 10 million points; use fewer levels");
+        if (total > 10000000)
+          throw ConfigError(spec.file + ": the grid has more than 10 million points; use fewer levels");
       }
       for (std::int64_t p = 0; p < total; ++p) {
         auto pt = blank(k, p, "");
@@ -231,7 +237,8 @@ std::vector<DesignPoint> make_design(const SweepSpec& spec) {
           std::swap(perm[static_cast<std::size_t>(i)], perm[shuffle.below(static_cast<std::uint64_t>(i + 1))]);
         sim::Rng jitter(spec.seed, 0, kDesignPhase, static_cast<std::int64_t>(j), kLhsJitter);
         for (std::int64_t p = 0; p < n; ++p) {
-          const double u = (static_cast<double>(perm[static_cast<std::size_t>(p)]) + jitter.uniform()) / static_cast<double>(n);
+          const double u =
+              (static_cast<double>(perm[static_cast<std::size_t>(p)]) + jitter.uniform()) / static_cast<double>(n);
           set_uniform(out[static_cast<std::size_t>(p)], j, spec.factors[j], u);
         }
       }
@@ -254,7 +261,8 @@ std::vector<DesignPoint> make_design(const SweepSpec& spec) {
             const auto& f = spec.factors[j];
             if (f.is_list) {
               const auto n = static_cast<std::int64_t>(f.texts.size());
-              const auto idx = static_cast<std::int64_t>(std::llround(static_cast<double>(lvl[j]) * static_cast<double>(n - 1) / static_cast<double>(p - 1)));
+              const auto idx = static_cast<std::int64_t>(
+                  std::llround(static_cast<double>(lvl[j]) * static_cast<double>(n - 1) / static_cast<double>(p - 1)));
               set_level(pt, j, f, idx, n);
               pt.unit[j] = static_cast<double>(lvl[j]) / static_cast<double>(p - 1);
             } else {

@@ -79,7 +79,8 @@ struct Reader {
     if (unrepresentable(v, key, "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]")) return std::nullopt;
     const auto x = static_cast<std::int64_t>(v.as_integer());
     if (x < lo || x > hi) {
-      error(v, "'" + key + "' = " + std::to_string(x) + " is out of range; allowed [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      error(v, "'" + key + "' = " + std::to_string(x) + " is out of range; allowed [" + std::to_string(lo) + ", " +
+                   std::to_string(hi) + "]");
       return std::nullopt;
     }
     return x;
@@ -91,7 +92,8 @@ struct Reader {
     if (k == "replicates") {
       if (auto x = integer(v, k, min_replicates, 100000, say_range)) replicates = *x;
     } else if (k == "seed") {
-      if (auto x = integer(v, k, 0, std::int64_t{4000000000000000000}, say_range)) seed = static_cast<std::uint64_t>(*x);
+      if (auto x = integer(v, k, 0, std::int64_t{4000000000000000000}, say_range))
+        seed = static_cast<std::uint64_t>(*x);
     } else if (k == "steps") {
       if (auto x = integer(v, k, 1, 12000, say_range)) steps = *x;
     } else {
@@ -128,16 +130,20 @@ struct Reader {
       return out;
     }
     for (const auto& s : v.as_array()) {
-      if (!s.is_string()) error(s, "'" + key + "' must be a list of strings");
-      else out.push_back(s.as_string().str);
+      if (!s.is_string())
+        error(s, "'" + key + "' must be a list of strings");
+      else
+        out.push_back(s.as_string().str);
     }
     return out;
   }
 
   std::optional<double> number(const toml::value& v, const std::string& key, double lo, double hi) {
     double x = 0;
-    if (v.is_integer()) x = static_cast<double>(v.as_integer());
-    else if (v.is_floating()) x = v.as_floating();
+    if (v.is_integer())
+      x = static_cast<double>(v.as_integer());
+    else if (v.is_floating())
+      x = v.as_floating();
     else {
       error(v, "'" + key + "' must be a number");
       return std::nullopt;
@@ -168,8 +174,10 @@ struct Reader {
       return out;
     }
     for (const auto& e : v.as_array()) {
-      if (!e.is_string()) error(e, "'" + key + "' must hold strings only");
-      else out.push_back(e.as_string().str);
+      if (!e.is_string())
+        error(e, "'" + key + "' must hold strings only");
+      else
+        out.push_back(e.as_string().str);
     }
     return out;
   }
@@ -178,7 +186,8 @@ struct Reader {
   bool quantity_key(const std::string& k, const toml::value& v, QuantitySpec& q) {
     if (k == "metric") {
       q.metrics = strings(v, k);
-      if (q.metrics.empty()) error(v, "'metric' names at least one metric (see docs/OUTPUT.md, e.g. \"startups_founded\")");
+      if (q.metrics.empty())
+        error(v, "'metric' names at least one metric (see docs/OUTPUT.md, e.g. \"startups_founded\")");
     } else if (k == "regions") {
       if (v.is_string()) {
         q.regions = v.as_string().str;
@@ -191,8 +200,10 @@ struct Reader {
     } else if (k == "when") {
       q.when = text(v, k);
     } else if (k == "per_year") {
-      if (!v.is_boolean()) error(v, "'per_year' must be true or false");
-      else q.per_year = v.as_boolean();
+      if (!v.is_boolean())
+        error(v, "'per_year' must be true or false");
+      else
+        q.per_year = v.as_boolean();
     } else {
       return false;
     }
@@ -208,22 +219,27 @@ struct Reader {
     for (const auto& [k, vp] : ordered(t)) {
       const toml::value& v = *vp;
       if (quantity_key(k, v, q.num)) continue;
-      if (k == "divide_by") den = vp;
+      if (k == "divide_by")
+        den = vp;
       else if (k == "scale") {
         if (auto x = number(v, k, 1e-300, 1e300)) q.scale = *x;
-      } else if (k == "unit") q.unit = text(v, k, false);
+      } else if (k == "unit")
+        q.unit = text(v, k, false);
       else if (!other(k, v))
         error(v, "unknown key '" + k + "' in a " + what +
                      "; a quantity has metric, regions, when, per_year, divide_by, scale, unit (docs/CALIBRATION.md)");
     }
-    if (q.num.metrics.empty() && t.as_table().count("metric") == 0) error(t, "a " + what + " needs 'metric', e.g. metric = \"startups_founded\"");
+    if (q.num.metrics.empty() && t.as_table().count("metric") == 0)
+      error(t, "a " + what + " needs 'metric', e.g. metric = \"startups_founded\"");
     if (den) {
-      if (!den->is_table()) error(*den, "'divide_by' must be an inline table, e.g. divide_by = { regions = \"all\" }");
+      if (!den->is_table())
+        error(*den, "'divide_by' must be an inline table, e.g. divide_by = { regions = \"all\" }");
       else {
         QuantitySpec d = q.num;  // unset keys inherit the numerator's
         d.line = line_of(*den);
         for (const auto& [k, vp] : ordered(*den))
-          if (!quantity_key(k, *vp, d)) error(*vp, "unknown key '" + k + "' in divide_by; it takes metric, regions, when, per_year");
+          if (!quantity_key(k, *vp, d))
+            error(*vp, "unknown key '" + k + "' in divide_by; it takes metric, regions, when, per_year");
         q.den = d;
       }
     }
@@ -285,13 +301,16 @@ struct Reader {
           kind = this_kind;
         }
       } else if (k == "min") {
-        if (auto x = any_number(v, key + ".min", min_int)) f.min = *x, has_min = true, exact = exact && exact_integer(v);
+        if (auto x = any_number(v, key + ".min", min_int))
+          f.min = *x, has_min = true, exact = exact && exact_integer(v);
       } else if (k == "max") {
-        if (auto x = any_number(v, key + ".max", max_int)) f.max = *x, has_max = true, exact = exact && exact_integer(v);
+        if (auto x = any_number(v, key + ".max", max_int))
+          f.max = *x, has_max = true, exact = exact && exact_integer(v);
       } else if (k == "levels") {
         if (auto x = integer(v, key + ".levels", 2, 1000000, false)) f.levels = *x;
       } else {
-        error(v, "factor '" + key + "': unknown key '" + k + "'; a factor has 'values', or 'min', 'max' (and 'levels' for a grid)");
+        error(v, "factor '" + key + "': unknown key '" + k +
+                     "'; a factor has 'values', or 'min', 'max' (and 'levels' for a grid)");
       }
     }
     if (f.is_list && (has_min || has_max || f.levels > 0))
@@ -332,7 +351,8 @@ struct Reader {
 };
 
 const toml::array* table_array(Reader& r, const toml::value& v, const std::string& key) {
-  if (!v.is_array() || std::any_of(v.as_array().begin(), v.as_array().end(), [](const auto& e) { return !e.is_table(); })) {
+  if (!v.is_array() ||
+      std::any_of(v.as_array().begin(), v.as_array().end(), [](const auto& e) { return !e.is_table(); })) {
     r.error(v, "'" + key + "' must be an array of tables: write each as [[" + key + "]]");
     return nullptr;
   }
@@ -352,8 +372,10 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& name, con
     const toml::value& v = *vp;
     if (p.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 1, false)) continue;
     if (k == "scenario") {
-      if (!v.is_string() || v.as_string().str.empty()) p.error(v, "'scenario' must be a file name, e.g. scenario = \"../default.toml\"");
-      else spec.scenario = base_dir / v.as_string().str, spec.scenario_name = v.as_string().str;
+      if (!v.is_string() || v.as_string().str.empty())
+        p.error(v, "'scenario' must be a file name, e.g. scenario = \"../default.toml\"");
+      else
+        spec.scenario = base_dir / v.as_string().str, spec.scenario_name = v.as_string().str;
     } else if (k == "set") {
       spec.set = p.string_list(v, k);
       for (const auto& s : spec.set)
@@ -362,11 +384,16 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& name, con
       spec.metrics = p.string_list(v, k);
     } else if (k == "design") {
       const std::string d = v.is_string() ? v.as_string().str : "";
-      if (d == "grid") spec.design = Design::grid;
-      else if (d == "lhs") spec.design = Design::lhs;
-      else if (d == "morris") spec.design = Design::morris;
-      else if (d == "sobol") spec.design = Design::sobol;
-      else p.error(v, "'design' must be one of \"grid\", \"lhs\", \"morris\", \"sobol\"");
+      if (d == "grid")
+        spec.design = Design::grid;
+      else if (d == "lhs")
+        spec.design = Design::lhs;
+      else if (d == "morris")
+        spec.design = Design::morris;
+      else if (d == "sobol")
+        spec.design = Design::sobol;
+      else
+        p.error(v, "'design' must be one of \"grid\", \"lhs\", \"morris\", \"sobol\"");
     } else if (k == "samples") {
       if (auto x = p.integer(v, k, 1, 10000000, false)) spec.samples = *x, has_samples = true;
     } else if (k == "trajectories") {
@@ -382,7 +409,8 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& name, con
     }
   }
   // Factors in the order written.
-  std::stable_sort(spec.factors.begin(), spec.factors.end(), [](const Factor& a, const Factor& b) { return a.pos.line < b.pos.line; });
+  std::stable_sort(spec.factors.begin(), spec.factors.end(),
+                   [](const Factor& a, const Factor& b) { return a.pos.line < b.pos.line; });
   for (std::size_t i = 0; i < spec.factors.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (spec.factors[i].key == spec.factors[j].key)
@@ -394,7 +422,8 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& name, con
     case Design::grid:
       for (const auto& f : spec.factors)
         if (!f.is_list && f.levels < 2)
-          p.errors.push_back(f.pos.str() + ": factor '" + f.key + "': a grid needs 'levels' (>= 2) for a min/max range, or 'values'");
+          p.errors.push_back(f.pos.str() + ": factor '" + f.key +
+                             "': a grid needs 'levels' (>= 2) for a min/max range, or 'values'");
       break;
     case Design::lhs:
     case Design::sobol:
@@ -421,7 +450,8 @@ SweepSpec load_sweep_file(const std::filesystem::path& file) {
   return parse_sweep_text(read_input(file, "sweep"), file.string(), file.parent_path());
 }
 
-TargetsSpec parse_targets_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
+TargetsSpec parse_targets_text(const std::string& text, const std::string& name,
+                               const std::filesystem::path& base_dir) {
   const toml::value root = sim::parse_toml_checked(text, name, "targets");
   Reader r{name, base_dir, {}};
   TargetsSpec spec;
@@ -441,13 +471,16 @@ TargetsSpec parse_targets_text(const std::string& text, const std::string& name,
         tg.line = line_of(t);
         bool has_obs = false;
         tg.q = r.quantity(t, "target", [&](const std::string& key, const toml::value& x) {
-          if (key == "name") tg.name = r.text(x, key);
+          if (key == "name")
+            tg.name = r.text(x, key);
           else if (key == "observed") {
             if (auto o = r.number(x, key, 1e-300, 1e300)) tg.observed = *o, has_obs = true;
-          } else if (key == "source") tg.source = r.text(x, key);
+          } else if (key == "source")
+            tg.source = r.text(x, key);
           else if (key == "tolerance") {
             if (auto o = r.number(x, key, 0, 100)) tg.tolerance = *o;
-          } else if (key == "note") tg.note = r.text(x, key, false);
+          } else if (key == "note")
+            tg.note = r.text(x, key, false);
           else if (key == "also_reported") {
             if (!x.is_array()) {
               r.error(x, "'also_reported' must be a list of { value = ..., source = \"...\" }");
@@ -461,19 +494,23 @@ TargetsSpec parse_targets_text(const std::string& text, const std::string& name,
               if (auto o = r.number(e.as_table().at("value"), "value", 1e-300, 1e300))
                 tg.also_reported.emplace_back(*o, r.text(e.as_table().at("source"), "source"));
             }
-          } else return false;
+          } else
+            return false;
           return true;
         });
         if (tg.name.empty()) r.error(t, "a [[target]] needs 'name'");
         if (!has_obs) r.error(t, "target '" + tg.name + "' needs 'observed' (a positive number)");
-        if (tg.source.empty()) r.error(t, "target '" + tg.name + "' needs 'source' (where the observed figure comes from)");
+        if (tg.source.empty())
+          r.error(t, "target '" + tg.name + "' needs 'source' (where the observed figure comes from)");
         spec.targets.push_back(std::move(tg));
       }
     } else {
-      r.error(v, "unknown key '" + k + "'; a targets file has scenario, replicates, seed, steps, set and [[target]] tables");
+      r.error(v, "unknown key '" + k +
+                     "'; a targets file has scenario, replicates, seed, steps, set and [[target]] tables");
     }
   }
-  if (spec.scenario.empty()) r.errors.push_back(r.name + ": missing 'scenario' (the scenario file, relative to this file)");
+  if (spec.scenario.empty())
+    r.errors.push_back(r.name + ": missing 'scenario' (the scenario file, relative to this file)");
   if (spec.targets.empty() && r.errors.empty()) r.errors.push_back(r.name + ": no [[target]] table");
   r.finish("targets");
   return spec;
@@ -483,7 +520,8 @@ TargetsSpec load_targets(const std::filesystem::path& file) {
   return parse_targets_text(read_input(file, "targets"), file.string(), file.parent_path());
 }
 
-ExperimentSpec parse_experiment_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& name,
+                                     const std::filesystem::path& base_dir) {
   const toml::value root = sim::parse_toml_checked(text, name, "experiment");
   Reader r{name, base_dir, {}};
   ExperimentSpec spec;
@@ -491,25 +529,36 @@ ExperimentSpec parse_experiment_text(const std::string& text, const std::string&
   auto variant = [&](const toml::value& t, Variant& out, const std::string& label) {
     out.line = line_of(t);
     for (const auto& [k, vp] : ordered(t)) {
-      if (k == "name") out.name = r.text(*vp, k);
-      else if (k == "scenario") out.scenario = r.dir / r.text(*vp, k);
-      else if (k == "changes") out.changes = r.strings(*vp, k);
-      else r.error(*vp, "unknown key '" + k + "' in a variant; it has name, scenario and changes");
+      if (k == "name")
+        out.name = r.text(*vp, k);
+      else if (k == "scenario")
+        out.scenario = r.dir / r.text(*vp, k);
+      else if (k == "changes")
+        out.changes = r.strings(*vp, k);
+      else
+        r.error(*vp, "unknown key '" + k + "' in a variant; it has name, scenario and changes");
     }
     if (out.name.empty()) r.error(t, label + " needs 'name'");
     if (out.scenario.empty())
-      r.error(t, label == "[baseline]" ? "[baseline] '" + out.name + "' needs 'scenario' (a scenario file, relative to this file)"
-                                       : "variant '" + out.name + "' needs 'scenario' (an override file, relative to this file)");
+      r.error(t, label == "[baseline]"
+                     ? "[baseline] '" + out.name + "' needs 'scenario' (a scenario file, relative to this file)"
+                     : "variant '" + out.name + "' needs 'scenario' (an override file, relative to this file)");
   };
   for (const auto& [k, vp] : ordered(root)) {
     const toml::value& v = *vp;
-    if (k == "name") spec.name = r.text(v, k);
-    else if (k == "question") spec.question = r.text(v, k);
-    else if (k == "mechanism") spec.mechanism = r.text(v, k, false);
-    else if (r.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 2)) continue;
+    if (k == "name")
+      spec.name = r.text(v, k);
+    else if (k == "question")
+      spec.question = r.text(v, k);
+    else if (k == "mechanism")
+      spec.mechanism = r.text(v, k, false);
+    else if (r.plan_key(k, v, spec.replicates, spec.seed, spec.steps, 2))
+      continue;
     else if (k == "baseline") {
-      if (!v.is_table()) r.error(v, "'baseline' is a table: [baseline] with name and scenario");
-      else variant(v, spec.baseline, "[baseline]");
+      if (!v.is_table())
+        r.error(v, "'baseline' is a table: [baseline] with name and scenario");
+      else
+        variant(v, spec.baseline, "[baseline]");
     } else if (k == "variant") {
       if (const auto* arr = table_array(r, v, "variant"))
         for (const auto& t : *arr) variant(t, spec.variants.emplace_back(), "a variant");
@@ -527,14 +576,17 @@ ExperimentSpec parse_experiment_text(const std::string& text, const std::string&
           spec.outcomes.push_back(std::move(o));
         }
     } else {
-      r.error(v, "unknown key '" + k +
-                     "'; an experiment file has name, question, mechanism, replicates, seed, steps, [baseline], [[variant]] "
-                     "and [[outcome]] tables");
+      r.error(
+          v,
+          "unknown key '" + k +
+              "'; an experiment file has name, question, mechanism, replicates, seed, steps, [baseline], [[variant]] "
+              "and [[outcome]] tables");
     }
   }
   if (spec.baseline.scenario.empty()) r.errors.push_back(r.name + ": missing [baseline] (name and scenario)");
   if (spec.outcomes.empty()) r.errors.push_back(r.name + ": no [[outcome]] table");
-  if (!spec.baseline.changes.empty()) r.errors.push_back(r.name + ": the baseline changes nothing; remove its 'changes'");
+  if (!spec.baseline.changes.empty())
+    r.errors.push_back(r.name + ": the baseline changes nothing; remove its 'changes'");
   r.finish("experiment");
   return spec;
 }

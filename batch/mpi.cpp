@@ -141,8 +141,7 @@ int run_plan_mpi(const std::function<Sink&(bool first)>& setup, const RunnerOpti
     std::vector<double> values;
     for (;;) {
       MPI_Send(msg, 3, MPI_LONG_LONG, 0, kTagReady, MPI_COMM_WORLD);
-      if (msg[2] > 0)
-        MPI_Send(values.data(), static_cast<int>(msg[2]), MPI_DOUBLE, 0, kTagResult, MPI_COMM_WORLD);
+      if (msg[2] > 0) MPI_Send(values.data(), static_cast<int>(msg[2]), MPI_DOUBLE, 0, kTagResult, MPI_COMM_WORLD);
       long long job = -1;
       MPI_Recv(&job, 1, MPI_LONG_LONG, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       if (job < 0) break;

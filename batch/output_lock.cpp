@@ -29,25 +29,26 @@ std::string holder_pid(const fs::path& lock_file) {
 
 }  // namespace
 
-OutputLock::OutputLock(fs::path lock_file, Mode mode, const std::string& what) : path_(std::move(lock_file)), mode_(mode) {
+OutputLock::OutputLock(fs::path lock_file, Mode mode, const std::string& what)
+    : path_(std::move(lock_file)), mode_(mode) {
   // A holder that lets go removes the file; one that opened the old file meanwhile would lock a
   // file no longer in the directory, so the lock counts only if the path still names the locked file.
   for (int attempt = 0; attempt < 8; ++attempt) {
     const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
-      throw OutputError("cannot create the lock file '" + path_.string() + "' for '" + what + "': " + std::strerror(errno) +
-                        "; pass an output path in a writable directory");
+      throw OutputError("cannot create the lock file '" + path_.string() + "' for '" + what +
+                        "': " + std::strerror(errno) + "; pass an output path in a writable directory");
     if (::flock(fd, (mode == Mode::exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
       const int err = errno;
       ::close(fd);
-      if (err != EWOULDBLOCK)
-        throw OutputError("cannot lock '" + path_.string() + "': " + std::strerror(err));
+      if (err != EWOULDBLOCK) throw OutputError("cannot lock '" + path_.string() + "': " + std::strerror(err));
       const std::string pid = holder_pid(path_);
       throw OutputError("'" + what + "' is being written by another biocluster process (" +
                         (pid.empty() ? std::string("a sweep shard or another run") : "pid " + pid) +
                         "); wait for it to finish, or use another output path");
     }
-    struct stat a{}, b{};
+    struct stat a {
+    }, b{};
     if (::fstat(fd, &a) == 0 && ::stat(path_.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
       fd_ = fd;
       if (mode_ == Mode::exclusive) {
@@ -74,7 +75,7 @@ namespace {
 
 /// What is at `p`, without following a symbolic link: "" (nothing), "link", "directory", "other", "file".
 std::string kind_of(const fs::path& p) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(p.c_str(), &st) != 0) return "";
   if (S_ISLNK(st.st_mode)) return "link";
   if (S_ISDIR(st.st_mode)) return "directory";
@@ -86,7 +87,8 @@ void check_one(const fs::path& p, bool force, bool partial) {
   const std::string kind = kind_of(p);
   if (kind.empty()) return;
   if (kind == "link")
-    throw OutputError("output '" + p.string() + "' is a symbolic link; biocluster does not write through links. "
+    throw OutputError("output '" + p.string() +
+                      "' is a symbolic link; biocluster does not write through links. "
                       "Give the real path with -o, or remove the link");
   if (kind != "file")
     throw OutputError("output '" + p.string() + "' exists and is not a regular file (a " +
@@ -100,7 +102,8 @@ void check_one(const fs::path& p, bool force, bool partial) {
                       "') but not named .partial; pass --force to replace it");
   } catch (const OutputError& e) {
     if (std::string(e.what()).find("unfinished run file") != std::string::npos) throw;
-    throw OutputError("output '" + p.string() + "' exists and is not a biocluster run file; it is left as it is. "
+    throw OutputError("output '" + p.string() +
+                      "' exists and is not a biocluster run file; it is left as it is. "
                       "Give another path with -o, or pass --force to replace it");
   }
 }

@@ -8,9 +8,12 @@ namespace {
 
 std::string format_seconds(double s) {
   char buf[32];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s / 3600), (static_cast<int>(s) / 60) % 60);
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(s) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s / 3600), (static_cast<int>(s) / 60) % 60);
   return buf;
 }
 
@@ -32,11 +35,20 @@ void Progress::note_error(const std::string& m) {
 void Progress::tick(Outcome o, const std::string& label) {
   std::lock_guard<std::mutex> lock(m_);
   switch (o) {
-    case Outcome::done: ++done_; break;
-    case Outcome::failed: ++failed_; break;
-    case Outcome::interrupted: ++interrupted_; break;
-    case Outcome::error: ++errors_; break;
-    default: break;
+    case Outcome::done:
+      ++done_;
+      break;
+    case Outcome::failed:
+      ++failed_;
+      break;
+    case Outcome::interrupted:
+      ++interrupted_;
+      break;
+    case Outcome::error:
+      ++errors_;
+      break;
+    default:
+      break;
   }
   if (on_) draw(label);
 }
@@ -58,7 +70,8 @@ void Progress::draw(const std::string& label) {
       const int width = 24;
       const int filled = static_cast<int>(f * width);
       const std::string eta = n > 0 && n < total_ ? format_seconds(left) : "-";
-      std::fprintf(stderr, "\rsweep [%.*s%*s] %zu/%zu runs", filled, "########################", width - filled, "", n, total_);
+      std::fprintf(stderr, "\rsweep [%.*s%*s] %zu/%zu runs", filled, "########################", width - filled, "", n,
+                   total_);
       if (skipped_ > 0) std::fprintf(stderr, " (+%zu done before)", skipped_);
       if (failed_ + errors_ > 0) std::fprintf(stderr, "  %zu failed", failed_ + errors_);
       std::fprintf(stderr, "  elapsed %s  ETA %s   ", format_seconds(elapsed).c_str(), eta.c_str());

@@ -2,13 +2,13 @@
 
 #include <tbb/global_control.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "agents/model.hpp"
 #include "agents/simulate.hpp"
@@ -50,7 +50,8 @@ output::RunHeader make_header(const RunOptions& o, const sim::ScenarioDoc& doc, 
   for (const auto& r : w.params.regions)
     h.regions.push_back({r.name, r.capital_area, r.x_km, r.y_km, r.radius_km, r.rent_usd_per_m2_month, r.amenity_index,
                          r.travel_time_to_capital_h});
-  for (const auto& m : w.metrics.defs()) h.metrics.push_back({m.name, m.unit, m.description, m.flow ? "flow" : "stock"});
+  for (const auto& m : w.metrics.defs())
+    h.metrics.push_back({m.name, m.unit, m.description, m.flow ? "flow" : "stock"});
   for (const auto* f : agents::output_fields(w)) h.fields.push_back({f->name, f->unit, f->description});
   for (const auto& t : agents::agent_snapshot(w)) {
     output::AgentTableSpec spec{t.type_name, {}};
@@ -63,7 +64,8 @@ output::RunHeader make_header(const RunOptions& o, const sim::ScenarioDoc& doc, 
   return h;
 }
 
-void write_snapshots(output::RunWriter& out, const agents::World& w, std::int64_t step, bool agents_due, bool fields_due) {
+void write_snapshots(output::RunWriter& out, const agents::World& w, std::int64_t step, bool agents_due,
+                     bool fields_due) {
   if (fields_due) {
     std::vector<std::span<const float>> views;
     for (const auto* f : agents::output_fields(w)) views.push_back(f->view());
@@ -93,14 +95,21 @@ class Flatten : public sim::ParamVisitor {
     std::snprintf(b, sizeof b, "%.17g", v);
     values[path(key)] = b;
   }
-  void integer(std::string_view key, std::int64_t& v, const sim::Meta&) override { values[path(key)] = std::to_string(v); }
+  void integer(std::string_view key, std::int64_t& v, const sim::Meta&) override {
+    values[path(key)] = std::to_string(v);
+  }
   using sim::ParamVisitor::integer;
   void flag(std::string_view key, bool& v, std::string_view) override { values[path(key)] = v ? "true" : "false"; }
-  void text(std::string_view key, std::string& v, std::string_view, std::span<const std::string_view>) override { values[path(key)] = v; }
-  void date(std::string_view key, sim::YearMonth& v, std::string_view) override { values[path(key)] = sim::to_string(v); }
-  std::vector<std::string> map_names(std::string_view, const std::vector<std::string>& existing) override { return existing; }
+  void text(std::string_view key, std::string& v, std::string_view, std::span<const std::string_view>) override {
+    values[path(key)] = v;
+  }
+  void date(std::string_view key, sim::YearMonth& v, std::string_view) override {
+    values[path(key)] = sim::to_string(v);
+  }
+  std::vector<std::string> map_names(std::string_view, const std::vector<std::string>& existing) override {
+    return existing;
+  }
 };
-
 
 }  // namespace
 
@@ -141,16 +150,20 @@ std::map<std::string, std::string> flatten_params(agents::Params params) {
   return f.values;
 }
 
-RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) { return run_document(load_doc(o), o, stop); }
+RunSummary run_scenario(const RunOptions& o, const std::atomic<bool>* stop) {
+  return run_document(load_doc(o), o, stop);
+}
 
 RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const std::atomic<bool>* stop) {
   const auto t0 = std::chrono::steady_clock::now();
   const agents::Params params = agents::load_params(doc);
   check_memory(params, o.max_memory_gib);
-  const int threads = o.threads > 0 ? o.threads
-                                    : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  const int threads =
+      o.threads > 0 ? o.threads
+                    : static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   std::optional<tbb::global_control> limit;
-  if (o.own_thread_limit) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  if (o.own_thread_limit)
+    limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   agents::World w = agents::make_world(params, static_cast<std::uint64_t>(params.run.seed));
   RunSummary sum;
@@ -176,31 +189,35 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   const std::int64_t n = params.run.steps;
   const auto& O = params.output;
   Progress progress(Progress::Style::steps, o.progress, static_cast<std::size_t>(n), 0, t0);
-  const std::int64_t ran = agents::simulate(w, n, [&](agents::World& world, std::int64_t k) {
-    if (o.on_step) o.on_step(world, k);
-    t_out = clock::now();
-    const std::string date = sim::to_string(world.calendar.date_of(k));
-    out.append_step(k, date, world.calendar.decimal_year(k), world.metrics.frame());
-    out.append_events(world.events.pending());
-    world.events.clear_pending();
-    const bool last = k + 1 == n;
-    // Snapshots after the first step, every N steps, and after the last.
-    write_snapshots(out, world, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
-                    O.field_snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.field_snapshot_every_steps == 0 || last));
-    sum.output_seconds += seconds_since(t_out);
-    for (std::size_t m = 0; m < sum.metric_names.size(); ++m)
-      for (std::size_t r = 0; r < sum.regions.size(); ++r) {
-        const double v = world.metrics.get(static_cast<sim::MetricId>(m), static_cast<int>(r));
-        sum.values[m][r] = sum.metric_flow[m] ? sum.values[m][r] + v : v;
-      }
-    progress.tick(Outcome::done, date);
-  }, times, stop);
+  const std::int64_t ran = agents::simulate(
+      w, n,
+      [&](agents::World& world, std::int64_t k) {
+        if (o.on_step) o.on_step(world, k);
+        t_out = clock::now();
+        const std::string date = sim::to_string(world.calendar.date_of(k));
+        out.append_step(k, date, world.calendar.decimal_year(k), world.metrics.frame());
+        out.append_events(world.events.pending());
+        world.events.clear_pending();
+        const bool last = k + 1 == n;
+        // Snapshots after the first step, every N steps, and after the last.
+        write_snapshots(
+            out, world, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
+            O.field_snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.field_snapshot_every_steps == 0 || last));
+        sum.output_seconds += seconds_since(t_out);
+        for (std::size_t m = 0; m < sum.metric_names.size(); ++m)
+          for (std::size_t r = 0; r < sum.regions.size(); ++r) {
+            const double v = world.metrics.get(static_cast<sim::MetricId>(m), static_cast<int>(r));
+            sum.values[m][r] = sum.metric_flow[m] ? sum.values[m][r] + v : v;
+          }
+        progress.tick(Outcome::done, date);
+      },
+      times, stop);
   if (ran < n) {
     // The writer's destructor writes every queued step to the .partial before the run returns: on a
     // loaded machine that can take seconds, so say what is happening.
     if (o.report_interrupt)
-      std::cerr << "biocluster: interrupted at step " << ran << " of " << n << "; writing the steps simulated so far to "
-                << out.current_path().string() << " ...\n";
+      std::cerr << "biocluster: interrupted at step " << ran << " of " << n
+                << "; writing the steps simulated so far to " << out.current_path().string() << " ...\n";
     sum.interrupted = true;  // the writer's destructor keeps the .partial file with what was written
     sum.steps = ran;
     sum.output_worker_seconds = out.worker_busy_seconds();
@@ -210,7 +227,8 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   sum.steps = n;
   sum.events = w.events.total();
   sum.wall_seconds = seconds_since(t0);
-  for (std::size_t i = 0; i < phases.size(); ++i) sum.phase_seconds.emplace_back(std::string(phases[i].name), times.seconds[i]);
+  for (std::size_t i = 0; i < phases.size(); ++i)
+    sum.phase_seconds.emplace_back(std::string(phases[i].name), times.seconds[i]);
   t_out = clock::now();
   out.finish({utc_now(), n, sum.wall_seconds});
   sum.output_seconds += seconds_since(t_out);
@@ -224,8 +242,10 @@ void print_summary(std::ostream& out, const RunSummary& s) {
   std::vector<std::size_t> col_w;
   for (const auto& r : s.regions) col_w.push_back(std::max<std::size_t>(12, r.size() + 2));
   out << std::left << std::setw(static_cast<int>(label_w)) << "metric";
-  for (std::size_t r = 0; r < s.regions.size(); ++r) out << std::right << std::setw(static_cast<int>(col_w[r])) << s.regions[r];
-  out << std::right << std::setw(12) << "total" << "\n";
+  for (std::size_t r = 0; r < s.regions.size(); ++r)
+    out << std::right << std::setw(static_cast<int>(col_w[r])) << s.regions[r];
+  out << std::right << std::setw(12) << "total"
+      << "\n";
   for (const auto& [name, label, average] : agents::summary_rows()) {
     std::size_t m = 0;
     while (m < s.metric_names.size() && s.metric_names[m] != name) ++m;
@@ -241,8 +261,8 @@ void print_summary(std::ostream& out, const RunSummary& s) {
     }
     out << std::setw(12) << total << "\n";
   }
-  out << std::defaultfloat << std::setprecision(3) << "\n" << s.steps << " steps, " << s.events << " events, "
-      << s.wall_seconds << " s wall time (phases:";
+  out << std::defaultfloat << std::setprecision(3) << "\n"
+      << s.steps << " steps, " << s.events << " events, " << s.wall_seconds << " s wall time (phases:";
   for (const auto& [name, sec] : s.phase_seconds) out << " " << name << " " << sec;
   out << " s)\n";
   out << std::fixed << std::setprecision(2) << "HDF5 on the critical path " << s.output_seconds << " s ("

@@ -22,17 +22,18 @@ namespace biocluster::batch {
 
 struct RunOptions {
   std::filesystem::path scenario;
-  std::filesystem::path output;            ///< empty: <scenario stem>.h5 in the current directory
-  std::optional<std::uint64_t> seed;        ///< overrides run.seed
-  std::optional<std::int64_t> steps;        ///< overrides run.steps
-  std::vector<std::string> overrides;       ///< "key.path=value"
-  int threads = 0;                          ///< 0: all cores
-  bool progress = false;                    ///< draw a progress bar on stderr
-  bool summary = true;                      ///< print the summary table on stdout
-  double max_memory_gib = 0;                ///< refuse scenarios estimated above this (0: 80% of physical memory)
-  bool report_interrupt = false;            ///< on interruption, say on stderr that the queued steps are being written
-  bool force = false;                       ///< -o may replace any regular file, not only an earlier run file
-  bool own_thread_limit = true;             ///< false: no tbb::global_control (the caller bounds threads, e.g. a sweep's task_arena)
+  std::filesystem::path output;        ///< empty: <scenario stem>.h5 in the current directory
+  std::optional<std::uint64_t> seed;   ///< overrides run.seed
+  std::optional<std::int64_t> steps;   ///< overrides run.steps
+  std::vector<std::string> overrides;  ///< "key.path=value"
+  int threads = 0;                     ///< 0: all cores
+  bool progress = false;               ///< draw a progress bar on stderr
+  bool summary = true;                 ///< print the summary table on stdout
+  double max_memory_gib = 0;           ///< refuse scenarios estimated above this (0: 80% of physical memory)
+  bool report_interrupt = false;       ///< on interruption, say on stderr that the queued steps are being written
+  bool force = false;                  ///< -o may replace any regular file, not only an earlier run file
+  bool own_thread_limit =
+      true;  ///< false: no tbb::global_control (the caller bounds threads, e.g. a sweep's task_arena)
   /// Called after each step (before its output is written) with the world and the step; for
   /// benchmarks and tests that watch the run. Must not change the world.
   std::function<void(const agents::World&, std::int64_t)> on_step;
@@ -69,7 +70,7 @@ struct RunSummary {
   /// HDF5 work done on the writer thread (compression, writes, flushes), mostly overlapping the
   /// simulation; not part of the critical path except where output_seconds waited for it.
   double output_worker_seconds = 0;
-  double setup_seconds = 0;   ///< of wall_seconds: loading parameters and building the world
+  double setup_seconds = 0;  ///< of wall_seconds: loading parameters and building the world
   std::vector<std::pair<std::string, double>> phase_seconds;
 };
 

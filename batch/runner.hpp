@@ -34,10 +34,10 @@ class Sink {
 };
 
 struct RunnerOptions {
-  int threads = 0;                       ///< local: runs at once (0: all cores); MPI: threads per run (0: 1)
-  bool single_threaded_runs = true;      ///< local: each run in its own one-thread arena (else runs share the arena)
-  int shard = 0, shards = 1;             ///< only runs with index % shards == shard
-  bool progress = false;                 ///< progress line on stderr
+  int threads = 0;                   ///< local: runs at once (0: all cores); MPI: threads per run (0: 1)
+  bool single_threaded_runs = true;  ///< local: each run in its own one-thread arena (else runs share the arena)
+  int shard = 0, shards = 1;         ///< only runs with index % shards == shard
+  bool progress = false;             ///< progress line on stderr
   Progress::Style style = Progress::Style::sweep;
   const std::atomic<bool>* stop = nullptr;
 };

@@ -14,7 +14,7 @@ double t95(std::int64_t df);
 double quantile_sorted(const std::vector<double>& sorted, double p);
 
 struct Stats {
-  std::size_t n = 0;  ///< finite values
+  std::size_t n = 0;          ///< finite values
   double mean, half, lo, hi;  ///< mean +- half (95% CI of the mean); lo..hi: 2.5%..97.5% of the runs
   double sd;                  ///< sample standard deviation (n - 1 in the denominator); NaN if n < 2
 };

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <optional>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -43,16 +43,19 @@ struct BoundQuantity {
   std::optional<Bound> den;
 };
 
-std::string where(const std::filesystem::path& file, int line) { return file.string() + ":" + std::to_string(line) + ": "; }
+std::string where(const std::filesystem::path& file, int line) {
+  return file.string() + ":" + std::to_string(line) + ": ";
+}
 
-Bound bind_spec(const QuantitySpec& q, const agents::Params& p, const std::vector<sim::MetricDef>& defs, const std::filesystem::path& file,
-           std::vector<std::string>& errors) {
+Bound bind_spec(const QuantitySpec& q, const agents::Params& p, const std::vector<sim::MetricDef>& defs,
+                const std::filesystem::path& file, std::vector<std::string>& errors) {
   Bound b;
   const std::string at = where(file, q.line);
   for (const auto& name : q.metrics) {
     auto it = std::find_if(defs.begin(), defs.end(), [&](const sim::MetricDef& d) { return d.name == name; });
     if (it == defs.end()) {
-      errors.push_back(at + "unknown metric '" + name + "'; the metrics are listed in docs/OUTPUT.md (e.g. startups_founded, employment_total)");
+      errors.push_back(at + "unknown metric '" + name +
+                       "'; the metrics are listed in docs/OUTPUT.md (e.g. startups_founded, employment_total)");
       continue;
     }
     const bool flow = it->flow;
@@ -65,7 +68,8 @@ Bound bind_spec(const QuantitySpec& q, const agents::Params& p, const std::vecto
   const int nr = static_cast<int>(p.regions.size());
   if (!q.region_list.empty()) {
     for (const auto& name : q.region_list) {
-      auto it = std::find_if(p.regions.begin(), p.regions.end(), [&](const agents::RegionParams& r) { return r.name == name; });
+      auto it = std::find_if(p.regions.begin(), p.regions.end(),
+                             [&](const agents::RegionParams& r) { return r.name == name; });
       if (it == p.regions.end()) {
         std::string names;
         for (const auto& r : p.regions) names += (names.empty() ? "" : ", ") + r.name;
@@ -80,7 +84,8 @@ Bound bind_spec(const QuantitySpec& q, const agents::Params& p, const std::vecto
       if (q.regions == "all" || (q.regions == "capital_area") == cap) b.regions.push_back(r);
     }
     if (b.regions.empty())
-      errors.push_back(at + "regions = \"" + q.regions + "\" selects no region of this scenario (check regions.NAME.capital_area)");
+      errors.push_back(at + "regions = \"" + q.regions +
+                       "\" selects no region of this scenario (check regions.NAME.capital_area)");
   } else {
     errors.push_back(at + "regions = \"" + q.regions +
                      "\": write \"all\", \"capital_area\", \"outside_capital_area\" or a list of region names");
@@ -108,12 +113,13 @@ Bound bind_spec(const QuantitySpec& q, const agents::Params& p, const std::vecto
                        "; change 'when' or the run's start/steps");
   }
   b.per_year = q.per_year;
-  if (q.per_year && !b.flow && !b.metrics.empty()) errors.push_back(at + "per_year applies to flows only; '" + q.metrics.front() + "' is a stock");
+  if (q.per_year && !b.flow && !b.metrics.empty())
+    errors.push_back(at + "per_year applies to flows only; '" + q.metrics.front() + "' is a stock");
   return b;
 }
 
-BoundQuantity bind_quantity(const Quantity& q, const agents::Params& p, const std::vector<sim::MetricDef>& defs, const std::filesystem::path& file,
-                   std::vector<std::string>& errors) {
+BoundQuantity bind_quantity(const Quantity& q, const agents::Params& p, const std::vector<sim::MetricDef>& defs,
+                            const std::filesystem::path& file, std::vector<std::string>& errors) {
   BoundQuantity b{bind_spec(q.num, p, defs, file, errors), std::nullopt};
   if (q.den) b.den = bind_spec(*q.den, p, defs, file, errors);
   return b;
@@ -158,8 +164,11 @@ std::vector<double> measure(const agents::Params& params, std::uint64_t seed, co
 /// The studies' sink: each run's quantities, in memory; result[point][replicate][quantity].
 class Measurements : public Sink {
  public:
-  Measurements(const Plan& plan, const std::vector<agents::Params>& params, const std::vector<std::vector<BoundQuantity>>& qs)
-      : plan_(plan), params_(params), qs_(qs),
+  Measurements(const Plan& plan, const std::vector<agents::Params>& params,
+               const std::vector<std::vector<BoundQuantity>>& qs)
+      : plan_(plan),
+        params_(params),
+        qs_(qs),
         result(plan.points.size(), std::vector<std::vector<double>>(static_cast<std::size_t>(plan.replicates))) {}
   const Plan& plan() const override { return plan_; }
   Outcome execute(const Run& r, int, bool, const std::atomic<bool>*, std::string&) override {
@@ -176,8 +185,8 @@ class Measurements : public Sink {
 
  private:
   const Plan& plan_;
-  const std::vector<agents::Params>& params_;            // [point]
-  const std::vector<std::vector<BoundQuantity>>& qs_;    // [point][quantity]
+  const std::vector<agents::Params>& params_;          // [point]
+  const std::vector<std::vector<BoundQuantity>>& qs_;  // [point][quantity]
 
  public:
   std::vector<std::vector<std::vector<double>>> result;
@@ -186,10 +195,9 @@ class Measurements : public Sink {
 /// Runs every (point, replicate) of the plan, on this machine or, under mpirun, over the MPI ranks
 /// (the runner's; each run's quantities return to rank 0); result[point][replicate][quantity].
 /// Empty on the other ranks, which print nothing.
-std::optional<std::vector<std::vector<std::vector<double>>>> measure_all(const Plan& plan,
-                                                                         const std::vector<agents::Params>& params,
-                                                                         const std::vector<std::vector<BoundQuantity>>& qs,
-                                                                         const StudyOptions& o) {
+std::optional<std::vector<std::vector<std::vector<double>>>> measure_all(
+    const Plan& plan, const std::vector<agents::Params>& params, const std::vector<std::vector<BoundQuantity>>& qs,
+    const StudyOptions& o) {
   Measurements sink(plan, params, qs);
   RunnerOptions ro;
   ro.threads = o.threads;
@@ -197,10 +205,11 @@ std::optional<std::vector<std::vector<std::vector<double>>>> measure_all(const P
   ro.progress = o.progress;
   ro.style = Progress::Style::study;
   bool reported = false;  // the report runs on rank 0 (or locally) only
-  run_plan([&](bool) -> Sink& { return sink; }, ro, [&](const Pending&, const Progress&) {
-    reported = true;
-    return 0;
-  });
+  run_plan([&](bool) -> Sink& { return sink; }, ro,
+           [&](const Pending&, const Progress&) {
+             reported = true;
+             return 0;
+           });
   if (!reported) return std::nullopt;
   return std::move(sink.result);
 }
@@ -256,8 +265,10 @@ struct Table {
       for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
     auto line = [&](const std::vector<std::string>& r) {
       for (std::size_t i = 0; i < r.size(); ++i) {
-        if (i == 0) out << std::left << std::setw(static_cast<int>(w[i])) << r[i];
-        else out << "  " << std::right << std::setw(static_cast<int>(w[i])) << r[i];
+        if (i == 0)
+          out << std::left << std::setw(static_cast<int>(w[i])) << r[i];
+        else
+          out << "  " << std::right << std::setw(static_cast<int>(w[i])) << r[i];
       }
       out << "\n";
     };
@@ -266,7 +277,9 @@ struct Table {
   }
 };
 
-std::string label(const std::string& name, const Quantity& q) { return q.unit.empty() ? name : name + " (" + q.unit + ")"; }
+std::string label(const std::string& name, const Quantity& q) {
+  return q.unit.empty() ? name : name + " (" + q.unit + ")";
+}
 
 std::string seeds_text(const std::vector<std::uint64_t>& seeds) {
   std::string s;
@@ -301,7 +314,9 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
   const auto& res = *all_runs;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  Table tab{{"target", "observed", "simulated mean", "95% CI of mean", "95% of runs", "rel. error", "goal", "also reported (rel. error)", "source"}, {}};
+  Table tab{{"target", "observed", "simulated mean", "95% CI of mean", "95% of runs", "rel. error", "goal",
+             "also reported (rel. error)", "source"},
+            {}};
   std::ofstream csv;
   if (!o.csv.empty()) {
     csv.open(o.csv);
@@ -320,25 +335,28 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
     outside += within ? 0 : 1;
     std::string also;
     for (const auto& [val, src] : t.also_reported)
-      also += (also.empty() ? "" : "; ") + fmt(val * t.q.scale) + " " + pct((s.mean - val * t.q.scale) / (val * t.q.scale)) + " (" + src + ")";
+      also += (also.empty() ? "" : "; ") + fmt(val * t.q.scale) + " " +
+              pct((s.mean - val * t.q.scale) / (val * t.q.scale)) + " (" + src + ")";
     char goal[48];
     std::snprintf(goal, sizeof goal, "%s ±%.0f%%", within ? "yes" : "NO", 100 * t.tolerance);
     tab.rows.push_back({label(t.name, t.q), fmt(obs), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
                         fmt(s.lo) + " .. " + fmt(s.hi), pct(rel), goal, also.empty() ? "-" : also, t.source});
     if (csv)
-      csv << csv_field(t.name) << ',' << obs << ',' << s.mean << ',' << s.mean - s.half << ',' << s.mean + s.half << ',' << s.lo << ','
-          << s.hi << ',' << rel << ',' << t.tolerance << ',' << (within ? 1 : 0) << ',' << s.n << ',' << csv_field(t.source) << "\n";
+      csv << csv_field(t.name) << ',' << obs << ',' << s.mean << ',' << s.mean - s.half << ',' << s.mean + s.half << ','
+          << s.lo << ',' << s.hi << ',' << rel << ',' << t.tolerance << ',' << (within ? 1 : 0) << ',' << s.n << ','
+          << csv_field(t.source) << "\n";
   }
   out << (o.markdown ? "" : "# ") << "calibration: " << spec.file.string() << "\n";
   if (o.markdown) out << "\n";
   std::string sets;
   for (const auto& x : o.set) sets += " --set " + x;
-  out << (o.markdown ? "" : "# ") << "scenario " << spec.scenario.string() << sets << ", " << params.run.steps << " steps from "
-      << sim::to_string(params.run.start) << ", " << seeds.size() << " replicates (seeds " << seeds_text(seeds) << " from seed " << spec.seed
-      << "), " << fmt(wall) << " s\n\n";
+  out << (o.markdown ? "" : "# ") << "scenario " << spec.scenario.string() << sets << ", " << params.run.steps
+      << " steps from " << sim::to_string(params.run.start) << ", " << seeds.size() << " replicates (seeds "
+      << seeds_text(seeds) << " from seed " << spec.seed << "), " << fmt(wall) << " s\n\n";
   tab.print(out, o.markdown);
-  out << "\n" << (o.markdown ? "" : "# ") << spec.targets.size() - static_cast<std::size_t>(outside) << " of " << spec.targets.size()
-      << " targets within their goal\n";
+  out << "\n"
+      << (o.markdown ? "" : "# ") << spec.targets.size() - static_cast<std::size_t>(outside) << " of "
+      << spec.targets.size() << " targets within their goal\n";
   return outside;
 }
 
@@ -375,10 +393,11 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
       if (!changed.count(k)) missing += (missing.empty() ? "" : ", ") + k;
     if (!extra.empty())
       errors.push_back(where(spec.file, all[i]->line) + "variant '" + all[i]->name + "' (" + all[i]->scenario.string() +
-                       ") changes keys it does not declare: " + extra + "; add them to 'changes' or fix the override file");
+                       ") changes keys it does not declare: " + extra +
+                       "; add them to 'changes' or fix the override file");
     if (!missing.empty())
-      errors.push_back(where(spec.file, all[i]->line) + "variant '" + all[i]->name + "' declares changes that its scenario does not make: " +
-                       missing);
+      errors.push_back(where(spec.file, all[i]->line) + "variant '" + all[i]->name +
+                       "' declares changes that its scenario does not make: " + missing);
   }
   throw_errors(errors, "", "experiment '" + spec.file.string() + "'");
   // The metric set does not depend on parameters: one world gives the definitions for every variant.
@@ -389,7 +408,8 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
     throw_errors(errors, "", "experiment '" + spec.file.string() + "'");
   }
   if (o.check_only) {
-    out << spec.file.string() << ": valid: baseline and " << spec.variants.size() << " variant(s) load; each changes exactly the keys it declares\n";
+    out << spec.file.string() << ": valid: baseline and " << spec.variants.size()
+        << " variant(s) load; each changes exactly the keys it declares\n";
     return;
   }
   Plan plan;
@@ -408,8 +428,8 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
   out << h << "experiment: " << spec.name << " (" << spec.file.string() << ")\n";
   if (o.markdown) out << "\n";
   out << h << params[0].run.steps << " steps from " << sim::to_string(params[0].run.start) << ", " << seeds.size()
-      << " paired replicates per variant (seeds " << seeds_text(seeds) << " from seed " << spec.seed << "), " << all.size() * seeds.size()
-      << " runs in " << fmt(wall) << " s\n";
+      << " paired replicates per variant (seeds " << seeds_text(seeds) << " from seed " << spec.seed << "), "
+      << all.size() * seeds.size() << " runs in " << fmt(wall) << " s\n";
   std::ofstream csv;
   if (!o.csv.empty()) {
     csv.open(o.csv);
@@ -423,14 +443,17 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
       std::vector<double> b;
       for (std::size_t r = 0; r < seeds.size(); ++r) b.push_back(res[0][r][q] * spec.outcomes[q].q.scale);
       const Stats s = stats(b);
-      tab.rows.push_back({label(spec.outcomes[q].name, spec.outcomes[q].q), fmt(s.mean), fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half),
-                          fmt(s.lo) + " .. " + fmt(s.hi)});
-      if (csv) csv << csv_field(all[0]->name) << ',' << csv_field(spec.outcomes[q].name) << ',' << s.mean << ",,,,,," << s.n << "\n";
+      tab.rows.push_back({label(spec.outcomes[q].name, spec.outcomes[q].q), fmt(s.mean),
+                          fmt(s.mean - s.half) + " .. " + fmt(s.mean + s.half), fmt(s.lo) + " .. " + fmt(s.hi)});
+      if (csv)
+        csv << csv_field(all[0]->name) << ',' << csv_field(spec.outcomes[q].name) << ',' << s.mean << ",,,,,," << s.n
+            << "\n";
     }
     tab.print(out, o.markdown);
   }
   for (std::size_t v = 1; v < all.size(); ++v) {
-    out << "\n" << (o.markdown ? "**" : "## ") << all[v]->name << " vs " << all[0]->name << (o.markdown ? "**" : "") << "\n\n";
+    out << "\n"
+        << (o.markdown ? "**" : "## ") << all[v]->name << " vs " << all[0]->name << (o.markdown ? "**" : "") << "\n\n";
     Table tab{{"outcome", all[0]->name, all[v]->name, "difference [95% CI]", "change", "CI excludes 0"}, {}};
     for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
       const auto& oc = spec.outcomes[q];
@@ -443,12 +466,13 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
       const Stats sb = stats(b), sx = stats(x), sd = stats(d);
       const double rel = sb.mean != 0 ? sd.mean / std::fabs(sb.mean) : NAN;
       const bool sig = std::isfinite(sd.half) && sd.n > 1 && (sd.mean - sd.half > 0 || sd.mean + sd.half < 0);
-      tab.rows.push_back({label(oc.name, oc.q), fmt(sb.mean), fmt(sx.mean),
-                          fmt_signed(sd.mean) + " [" + fmt_signed(sd.mean - sd.half) + ", " + fmt_signed(sd.mean + sd.half) + "]", pct(rel),
-                          sig ? "yes" : "no"});
+      tab.rows.push_back(
+          {label(oc.name, oc.q), fmt(sb.mean), fmt(sx.mean),
+           fmt_signed(sd.mean) + " [" + fmt_signed(sd.mean - sd.half) + ", " + fmt_signed(sd.mean + sd.half) + "]",
+           pct(rel), sig ? "yes" : "no"});
       if (csv)
-        csv << csv_field(all[v]->name) << ',' << csv_field(oc.name) << ',' << sb.mean << ',' << sx.mean << ',' << sd.mean << ',' << sd.mean - sd.half
-            << ',' << sd.mean + sd.half << ',' << rel << ',' << sd.n << "\n";
+        csv << csv_field(all[v]->name) << ',' << csv_field(oc.name) << ',' << sb.mean << ',' << sx.mean << ','
+            << sd.mean << ',' << sd.mean - sd.half << ',' << sd.mean + sd.half << ',' << rel << ',' << sd.n << "\n";
     }
     tab.print(out, o.markdown);
   }

@@ -20,19 +20,19 @@ namespace biocluster::batch {
 /// which months. Flows are summed over the window; stocks take their value at its last month.
 struct QuantitySpec {
   std::vector<std::string> metrics;
-  std::string regions = "all";              ///< "all", "capital_area", "outside_capital_area", or a list "a,b"
-  std::vector<std::string> region_list;     ///< when regions names regions
-  std::string when = "all";                 ///< "all" (the whole run), "YYYY" or "YYYY-YYYY"
-  bool per_year = false;                    ///< flows: divide the sum by the number of years in the window
-  int line = 0;                             ///< where it was written (for messages)
+  std::string regions = "all";           ///< "all", "capital_area", "outside_capital_area", or a list "a,b"
+  std::vector<std::string> region_list;  ///< when regions names regions
+  std::string when = "all";              ///< "all" (the whole run), "YYYY" or "YYYY-YYYY"
+  bool per_year = false;                 ///< flows: divide the sum by the number of years in the window
+  int line = 0;                          ///< where it was written (for messages)
 };
 
 /// A quantity, optionally divided by another (a share, a cost per job).
 struct Quantity {
   QuantitySpec num;
   std::optional<QuantitySpec> den;
-  double scale = 1.0;                       ///< printed value = value * scale (e.g. 1e-6 for M USD)
-  std::string unit;                         ///< label of the printed value
+  double scale = 1.0;  ///< printed value = value * scale (e.g. 1e-6 for M USD)
+  std::string unit;    ///< label of the printed value
 };
 
 /// One calibration target: a reported figure and the model quantity it is compared with.
@@ -40,8 +40,8 @@ struct Target {
   std::string name;
   Quantity q;
   double observed = 0;
-  std::string source;                       ///< e.g. "seed/facts.csv id 296 (MassBio 2019)"
-  double tolerance = 0.25;                  ///< goal: |relative error| <= tolerance
+  std::string source;                                         ///< e.g. "seed/facts.csv id 296 (MassBio 2019)"
+  double tolerance = 0.25;                                    ///< goal: |relative error| <= tolerance
   std::vector<std::pair<double, std::string>> also_reported;  ///< other figures for the same thing, with sources
   std::string note;
   int line = 0;
@@ -49,18 +49,18 @@ struct Target {
 
 struct TargetsSpec {
   std::filesystem::path file;
-  std::filesystem::path scenario;           ///< resolved against the targets file's folder
+  std::filesystem::path scenario;  ///< resolved against the targets file's folder
   std::int64_t replicates = 10;
   std::uint64_t seed = 1;
   std::optional<std::int64_t> steps;
-  std::vector<std::string> set;             ///< fixed --set overrides
+  std::vector<std::string> set;  ///< fixed --set overrides
   std::vector<Target> targets;
 };
 
 struct Variant {
   std::string name;
   std::filesystem::path scenario;
-  std::vector<std::string> changes;         ///< the parameter keys this variant claims to change
+  std::vector<std::string> changes;  ///< the parameter keys this variant claims to change
   int line = 0;
 };
 
@@ -89,17 +89,18 @@ ExperimentSpec load_experiment(const std::filesystem::path& file);
 /// The same readers on text: `name` names it in errors (and becomes spec.file), `base_dir` resolves
 /// the scenario files it names (nothing is read). load_targets / load_experiment call these.
 TargetsSpec parse_targets_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
-ExperimentSpec parse_experiment_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& name,
+                                     const std::filesystem::path& base_dir);
 
 struct StudyOptions {
-  std::optional<std::int64_t> replicates;   ///< overrides the file's
-  std::optional<std::int64_t> steps;        ///< overrides the file's
-  int threads = 0;                          ///< 0: all cores
-  bool markdown = false;                    ///< print Markdown tables (for the docs)
-  std::filesystem::path csv;                ///< also write every row as CSV here
+  std::optional<std::int64_t> replicates;  ///< overrides the file's
+  std::optional<std::int64_t> steps;       ///< overrides the file's
+  int threads = 0;                         ///< 0: all cores
+  bool markdown = false;                   ///< print Markdown tables (for the docs)
+  std::filesystem::path csv;               ///< also write every row as CSV here
   bool progress = false;
-  bool check_only = false;                  ///< experiment: validate files and declared changes, run nothing
-  std::vector<std::string> set;             ///< calibrate: extra --set overrides (after the file's)
+  bool check_only = false;       ///< experiment: validate files and declared changes, run nothing
+  std::vector<std::string> set;  ///< calibrate: extra --set overrides (after the file's)
 };
 
 /// Runs the calibration and prints the table. Returns the number of targets outside their tolerance.

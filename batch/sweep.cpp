@@ -67,7 +67,8 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
   if (spec.scenario.empty())
     throw ConfigError("sweep file '" + spec.file + "' needs scenario = \"FILE\" (relative to the sweep file)");
   if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards)
-    throw ConfigError("--shard " + std::to_string(o.shard) + "/" + std::to_string(o.shards) + ": expected i/N with 0 <= i < N");
+    throw ConfigError("--shard " + std::to_string(o.shard) + "/" + std::to_string(o.shards) +
+                      ": expected i/N with 0 <= i < N");
 
   // The base scenario with the fixed overrides must be valid: errors here concern the whole sweep.
   agents::Params params;
@@ -86,7 +87,8 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
       const std::string leaf = dot == std::string::npos ? f.key : f.key.substr(dot + 1);
       for (const auto& [k, value] : keys)
         if (k.size() >= leaf.size() && k.ends_with(leaf)) hint += (hint.empty() ? "" : ", ") + k;
-      errors.push_back(f.pos.str() + ": factor '" + f.key + "' is not a parameter of scenario '" + spec.scenario.string() + "'" +
+      errors.push_back(f.pos.str() + ": factor '" + f.key + "' is not a parameter of scenario '" +
+                       spec.scenario.string() + "'" +
                        (hint.empty() ? "; `biocluster check " + spec.scenario.string() + "` lists every key"
                                      : "; did you mean " + hint + "?"));
     }
@@ -123,14 +125,15 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
     check_output_directory(s.dir);
     fs::create_directories(s.dir / "runs", ec);
     if (ec || !fs::is_directory(s.dir / "runs", ec))
-      throw OutputError("cannot create output directory '" + (s.dir / "runs").string() + "'; pass -o with a writable path");
+      throw OutputError("cannot create output directory '" + (s.dir / "runs").string() +
+                        "'; pass -o with a writable path");
     // One sweep process per directory; the shards of a job array share it, one process per shard.
     if (o.shards > 1) {
       s.lock = std::make_unique<OutputLock>(s.dir / ".lock", OutputLock::Mode::shared, s.dir.string());
       s.shard_lock = std::make_unique<OutputLock>(
           s.dir / (".shard-" + std::to_string(o.shard) + "-of-" + std::to_string(o.shards) + ".lock"),
-          OutputLock::Mode::exclusive, s.dir.string() + " (shard " + std::to_string(o.shard) + "/" +
-                                           std::to_string(o.shards) + ")");
+          OutputLock::Mode::exclusive,
+          s.dir.string() + " (shard " + std::to_string(o.shard) + "/" + std::to_string(o.shards) + ")");
     } else {
       s.lock = std::make_unique<OutputLock>(s.dir / ".lock", OutputLock::Mode::exclusive, s.dir.string());
     }
@@ -138,8 +141,8 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
     if (fs::exists(hash_file, ec)) {
       const std::string old = read_line(hash_file);
       if (old != s.hash)
-        throw ConfigError("output directory '" + s.dir.string() + "' holds a different sweep (hash " + old + "; '" + spec.file +
-                          "' and its scenario now hash to " + s.hash +
+        throw ConfigError("output directory '" + s.dir.string() + "' holds a different sweep (hash " + old + "; '" +
+                          spec.file + "' and its scenario now hash to " + s.hash +
                           "): the sweep file or its scenario changed. Use a new -o DIR, or delete '" + s.dir.string() +
                           "' to start over");
     } else {
@@ -229,7 +232,8 @@ Outcome SweepRuns::execute(const Run& p, int threads, bool own_thread_limit, con
   }
   // Name the scenario as the sweep file does, so the text does not depend on the working directory.
   const std::string used = ro.scenario.string();
-  for (std::size_t at = 0; !used.empty() && (at = failure.find(used, at)) != std::string::npos; at += spec.scenario_name.size())
+  for (std::size_t at = 0; !used.empty() && (at = failure.find(used, at)) != std::string::npos;
+       at += spec.scenario_name.size())
     failure.replace(at, used.size(), spec.scenario_name);
   try {
     write_text(failed_path(dir, p), failure + "\n");
@@ -346,9 +350,11 @@ std::size_t write_index(const SweepRuns& s) {
 
 /// Final report and exit code after a sweep invocation.
 int report(const SweepRuns& s, const SweepOptions& o, const Pending& pending, const Progress& pr) {
-  const std::size_t skipped_done = pending.skipped_done, skipped_failed = pending.skipped_failed, to_run = pending.todo.size();
+  const std::size_t skipped_done = pending.skipped_done, skipped_failed = pending.skipped_failed,
+                    to_run = pending.todo.size();
   if (pr.interrupted() > 0) {
-    std::cerr << "biocluster: sweep interrupted; " << pr.done() << " runs finished this time. Run the same command again "
+    std::cerr << "biocluster: sweep interrupted; " << pr.done()
+              << " runs finished this time. Run the same command again "
               << "to resume (finished runs are kept; unfinished ones are redone)\n";
     return 130;
   }
@@ -358,7 +364,8 @@ int report(const SweepRuns& s, const SweepOptions& o, const Pending& pending, co
   if (!o.quiet) {
     std::cerr << "sweep: " << s.runs.size() << " runs (" << s.design.size() << " points x " << s.spec.replicates
               << " replicates)";
-    if (sharded) std::cerr << ", shard " << o.shard << "/" << o.shards << " has " << (to_run + skipped_done + skipped_failed);
+    if (sharded)
+      std::cerr << ", shard " << o.shard << "/" << o.shards << " has " << (to_run + skipped_done + skipped_failed);
     std::cerr << ": " << pr.done() << " run now, " << skipped_done << " done before";
     if (pr.failed() + skipped_failed > 0) std::cerr << ", " << (pr.failed() + skipped_failed) << " failed";
     if (pr.errors() > 0) std::cerr << ", " << pr.errors() << " output errors";
@@ -367,7 +374,8 @@ int report(const SweepRuns& s, const SweepOptions& o, const Pending& pending, co
       std::cerr << "sweep: when every shard has finished, run `biocluster sweep-merge " << s.dir.string()
                 << "` to write the index\n";
     else
-      std::cerr << "sweep: index " << (s.dir / "index.h5").string() << " and " << (s.dir / "index.csv").string() << "\n";
+      std::cerr << "sweep: index " << (s.dir / "index.h5").string() << " and " << (s.dir / "index.csv").string()
+                << "\n";
     if (pr.failed() + skipped_failed > 0)
       std::cerr << "sweep: failed runs (invalid parameter combinations or model errors) are listed with their error in "
                    "index.csv; delete DIR/runs/*.failed to retry them\n";
@@ -397,8 +405,7 @@ int run_sweep(const SweepOptions& o, const std::atomic<bool>* stop) {
         prepare(s, o, first);
         return s;
       },
-      ro,
-                  [&](const Pending& pending, const Progress& pr) { return report(s, o, pending, pr); });
+      ro, [&](const Pending& pending, const Progress& pr) { return report(s, o, pending, pr); });
 }
 
 int merge_sweep(const std::filesystem::path& dir, bool quiet) {
@@ -429,7 +436,8 @@ int merge_sweep(const std::filesystem::path& dir, bool quiet) {
       }
       std::cerr << "\nsweep-merge: run the sweep (or the missing shards) again to complete them";
     }
-    std::cerr << "\nsweep-merge: index " << (dir / "index.h5").string() << " and " << (dir / "index.csv").string() << "\n";
+    std::cerr << "\nsweep-merge: index " << (dir / "index.h5").string() << " and " << (dir / "index.csv").string()
+              << "\n";
   }
   return missing > 0 ? 1 : 0;
 }

@@ -32,34 +32,35 @@ struct Factor {
 
 /// A parsed sweep file.
 struct SweepSpec {
-  std::string file;                          ///< path as given
-  std::string text;                          ///< the file's text
-  std::filesystem::path scenario;            ///< resolved relative to the sweep file; empty if absent
-  std::string scenario_name;                 ///< as written in the sweep file (used in recorded errors)
+  std::string file;                ///< path as given
+  std::string text;                ///< the file's text
+  std::filesystem::path scenario;  ///< resolved relative to the sweep file; empty if absent
+  std::string scenario_name;       ///< as written in the sweep file (used in recorded errors)
   std::int64_t replicates = 1;
   std::uint64_t seed = 1;
-  std::optional<std::int64_t> steps;         ///< run.steps override
-  std::vector<std::string> set;              ///< fixed "key.path=value" overrides for every run
-  std::vector<Factor> factors;               ///< in the order written
+  std::optional<std::int64_t> steps;  ///< run.steps override
+  std::vector<std::string> set;       ///< fixed "key.path=value" overrides for every run
+  std::vector<Factor> factors;        ///< in the order written
   Design design = Design::grid;
-  std::int64_t samples = 0;                  ///< lhs: points; sobol: base samples N (N*(k+2) points)
-  std::int64_t trajectories = 0;             ///< morris: r (r*(k+1) points)
-  std::int64_t levels = 4;                   ///< morris: grid levels p (even)
-  std::vector<std::string> metrics;          ///< timeseries to summarise; empty: all
+  std::int64_t samples = 0;          ///< lhs: points; sobol: base samples N (N*(k+2) points)
+  std::int64_t trajectories = 0;     ///< morris: r (r*(k+1) points)
+  std::int64_t levels = 4;           ///< morris: grid levels p (even)
+  std::vector<std::string> metrics;  ///< timeseries to summarise; empty: all
 };
 
-/// Reads and validates a sweep file (UTF-8, TOML, known keys, ranges; batch/files.cpp). @throws ConfigError with file:line.
+/// Reads and validates a sweep file (UTF-8, TOML, known keys, ranges; batch/files.cpp). @throws ConfigError with
+/// file:line.
 SweepSpec load_sweep_file(const std::filesystem::path& file);
 /// Parses sweep text; `base_dir` resolves `scenario`. @throws ConfigError.
 SweepSpec parse_sweep_text(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
 
 /// One point of the design.
 struct DesignPoint {
-  std::int64_t block = 0;          ///< morris: trajectory; sobol: base sample; else the point index
-  std::string role;                ///< grid/lhs: ""; morris: "base" or the factor key changed; sobol: "A", "B", "AB:<key>"
-  std::vector<double> unit;        ///< coordinates in [0, 1] per factor
-  std::vector<double> value;       ///< numeric value per factor (list of strings/bools: the index / 0-1)
-  std::vector<std::string> text;   ///< value per factor in TOML syntax, as passed to --set
+  std::int64_t block = 0;     ///< morris: trajectory; sobol: base sample; else the point index
+  std::string role;           ///< grid/lhs: ""; morris: "base" or the factor key changed; sobol: "A", "B", "AB:<key>"
+  std::vector<double> unit;   ///< coordinates in [0, 1] per factor
+  std::vector<double> value;  ///< numeric value per factor (list of strings/bools: the index / 0-1)
+  std::vector<std::string> text;  ///< value per factor in TOML syntax, as passed to --set
 };
 
 /// The design matrix: a pure function of the spec (its seed included).
@@ -77,12 +78,12 @@ std::string design_csv(const SweepSpec& spec, const std::vector<DesignPoint>& de
 std::string sweep_hash(const SweepSpec& spec);
 
 struct SweepOptions {
-  std::filesystem::path file;   ///< sweep file
-  std::filesystem::path dir;    ///< output directory
-  int threads = 0;              ///< local runs at once (0: all cores); under MPI, threads per run
-  int shard = 0, shards = 1;    ///< run plan indices with index % shards == shard
-  bool progress = false;        ///< progress bar with ETA on stderr
-  bool quiet = false;           ///< no final report
+  std::filesystem::path file;  ///< sweep file
+  std::filesystem::path dir;   ///< output directory
+  int threads = 0;             ///< local runs at once (0: all cores); under MPI, threads per run
+  int shard = 0, shards = 1;   ///< run plan indices with index % shards == shard
+  bool progress = false;       ///< progress bar with ETA on stderr
+  bool quiet = false;          ///< no final report
 };
 
 /// Runs (or resumes) a sweep locally with TBB, or distributed when launched under mpirun.

@@ -1,8 +1,8 @@
 #include "batch/text.hpp"
 
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "sim/errors.hpp"
 #include "sim/text_file.hpp"
@@ -52,7 +52,8 @@ std::string read_input(const fs::path& file, const std::string& what) {
   return sim::read_text_file(file, what + " file");  // regular files of at most 16 MiB (sim/text_file.hpp)
 }
 
-void throw_errors(const std::vector<std::string>& errors, const std::string& single_prefix, const std::string& subject) {
+void throw_errors(const std::vector<std::string>& errors, const std::string& single_prefix,
+                  const std::string& subject) {
   if (errors.empty()) return;
   if (errors.size() == 1) throw ConfigError(single_prefix + errors.front());
   std::string m = subject + " has " + std::to_string(errors.size()) + " errors:";

@@ -18,14 +18,22 @@ const bool kNoHdf5Atexit = [] { return H5dont_atexit() >= 0; }();
 
 herr_t close_by_kind(hid_t id) {
   switch (H5Iget_type(id)) {
-    case H5I_FILE: return H5Fclose(id);
-    case H5I_GROUP: return H5Gclose(id);
-    case H5I_DATASET: return H5Dclose(id);
-    case H5I_ATTR: return H5Aclose(id);
-    case H5I_DATATYPE: return H5Tclose(id);
-    case H5I_DATASPACE: return H5Sclose(id);
-    case H5I_GENPROP_LST: return H5Pclose(id);
-    default: return -1;  // no longer valid (e.g. closed with its file), or a kind output/ never opens
+    case H5I_FILE:
+      return H5Fclose(id);
+    case H5I_GROUP:
+      return H5Gclose(id);
+    case H5I_DATASET:
+      return H5Dclose(id);
+    case H5I_ATTR:
+      return H5Aclose(id);
+    case H5I_DATATYPE:
+      return H5Tclose(id);
+    case H5I_DATASPACE:
+      return H5Sclose(id);
+    case H5I_GENPROP_LST:
+      return H5Pclose(id);
+    default:
+      return -1;  // no longer valid (e.g. closed with its file), or a kind output/ never opens
   }
 }
 
@@ -114,8 +122,8 @@ Handle Checked::group(hid_t loc, const std::string& name) const {
 }
 
 Handle Checked::dataset(hid_t loc, const std::string& name, hid_t file_type, const std::vector<hsize_t>& dims) const {
-  Handle space = own(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                     "create dataspace for '" + name + "'");
+  Handle space =
+      own(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "create dataspace for '" + name + "'");
   Handle dcpl = untimed_plist(H5P_DATASET_CREATE);
   return own(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
              "create dataset '" + name + "'");
@@ -145,8 +153,9 @@ void Checked::attr(hid_t loc, const char* name, hid_t file_type, hid_t mem_type,
   Handle space = own(H5Screate(H5S_SCALAR), "create scalar dataspace");
   const htri_t exists = H5Aexists(loc, name);
   if (exists < 0) fail("look up " + quoted);
-  Handle a = exists > 0 ? own(H5Aopen(loc, name, H5P_DEFAULT), "open " + quoted)
-                        : own(H5Acreate2(loc, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), "create " + quoted);
+  Handle a = exists > 0
+                 ? own(H5Aopen(loc, name, H5P_DEFAULT), "open " + quoted)
+                 : own(H5Acreate2(loc, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), "create " + quoted);
   ok(H5Awrite(a.get(), mem_type, value), "write " + quoted);
   ok(a.reset(), "close " + quoted);
 }
@@ -174,11 +183,16 @@ void Checked::attrs(hid_t loc, std::initializer_list<Attr> list) const {
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) attr_str(loc, a.name, v);
-          else if constexpr (std::is_same_v<T, std::int32_t>) attr_i32(loc, a.name, v);
-          else if constexpr (std::is_same_v<T, std::int64_t>) attr_i64(loc, a.name, v);
-          else if constexpr (std::is_same_v<T, std::uint64_t>) attr_u64(loc, a.name, v);
-          else attr_f64(loc, a.name, v);
+          if constexpr (std::is_same_v<T, std::string>)
+            attr_str(loc, a.name, v);
+          else if constexpr (std::is_same_v<T, std::int32_t>)
+            attr_i32(loc, a.name, v);
+          else if constexpr (std::is_same_v<T, std::int64_t>)
+            attr_i64(loc, a.name, v);
+          else if constexpr (std::is_same_v<T, std::uint64_t>)
+            attr_u64(loc, a.name, v);
+          else
+            attr_f64(loc, a.name, v);
         },
         a.value);
   }

@@ -38,11 +38,11 @@ constexpr int kFormatVersion = 1;
 // file 57.4 MB; level 2: 1.59/1.56 s, 0.43/0.41 s, 56.8 MB; level 4: 2.06/2.16 s, 0.48/0.50 s,
 // 54.6 MB. Level 1 costs about a quarter less compression time for a 5% larger file.
 constexpr unsigned kDeflateLevel = 1;
-constexpr hsize_t kStepsPerChunk = 64;             // /timeseries: 64 steps x all regions
-constexpr hsize_t kSnapshotChunk = 256;            // /fields/step and the agent snapshot index arrays
-constexpr hsize_t kEventChunk = 4096;              // /events rows
-constexpr hsize_t kAgentRowChunk = 8192;           // /agents/<type>/id and columns
-constexpr hsize_t kMaxChunkBytes = 4u << 20;       // no chunk above 4 MiB
+constexpr hsize_t kStepsPerChunk = 64;               // /timeseries: 64 steps x all regions
+constexpr hsize_t kSnapshotChunk = 256;              // /fields/step and the agent snapshot index arrays
+constexpr hsize_t kEventChunk = 4096;                // /events rows
+constexpr hsize_t kAgentRowChunk = 8192;             // /agents/<type>/id and columns
+constexpr hsize_t kMaxChunkBytes = 4u << 20;         // no chunk above 4 MiB
 constexpr hsize_t kCompactMinOverhead = 256u << 10;  // finish() compacts above this much dead space
 
 constexpr const char* kIoHint =
@@ -83,11 +83,9 @@ std::vector<std::string> names_of(const std::vector<T>& specs) {
 
 void validate_header(const fs::path& path, const RunHeader& h) {
   auto bad = [&](const std::string& what) { throw OutputError(output_prefix(path) + "invalid run header: " + what); };
-  if (h.flush_every_steps < 1)
-    bad("flush_every_steps is " + std::to_string(h.flush_every_steps) + ", must be >= 1");
+  if (h.flush_every_steps < 1) bad("flush_every_steps is " + std::to_string(h.flush_every_steps) + ", must be >= 1");
   if (h.grid_width < 0 || h.grid_height < 0)
-    bad("grid size " + std::to_string(h.grid_width) + " x " + std::to_string(h.grid_height) +
-        " is negative");
+    bad("grid size " + std::to_string(h.grid_width) + " x " + std::to_string(h.grid_height) + " is negative");
   if (!h.fields.empty() && (h.grid_width == 0 || h.grid_height == 0))
     bad("fields are declared but the grid is empty (" + std::to_string(h.grid_width) + " x " +
         std::to_string(h.grid_height) + ")");
@@ -194,7 +192,8 @@ RunFile::Dset RunFile::extendible(hid_t loc, const std::string& name, hid_t file
     chunk[i] = std::max<hsize_t>(1, std::min(chunk[i], std::max<hsize_t>(1, d.dims[i])));
   }
   chunk[0] = std::max<hsize_t>(1, chunk[0]);
-  h5::Handle space = io_.own(H5Screate_simple(rank, d.dims.data(), maxdims.data()), "create dataspace for '" + name + "'");
+  h5::Handle space =
+      io_.own(H5Screate_simple(rank, d.dims.data(), maxdims.data()), "create dataspace for '" + name + "'");
   h5::Handle dcpl = io_.untimed_plist(H5P_DATASET_CREATE);
   io_.ok(H5Pset_chunk(dcpl.get(), rank, chunk.data()), "set chunking of '" + name + "'");
   io_.ok(H5Pset_shuffle(dcpl.get()), "set shuffle filter of '" + name + "'");
@@ -292,15 +291,14 @@ void RunFile::create_grid_and_regions() {
   io_.ok(H5Tenum_insert(boolean.get(), "FALSE", &f0), "build bool enum");
   io_.ok(H5Tenum_insert(boolean.get(), "TRUE", &t1), "build bool enum");
 
-  const char* dnames[] = {"x_km", "y_km", "radius_km", "rent_usd_per_m2_month", "amenity_index",
-                          "travel_time_to_capital_h"};
+  const char* dnames[] = {
+      "x_km", "y_km", "radius_km", "rent_usd_per_m2_month", "amenity_index", "travel_time_to_capital_h"};
   const std::size_t row = name_len + 1 + 6 * sizeof(double);
   h5::Handle type = io_.own(H5Tcreate(H5T_COMPOUND, row), "create region type");
   io_.ok(H5Tinsert(type.get(), "name", 0, str.get()), "build region type");
   io_.ok(H5Tinsert(type.get(), "capital_area", name_len, boolean.get()), "build region type");
   for (std::size_t i = 0; i < 6; ++i)
-    io_.ok(H5Tinsert(type.get(), dnames[i], name_len + 1 + i * sizeof(double), H5T_NATIVE_DOUBLE),
-           "build region type");
+    io_.ok(H5Tinsert(type.get(), dnames[i], name_len + 1 + i * sizeof(double), H5T_NATIVE_DOUBLE), "build region type");
 
   std::vector<unsigned char> bytes(row * h.regions.size(), 0);
   for (std::size_t k = 0; k < h.regions.size(); ++k) {
@@ -308,8 +306,8 @@ void RunFile::create_grid_and_regions() {
     unsigned char* p = bytes.data() + k * row;
     std::memcpy(p, r.name.data(), r.name.size());
     p[name_len] = r.capital_area ? 1 : 0;
-    const double d[6] = {r.x_km, r.y_km, r.radius_km, r.rent_usd_per_m2_month, r.amenity_index,
-                         r.travel_time_to_capital_h};
+    const double d[6] = {
+        r.x_km, r.y_km, r.radius_km, r.rent_usd_per_m2_month, r.amenity_index, r.travel_time_to_capital_h};
     std::memcpy(p + name_len + 1, d, sizeof d);
   }
   h5::Handle ds = io_.dataset(file_.get(), "regions", type.get(), {h.regions.size()});
@@ -334,8 +332,8 @@ void RunFile::create_time_and_timeseries() {
   const hsize_t row_bytes = std::max<hsize_t>(1, n_regions_) * sizeof(double);
   while (steps_per_chunk > 1 && steps_per_chunk * row_bytes > kMaxChunkBytes) steps_per_chunk /= 2;
   for (const auto& m : header_.metrics) {
-    Dset d = extendible(ts.get(), m.name, H5T_IEEE_F64LE, 2, {0, n_regions_, 0}, {steps_per_chunk, n_regions_, 0},
-                        &nan, H5T_NATIVE_DOUBLE);
+    Dset d = extendible(ts.get(), m.name, H5T_IEEE_F64LE, 2, {0, n_regions_, 0}, {steps_per_chunk, n_regions_, 0}, &nan,
+                        H5T_NATIVE_DOUBLE);
     describe(d.id.get(), m.unit, m.description);
     io_.attr_str(d.id.get(), "dimensions", "step, region");
     io_.attr_str(d.id.get(), "kind", m.kind);
@@ -347,9 +345,9 @@ void RunFile::create_time_and_timeseries() {
 void RunFile::create_events() {
   // HDF5 cannot copy an enum without members (H5Tcopy crashes in 1.10.8): with no kinds declared
   // (so no events can be appended), `kind` is a plain int16.
-  h5::Handle kind = io_.own(
-      header_.event_kind_names.empty() ? H5Tcopy(H5T_NATIVE_INT16) : H5Tenum_create(H5T_NATIVE_INT16),
-      "create event kind enum");
+  h5::Handle kind =
+      io_.own(header_.event_kind_names.empty() ? H5Tcopy(H5T_NATIVE_INT16) : H5Tenum_create(H5T_NATIVE_INT16),
+              "create event kind enum");
   for (std::size_t i = 0; i < header_.event_kind_names.size(); ++i) {
     const auto v = static_cast<std::int16_t>(i);
     io_.ok(H5Tenum_insert(kind.get(), header_.event_kind_names[i].c_str(), &v),
@@ -380,8 +378,9 @@ void RunFile::create_events() {
   h5::Handle packed = io_.own(H5Tcopy(t.get()), "copy event type");
   io_.ok(H5Tpack(packed.get()), "pack event type");
   events_ = extendible(file_.get(), "events", packed.get(), 1, {0, 0, 0}, {kEventChunk, 0, 0});
-  io_.attr_str(events_.id.get(), "description", "events in the order they happened; kind, subject_type and "
-                                                "object_type are HDF5 enums");
+  io_.attr_str(events_.id.get(), "description",
+               "events in the order they happened; kind, subject_type and "
+               "object_type are HDF5 enums");
   io_.attr_str(events_.id.get(), "amount_units", header_.currency);
   event_mem_type_ = std::move(t);
 }
@@ -421,8 +420,8 @@ void RunFile::create_agent_tables() {
     std::vector<std::string> cols;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (const auto& c : spec.columns) {
-      Dset d = extendible(g.get(), c.name, H5T_IEEE_F64LE, 1, {0, 0, 0}, {kAgentRowChunk, 0, 0}, &nan,
-                          H5T_NATIVE_DOUBLE);
+      Dset d =
+          extendible(g.get(), c.name, H5T_IEEE_F64LE, 1, {0, 0, 0}, {kAgentRowChunk, 0, 0}, &nan, H5T_NATIVE_DOUBLE);
       describe(d.id.get(), c.unit, c.description);
       t.cols.push_back(std::move(d));
       cols.push_back(c.name);
@@ -507,7 +506,8 @@ void RunFile::sync_to_disk() const {
 
 void RunFile::flush(const Batch& b) {
   if (broken_)
-    throw OutputError(output_prefix(partial_) + "an earlier write failed; the file holds the steps up to the last "
+    throw OutputError(output_prefix(partial_) +
+                      "an earlier write failed; the file holds the steps up to the last "
                       "successful flush");
   if (!file_.valid()) return;
   try {
@@ -550,8 +550,8 @@ void RunFile::write_compact_copy(const fs::path& to, const RunFooter& footer) co
   h5::Handle fapl = file_access_plist();
   h5::Handle src = io_.own(H5Fopen(partial_.c_str(), H5F_ACC_RDONLY, fapl.get()), "reopen to compact");
   h5::Handle fcpl = io_.untimed_plist(H5P_FILE_CREATE);
-  h5::Handle dst = out.own(H5Fcreate(to.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
-                           "cannot create the compacted copy");
+  h5::Handle dst =
+      out.own(H5Fcreate(to.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "cannot create the compacted copy");
   for (const char* name : {"grid", "regions", "time", "timeseries", "events", "fields", "agents"})
     out.ok(H5Ocopy(src.get(), name, dst.get(), name, H5P_DEFAULT, H5P_DEFAULT),
            std::string("copying /") + name + " into the compacted file failed");
@@ -609,8 +609,8 @@ void RunFile::finish(const RunFooter& footer) {
     if (!close_all()) io_.fail("closing the file failed");
     fs::rename(partial_, final_path_, ec);
     if (ec)
-      throw OutputError("cannot rename '" + partial_.string() + "' to '" + final_path_.string() + "': " +
-                        ec.message() + "; the complete run is in '" + partial_.string() + "'");
+      throw OutputError("cannot rename '" + partial_.string() + "' to '" + final_path_.string() + "': " + ec.message() +
+                        "; the complete run is in '" + partial_.string() + "'");
   }
 }
 

@@ -108,7 +108,7 @@ class RunFile {
   std::filesystem::path partial_;
   RunHeader header_;  // copy: names, sizes
   std::size_t n_regions_ = 0;
-  h5::Checked io_;    // messages name the .partial
+  h5::Checked io_;  // messages name the .partial
 
   // ----- HDF5 objects (closed in close_all(), file last)
   h5::Handle file_;

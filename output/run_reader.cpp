@@ -13,8 +13,7 @@ namespace {
 
 h5::Handle open_run(const std::filesystem::path& file) {
   std::error_code ec;
-  if (!std::filesystem::exists(file, ec))
-    throw OutputError("cannot open '" + file.string() + "': no such file");
+  if (!std::filesystem::exists(file, ec)) throw OutputError("cannot open '" + file.string() + "': no such file");
   if (H5Fis_hdf5(file.c_str()) <= 0)
     throw OutputError("'" + file.string() + "' is not an HDF5 file; give a run file written by 'biocluster run'");
   h5::Handle f = h5::open_read(file, /*file_locking=*/true);
@@ -71,7 +70,8 @@ RunProvenance read_provenance(const std::filesystem::path& file) {
   return p;
 }
 
-std::vector<std::string> compare_runs(const std::filesystem::path& a, const std::filesystem::path& b, bool a_is_prefix) {
+std::vector<std::string> compare_runs(const std::filesystem::path& a, const std::filesystem::path& b,
+                                      bool a_is_prefix) {
   h5::ErrorGuard quiet;
   const h5::Handle fa = open_run(a);
   const h5::Handle fb = open_run(b);
@@ -97,20 +97,24 @@ std::vector<std::string> compare_runs(const std::filesystem::path& a, const std:
     // A prefix has at most as many rows as the full run and the same shape otherwise.
     const bool prefix_shape = a_is_prefix && da.size() == db.size() && !da.empty() && da[0] <= db[0] &&
                               std::equal(da.begin() + 1, da.end(), db.begin() + 1);
-    if (!eq || sza != szb) diffs.push_back("dataset /" + n + " has different types");
-    else if (da != db && !prefix_shape) diffs.push_back("dataset /" + n + " has different shapes");
+    if (!eq || sza != szb)
+      diffs.push_back("dataset /" + n + " has different types");
+    else if (da != db && !prefix_shape)
+      diffs.push_back("dataset /" + n + " has different shapes");
     else if (!std::equal(xa.begin(), xa.end(), xb.begin(), xb.begin() + static_cast<std::ptrdiff_t>(xa.size())))
       diffs.push_back("dataset /" + n + " has different values");
   }
   // Run-time attributes (timestamps, wall time, threads, file names, source texts) are not compared.
-  for (const char* key : {"status", "resolved_parameters", "start_date", "currency", "program_version", "git_revision"}) {
+  for (const char* key :
+       {"status", "resolved_parameters", "start_date", "currency", "program_version", "git_revision"}) {
     if (a_is_prefix && std::string(key) == "status") continue;
     if (read_string_attr(fa.get(), key) != read_string_attr(fb.get(), key))
       diffs.push_back(std::string("root attribute ") + key + " differs");
   }
   for (const char* key : {"seed", "planned_steps", "steps_written"}) {
     if (a_is_prefix && std::string(key) == "steps_written") continue;
-    if (read_num_attr<std::int64_t>(fa.get(), key, H5T_NATIVE_INT64) != read_num_attr<std::int64_t>(fb.get(), key, H5T_NATIVE_INT64))
+    if (read_num_attr<std::int64_t>(fa.get(), key, H5T_NATIVE_INT64) !=
+        read_num_attr<std::int64_t>(fb.get(), key, H5T_NATIVE_INT64))
       diffs.push_back(std::string("root attribute ") + key + " differs");
   }
   return diffs;

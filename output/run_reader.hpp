@@ -11,7 +11,7 @@ namespace biocluster::output {
 /// What a run file says about how it was made.
 struct RunProvenance {
   std::string format;
-  std::string status;               ///< "complete" or "incomplete"
+  std::string status;  ///< "complete" or "incomplete"
   std::string scenario_file;
   std::string resolved_parameters;  ///< loadable TOML
   std::uint64_t seed = 0;

@@ -122,9 +122,15 @@ struct RunWriter::Impl {
       if (!failed.load()) {  // after a failure, later jobs are dropped: the file keeps the last good flush
         try {
           switch (job.kind) {
-            case Kind::create: run.create(); break;
-            case Kind::flush: run.flush(*job.batch); break;
-            case Kind::finish: run.finish(job.footer); break;
+            case Kind::create:
+              run.create();
+              break;
+            case Kind::flush:
+              run.flush(*job.batch);
+              break;
+            case Kind::finish:
+              run.finish(job.footer);
+              break;
           }
         } catch (...) {
           err = std::current_exception();
@@ -258,10 +264,10 @@ void RunWriter::append_step(std::int64_t step, const std::string& date, double d
   im.check_open("append_step");
   const std::size_t expected = im.header.metrics.size() * im.n_regions;
   if (values.size() != expected)
-    throw OutputError("HDF5 output '" + im.current.string() + "': append_step(step " + std::to_string(step) +
-                      ") got " + std::to_string(values.size()) + " values, expected " + std::to_string(expected) +
-                      " (" + std::to_string(im.header.metrics.size()) + " metrics x " +
-                      std::to_string(im.n_regions) + " regions, metric-major)");
+    throw OutputError("HDF5 output '" + im.current.string() + "': append_step(step " + std::to_string(step) + ") got " +
+                      std::to_string(values.size()) + " values, expected " + std::to_string(expected) + " (" +
+                      std::to_string(im.header.metrics.size()) + " metrics x " + std::to_string(im.n_regions) +
+                      " regions, metric-major)");
   if (date.size() > kDateLen)
     throw OutputError("HDF5 output '" + im.current.string() + "': append_step(step " + std::to_string(step) +
                       ") date '" + date + "' is not YYYY-MM");
@@ -286,8 +292,8 @@ void RunWriter::append_events(std::span<const sim::Event> events) {
   const auto n_types = static_cast<int>(im.header.agent_type_names.size());
   for (const auto& e : events) {
     auto bad = [&](const std::string& what) {
-      throw OutputError("HDF5 output '" + im.current.string() + "': event at step " + std::to_string(e.step) +
-                        " has " + what);
+      throw OutputError("HDF5 output '" + im.current.string() + "': event at step " + std::to_string(e.step) + " has " +
+                        what);
     };
     if (e.kind < 0 || e.kind >= n_kinds)
       bad("kind " + std::to_string(e.kind) + ", not an index into event_kind_names [" +
@@ -307,15 +313,15 @@ void RunWriter::append_field_snapshot(std::int64_t step, std::span<const std::sp
   Impl& im = *impl_;
   im.check_open("append_field_snapshot");
   if (fields.size() != im.header.fields.size())
-    throw OutputError("HDF5 output '" + im.current.string() + "': append_field_snapshot(step " +
-                      std::to_string(step) + ") got " + std::to_string(fields.size()) + " fields, expected " +
+    throw OutputError("HDF5 output '" + im.current.string() + "': append_field_snapshot(step " + std::to_string(step) +
+                      ") got " + std::to_string(fields.size()) + " fields, expected " +
                       std::to_string(im.header.fields.size()));
   for (std::size_t f = 0; f < fields.size(); ++f)
     if (fields[f].size() != im.cells)
-      throw OutputError("HDF5 output '" + im.current.string() + "': field '" + im.header.fields[f].name +
-                        "' at step " + std::to_string(step) + " has " + std::to_string(fields[f].size()) +
-                        " cells, expected " + std::to_string(im.cells) + " (" +
-                        std::to_string(im.header.grid_height) + " x " + std::to_string(im.header.grid_width) + ")");
+      throw OutputError("HDF5 output '" + im.current.string() + "': field '" + im.header.fields[f].name + "' at step " +
+                        std::to_string(step) + " has " + std::to_string(fields[f].size()) + " cells, expected " +
+                        std::to_string(im.cells) + " (" + std::to_string(im.header.grid_height) + " x " +
+                        std::to_string(im.header.grid_width) + ")");
   Batch& b = *im.batch;
   b.field_step.push_back(step);
   for (std::size_t f = 0; f < fields.size(); ++f)
@@ -338,15 +344,16 @@ void RunWriter::append_agent_snapshot(std::int64_t step, std::size_t table, std:
                       std::to_string(spec.columns.size()));
   for (std::size_t c = 0; c < columns.size(); ++c)
     if (columns[c].size() != ids.size())
-      throw OutputError("HDF5 output '" + im.current.string() + "': agent table '" + spec.type_name +
-                        "' column '" + spec.columns[c].name + "' at step " + std::to_string(step) + " has " +
+      throw OutputError("HDF5 output '" + im.current.string() + "': agent table '" + spec.type_name + "' column '" +
+                        spec.columns[c].name + "' at step " + std::to_string(step) + " has " +
                         std::to_string(columns[c].size()) + " values for " + std::to_string(ids.size()) + " ids");
   AgentBuffer& b = im.batch->tables[table];
   b.snap_step.push_back(step);
   b.snap_start.push_back(im.table_rows[table]);
   b.snap_count.push_back(static_cast<std::int64_t>(ids.size()));
   b.ids.insert(b.ids.end(), ids.begin(), ids.end());
-  for (std::size_t c = 0; c < columns.size(); ++c) b.cols[c].insert(b.cols[c].end(), columns[c].begin(), columns[c].end());
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    b.cols[c].insert(b.cols[c].end(), columns[c].begin(), columns[c].end());
   im.table_rows[table] += static_cast<std::int64_t>(ids.size());
   im.batch->bytes += ids.size() * (1 + columns.size()) * 8 + 24;
   im.maybe_flush();

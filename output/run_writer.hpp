@@ -18,7 +18,8 @@ struct MetricSpec {
   std::string name;         ///< dataset name, snake_case
   std::string unit;         ///< e.g. "count", "USD", "persons"
   std::string description;  ///< one line
-  std::string kind = "stock";  ///< "flow" (amount during the month: sum over steps) or "stock" (level at the month's end)
+  std::string kind =
+      "stock";  ///< "flow" (amount during the month: sum over steps) or "stock" (level at the month's end)
 };
 
 /// A dense grid field: dataset /fields/<name> [snapshot x H x W], float32.
@@ -37,7 +38,7 @@ struct ColumnSpec {
 
 /// Agent-state snapshots of one agent type: group /agents/<type_name>/ (see docs/OUTPUT.md).
 struct AgentTableSpec {
-  std::string type_name;           ///< e.g. "startup"
+  std::string type_name;            ///< e.g. "startup"
   std::vector<ColumnSpec> columns;  ///< besides the id column, which is always present
 };
 
@@ -53,26 +54,27 @@ struct RegionSpec {
 
 /// Everything known at the start of a run; written as root attributes and fixed datasets.
 struct RunHeader {
-  std::string scenario_file;         ///< path the user gave
-  std::string scenario_sources;      ///< the text of every scenario file read (includes too), each preceded by "# ==> path <==" line
-  std::string resolved_parameters;   ///< the full resolved parameter set as loadable TOML
+  std::string scenario_file;     ///< path the user gave
+  std::string scenario_sources;  ///< the text of every scenario file read (includes too), each preceded by "# ==> path
+                                 ///< <==" line
+  std::string resolved_parameters;  ///< the full resolved parameter set as loadable TOML
   std::uint64_t seed = 0;
   std::string program_version;
   std::string git_revision;
   int threads = 1;
-  std::string started_at_utc;        ///< ISO 8601, e.g. 2026-11-24T19:40:00Z
-  std::string start_date;            ///< "YYYY-MM" of step 0
+  std::string started_at_utc;  ///< ISO 8601, e.g. 2026-11-24T19:40:00Z
+  std::string start_date;      ///< "YYYY-MM" of step 0
   std::int64_t planned_steps = 0;
-  std::string currency;              ///< model currency, e.g. "USD"
+  std::string currency;  ///< model currency, e.g. "USD"
   int grid_width = 0, grid_height = 0;
   double cell_km = 1.0;
   std::vector<RegionSpec> regions;
   std::vector<MetricSpec> metrics;
   std::vector<FieldSpec> fields;
   std::vector<AgentTableSpec> agent_tables;
-  std::vector<std::string> event_kind_names;   ///< index = Event::kind; written as an HDF5 enum
-  std::vector<std::string> agent_type_names;   ///< index = Event::subject_type/object_type
-  int flush_every_steps = 12;                   ///< flush the file every N appended steps (>= 1)
+  std::vector<std::string> event_kind_names;  ///< index = Event::kind; written as an HDF5 enum
+  std::vector<std::string> agent_type_names;  ///< index = Event::subject_type/object_type
+  int flush_every_steps = 12;                 ///< flush the file every N appended steps (>= 1)
 };
 
 /// What is known at the end of a run.
@@ -96,7 +98,8 @@ struct RunFooter {
 class RunWriter {
  public:
   /// Creates `final_path` + ".partial" (truncating one left from an earlier run); waits until
-  /// the writer thread has created it. @throws OutputError if the directory does not exist or is not writable, with the path and a hint.
+  /// the writer thread has created it. @throws OutputError if the directory does not exist or is not writable, with the
+  /// path and a hint.
   RunWriter(std::filesystem::path final_path, const RunHeader& header);
   ~RunWriter();
   RunWriter(const RunWriter&) = delete;
@@ -109,8 +112,7 @@ class RunWriter {
   /// `values` is metric-major: values[m * n_regions + r], size n_metrics * n_regions.
   /// Flushes the file every header.flush_every_steps calls (on the writer thread, asynchronously).
   /// @throws OutputError on size mismatch, or the writer thread's earlier failure.
-  void append_step(std::int64_t step, const std::string& date, double decimal_year,
-                   std::span<const double> values);
+  void append_step(std::int64_t step, const std::string& date, double decimal_year, std::span<const double> values);
 
   /// Appends rows to /events.
   void append_events(std::span<const sim::Event> events);

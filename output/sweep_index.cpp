@@ -20,7 +20,8 @@ h5::Handle open_run_file(const std::filesystem::path& file) { return h5::open_re
 class Writer {
  public:
   explicit Writer(const std::filesystem::path& path)
-      : check_("sweep index '" + path.string() + "': cannot ", "check free disk space and that the directory is writable") {
+      : check_("sweep index '" + path.string() + "': cannot ",
+               "check free disk space and that the directory is writable") {
     h5::Handle fcpl = check_.untimed_plist(H5P_FILE_CREATE);
     file_ = check_.own(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), "create the file");
   }
@@ -79,7 +80,8 @@ RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vect
     const std::string unit = h5::read_string_attr(d.get(), "units").value_or("");
     h5::Handle sp(H5Dget_space(d.get()));
     hsize_t dims[2] = {0, 0};
-    if (H5Sget_simple_extent_ndims(sp.get()) != 2) throw OutputError("run file '" + file.string() + "': /timeseries/" + m + " is not 2-D");
+    if (H5Sget_simple_extent_ndims(sp.get()) != 2)
+      throw OutputError("run file '" + file.string() + "': /timeseries/" + m + " is not 2-D");
     H5Sget_simple_extent_dims(sp.get(), dims, nullptr);
     std::vector<double> v(dims[0] * dims[1]);
     if (!v.empty() && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
@@ -151,8 +153,8 @@ void write_sweep_index(const std::filesystem::path& path, const SweepIndex& x) {
                                 x.metric_values.begin() + static_cast<std::ptrdiff_t>((m + 1) * nr));
         h5::Handle d = w.numbers(g.get(), x.metrics[m].c_str(), H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, col, {nr});
         w.attr_str(d.get(), "units", x.metric_units[m]);
-        w.attr_str(d.get(), "summary", x.metric_summaries[m] == "sum" ? "sum over steps and regions"
-                                                                       : "final step, summed over regions");
+        w.attr_str(d.get(), "summary",
+                   x.metric_summaries[m] == "sum" ? "sum over steps and regions" : "final step, summed over regions");
       }
     }
     {
@@ -160,7 +162,8 @@ void write_sweep_index(const std::filesystem::path& path, const SweepIndex& x) {
       h5::Handle g = w.group("stats");
       const auto slice = [np](const auto& v, hsize_t m) {
         using T = typename std::decay_t<decltype(v)>::value_type;
-        return std::vector<T>(v.begin() + static_cast<std::ptrdiff_t>(m * np), v.begin() + static_cast<std::ptrdiff_t>((m + 1) * np));
+        return std::vector<T>(v.begin() + static_cast<std::ptrdiff_t>(m * np),
+                              v.begin() + static_cast<std::ptrdiff_t>((m + 1) * np));
       };
       for (hsize_t m = 0; m < nm; ++m) {
         h5::Handle gm = w.group(g.get(), x.metrics[m]);
@@ -171,21 +174,25 @@ void write_sweep_index(const std::filesystem::path& path, const SweepIndex& x) {
         w.attrs(d.get(), {{"units", units}, {"description", "mean over the point's done runs; NaN if n = 0"}});
         d = w.numbers(gm.get(), "sd", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, slice(x.stat_sd, m), {np});
         w.attrs(d.get(), {{"units", units},
-                          {"description", "sample standard deviation over the point's done runs (n - 1 in the "
-                                          "denominator); NaN if n < 2"}});
+                          {"description",
+                           "sample standard deviation over the point's done runs (n - 1 in the "
+                           "denominator); NaN if n < 2"}});
         d = w.numbers(gm.get(), "ci_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, slice(x.stat_ci_low, m), {np});
         w.attrs(d.get(), {{"units", units},
-                          {"description", "lower end of the 95% Student-t interval of the mean, "
-                                          "mean - t95[n - 1] * sd / sqrt(n); NaN if n < 2"}});
+                          {"description",
+                           "lower end of the 95% Student-t interval of the mean, "
+                           "mean - t95[n - 1] * sd / sqrt(n); NaN if n < 2"}});
         d = w.numbers(gm.get(), "ci_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, slice(x.stat_ci_high, m), {np});
         w.attrs(d.get(), {{"units", units},
-                          {"description", "upper end of the 95% Student-t interval of the mean, "
-                                          "mean + t95[n - 1] * sd / sqrt(n); NaN if n < 2"}});
+                          {"description",
+                           "upper end of the 95% Student-t interval of the mean, "
+                           "mean + t95[n - 1] * sd / sqrt(n); NaN if n < 2"}});
       }
       h5::Handle d = w.numbers(g.get(), "t95", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, x.t95, {x.t95.size()});
       w.attrs(d.get(), {{"units", "1"},
-                        {"description", "two-sided 95% factor of Student's t by degrees of freedom: t95[df] is the "
-                                        "0.975 quantile with df degrees of freedom (t95[0] = NaN), df = 0..replicates-1"}});
+                        {"description",
+                         "two-sided 95% factor of Student's t by degrees of freedom: t95[df] is the "
+                         "0.975 quantile with df degrees of freedom (t95[0] = NaN), df = 0..replicates-1"}});
     }
     w.close();
   }

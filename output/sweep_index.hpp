@@ -45,15 +45,15 @@ struct SweepIndex {
   std::vector<std::uint64_t> run_seed;
   std::vector<std::string> run_status;  ///< "done", "failed" or "missing"
   std::vector<std::string> run_error;
-  std::vector<std::string> run_file;    ///< relative to DIR, e.g. "runs/p3_r1.h5"
+  std::vector<std::string> run_file;  ///< relative to DIR, e.g. "runs/p3_r1.h5"
   // metrics: [metric x run]; NaN where the run is not done
   std::vector<std::string> metrics, metric_units, metric_summaries;
   std::vector<double> metric_values;
   // per-point statistics (batch::stats) of each metric over the point's done runs: [metric x point]
-  std::vector<std::int64_t> stat_n;    ///< finite values among the point's done runs
-  std::vector<double> stat_mean;       ///< NaN if n = 0
-  std::vector<double> stat_sd;         ///< sample standard deviation (n - 1); NaN if n < 2
-  std::vector<double> stat_ci_low;     ///< 95% Student-t interval of the mean; NaN if n < 2
+  std::vector<std::int64_t> stat_n;  ///< finite values among the point's done runs
+  std::vector<double> stat_mean;     ///< NaN if n = 0
+  std::vector<double> stat_sd;       ///< sample standard deviation (n - 1); NaN if n < 2
+  std::vector<double> stat_ci_low;   ///< 95% Student-t interval of the mean; NaN if n < 2
   std::vector<double> stat_ci_high;
   /// Two-sided 95% Student-t factor by degrees of freedom, t95[df] for df = 0..replicates-1 (t95[0]
   /// NaN): what a reader needs for the interval of its own paired differences.

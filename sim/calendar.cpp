@@ -17,7 +17,8 @@ YearMonth parse_year_month(std::string_view text) {
   YearMonth ym;
   auto r1 = std::from_chars(text.data(), text.data() + 4, ym.year);
   auto r2 = std::from_chars(text.data() + 5, text.data() + 7, ym.month);
-  if (r1.ec != std::errc{} || r1.ptr != text.data() + 4 || r2.ec != std::errc{} || r2.ptr != text.data() + 7) return fail();
+  if (r1.ec != std::errc{} || r1.ptr != text.data() + 4 || r2.ec != std::errc{} || r2.ptr != text.data() + 7)
+    return fail();
   if (text.size() == 10) {
     int day = 0;
     auto r3 = std::from_chars(text.data() + 8, text.data() + 10, day);

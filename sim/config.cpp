@@ -62,10 +62,14 @@ std::string describe_value(const DocEntry& e) {
   return std::visit(
       [](const auto& x) -> std::string {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, bool>) return std::string("boolean ") + (x ? "true" : "false");
-        else if constexpr (std::is_same_v<T, std::int64_t>) return "integer " + std::to_string(x);
-        else if constexpr (std::is_same_v<T, double>) return "float " + format_double(x);
-        else return "string \"" + clip_for_message(x) + "\"";
+        if constexpr (std::is_same_v<T, bool>)
+          return std::string("boolean ") + (x ? "true" : "false");
+        else if constexpr (std::is_same_v<T, std::int64_t>)
+          return "integer " + std::to_string(x);
+        else if constexpr (std::is_same_v<T, double>)
+          return "float " + format_double(x);
+        else
+          return "string \"" + clip_for_message(x) + "\"";
       },
       e.value);
 }
@@ -148,12 +152,14 @@ void ApplyVisitor::real(std::string_view key, double& v, const Meta& m) {
   double x;
   const auto* str = std::get_if<std::string>(&e->value);
   if (!e->written.empty()) {  // beyond int64 / double: out of any range, echoed as written
-    s_->errors.push_back(e->pos.str() + ": '" + p + "' = " + clip_for_message(e->written) + " is out of range; allowed " +
-                         range_text(m, false) + " -- " + std::string(m.doc));
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' = " + clip_for_message(e->written) +
+                         " is out of range; allowed " + range_text(m, false) + " -- " + std::string(m.doc));
     return;
   }
-  if (auto d = std::get_if<double>(&e->value)) x = *d;
-  else if (auto i = std::get_if<std::int64_t>(&e->value)) x = static_cast<double>(*i);
+  if (auto d = std::get_if<double>(&e->value))
+    x = *d;
+  else if (auto i = std::get_if<std::int64_t>(&e->value))
+    x = static_cast<double>(*i);
   else if (str && m.unit.starts_with("USD") && !s_->currencies.empty()) {
     // "<number> <currency>", e.g. "30e9 KRW": converted to the model currency.
     std::istringstream in(*str);
@@ -167,8 +173,9 @@ void ApplyVisitor::real(std::string_view key, double& v, const Meta& m) {
     if (factor < 0 || !rest.empty() || code.empty()) {
       std::string codes;
       for (const auto& [c, f] : s_->currencies) codes += (codes.empty() ? "" : ", ") + c;
-      s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + clip_for_message(*str) + "\": write a number (" + std::string(m.unit) +
-                           ") or \"<number> <currency>\" with a currency among " + codes + ", e.g. \"30e9 KRW\"");
+      s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + clip_for_message(*str) + "\": write a number (" +
+                           std::string(m.unit) + ") or \"<number> <currency>\" with a currency among " + codes +
+                           ", e.g. \"30e9 KRW\"");
       return;
     }
     x = amount * factor;
@@ -192,8 +199,8 @@ void ApplyVisitor::integer(std::string_view key, std::int64_t& v, const Meta& m)
   if (!e) return;
   const auto* i = std::get_if<std::int64_t>(&e->value);
   if (i && !e->written.empty()) {  // beyond 64 bits: toml11 clamped it; report what was written
-    s_->errors.push_back(e->pos.str() + ": '" + p + "' = " + clip_for_message(e->written) + " is out of range; allowed " +
-                         range_text(m, true) + " -- " + std::string(m.doc));
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' = " + clip_for_message(e->written) +
+                         " is out of range; allowed " + range_text(m, true) + " -- " + std::string(m.doc));
     return;
   }
   if (!i) {
@@ -220,10 +227,11 @@ void ApplyVisitor::flag(std::string_view key, bool& v, std::string_view doc) {
   const std::string p = path(key);
   const DocEntry* e = take(p);
   if (!e) return;
-  if (const auto* b = std::get_if<bool>(&e->value)) v = *b;
+  if (const auto* b = std::get_if<bool>(&e->value))
+    v = *b;
   else
-    s_->errors.push_back(e->pos.str() + ": '" + p + "' must be true or false, got " + describe_value(*e) +
-                         " -- " + std::string(doc));
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' must be true or false, got " + describe_value(*e) + " -- " +
+                         std::string(doc));
 }
 
 void ApplyVisitor::text(std::string_view key, std::string& v, std::string_view doc,
@@ -236,13 +244,13 @@ void ApplyVisitor::text(std::string_view key, std::string& v, std::string_view d
   for (auto c : choices) allowed += (allowed.empty() ? "" : ", ") + std::string("\"") + std::string(c) + "\"";
   if (!s) {
     s_->errors.push_back(e->pos.str() + ": '" + p + "' must be a string" +
-                         (allowed.empty() ? "" : " (one of " + allowed + ")") + ", got " + describe_value(*e) +
-                         " -- " + std::string(doc));
+                         (allowed.empty() ? "" : " (one of " + allowed + ")") + ", got " + describe_value(*e) + " -- " +
+                         std::string(doc));
     return;
   }
   if (!choices.empty() && std::find(choices.begin(), choices.end(), *s) == choices.end()) {
-    s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + clip_for_message(*s) + "\" is not allowed; use one of " + allowed +
-                         " -- " + std::string(doc));
+    s_->errors.push_back(e->pos.str() + ": '" + p + "' = \"" + clip_for_message(*s) + "\" is not allowed; use one of " +
+                         allowed + " -- " + std::string(doc));
     return;
   }
   v = *s;
@@ -276,7 +284,8 @@ std::vector<std::string> ApplyVisitor::map_names(std::string_view key, const std
       // Once per name, and not again as an unknown key.
       s_->used[i] = true;
       if (bad.insert(name).second)
-        s_->errors.push_back(e.pos.str() + ": name '" + clip_for_message(name) + "' under '" + prefix.substr(0, prefix.size() - 1) +
+        s_->errors.push_back(e.pos.str() + ": name '" + clip_for_message(name) + "' under '" +
+                             prefix.substr(0, prefix.size() - 1) +
                              "' must be 1-64 characters of letters, digits, '_' or '-'");
       continue;
     }
@@ -309,8 +318,10 @@ void ApplyVisitor::finish() {
         if (d < best_d) best_d = d, best = k;
       }
     std::string msg = e.pos.str() + ": unknown key '" + clip_for_message(e.path) + "'";
-    if (!best.empty() && best_d <= std::max<std::size_t>(3, e.path.size() / 4)) msg += "; did you mean '" + best + "'?";
-    else msg += "; run 'biocluster check --defaults' to list every key";
+    if (!best.empty() && best_d <= std::max<std::size_t>(3, e.path.size() / 4))
+      msg += "; did you mean '" + best + "'?";
+    else
+      msg += "; run 'biocluster check --defaults' to list every key";
     s_->errors.push_back(msg);
   }
   if (s_->errors.empty()) return;
@@ -335,8 +346,10 @@ void PrintVisitor::line(std::string_view key, const std::string& value, const st
   std::string l = path(key) + " = " + value;
   if (l.size() < 48) l.append(48 - l.size(), ' ');
   std::string comment = range;
-  if (!unit.empty() && !range.empty()) comment += " " + unit;
-  else if (!unit.empty()) comment = unit;
+  if (!unit.empty() && !range.empty())
+    comment += " " + unit;
+  else if (!unit.empty())
+    comment = unit;
   out_ += l + "  # " + (comment.empty() ? "" : comment + "  ") + std::string(doc) + "\n";
 }
 

@@ -147,7 +147,8 @@ class ApplyVisitor : public ParamVisitor {
   void integer(std::string_view key, std::int64_t& v, const Meta& m) override;
   using ParamVisitor::integer;
   void flag(std::string_view key, bool& v, std::string_view doc) override;
-  void text(std::string_view key, std::string& v, std::string_view doc, std::span<const std::string_view> choices) override;
+  void text(std::string_view key, std::string& v, std::string_view doc,
+            std::span<const std::string_view> choices) override;
   void date(std::string_view key, YearMonth& v, std::string_view doc) override;
   std::vector<std::string> map_names(std::string_view key, const std::vector<std::string>& existing) override;
   /// Lets money parameters (unit starting with "USD") be written as "<number> <code>", converted
@@ -174,9 +175,12 @@ class PrintVisitor : public ParamVisitor {
   void integer(std::string_view key, std::int64_t& v, const Meta& m) override;
   using ParamVisitor::integer;
   void flag(std::string_view key, bool& v, std::string_view doc) override;
-  void text(std::string_view key, std::string& v, std::string_view doc, std::span<const std::string_view> choices) override;
+  void text(std::string_view key, std::string& v, std::string_view doc,
+            std::span<const std::string_view> choices) override;
   void date(std::string_view key, YearMonth& v, std::string_view doc) override;
-  std::vector<std::string> map_names(std::string_view, const std::vector<std::string>& existing) override { return existing; }
+  std::vector<std::string> map_names(std::string_view, const std::vector<std::string>& existing) override {
+    return existing;
+  }
   std::string str() const { return out_; }
 
  private:

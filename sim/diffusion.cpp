@@ -10,9 +10,10 @@ void decay_and_diffuse(const Grid& g, std::vector<float>& v, float keep_share, d
   const int W = g.width, H = g.height;
   if (d <= 0) {
     if (keep_share != 1.0f)
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, v.size(), 1 << 16), [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t c = r.begin(); c != r.end(); ++c) v[c] *= keep_share;
-      });
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, v.size(), 1 << 16),
+                        [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t c = r.begin(); c != r.end(); ++c) v[c] *= keep_share;
+                        });
     return;
   }
   out.resize(v.size());

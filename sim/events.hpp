@@ -27,7 +27,10 @@ static_assert(sizeof(Event) == 48, "Event must have no implicit padding: its mem
 /// Events of a run, appended in a deterministic order; drained by the writer.
 class EventLog {
  public:
-  void push(const Event& e) { pending_.push_back(e); ++total_; }
+  void push(const Event& e) {
+    pending_.push_back(e);
+    ++total_;
+  }
   /// Events since the last drain, in the order pushed.
   const std::vector<Event>& pending() const { return pending_; }
   void clear_pending() { pending_.clear(); }

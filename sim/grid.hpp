@@ -47,8 +47,6 @@ struct Field {
 };
 
 /// Euclidean distance in km.
-inline double distance_km(double x0, double y0, double x1, double y1) {
-  return std::hypot(x1 - x0, y1 - y0);
-}
+inline double distance_km(double x0, double y0, double x1, double y1) { return std::hypot(x1 - x0, y1 - y0); }
 
 }  // namespace biocluster::sim

@@ -48,10 +48,10 @@ void Ledger::close(AccountId a, std::int64_t step) {
 void Ledger::transfer(AccountId payer, AccountId payee, double amount, int flow_type, std::int64_t step, int region) {
   auto fail = [&](const std::string& why) {
     std::ostringstream m;
-    m << "accounting: step " << step << ": transfer of " << amount << " (" << flow_type_names_.at(static_cast<std::size_t>(flow_type))
-      << ") from account " << payer << " (type " << int(info_[payer].owner_type) << ", id " << info_[payer].owner_id
-      << ") to account " << payee << " (type " << int(info_[payee].owner_type) << ", id " << info_[payee].owner_id
-      << "): " << why;
+    m << "accounting: step " << step << ": transfer of " << amount << " ("
+      << flow_type_names_.at(static_cast<std::size_t>(flow_type)) << ") from account " << payer << " (type "
+      << int(info_[payer].owner_type) << ", id " << info_[payer].owner_id << ") to account " << payee << " (type "
+      << int(info_[payee].owner_type) << ", id " << info_[payee].owner_id << "): " << why;
     throw InvariantError(m.str());
   };
   if (!std::isfinite(amount) || amount < 0) fail("amount must be finite and >= 0");
@@ -62,10 +62,14 @@ void Ledger::transfer(AccountId payer, AccountId payee, double amount, int flow_
   const AccountInfo& qi = info_[payee];
   if (!pi.external && balance_[payer] - amount < -kRelTol * scale_)
     fail("payer would go negative (balance " + std::to_string(balance_[payer]) + ")");
-  if (pi.external) add_compensated(balance_[payer], rounding_[payer], -amount);
-  else balance_[payer] -= amount;
-  if (qi.external) add_compensated(balance_[payee], rounding_[payee], amount);
-  else balance_[payee] += amount;
+  if (pi.external)
+    add_compensated(balance_[payer], rounding_[payer], -amount);
+  else
+    balance_[payer] -= amount;
+  if (qi.external)
+    add_compensated(balance_[payee], rounding_[payee], amount);
+  else
+    balance_[payee] += amount;
   // Compensated, like the external balances: millions of flows sum to ~1e13 (national scale).
   if (pi.external && !qi.external) add_compensated(external_in_, external_in_err_, amount);
   if (!pi.external && qi.external) add_compensated(external_out_, external_out_err_, amount);
@@ -73,7 +77,8 @@ void Ledger::transfer(AccountId payer, AccountId payee, double amount, int flow_
   step_flow_total_[t] += amount;
   step_gross_ += amount;
   if (region < 0) region = qi.region >= 0 ? qi.region : pi.region;
-  if (region >= 0 && region < n_regions_) step_flows_[t * static_cast<std::size_t>(n_regions_) + static_cast<std::size_t>(region)] += amount;
+  if (region >= 0 && region < n_regions_)
+    step_flows_[t * static_cast<std::size_t>(n_regions_) + static_cast<std::size_t>(region)] += amount;
 }
 
 void Ledger::begin_step() {
@@ -108,14 +113,14 @@ void Ledger::check_identity(std::int64_t step) const {
   // sums of the agents' balances, the external flows and the step's gross flows (each transfer
   // rounds both balances it changes, to half an ulp of the larger of balance and amount). Relative
   // to |now| alone it failed a valid scenario: 10M startups, 8.5e-11 relative error (issue #14).
-  const double magnitude = std::fmax(std::fmax(std::fabs(internal_at_step_start_), std::fabs(now)),
-                                     std::fmax(in + out, step_gross_));
+  const double magnitude =
+      std::fmax(std::fmax(std::fabs(internal_at_step_start_), std::fabs(now)), std::fmax(in + out, step_gross_));
   const double tol = kRelTol * std::fmax(scale_, std::fmax(magnitude, 1.0));
   std::ostringstream m;
   if (!std::isfinite(now) || std::fabs(now - expected) > tol) {
-    m << "accounting identity broken at step " << step << ": internal balances sum to " << now
-      << " but previous sum " << internal_at_step_start_ << " + inflows " << in << " - outflows " << out << " = "
-      << expected << " (difference " << now - expected << ", tolerance " << tol << ": 1e-9 of the step's magnitudes)";
+    m << "accounting identity broken at step " << step << ": internal balances sum to " << now << " but previous sum "
+      << internal_at_step_start_ << " + inflows " << in << " - outflows " << out << " = " << expected << " (difference "
+      << now - expected << ", tolerance " << tol << ": 1e-9 of the step's magnitudes)";
     throw InvariantError(m.str());
   }
   const double grand = grand_total();

@@ -16,8 +16,8 @@ using AccountId = std::uint32_t;
 
 /// Per-account bookkeeping attributes.
 struct AccountInfo {
-  bool external = false;   ///< outside source/sink (may go negative)
-  bool open = true;        ///< closed accounts reject transfers
+  bool external = false;  ///< outside source/sink (may go negative)
+  bool open = true;       ///< closed accounts reject transfers
   std::int16_t region = -1;
   std::int8_t owner_type = -1;  ///< agent type code, -1 for external accounts
   std::int64_t owner_id = -1;
@@ -74,11 +74,11 @@ class Ledger {
   std::vector<double> step_flows_;
   std::vector<double> step_flow_total_;
   double internal_at_step_start_ = 0.0;
-  double external_in_ = 0.0;   ///< external -> internal this step
-  double external_out_ = 0.0;  ///< internal -> external this step
+  double external_in_ = 0.0;                               ///< external -> internal this step
+  double external_out_ = 0.0;                              ///< internal -> external this step
   double external_in_err_ = 0.0, external_out_err_ = 0.0;  ///< their rounding errors (TwoSum)
-  double step_gross_ = 0.0;    ///< sum of all amounts booked this step (scale of its rounding)
-  double scale_ = 1.0;         ///< largest |amount| seen: the scale for relative tolerances
+  double step_gross_ = 0.0;  ///< sum of all amounts booked this step (scale of its rounding)
+  double scale_ = 1.0;       ///< largest |amount| seen: the scale for relative tolerances
 };
 
 }  // namespace biocluster::sim

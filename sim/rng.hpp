@@ -36,9 +36,7 @@ class Rng {
   /// Uniform double in [lo, hi).
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   /// Uniform integer in [0, n), n >= 1 (Lemire's multiply-shift; bias < 2^-64 * n, negligible).
-  std::uint64_t below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<uint128>(bits()) * n) >> 64);
-  }
+  std::uint64_t below(std::uint64_t n) { return static_cast<std::uint64_t>((static_cast<uint128>(bits()) * n) >> 64); }
   /// True with probability p.
   bool bernoulli(double p) { return uniform() < p; }
   /// Standard normal (Box-Muller, both values used).

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <cerrno>
 #include <cmath>
-#include <cstdlib>
-#include <limits>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -28,11 +28,18 @@ std::ptrdiff_t find_invalid_utf8(std::string_view s) {
     const unsigned c = p[i];
     std::size_t len;
     unsigned min_cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) len = 2, min_cp = 0x80;
-    else if ((c & 0xF0) == 0xE0) len = 3, min_cp = 0x800;
-    else if ((c & 0xF8) == 0xF0) len = 4, min_cp = 0x10000;
-    else return static_cast<std::ptrdiff_t>(i);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0)
+      len = 2, min_cp = 0x80;
+    else if ((c & 0xF0) == 0xE0)
+      len = 3, min_cp = 0x800;
+    else if ((c & 0xF8) == 0xF0)
+      len = 4, min_cp = 0x10000;
+    else
+      return static_cast<std::ptrdiff_t>(i);
     if (i + len > n) return static_cast<std::ptrdiff_t>(i);
     unsigned cp = c & (0xFF >> (len + 1));
     for (std::size_t k = 1; k < len; ++k) {
@@ -76,7 +83,10 @@ int find_too_deep(std::string_view s) {
       const bool multi = i + 2 < n && s[i + 1] == c && s[i + 2] == c;
       for (i += multi ? 3 : 1; i < n; ++i) {
         if (s[i] == '\n') {
-          if (!multi) { --i; break; }  // unterminated: toml11 reports it
+          if (!multi) {
+            --i;
+            break;
+          }  // unterminated: toml11 reports it
           ++line;
         } else if (s[i] == '\\' && c == '"') {
           if (i + 1 < n && s[i + 1] == '\n') ++line;
@@ -251,10 +261,14 @@ bool integer_token_fits(std::string_view t) {
   for (char c : t) {
     unsigned d;
     if (c == '_') continue;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return true;  // not an integer token: leave it to toml11
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      return true;                             // not an integer token: leave it to toml11
     if (x > (limit - d) / base) return false;  // x * base + d > limit
     x = x * base + d;
   }
@@ -286,8 +300,9 @@ void Reader::read_file(const std::filesystem::path& file, const SourcePos& from)
     throw ConfigError(where + "includes nested deeper than " + std::to_string(kMaxIncludeDepth) + " files");
   // Regular files of at most 16 MiB only: an include of /dev/zero would grow memory without limit,
   // one of a FIFO would block (sim/text_file.hpp).
-  std::string text = read_text_file(file, "scenario", where,
-                                    from.file.empty() ? "check the path" : "include paths are relative to the including file");
+  std::string text =
+      read_text_file(file, "scenario", where,
+                     from.file.empty() ? "check the path" : "include paths are relative to the including file");
   bytes_read += text.size();
   if (bytes_read > kMaxScenarioBytes)
     throw ConfigError(where + "the scenario's files add up to more than 64 MiB (" + std::to_string(kMaxScenarioBytes) +
@@ -308,14 +323,16 @@ void Reader::read_text(const std::string& text, const std::string& name, const s
     const SourcePos pos{name, lines.line(inc)};
     if (!allow_include) throw ConfigError(pos.str() + ": 'include' is not allowed here");
     std::vector<std::string> files;
-    if (inc.is_string()) files.push_back(inc.as_string().str);
+    if (inc.is_string())
+      files.push_back(inc.as_string().str);
     else if (inc.is_array()) {
       for (const auto& f : inc.as_array()) {
         if (!f.is_string()) throw ConfigError(pos.str() + ": 'include' must be a file name or a list of file names");
         files.push_back(f.as_string().str);
       }
     } else {
-      throw ConfigError(pos.str() + ": 'include' must be a file name or a list of file names, e.g. include = \"base.toml\"");
+      throw ConfigError(pos.str() +
+                        ": 'include' must be a file name or a list of file names, e.g. include = \"base.toml\"");
     }
     for (const auto& f : files) read_file(dir / f, pos);
   }
@@ -335,9 +352,8 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
       kids.push_back({lines.line(child), &k, &child});
     }
     // Deterministic order: as written in the file (toml11 keeps tables unordered).
-    std::sort(kids.begin(), kids.end(), [](const Kid& a, const Kid& b) {
-      return a.line != b.line ? a.line < b.line : *a.key < *b.key;
-    });
+    std::sort(kids.begin(), kids.end(),
+              [](const Kid& a, const Kid& b) { return a.line != b.line ? a.line < b.line : *a.key < *b.key; });
     for (const auto& kid : kids) flatten(*kid.value, path.empty() ? *kid.key : path + "." + *kid.key, name, lines);
     return;
   }
@@ -345,7 +361,9 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
   ScalarValue value;
   std::string written;
   switch (v.type()) {
-    case toml::value_t::boolean: value = v.as_boolean(); break;
+    case toml::value_t::boolean:
+      value = v.as_boolean();
+      break;
     case toml::value_t::integer:
       value = static_cast<std::int64_t>(v.as_integer());
       written = unrepresentable_number_text(v);  // beyond 64 bits: keep the text
@@ -354,7 +372,9 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
       value = static_cast<double>(v.as_floating());
       written = unrepresentable_number_text(v);  // beyond the double range: keep the text
       break;
-    case toml::value_t::string: value = v.as_string().str; break;
+    case toml::value_t::string:
+      value = v.as_string().str;
+      break;
     case toml::value_t::local_date: {
       const auto& d = v.as_local_date();
       char buf[16];
@@ -363,10 +383,12 @@ void Reader::flatten(const toml::value& v, const std::string& path, const std::s
       break;
     }
     case toml::value_t::array:
-      throw ConfigError(pos.str() + ": '" + clip_for_message(path) + "' is a list; scenario parameters are single values (numbers, "
+      throw ConfigError(pos.str() + ": '" + clip_for_message(path) +
+                        "' is a list; scenario parameters are single values (numbers, "
                         "strings, true/false) -- for several values use a sweep file");
     default:
-      throw ConfigError(pos.str() + ": '" + clip_for_message(path) + "' has an unsupported value type (date-times are not used; "
+      throw ConfigError(pos.str() + ": '" + clip_for_message(path) +
+                        "' has an unsupported value type (date-times are not used; "
                         "write dates as \"YYYY-MM\")");
   }
   doc.set({path, std::move(value), pos, std::move(written)});
@@ -415,7 +437,8 @@ void apply_override(ScenarioDoc& doc, std::string_view assignment, std::string_v
   };
   const std::string key(trim(assignment.substr(0, eq == std::string_view::npos ? 0 : eq)));
   if (eq == std::string_view::npos || key.empty())
-    throw ConfigError("--set '" + clip_for_message(assignment) + "': expected key.path=value, e.g. --set policy.grace_period_years=10");
+    throw ConfigError("--set '" + clip_for_message(assignment) +
+                      "': expected key.path=value, e.g. --set policy.grace_period_years=10");
   const std::string value(trim(assignment.substr(eq + 1)));
   if (find_invalid_utf8(value) >= 0 || find_invalid_utf8(key) >= 0)
     throw ConfigError("--set '" + clip_for_message(key) + "': not valid UTF-8");

@@ -5,8 +5,8 @@
 
 namespace biocluster::sim {
 
-void SpatialIndex::build(std::span<const float> x_km, std::span<const float> y_km, double width_km,
-                         double height_km, double bin_km) {
+void SpatialIndex::build(std::span<const float> x_km, std::span<const float> y_km, double width_km, double height_km,
+                         double bin_km) {
   bin_km_ = bin_km > 0 ? bin_km : 1.0;
   nx_ = std::max(1, static_cast<int>(std::ceil(width_km / bin_km_)));
   ny_ = std::max(1, static_cast<int>(std::ceil(height_km / bin_km_)));
@@ -16,8 +16,9 @@ void SpatialIndex::build(std::span<const float> x_km, std::span<const float> y_k
   start_.assign(nbins + 1, 0);
   std::vector<std::uint32_t> bin_of(xs_.size());
   for (std::size_t i = 0; i < xs_.size(); ++i) {
-    const auto b = static_cast<std::uint32_t>(static_cast<std::size_t>(bin_coord(ys_[i], ny_)) * static_cast<std::size_t>(nx_) +
-                                              static_cast<std::size_t>(bin_coord(xs_[i], nx_)));
+    const auto b =
+        static_cast<std::uint32_t>(static_cast<std::size_t>(bin_coord(ys_[i], ny_)) * static_cast<std::size_t>(nx_) +
+                                   static_cast<std::size_t>(bin_coord(xs_[i], nx_)));
     bin_of[i] = b;
     ++start_[b + 1];
   }

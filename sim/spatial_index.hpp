@@ -26,7 +26,8 @@ class SpatialIndex {
     const double r2 = radius_km * radius_km;
     for (int by = by0; by <= by1; ++by) {
       for (int bx = bx0; bx <= bx1; ++bx) {
-        const std::size_t b = static_cast<std::size_t>(by) * static_cast<std::size_t>(nx_) + static_cast<std::size_t>(bx);
+        const std::size_t b =
+            static_cast<std::size_t>(by) * static_cast<std::size_t>(nx_) + static_cast<std::size_t>(bx);
         for (std::uint32_t k = start_[b]; k < start_[b + 1]; ++k) {
           const std::uint32_t i = order_[k];
           const double dx = xs_[i] - x, dy = ys_[i] - y;

@@ -22,7 +22,8 @@ const char* kind_of(mode_t m) {
   return "a special file";
 }
 
-std::string too_large(const std::string& where, std::string_view what, const std::string& name, const std::string& size) {
+std::string too_large(const std::string& where, std::string_view what, const std::string& name,
+                      const std::string& size) {
   return where + std::string(what) + " '" + name + "' is " + size + " bytes; input files may be at most 16 MiB (" +
          std::to_string(kMaxInputFileBytes) + " bytes)";
 }
@@ -45,7 +46,7 @@ std::string read_text_file(const std::filesystem::path& file, std::string_view w
   Fd f{::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
   if (f.fd < 0) {
     const int err = errno;
-    struct stat st{};
+    struct stat st {};
     if (err == EISDIR || (::stat(name.c_str(), &st) == 0 && S_ISDIR(st.st_mode)))
       throw ConfigError(where + w + " '" + name + "' is a directory; give a .toml file");
     const std::string why = err == ENOENT || err == ENOTDIR ? "no such file"
@@ -53,12 +54,13 @@ std::string read_text_file(const std::filesystem::path& file, std::string_view w
                                                             : std::strerror(err);
     throw ConfigError(where + "cannot read " + w + " '" + name + "': " + why + "; " + std::string(missing_hint));
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(f.fd, &st) != 0)
     throw ConfigError(where + "cannot read " + w + " '" + name + "': " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw ConfigError(where + w + " '" + name + "' is a directory; give a .toml file");
   if (!S_ISREG(st.st_mode))
-    throw ConfigError(where + w + " '" + name + "' is " + kind_of(st.st_mode) + ", not a regular file; give a .toml file");
+    throw ConfigError(where + w + " '" + name + "' is " + kind_of(st.st_mode) +
+                      ", not a regular file; give a .toml file");
   if (static_cast<unsigned long long>(st.st_size) > kMaxInputFileBytes)
     throw ConfigError(too_large(where, what, name, std::to_string(st.st_size)));
   // Back to blocking reads (a regular file never blocks, but be plain about it).

@@ -58,12 +58,15 @@ void match_acquisitions(World& w) {
   }
   const std::size_t n = C.order.size();
   C.price.resize(n);
-  for (std::size_t k = 0; k < n; ++k) C.price[k] = w.startups[C.order[k]].post_money_usd * (1.0 + P.pharma.acquisition_premium);
+  for (std::size_t k = 0; k < n; ++k)
+    C.price[k] = w.startups[C.order[k]].post_money_usd * (1.0 + P.pharma.acquisition_premium);
   {
     std::vector<std::uint32_t>& perm = C.perm;
     perm.resize(n);
     for (std::size_t k = 0; k < n; ++k) perm[k] = static_cast<std::uint32_t>(k);
-    std::sort(perm.begin(), perm.end(), [&](std::uint32_t a, std::uint32_t b) { return C.price[a] < C.price[b] || (C.price[a] == C.price[b] && a < b); });
+    std::sort(perm.begin(), perm.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return C.price[a] < C.price[b] || (C.price[a] == C.price[b] && a < b);
+    });
     C.sorted_price.resize(n), C.index.resize(n), C.value.resize(n), C.surplus.resize(n);
     bool any_large = false;
     for (const auto& f : w.pharmas.items()) any_large |= f.large_group && f.site_of < 0;
@@ -76,8 +79,9 @@ void match_acquisitions(World& w) {
       C.value[k] = rnpv_usd(s, P.startup, P.pharma, P.policy);
       C.surplus[k] = C.value[k] - price;
       if (any_large) {
-        C.value_large[k] = C.value[k] + grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
-                                                        P.pharma, P.policy);
+        C.value_large[k] =
+            C.value[k] + grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
+                                         P.pharma, P.policy);
         C.surplus_large[k] = C.value_large[k] - price;
       }
     }
@@ -89,8 +93,8 @@ void match_acquisitions(World& w) {
     const double reserve = 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
     const double budget = w.ledger.balance(f.account) - reserve;
     if (budget <= 0) continue;
-    const auto affordable = static_cast<std::size_t>(std::upper_bound(C.sorted_price.begin(), C.sorted_price.end(), budget) -
-                                                     C.sorted_price.begin());
+    const auto affordable = static_cast<std::size_t>(
+        std::upper_bound(C.sorted_price.begin(), C.sorted_price.end(), budget) - C.sorted_price.begin());
     const std::int32_t k = (f.large_group ? C.tree_large : C.tree).best_below(affordable);
     if (k < 0) continue;
     const auto kk = static_cast<std::size_t>(k);
@@ -108,14 +112,15 @@ void match_acquisitions(World& w) {
     // set here; expire_grace above ends it, grace_value_usd above priced it into the bid).
     s.grace_over = !f.large_group;
     ++f.acquisitions;
-    const AcquirerKind kind = f.large_group ? AcquirerKind::large_group
-                              : f.region < 0 ? AcquirerKind::outside
+    const AcquirerKind kind = f.large_group          ? AcquirerKind::large_group
+                              : f.region < 0         ? AcquirerKind::outside
                               : f.region == s.region ? AcquirerKind::local
                                                      : AcquirerKind::other_region;
-    log_event(w, EventKind::acquisition, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, best_price, best_value,
-              static_cast<int>(kind));
+    log_event(w, EventKind::acquisition, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, best_price,
+              best_value, static_cast<int>(kind));
     count(w, w.m.acquired, s.region);
-    const sim::MetricId by_kind[] = {w.m.acquired_local, w.m.acquired_other_region, w.m.acquired_outside, w.m.acquired_large_group};
+    const sim::MetricId by_kind[] = {w.m.acquired_local, w.m.acquired_other_region, w.m.acquired_outside,
+                                     w.m.acquired_large_group};
     count(w, by_kind[static_cast<int>(kind)], s.region);
     request_serial_founder(w, s);
   }

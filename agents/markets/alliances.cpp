@@ -18,7 +18,8 @@ void match_alliances(World& w) {
   cand.clear(), value.clear();
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     const auto& s = w.startups[i];
-    if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0 || s.partnered || s.stage == Stage::approved) continue;
+    if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0 || s.partnered || s.stage == Stage::approved)
+      continue;
     const double v = rnpv_usd(s, P.startup, P.pharma, P.policy);
     if (v < P.pharma.alliance_upfront_usd) continue;
     cand.push_back(static_cast<std::uint32_t>(i)), value.push_back(v);

@@ -55,7 +55,8 @@ void run_vc_funds(World& w) {
         holdings.assign(w.vcs.size(), 0.0);
         for (const auto& s : w.startups.items())
           for (const auto& st : s.stakes)
-            if (const auto k = w.vcs.index_of(st.vc_id); k >= 0) holdings[static_cast<std::size_t>(k)] += st.share * s.post_money_usd;
+            if (const auto k = w.vcs.index_of(st.vc_id); k >= 0)
+              holdings[static_cast<std::size_t>(k)] += st.share * s.post_money_usd;
         holdings_ready = true;
       }
       const double holding = holdings[static_cast<std::size_t>(&v - w.vcs.items().data())];

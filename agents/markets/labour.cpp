@@ -33,7 +33,8 @@ void hire_staff(World& w) {
       }
       s.headcount += hired;
       const double grant = hired * (s.region >= 0 ? w.policy_of(s.region).training_grant_usd_per_hire : 0.0);
-      if (grant > 0) w.ledger.transfer(w.ext.government, s.account, grant, code(Flow::training_grant), w.step, s.region);
+      if (grant > 0)
+        w.ledger.transfer(w.ext.government, s.account, grant, code(Flow::training_grant), w.step, s.region);
     }
     if (s.region >= 0) {
       auto& r = w.regions[static_cast<std::size_t>(s.region)];
@@ -86,7 +87,8 @@ void migrate_talent(World& w) {
       if (w.region_cells[b].empty()) continue;
       const auto& B = w.params.regions[b];
       const double d = sim::distance_km(A.x_km, A.y_km, B.x_km, B.y_km);
-      e[b] = std::exp(utility[b] - M.migration_distance_weight * std::log1p(d) + (a == b ? M.migration_stay_bonus : 0.0));
+      e[b] =
+          std::exp(utility[b] - M.migration_distance_weight * std::log1p(d) + (a == b ? M.migration_stay_bonus : 0.0));
       total += e[b];
     }
     for (std::size_t b = 0; b < n; ++b) {

@@ -61,7 +61,8 @@ void match_licences(World& w) {
       Pharma* buyer = nullptr;
       for (std::uint32_t j = R.offsets[ui]; j < R.offsets[ui + 1]; ++j) {
         auto& f = w.pharmas[R.ranked[j]];
-        if (w.ledger.balance(f.account) < P.university.licence_fee_usd + 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share)
+        if (w.ledger.balance(f.account) <
+            P.university.licence_fee_usd + 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share)
           continue;
         buyer = &f;
         break;

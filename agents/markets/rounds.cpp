@@ -31,9 +31,10 @@ void invest(World& w, Startup& s, VentureCapital& v, double amount, double post,
     v.new_deals_usd += amount;
   }
   v.invested_usd += amount;
-  w.ledger.transfer(v.account, s.account, amount, code(v.public_fund ? Flow::public_fund : Flow::round), w.step, s.region);
-  log_event(w, EventKind::funding_round, AgentType::startup, s.id, s.region, AgentType::venture_capital, v.id, amount, post,
-            round);
+  w.ledger.transfer(v.account, s.account, amount, code(v.public_fund ? Flow::public_fund : Flow::round), w.step,
+                    s.region);
+  log_event(w, EventKind::funding_round, AgentType::startup, s.id, s.region, AgentType::venture_capital, v.id, amount,
+            post, round);
   count(w, w.m.vc_invested, s.region, amount);
 }
 
@@ -64,27 +65,29 @@ void match_rounds(World& w) {
     R.vc_state[i] = !open ? 0 : can_invest_new(v, P.vc, w.step) ? 2 : 1;  // 0 never, 1 follow-ons only, 2 any deal
   }
   if (R.screened.size() < R.seekers.size()) R.screened.resize(R.seekers.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t k = r.begin(); k != r.end(); ++k) {
-      const auto& s = w.startups[R.seekers[k]];
-      auto& out = R.screened[k];
-      out.clear();
-      w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
-        if (R.vc_state[i] == 0) return;
-        const auto& v = w.vcs[i];
-        const bool follow_on = holds_stake(s, v.id);
-        if (!follow_on && R.vc_state[i] != 2) return;
-        // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
-        // screens it on a noisy quality signal. Existing investors always consider follow-ons.
-        const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
-        auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
-        const bool seen = screen.bernoulli(weight);
-        // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
-        if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
-        out.push_back({static_cast<std::uint32_t>(i), follow_on, weight});
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t k = r.begin(); k != r.end(); ++k) {
+          const auto& s = w.startups[R.seekers[k]];
+          auto& out = R.screened[k];
+          out.clear();
+          w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
+            if (R.vc_state[i] == 0) return;
+            const auto& v = w.vcs[i];
+            const bool follow_on = holds_stake(s, v.id);
+            if (!follow_on && R.vc_state[i] != 2) return;
+            // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
+            // screens it on a noisy quality signal. Existing investors always consider follow-ons.
+            const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
+            auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening,
+                                  static_cast<std::uint64_t>(v.id));
+            const bool seen = screen.bernoulli(weight);
+            // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
+            if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
+            out.push_back({static_cast<std::uint32_t>(i), follow_on, weight});
+          });
+        }
       });
-    }
-  });
   for (std::size_t q = 0; q < R.seekers.size(); ++q) {
     auto& s = w.startups[R.seekers[q]];
     const int round = s.rounds + 1;
@@ -111,7 +114,9 @@ void match_rounds(World& w) {
     order.clear();
     for (std::size_t k = 0; k < accepting.size(); ++k)
       if (k != lead) order.push_back(k);
-    const auto later = [&](std::size_t a, std::size_t b) { return weights[a] < weights[b] || (weights[a] == weights[b] && a > b); };
+    const auto later = [&](std::size_t a, std::size_t b) {
+      return weights[a] < weights[b] || (weights[a] == weights[b] && a > b);
+    };
     std::make_heap(order.begin(), order.end(), later);
     commitments.clear();
     double raised = 0;
@@ -133,7 +138,8 @@ void match_rounds(World& w) {
     if (s.region >= 0 && w.step - s.founded_step < 60)
       for (auto& v : w.vcs.items())
         if (v.public_fund && v.region == s.region) pub = &v;
-    const double match = pub ? std::min(w.policy_of(s.region).public_fund_matching * raised, w.ledger.balance(pub->account)) : 0.0;
+    const double match =
+        pub ? std::min(w.policy_of(s.region).public_fund_matching * raised, w.ledger.balance(pub->account)) : 0.0;
     const double amount = raised + match;
     const double pre_money = s.rounds == 0 ? 2.0 * amount : P.vc.step_up * s.post_money_usd;
     const double post = pre_money + amount;

@@ -17,9 +17,9 @@ struct RoundBuffers {
     bool follow_on;
     double weight;
   };
-  std::vector<std::uint32_t> seekers;              ///< startups seeking a round (store indices)
-  std::vector<std::uint8_t> vc_state;              ///< per VC at the start of matching
-  std::vector<std::vector<Screened>> screened;     ///< per seeker: VCs that would consider it
+  std::vector<std::uint32_t> seekers;           ///< startups seeking a round (store indices)
+  std::vector<std::uint8_t> vc_state;           ///< per VC at the start of matching
+  std::vector<std::vector<Screened>> screened;  ///< per seeker: VCs that would consider it
   std::vector<std::size_t> accepting, order;
   std::vector<double> weights;
   std::vector<std::pair<std::size_t, double>> commitments;

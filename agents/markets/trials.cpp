@@ -21,24 +21,28 @@ void match_trials(World& w) {
   T.open.clear(), T.x.clear(), T.y.clear();
   for (std::size_t i = 0; i < w.hospitals.size(); ++i)
     if (w.hospitals[i].slots_free >= 1.0)
-      T.open.push_back(static_cast<std::uint32_t>(i)), T.x.push_back(w.hospitals[i].x_km), T.y.push_back(w.hospitals[i].y_km);
+      T.open.push_back(static_cast<std::uint32_t>(i)), T.x.push_back(w.hospitals[i].x_km),
+          T.y.push_back(w.hospitals[i].y_km);
   T.index.build(T.x, T.y, w.grid.width_km(), w.grid.height_km(), std::max(w.grid.cell_km, 5.0));
   for (auto& s : w.startups.items()) {
     if (!s.alive || !s.wants_trial) continue;
     std::ptrdiff_t best = -1;
     double best_d = 0;
-    T.index.for_each_nearest_first(s.x_km, s.y_km, P.hospital.trial_reach_km, [&](std::size_t j) {
-      const std::size_t i = T.open[j];
-      const auto& h = w.hospitals[i];
-      if (h.slots_free < 1.0) return;
-      // Clearly farther than the best so far (by squared distance, with a margin far above rounding):
-      // cannot win, so skip the exact distance.
-      const double dx = static_cast<double>(h.x_km) - s.x_km, dy = static_cast<double>(h.y_km) - s.y_km;
-      if (best >= 0 && dx * dx + dy * dy > best_d * best_d * (1.0 + 1e-9)) return;
-      const double d = sim::distance_km(s.x_km, s.y_km, h.x_km, h.y_km);
-      if (best < 0 || d < best_d || (d == best_d && h.id < w.hospitals[static_cast<std::size_t>(best)].id))
-        best = static_cast<std::ptrdiff_t>(i), best_d = d;
-    }, [&] { return best < 0 ? 1e300 : best_d * (1.0 + 1e-9); });
+    T.index.for_each_nearest_first(
+        s.x_km, s.y_km, P.hospital.trial_reach_km,
+        [&](std::size_t j) {
+          const std::size_t i = T.open[j];
+          const auto& h = w.hospitals[i];
+          if (h.slots_free < 1.0) return;
+          // Clearly farther than the best so far (by squared distance, with a margin far above rounding):
+          // cannot win, so skip the exact distance.
+          const double dx = static_cast<double>(h.x_km) - s.x_km, dy = static_cast<double>(h.y_km) - s.y_km;
+          if (best >= 0 && dx * dx + dy * dy > best_d * best_d * (1.0 + 1e-9)) return;
+          const double d = sim::distance_km(s.x_km, s.y_km, h.x_km, h.y_km);
+          if (best < 0 || d < best_d || (d == best_d && h.id < w.hospitals[static_cast<std::size_t>(best)].id))
+            best = static_cast<std::ptrdiff_t>(i), best_d = d;
+        },
+        [&] { return best < 0 ? 1e300 : best_d * (1.0 + 1e-9); });
     if (best < 0) continue;
     const double fee = P.hospital.trial_fee_usd * (1.0 + P.hospital.trial_travel_cost_per_km * best_d);
     if (w.ledger.balance(s.account) < fee) continue;

@@ -30,8 +30,8 @@ Params params_with(std::int64_t steps, const std::vector<std::string>& overrides
 
 /// What one run yields for the tests: metric sums over steps and regions, final metrics, events, world.
 struct Outcome {
-  std::map<std::string, double> sum;    ///< metric summed over steps and regions
-  std::map<std::string, double> last;   ///< metric summed over regions at the last step
+  std::map<std::string, double> sum;   ///< metric summed over steps and regions
+  std::map<std::string, double> last;  ///< metric summed over regions at the last step
   std::vector<sim::Event> events;
   double incubated = 0;
   std::map<std::string, double> flows;  ///< ledger flows by type, summed over steps
@@ -47,7 +47,8 @@ Outcome run(const Params& p, std::uint64_t seed) {
       o.sum[world.metrics.defs()[m].name] += total;
       o.last[world.metrics.defs()[m].name] = total;
     }
-    for (std::size_t f = 0; f < kFlowNames.size(); ++f) o.flows[kFlowNames[f]] += world.ledger.step_flow_total(static_cast<int>(f));
+    for (std::size_t f = 0; f < kFlowNames.size(); ++f)
+      o.flows[kFlowNames[f]] += world.ledger.step_flow_total(static_cast<int>(f));
     o.events.insert(o.events.end(), world.events.pending().begin(), world.events.pending().end());
     world.events.clear_pending();
   });
@@ -124,7 +125,8 @@ TEST_CASE("mechanism: startups nearer to VCs raise their first round sooner", "[
   REQUIRE(founded_n[0] > 10);
   REQUIRE(founded_n[1] > 10);
   const double near = funded_fast[0] / founded_n[0], far = funded_fast[1] / founded_n[1];
-  INFO("share of startups with a first round within 3 months: capital (near VCs) " << near << ", regional (110 km) " << far);
+  INFO("share of startups with a first round within 3 months: capital (near VCs) " << near << ", regional (110 km) "
+                                                                                   << far);
   CHECK(near > 1.25 * far);
 }
 
@@ -151,8 +153,8 @@ TEST_CASE("mechanism: serial founders appear after exits only when switched on",
       if (e.kind == code(EventKind::founding) && e.detail == static_cast<int>(Origin::serial)) {
         bool parent_exited = false;
         for (const auto& x : o.events)
-          if ((x.kind == code(EventKind::acquisition) || x.kind == code(EventKind::ipo)) && x.subject_id == e.object_id &&
-              x.step <= e.step)
+          if ((x.kind == code(EventKind::acquisition) || x.kind == code(EventKind::ipo)) &&
+              x.subject_id == e.object_id && x.step <= e.step)
             parent_exited = true;
         REQUIRE(parent_exited);
       }
@@ -160,7 +162,8 @@ TEST_CASE("mechanism: serial founders appear after exits only when switched on",
   REQUIRE(exits_on > 0);
   CHECK(on > 0);
   for (int k = 0; k < 4; ++k)
-    CHECK(run(params_with(240, {"policy.serial_founders=false"}), 700 + static_cast<std::uint64_t>(k)).sum.at("startups_founded_serial") == 0);
+    CHECK(run(params_with(240, {"policy.serial_founders=false"}), 700 + static_cast<std::uint64_t>(k))
+              .sum.at("startups_founded_serial") == 0);
 }
 
 TEST_CASE("mechanism: staged capital calls pace what funds can invest", "[mechanism]") {
@@ -190,7 +193,8 @@ TEST_CASE("mechanism: exit proceeds bring new VC firms in January only when entr
     const Outcome o = run(params_with(240, {"vc.entry_per_billion_usd=20"}), 40 + static_cast<std::uint64_t>(k));
     on += entrants(o);
     for (const auto& e : o.events)
-      if (e.kind == code(EventKind::fund_raised) && e.detail == 1 && e.step > 0) CHECK(e.step % 12 == 0);  // January (start 2020-01)
+      if (e.kind == code(EventKind::fund_raised) && e.detail == 1 && e.step > 0)
+        CHECK(e.step % 12 == 0);  // January (start 2020-01)
     CHECK(o.sum.at("vc_distributed") > 0);
   }
   CHECK(on > 0);
@@ -231,7 +235,8 @@ TEST_CASE("mechanism: startups short of cash cut staff only when layoffs are on"
   CHECK(largest_cut(params_with(120, {"startup.layoff_runway_months=6", "startup.initial_headcount_max=30"})) > 0);
 }
 
-TEST_CASE("mechanism: service firms sell, grow and close without rounds, trials or deals; none when switched off", "[mechanism]") {
+TEST_CASE("mechanism: service firms sell, grow and close without rounds, trials or deals; none when switched off",
+          "[mechanism]") {
   const Params p = params_with(120, {"startup.service_share=0.5", "startup.staff_spinouts_per_1000_per_year=20"});
   World w = make_world(p, 17);
   sim::PhaseTimes<6> times;
@@ -271,7 +276,8 @@ TEST_CASE("mechanism: service firms sell, grow and close without rounds, trials 
   CHECK(closed);
   CHECK(grew);
   // Off: no service firm is ever founded.
-  World off = make_world(params_with(60, {"startup.service_share=0", "startup.staff_spinouts_per_1000_per_year=20"}), 17);
+  World off =
+      make_world(params_with(60, {"startup.service_share=0", "startup.staff_spinouts_per_1000_per_year=20"}), 17);
   for (int k = 0; k < 60; ++k) {
     run_step(off, times);
     for (const auto& s : off.startups.items()) REQUIRE_FALSE(s.service);
@@ -284,7 +290,7 @@ struct Lever {
   std::string key;
   std::string low, high;
   std::function<double(const Outcome&)> quantity;
-  int direction;  ///< +1: high > low; -1: high < low
+  int direction;                          ///< +1: high > low; -1: high < low
   std::vector<std::string> context = {};  ///< other settings under which the lever is observed
 };
 
@@ -295,7 +301,8 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
       {"policy.public_rd_usd_per_year", "1e9", "4e9", sum("spend_grant_basic_research"), +1},
       {"policy.basic_research_share", "0.3", "0.6", sum("spend_grant_basic_research"), +1},
       {"policy.applied_grant_max_usd_per_year", "1e5", "2e6", sum("spend_grant_applied"), +1},
-      {"policy.grace_period_years", "0", "30", [](const Outcome& o) { return -count_events(o, EventKind::grace_expired); }, +1},
+      {"policy.grace_period_years", "0", "30",
+       [](const Outcome& o) { return -count_events(o, EventKind::grace_expired); }, +1},
       {"policy.sme_rd_tax_credit", "0", "0.4", sum("spend_tax_credit"), +1},
       {"policy.data_exclusivity_years", "6", "12", sum("startups_acquired"), +1},
       {"policy.drug_price_index", "0.2", "1", sum("startups_acquired"), +1},
@@ -308,13 +315,17 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
       {"regions.capital.policy.training_grant_usd_per_hire", "0", "2000", sum("spend_training_grant"), +1},
       {"regions.capital.policy.infrastructure_grant_usd_per_year", "0", "5e8", last("amenity_index"), +1},
       {"regions.capital.policy.incubator_capacity", "0", "30", [](const Outcome& o) { return o.incubated; }, +1},
-      {"regions.capital.policy.incubator_fee_usd_month", "4000", "500000", [](const Outcome& o) { return o.incubated; }, -1},
+      {"regions.capital.policy.incubator_fee_usd_month", "4000", "500000", [](const Outcome& o) { return o.incubated; },
+       -1},
       {"regions.regional.policy.public_fund_usd", "0", "5e7", sum("spend_public_fund"), +1},
       {"regions.regional.policy.public_fund_matching", "0.2", "2", sum("spend_public_fund"), +1},
       {"regions.capital.policy.tto_capacity_per_year", "10", "200", sum("licences"), +1},
-      {"regions.capital.policy.tax_exemption_years", "0", "100", [](const Outcome& o) { return o.flows.at("tax"); }, -1},
-      {"regions.capital.policy.customs_exemption_years", "0", "100", [](const Outcome& o) { return o.flows.at("equipment"); }, -1},
-      {"pharma.site_opening_probability_per_year", "0", "1", [](const Outcome& o) { return count_events(o, EventKind::site_opened); }, +1},
+      {"regions.capital.policy.tax_exemption_years", "0", "100", [](const Outcome& o) { return o.flows.at("tax"); },
+       -1},
+      {"regions.capital.policy.customs_exemption_years", "0", "100",
+       [](const Outcome& o) { return o.flows.at("equipment"); }, -1},
+      {"pharma.site_opening_probability_per_year", "0", "1",
+       [](const Outcome& o) { return count_events(o, EventKind::site_opened); }, +1},
       {"regions.capital.policy.loan_usd", "0", "2.5e6", sum("spend_loan"), +1},
       {"regions.regional.research_hospitals", "0", "2", sum("spend_grant_hospital"), +1},
       {"hospital.research_funding_usd_per_year", "5e6", "3e7", sum("spend_grant_hospital"), +1},
@@ -326,8 +337,10 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
     const double lo = mean_over(params_with(120, lo_set), 2, L.quantity);
     const double hi = mean_over(params_with(120, hi_set), 2, L.quantity);
     INFO(L.key << ": " << L.low << " -> " << lo << ", " << L.high << " -> " << hi);
-    if (L.direction > 0) CHECK(hi > lo);
-    else CHECK(hi < lo);
+    if (L.direction > 0)
+      CHECK(hi > lo);
+    else
+      CHECK(hi < lo);
   }
 }
 

@@ -1,6 +1,6 @@
 // Whole-model tests: determinism across thread counts, seeds, accounting, every shipped scenario.
-#include <catch2/catch.hpp>
 #include <tbb/global_control.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -44,7 +44,8 @@ Trace run(const Params& p, std::uint64_t seed, int threads) {
     t.events.insert(t.events.end(), world.events.pending().begin(), world.events.pending().end());
     world.events.clear_pending();
   });
-  for (std::size_t a = 0; a < w.ledger.account_count(); ++a) t.balances.push_back(w.ledger.balance(static_cast<sim::AccountId>(a)));
+  for (std::size_t a = 0; a < w.ledger.account_count(); ++a)
+    t.balances.push_back(w.ledger.balance(static_cast<sim::AccountId>(a)));
   for (const auto* f : output_fields(w)) t.fields.insert(t.fields.end(), f->values.begin(), f->values.end());
   return t;
 }
@@ -72,8 +73,9 @@ TEST_CASE("determinism: bit-identical results with 1 2 4 and 8 threads", "[deter
   SECTION("a different seed gives a different run") { CHECK_FALSE(identical(one, run(p, 12, 1))); }
 }
 
-TEST_CASE("determinism: a US history run (staged calls, VC entry, alliances, layoffs on) is identical at 1 and 2 threads",
-          "[determinism]") {
+TEST_CASE(
+    "determinism: a US history run (staged calls, VC entry, alliances, layoffs on) is identical at 1 and 2 threads",
+    "[determinism]") {
   auto doc = sim::load_scenario_doc(kScenarios / "us" / "boston.toml");
   const Params p = load_params(doc);
   REQUIRE(p.vc.capital_call_years > 0);
@@ -112,7 +114,8 @@ TEST_CASE("the default scenario produces a living cluster economy", "[model]") {
       REQUIRE(w.ledger.balance(s.account) >= -1e-6);
     }
     double scale = 0;
-    for (std::size_t a = 0; a < w.ledger.account_count(); ++a) scale += std::abs(w.ledger.balance(static_cast<sim::AccountId>(a)));
+    for (std::size_t a = 0; a < w.ledger.account_count(); ++a)
+      scale += std::abs(w.ledger.balance(static_cast<sim::AccountId>(a)));
     REQUIRE(std::abs(w.ledger.grand_total()) <= 1e-12 * scale);
   }
   CHECK(founded > 0);
@@ -184,7 +187,8 @@ TEST_CASE("every summary row names a registered metric", "[recording]") {
   for (const auto& [name, label, mean] : summary_rows()) {
     (void)mean;
     INFO(name);
-    CHECK(std::any_of(w.metrics.defs().begin(), w.metrics.defs().end(), [&](const sim::MetricDef& d) { return d.name == name; }));
+    CHECK(std::any_of(w.metrics.defs().begin(), w.metrics.defs().end(),
+                      [&](const sim::MetricDef& d) { return d.name == name; }));
     CHECK(!label.empty());
   }
 }

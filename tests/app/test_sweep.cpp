@@ -1,4 +1,5 @@
-// Sweep files, designs, paired seeds and plans (batch/sweep.hpp, batch/plan.hpp), and the batch statistics. End-to-end sweeps: sweep_e2e.sh.
+// Sweep files, designs, paired seeds and plans (batch/sweep.hpp, batch/plan.hpp), and the batch statistics. End-to-end
+// sweeps: sweep_e2e.sh.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -76,13 +77,17 @@ TEST_CASE("sweep file: mistakes are reported with file:line, all at once", "[swe
   CHECK_THAT(error_of("seed = \n"), Catch::Contains("TOML syntax error"));
 }
 
-TEST_CASE("fuzz regression: a range wider than a double or integer bounds beyond 2^53 are errors, not inf/nan or wrong values", "[sweep]") {
+TEST_CASE(
+    "fuzz regression: a range wider than a double or integer bounds beyond 2^53 are errors, not inf/nan or wrong "
+    "values",
+    "[sweep]") {
   // min + u * (max - min) with max - min = inf gave inf and nan design values.
   CHECK_THAT(error_of("design = \"lhs\"\nsamples = 4\n[factors.a]\nmin = -1e308\nmax = 1e308\n"),
              Catch::Contains("t.toml:3: factor 'a': 'max' - 'min' is beyond the range of a double"));
   // An integer max of 2^63-1 became 2^63 as a double and was printed as -9223372036854775808.
-  CHECK_THAT(error_of("[factors.a]\nmin = 0\nmax = 9223372036854775807\nlevels = 2\n"),
-             Catch::Contains("t.toml:1: factor 'a': integer 'min' and 'max' must lie within +-9007199254740992 (2^53)"));
+  CHECK_THAT(
+      error_of("[factors.a]\nmin = 0\nmax = 9223372036854775807\nlevels = 2\n"),
+      Catch::Contains("t.toml:1: factor 'a': integer 'min' and 'max' must lie within +-9007199254740992 (2^53)"));
   CHECK_THAT(error_of("[factors.a]\nmin = -9007199254740993\nmax = 0\nlevels = 2\n"), Catch::Contains("(2^53)"));
   const auto s = parse("[factors.a]\nmin = -9007199254740992\nmax = 9007199254740992\nlevels = 2\n");
   CHECK(make_design(s)[1].text == std::vector<std::string>{"9007199254740992"});
@@ -93,10 +98,13 @@ TEST_CASE("fuzz regression: a range wider than a double or integer bounds beyond
              Catch::Contains("t.toml:3: 'a.max' = 1e400 is out of range; beyond the range of a double"));
   CHECK_THAT(error_of("[factors.a]\nmin = 0\nmax = 99999999999999999999999\nlevels = 2\n"),
              Catch::Contains("t.toml:3: 'a.max' = 99999999999999999999999 is out of range; integers are 64-bit"));
-  CHECK_THAT(error_of("[factors.a]\nvalues = [1, -1e400, 99999999999999999999999]\n"), Catch::Contains("value -1e400 is beyond the range of a double"));
-  CHECK_THAT(error_of("[factors.a]\nvalues = [1, -1e400, 99999999999999999999999]\n"), Catch::Contains("value 99999999999999999999999 is beyond 64-bit integers"));
-  CHECK_THAT(error_of("seed = 99999999999999999999999\n"),
-             Catch::Contains("t.toml:1: 'seed' = 99999999999999999999999 is out of range; allowed [0, 4000000000000000000]"));
+  CHECK_THAT(error_of("[factors.a]\nvalues = [1, -1e400, 99999999999999999999999]\n"),
+             Catch::Contains("value -1e400 is beyond the range of a double"));
+  CHECK_THAT(error_of("[factors.a]\nvalues = [1, -1e400, 99999999999999999999999]\n"),
+             Catch::Contains("value 99999999999999999999999 is beyond 64-bit integers"));
+  CHECK_THAT(
+      error_of("seed = 99999999999999999999999\n"),
+      Catch::Contains("t.toml:1: 'seed' = 99999999999999999999999 is out of range; allowed [0, 4000000000000000000]"));
   CHECK_THAT(error_of("[factors.a]\nvalues = [nan, 1.0]\n"), Catch::Contains("values must be finite"));
 }
 
@@ -116,16 +124,24 @@ TEST_CASE("targets and experiment files from text: parse_targets_text / parse_ex
     }
     return std::string();
   };
-  CHECK_THAT(targets_error("scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = nan\nsource = \"x\"\n"),
-             Catch::Contains("t.targets.toml:5"));
-  CHECK_THAT(targets_error("scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = 1e400\nsource = \"x\"\n"),
-             Catch::Contains("t.targets.toml:5: 'observed' = 1e400 is out of range; allowed [1e-300, 1e+300]"));
+  CHECK_THAT(
+      targets_error(
+          "scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = nan\nsource = \"x\"\n"),
+      Catch::Contains("t.targets.toml:5"));
+  CHECK_THAT(
+      targets_error(
+          "scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = 1e400\nsource = \"x\"\n"),
+      Catch::Contains("t.targets.toml:5: 'observed' = 1e400 is out of range; allowed [1e-300, 1e+300]"));
   // Was accepted as 9223372036854775807 (toml11 clamps) and calibrated against.
-  CHECK_THAT(targets_error("scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = 99999999999999999999999\nsource = \"x\"\n"),
-             Catch::Contains("t.targets.toml:5: 'observed' = 99999999999999999999999 is out of range; allowed [1e-300, 1e+300]"));
-  CHECK_THAT(targets_error("scenario = \"s.toml\"\ntarget = [1, \"x\"]\n"), Catch::Contains("must be an array of tables"));
+  CHECK_THAT(targets_error("scenario = \"s.toml\"\n[[target]]\nname = \"t\"\nmetric = \"startups\"\nobserved = "
+                           "99999999999999999999999\nsource = \"x\"\n"),
+             Catch::Contains(
+                 "t.targets.toml:5: 'observed' = 99999999999999999999999 is out of range; allowed [1e-300, 1e+300]"));
+  CHECK_THAT(targets_error("scenario = \"s.toml\"\ntarget = [1, \"x\"]\n"),
+             Catch::Contains("must be an array of tables"));
   const std::string experiment =
-      "name = \"e\"\n[baseline]\nname = \"b\"\nscenario = \"b.toml\"\n[[outcome]]\nname = \"o\"\nmetric = \"startups\"\n";
+      "name = \"e\"\n[baseline]\nname = \"b\"\nscenario = \"b.toml\"\n[[outcome]]\nname = \"o\"\nmetric = "
+      "\"startups\"\n";
   const auto e = parse_experiment_text(experiment, "e.toml", "/base");
   CHECK(e.baseline.scenario == std::filesystem::path("/base/b.toml"));
   CHECK(e.outcomes.size() == 1);
@@ -173,7 +189,8 @@ TEST_CASE("statistics: mean, sd, Student-t 95% interval, 2.5%..97.5% of runs; Na
 }
 
 TEST_CASE("Latin hypercube: one point in every stratum of every factor, integers rounded", "[sweep]") {
-  const auto s = parse("design = \"lhs\"\nsamples = 16\nseed = 3\n[factors.a]\nmin = 0.0\nmax = 2.0\n[factors.b]\nmin = 1\nmax = 16\n");
+  const auto s = parse(
+      "design = \"lhs\"\nsamples = 16\nseed = 3\n[factors.a]\nmin = 0.0\nmax = 2.0\n[factors.b]\nmin = 1\nmax = 16\n");
   const auto d = make_design(s);
   REQUIRE(d.size() == 16);
   for (std::size_t j = 0; j < 2; ++j) {
@@ -188,13 +205,14 @@ TEST_CASE("Latin hypercube: one point in every stratum of every factor, integers
     CHECK(p.value[1] == std::round(p.value[1]));
     ints.insert(p.value[1]);
   }
-  CHECK(ints.size() == 16);  // 16 strata over 16 integers: each once
+  CHECK(ints.size() == 16);                    // 16 strata over 16 integers: each once
   CHECK(make_design(s)[5].text == d[5].text);  // deterministic
 }
 
 TEST_CASE("Morris: trajectories of k+1 points, one factor moves by p/(2(p-1)) each step", "[sweep]") {
-  const auto s = parse("design = \"morris\"\ntrajectories = 6\nlevels = 4\n[factors.a]\nmin = 0.0\nmax = 1.0\n"
-                       "[factors.b]\nmin = 10.0\nmax = 20.0\n[factors.c]\nvalues = [1, 2, 3, 4]\n");
+  const auto s = parse(
+      "design = \"morris\"\ntrajectories = 6\nlevels = 4\n[factors.a]\nmin = 0.0\nmax = 1.0\n"
+      "[factors.b]\nmin = 10.0\nmax = 20.0\n[factors.c]\nvalues = [1, 2, 3, 4]\n");
   const auto d = make_design(s);
   REQUIRE(d.size() == 6 * 4);
   for (std::size_t t = 0; t < 6; ++t) {
@@ -219,7 +237,8 @@ TEST_CASE("Morris: trajectories of k+1 points, one factor moves by p/(2(p-1)) ea
 }
 
 TEST_CASE("Sobol/Saltelli design: A, B and AB_i blocks from an unscrambled Sobol' sequence", "[sweep]") {
-  const auto s = parse("design = \"sobol\"\nsamples = 8\n[factors.a]\nmin = 0.0\nmax = 1.0\n[factors.b]\nmin = 0.0\nmax = 1.0\n");
+  const auto s =
+      parse("design = \"sobol\"\nsamples = 8\n[factors.a]\nmin = 0.0\nmax = 1.0\n[factors.b]\nmin = 0.0\nmax = 1.0\n");
   const auto d = make_design(s);
   REQUIRE(d.size() == 8 * 4);
   // Point 1 of every dimension is 1/2; point 2 is 3/4 in dimension 0 and 1/4 in dimension 1.

@@ -39,8 +39,8 @@ int main(int argc, char** argv) {
     bc::output::RunWriter writer(file, header);
     writer.finish({});
 
-    std::printf("consumer: biocluster %s, %d steps of %s, %d regions, %zu fields; wrote %s\n", bc::kVersion,
-                kSteps, argv[1], world.region_count(), bc::agents::output_fields(world).size(), file.c_str());
+    std::printf("consumer: biocluster %s, %d steps of %s, %d regions, %zu fields; wrote %s\n", bc::kVersion, kSteps,
+                argv[1], world.region_count(), bc::agents::output_fields(world).size(), file.c_str());
     return std::filesystem::exists(file) ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "consumer: %s\n", e.what());

@@ -43,15 +43,24 @@ std::ptrdiff_t reference_invalid_utf8(std::string_view s) {
     const unsigned char b = p[i];
     std::size_t len = 0;
     unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b <= 0x7F) len = 1;
-    else if (in(b, 0xC2, 0xDF)) len = 2;
-    else if (b == 0xE0) len = 3, lo = 0xA0;
-    else if (in(b, 0xE1, 0xEC) || in(b, 0xEE, 0xEF)) len = 3;
-    else if (b == 0xED) len = 3, hi = 0x9F;
-    else if (b == 0xF0) len = 4, lo = 0x90;
-    else if (in(b, 0xF1, 0xF3)) len = 4;
-    else if (b == 0xF4) len = 4, hi = 0x8F;
-    else return static_cast<std::ptrdiff_t>(i);
+    if (b <= 0x7F)
+      len = 1;
+    else if (in(b, 0xC2, 0xDF))
+      len = 2;
+    else if (b == 0xE0)
+      len = 3, lo = 0xA0;
+    else if (in(b, 0xE1, 0xEC) || in(b, 0xEE, 0xEF))
+      len = 3;
+    else if (b == 0xED)
+      len = 3, hi = 0x9F;
+    else if (b == 0xF0)
+      len = 4, lo = 0x90;
+    else if (in(b, 0xF1, 0xF3))
+      len = 4;
+    else if (b == 0xF4)
+      len = 4, hi = 0x8F;
+    else
+      return static_cast<std::ptrdiff_t>(i);
     if (n - i < len) return static_cast<std::ptrdiff_t>(i);
     if (len >= 2 && !in(p[i + 1], lo, hi)) return static_cast<std::ptrdiff_t>(i);
     for (std::size_t k = 2; k < len; ++k)
@@ -76,7 +85,8 @@ void load_and_round_trip(const sim::ScenarioDoc& doc) {
   } catch (const ConfigError& e) {
     finding("printed parameters do not load back", std::string(e.what()) + "\n--- printed:\n" + printed);
   }
-  if (again != printed) finding("printed parameters do not round-trip", "--- first:\n" + printed + "--- second:\n" + again);
+  if (again != printed)
+    finding("printed parameters do not round-trip", "--- first:\n" + printed + "--- second:\n" + again);
 }
 
 }  // namespace

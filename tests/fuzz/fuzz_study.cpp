@@ -37,12 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const batch::TargetsSpec t = batch::parse_targets_text(text, "fuzz.targets.toml", kDir);
     if (t.scenario.empty() || t.targets.empty()) finding("a targets file without a scenario or a target was accepted");
     for (const auto& tg : t.targets)
-      if (tg.name.empty() || tg.source.empty() || !(tg.observed > 0)) finding("a target without name, source or observed value was accepted");
+      if (tg.name.empty() || tg.source.empty() || !(tg.observed > 0))
+        finding("a target without name, source or observed value was accepted");
   } catch (const ConfigError&) {
   }
   try {
     const batch::ExperimentSpec e = batch::parse_experiment_text(text, "fuzz.experiment.toml", kDir);
-    if (e.baseline.scenario.empty() || e.outcomes.empty()) finding("an experiment without a baseline or an outcome was accepted");
+    if (e.baseline.scenario.empty() || e.outcomes.empty())
+      finding("an experiment without a baseline or an outcome was accepted");
   } catch (const ConfigError&) {
   }
   return 0;

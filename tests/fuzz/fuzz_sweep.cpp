@@ -43,9 +43,15 @@ std::int64_t design_size(const batch::SweepSpec& s, std::int64_t cap) {
         if (n > cap) return -1;
       }
       return n;
-    case batch::Design::lhs: n = s.samples; break;
-    case batch::Design::sobol: n = s.samples > cap ? cap + 1 : s.samples * (k + 2); break;
-    case batch::Design::morris: n = s.trajectories > cap ? cap + 1 : s.trajectories * (k + 1); break;
+    case batch::Design::lhs:
+      n = s.samples;
+      break;
+    case batch::Design::sobol:
+      n = s.samples > cap ? cap + 1 : s.samples * (k + 2);
+      break;
+    case batch::Design::morris:
+      n = s.trajectories > cap ? cap + 1 : s.trajectories * (k + 1);
+      break;
   }
   return n > cap || k > cap ? -1 : n;
 }
@@ -77,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!(x >= f.min && x <= f.max))
           finding("a design value is outside [min, max]", f.key + " = " + p.text[j] + " (" + std::to_string(x) + ")");
         if (f.integer && p.text[j] != std::to_string(static_cast<long long>(x)))
-          finding("an integer factor's text is not its value", f.key + " = " + p.text[j] + " (" + std::to_string(x) + ")");
+          finding("an integer factor's text is not its value",
+                  f.key + " = " + p.text[j] + " (" + std::to_string(x) + ")");
       }
     }
     const auto plan = batch::make_plan(spec, design);

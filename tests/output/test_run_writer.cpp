@@ -12,9 +12,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <span>
@@ -137,7 +137,8 @@ RunHeader small_header(int flush_every = 4) {
   h.grid_width = 4;
   h.grid_height = 3;
   h.cell_km = 0.5;
-  h.regions = {{"Capital", true, 1.0, 2.0, 3.0, 40.0, 0.9, 0.0}, {"Riverside Park", false, 5.5, 6.5, 2.0, 25.5, 0.4, 1.25}};
+  h.regions = {{"Capital", true, 1.0, 2.0, 3.0, 40.0, 0.9, 0.0},
+               {"Riverside Park", false, 5.5, 6.5, 2.0, 25.5, 0.4, 1.25}};
   h.metrics = {{"startups", "count", "active startups"},
                {"funding", "USD", "venture funding raised this step"},
                {"employment", "persons", "jobs in the cluster"}};
@@ -190,7 +191,8 @@ std::vector<Event> some_events() {
 
 std::vector<float> field_values(int snapshot, int field) {
   std::vector<float> v(12);
-  for (int i = 0; i < 12; ++i) v[static_cast<std::size_t>(i)] = static_cast<float>(snapshot * 100 + field * 10 + i) + 0.5f;
+  for (int i = 0; i < 12; ++i)
+    v[static_cast<std::size_t>(i)] = static_cast<float>(snapshot * 100 + field * 10 + i) + 0.5f;
   return v;
 }
 
@@ -256,9 +258,7 @@ int write_killed_run(const fs::path& final_path, int flush_every, std::int64_t f
   return status;
 }
 
-bool have_h5py() {
-  return std::system("/usr/bin/python3 -c 'import h5py, numpy' >/dev/null 2>&1") == 0;
-}
+bool have_h5py() { return std::system("/usr/bin/python3 -c 'import h5py, numpy' >/dev/null 2>&1") == 0; }
 
 // Reads every dataset and attribute of a finished run and of a killed run's .partial with h5py.
 constexpr const char* kH5pyScript = R"PY(
@@ -564,7 +564,8 @@ TEST_CASE("a finished run round-trips through the HDF5 C API", "[output]") {
       }
     CHECK(attr_str(f, "/agents/startup/cash", "units") == "USD");
     CHECK(read_all<std::int64_t>(f, "/agents/investor/id", H5T_NATIVE_INT64) == std::vector<std::int64_t>{77, 77});
-    CHECK(read_all<double>(f, "/agents/investor/fund_size", H5T_NATIVE_DOUBLE) == std::vector<double>{5e8 + 4, 5e8 + 9});
+    CHECK(read_all<double>(f, "/agents/investor/fund_size", H5T_NATIVE_DOUBLE) ==
+          std::vector<double>{5e8 + 4, 5e8 + 9});
     CHECK(read_all<std::int64_t>(f, "/agents/investor/snapshot_start", H5T_NATIVE_INT64) ==
           std::vector<std::int64_t>{0, 1});
   }
@@ -608,8 +609,8 @@ TEST_CASE("finish compacts a file bloated by frequent flushes, without changing 
   TempDir tmp;
   const fs::path often = tmp.path / "often.h5", once = tmp.path / "once.h5";
   std::uintmax_t often_partial = 0, once_partial = 0;
-  write_long_run(often, 1, &often_partial);        // 300 flushes
-  write_long_run(once, 1000000, &once_partial);    // a single flush
+  write_long_run(often, 1, &often_partial);      // 300 flushes
+  write_long_run(once, 1000000, &once_partial);  // a single flush
   for (const auto& p : {often, once}) {
     CHECK(fs::exists(p));
     CHECK_FALSE(fs::exists(RunWriter::partial_path(p)));
@@ -617,7 +618,7 @@ TEST_CASE("finish compacts a file bloated by frequent flushes, without changing 
   }
   INFO("partial " << often_partial << " bytes, final " << fs::file_size(often) << " bytes, single flush "
                   << fs::file_size(once) << " bytes");
-  CHECK(often_partial > 3 * fs::file_size(often));            // the dead chunk copies were dropped
+  CHECK(often_partial > 3 * fs::file_size(often));              // the dead chunk copies were dropped
   CHECK(fs::file_size(often) < fs::file_size(once) * 11 / 10);  // as small as a file flushed once
 
   Id a(open_file(often), H5Fclose);
@@ -790,8 +791,7 @@ TEST_CASE("invalid headers are rejected before a file is created", "[output]") {
   CHECK_FALSE(fs::exists(RunWriter::partial_path(p)));
 }
 
-TEST_CASE("an empty model (no regions, metrics, fields, tables or kinds) still writes a valid file",
-          "[output]") {
+TEST_CASE("an empty model (no regions, metrics, fields, tables or kinds) still writes a valid file", "[output]") {
   TempDir tmp;
   const fs::path p = tmp.path / "empty.h5";
   RunHeader h;
@@ -938,8 +938,7 @@ void write_many_steps(const fs::path& final_path, bool finish_it) {
 
 }  // namespace
 
-TEST_CASE("destroying without finish after many queued appends keeps every step, as finish would",
-          "[output]") {
+TEST_CASE("destroying without finish after many queued appends keeps every step, as finish would", "[output]") {
   TempDir tmp;
   const fs::path dropped = tmp.path / "dropped.h5", finished = tmp.path / "finished.h5";
   write_many_steps(dropped, false);
@@ -982,7 +981,9 @@ TEST_CASE("a write failure on the writer thread is thrown by the next call, flus
       RunWriter w(final_path, h);
       ::signal(SIGXFSZ, SIG_IGN);
       const auto size = fs::file_size(RunWriter::partial_path(final_path));
-      struct rlimit lim{static_cast<rlim_t>(size + 4096), static_cast<rlim_t>(size + 4096)};
+      struct rlimit lim {
+        static_cast<rlim_t>(size + 4096), static_cast<rlim_t>(size + 4096)
+      };
       if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(10);
       std::vector<float> noise(256 * 256);
       std::uint64_t x = 88172645463325252ULL;  // xorshift: incompressible values

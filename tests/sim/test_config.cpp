@@ -36,7 +36,9 @@ void describe_toy(ParamVisitor& v, Toy& t) {
   v.text("mode", t.mode, "a mode", kModes);
   v.date("start", t.start, "start month");
   v.end_section();
-  visit_map(v, "items", t.items, [](ParamVisitor& w, Item& it) { w.real("weight", it.weight, {"kg", 0, 10, "weight"}); });
+  visit_map(v, "items", t.items, [](ParamVisitor& w, Item& it) {
+    w.real("weight", it.weight, {"kg", 0, 10, "weight"});
+  });
 }
 
 Toy load(const std::string& text) {
@@ -139,9 +141,9 @@ TEST_CASE("not UTF-8: rejected before parsing, with line and column", "[config][
   const auto m = error_of(bad);
   CHECK(has(m, "toy.toml:2: column 10: invalid UTF-8 byte 0xC1"));
   CHECK(find_invalid_utf8("plain ascii") == -1);
-  CHECK(find_invalid_utf8("\xED\xA0\x80") == 0);         // surrogate
-  CHECK(find_invalid_utf8("ok \xC0\xAF") == 3);          // overlong
-  CHECK(find_invalid_utf8("\xE2\x82") == 0);             // truncated
+  CHECK(find_invalid_utf8("\xED\xA0\x80") == 0);                   // surrogate
+  CHECK(find_invalid_utf8("ok \xC0\xAF") == 3);                    // overlong
+  CHECK(find_invalid_utf8("\xE2\x82") == 0);                       // truncated
   CHECK(find_invalid_utf8("caf\xC3\xA9 \xF0\x9F\x98\x80") == -1);  // valid multibyte
 }
 
@@ -230,7 +232,8 @@ TEST_CASE("printed parameters load back to the same values", "[config]") {
   CHECK(print_parameters(const_cast<Toy&>(back), describe_toy) == text);
 }
 
-TEST_CASE("fuzz regression: a huge whole float for an integer key is an error, not a cast overflow", "[config][bad-input]") {
+TEST_CASE("fuzz regression: a huge whole float for an integer key is an error, not a cast overflow",
+          "[config][bad-input]") {
   // Found by tests/fuzz/fuzz_scenario (UBSan: 1e+308 is outside the range of type 'long'): the
   // "write N, without a decimal point" hint cast any whole double to int64, however large.
   const auto huge = error_of("[model]\ncount = 1e300\n");
@@ -240,7 +243,8 @@ TEST_CASE("fuzz regression: a huge whole float for an integer key is an error, n
   CHECK_FALSE(has(error_of("[model]\ncount = 9223372036854775808.0\n"), "(write "));  // 2^63: just too large
   // Whole numbers that fit still get the hint, down to the most negative int64.
   CHECK(has(error_of("[model]\ncount = 12.0\n"), "(write 12, without a decimal point)"));
-  CHECK(has(error_of("[model]\ncount = -9223372036854775808.0\n"), "(write -9223372036854775808, without a decimal point)"));
+  CHECK(has(error_of("[model]\ncount = -9223372036854775808.0\n"),
+            "(write -9223372036854775808, without a decimal point)"));
 }
 
 TEST_CASE("fuzz regression: deep nesting is an error, not a stack overflow in toml11", "[config][bad-input]") {
@@ -252,11 +256,12 @@ TEST_CASE("fuzz regression: deep nesting is an error, not a stack overflow in to
     return out;
   };
   const std::string deep_message = "nested deeper than 64 levels";
-  CHECK(has(error_of("[model]\nrate = 0.5\nx = " + rep("[", 200000) + rep("]", 200000) + "\n"), "toy.toml:3: " + deep_message));
-  CHECK(has(error_of("x = " + rep("[", 200000)), deep_message));                            // unterminated
+  CHECK(has(error_of("[model]\nrate = 0.5\nx = " + rep("[", 200000) + rep("]", 200000) + "\n"),
+            "toy.toml:3: " + deep_message));
+  CHECK(has(error_of("x = " + rep("[", 200000)), deep_message));  // unterminated
   CHECK(has(error_of("x = " + rep("{a = ", 100000) + "1" + rep("}", 100000) + "\n"), deep_message));
-  CHECK(has(error_of("a" + rep(".a", 200000) + " = 1\n"), deep_message));                    // dotted key
-  CHECK(has(error_of("[a" + rep(".a", 200000) + "]\nx = 1\n"), deep_message));                // table header
+  CHECK(has(error_of("a" + rep(".a", 200000) + " = 1\n"), deep_message));                         // dotted key
+  CHECK(has(error_of("[a" + rep(".a", 200000) + "]\nx = 1\n"), deep_message));                    // table header
   CHECK(has(error_of("x = [" + rep("{a = [", 40) + "1" + rep("]}", 40) + "]\n"), deep_message));  // mixed
   // The limit: 64 levels load (a key of 64 components; 63 arrays under a key), 65 do not.
   const auto doc = parse_scenario_text("a" + rep(".a", 63) + " = 1\n", "t.toml");
@@ -268,8 +273,8 @@ TEST_CASE("fuzz regression: deep nesting is an error, not a stack overflow in to
   // Brackets, braces and dots inside strings and comments do not count; nor do table headers that
   // close before the next one opens.
   const std::string quoted = "[a.b.c]\n# " + rep("[{.", 100) + "\ns = \"" + rep("[{.\\\"", 100) + "\"\nt = '" +
-                             rep("[{.", 100) + "'\nu = \"\"\"\n" + rep("[{.", 100) + "\n\"\"\"\nv = '''" + rep("[{.", 100) +
-                             "'''\n\"" + rep("[.", 100) + "\".w = 2\n";
+                             rep("[{.", 100) + "'\nu = \"\"\"\n" + rep("[{.", 100) + "\n\"\"\"\nv = '''" +
+                             rep("[{.", 100) + "'''\n\"" + rep("[.", 100) + "\".w = 2\n";
   std::string headers;
   for (int i = 0; i < 100; ++i) headers += "[x" + std::to_string(i) + ".y]\nz = 1\n";
   const auto ok = parse_scenario_text(quoted + headers, "t.toml");

@@ -133,8 +133,8 @@ TEST_CASE("the identity tolerates rounding within 1e-9 of the step's magnitudes"
   const double difference = std::fabs(r.L.internal_total() - expected);
   const double old_tol = 1e-9 * std::fmax(RoundingLedger::kChunk, std::fmax(std::fabs(r.L.internal_total()), 1.0));
   CHECK(difference == Approx(195.3125));
-  CHECK(difference > old_tol);                           // the old check failed here
-  CHECK(difference < 1e-10 * RoundingLedger::kBig);      // 1.1e-11 of the previous sum
+  CHECK(difference > old_tol);                       // the old check failed here
+  CHECK(difference < 1e-10 * RoundingLedger::kBig);  // 1.1e-11 of the previous sum
   CHECK_NOTHROW(r.L.check_identity(1));
 }
 
@@ -161,7 +161,8 @@ TEST_CASE("the sum of many agents' balances is exact enough for the identity", "
   std::vector<AccountId> accounts;
   for (int i = 0; i < 2000000; ++i) accounts.push_back(L.open({false, true, 0, 2, i}));
   L.begin_step();
-  for (std::size_t i = 0; i < accounts.size(); ++i) L.transfer(gov, accounts[i], 7e6 + 0.1 * static_cast<double>(i % 7), 0, 0);
+  for (std::size_t i = 0; i < accounts.size(); ++i)
+    L.transfer(gov, accounts[i], 7e6 + 0.1 * static_cast<double>(i % 7), 0, 0);
   CHECK_NOTHROW(L.check_identity(0));
   L.begin_step();
   for (std::size_t i = 0; i < accounts.size(); i += 2) L.transfer(accounts[i], gov, 3.3e6 + 1.0 / 3.0, 0, 1);
@@ -230,8 +231,9 @@ TEST_CASE("the same base included many times is bounded in total", "[.][slow][co
   base.append(8u << 20, '#');
   base += "\n[model]\nrate = 0.1\n";
   write(dir / "base8.toml", base);
-  write(dir / "many.toml", "include = ['base8.toml', 'base8.toml', 'base8.toml', 'base8.toml', 'base8.toml', 'base8.toml', "
-                           "'base8.toml', 'base8.toml', 'base8.toml']\n");
+  write(dir / "many.toml",
+        "include = ['base8.toml', 'base8.toml', 'base8.toml', 'base8.toml', 'base8.toml', 'base8.toml', "
+        "'base8.toml', 'base8.toml', 'base8.toml']\n");
   const auto m = config_error([&] { load_scenario_doc(dir / "many.toml"); });
   CHECK(has(m, "many.toml:1: the scenario's files add up to more than 64 MiB"));
   std::filesystem::remove(dir / "base8.toml");
@@ -246,7 +248,8 @@ TEST_CASE("5000 map items load with their lines", "[config][hardening]") {
   std::string text = "[model]\nrate = 0.25\n";
   constexpr int n = 5000;
   for (int i = 0; i < n; ++i)
-    text += "[items.i" + std::to_string(i) + "]\nweight = " + std::to_string(i % 10) + "\ncount = " + std::to_string(i) + "\n";
+    text += "[items.i" + std::to_string(i) + "]\nweight = " + std::to_string(i % 10) +
+            "\ncount = " + std::to_string(i) + "\n";
   text += "[items.last]\nweight = 11\n";  // out of range: located at its line
   const int last_line = 2 + 3 * n + 2;
   const auto doc = parse_scenario_text(text, "many.toml");
@@ -284,13 +287,15 @@ TEST_CASE("an integer beyond 64 bits is reported as written, with the allowed ra
             "toy.toml:2: 'model.count' = 99999999999999999999999 is out of range; allowed [1, 100] agents -- a count"));
   CHECK(has(error_of("[model]\ncount = -9_223_372_036_854_775_809\n"),
             "'model.count' = -9_223_372_036_854_775_809 is out of range; allowed [1, 100] agents"));
-  CHECK(has(error_of("[model]\ncount = 0x1_0000_0000_0000_0000\n"), "'model.count' = 0x1_0000_0000_0000_0000 is out of range"));
+  CHECK(has(error_of("[model]\ncount = 0x1_0000_0000_0000_0000\n"),
+            "'model.count' = 0x1_0000_0000_0000_0000 is out of range"));
   CHECK(has(error_of("[model]\ncount = 0b" + std::string(70, '1') + "\n"), "'model.count' = 0b1111"));
   // (toml11 would double a signed 64-bit value past its range for such a literal, undefined
   // behaviour under UBSan: it is rewritten before toml11 sees it, but never inside a string.)
   {
     const std::string digits = "0b" + std::string(70, '1');
-    auto doc = parse_scenario_text("[model]\nmode = \"" + digits + "\" # " + digits + "\nlong = '" + digits + "'\n", "toy.toml");
+    auto doc = parse_scenario_text("[model]\nmode = \"" + digits + "\" # " + digits + "\nlong = '" + digits + "'\n",
+                                   "toy.toml");
     REQUIRE(doc.path_index.count("model.mode"));
     REQUIRE(doc.path_index.count("model.long"));
     const DocEntry* mode = &doc.entries[doc.path_index.at("model.mode")];
@@ -304,11 +309,13 @@ TEST_CASE("an integer beyond 64 bits is reported as written, with the allowed ra
   CHECK(has(error_of("[model]\nmode = 99999999999999999999999\n"), "got integer 99999999999999999999999"));
   // The largest int64 itself is an ordinary value, and so is the largest double.
   CHECK(has(error_of("[model]\ncount = 9223372036854775807\n"), "'model.count' = 9223372036854775807 is out of range"));
-  CHECK(has(error_of("[model]\nrate = 1.7976931348623157e308\n"), "'model.rate' = 1.7976931348623157e+308 is out of range"));
+  CHECK(has(error_of("[model]\nrate = 1.7976931348623157e308\n"),
+            "'model.rate' = 1.7976931348623157e+308 is out of range"));
   // --set values go through the same reader.
   ScenarioDoc doc = parse_scenario_text("[model]\nrate = 0.1\n", "toy.toml");
   apply_override(doc, "model.count=99999999999999999999999");
-  CHECK(has(error_of(doc), "--set model.count: 'model.count' = 99999999999999999999999 is out of range; allowed [1, 100]"));
+  CHECK(has(error_of(doc),
+            "--set model.count: 'model.count' = 99999999999999999999999 is out of range; allowed [1, 100]"));
   ScenarioDoc doc2 = parse_scenario_text("[model]\nrate = 0.1\n", "toy.toml");
   apply_override(doc2, "model.count=-1", "--count");
   CHECK(has(error_of(doc2), "--count: 'model.count' = -1 is out of range; allowed [1, 100] agents"));
@@ -326,10 +333,12 @@ TEST_CASE("integer ranges are checked exactly beyond 2^53", "[config][hardening]
       });
     });
   };
-  CHECK(has(err("seed = 9000000000000000001\n"), "'seed' = 9000000000000000001 is out of range; allowed [0, 9000000000000000000]"));
+  CHECK(has(err("seed = 9000000000000000001\n"),
+            "'seed' = 9000000000000000001 is out of range; allowed [0, 9000000000000000000]"));
   Big b;
-  apply_document(parse_scenario_text("seed = 9000000000000000000\n", "big.toml"), b,
-                 [](ParamVisitor& v, Big& x) { v.integer("seed", x.seed, {"", 0, 9.0e18, "a seed"}); });
+  apply_document(parse_scenario_text("seed = 9000000000000000000\n", "big.toml"), b, [](ParamVisitor& v, Big& x) {
+    v.integer("seed", x.seed, {"", 0, 9.0e18, "a seed"});
+  });
   CHECK(b.seed == 9000000000000000000);
 }
 
@@ -337,13 +346,14 @@ TEST_CASE("very long values are echoed cut to 80 characters", "[config][hardenin
   const std::string name(100000, 'n');
   const std::string m =
       error_of(name + " = 3\n[items." + name + "]\nweight = 1\ncount = 2\n[model]\nmode = \"" + name + "\"\n");
-  CHECK(m.size() < 2000);  // was 3 x 100,000 characters per echo
+  CHECK(m.size() < 2000);                              // was 3 x 100,000 characters per echo
   CHECK(count_of(m, "... (100000 characters)") == 3);  // the name once, the mode, the unknown key
   CHECK(has(m, "toy.toml:3: name '" + std::string(80, 'n') + "... (100000 characters)' under 'items' must be 1-64"));
   CHECK(has(m, "toy.toml:6: 'model.mode' = \"" + std::string(80, 'n') + "... (100000 characters)\" is not allowed"));
   CHECK(has(m, "toy.toml:1: unknown key '" + std::string(80, 'n') + "... (100000 characters)'"));
   // A syntax error quotes the line: cut too.
-  const std::string syntax = config_error([&] { parse_scenario_text("[model]\nrate = " + std::string(100000, '1') + "x\n", "s.toml"); });
+  const std::string syntax =
+      config_error([&] { parse_scenario_text("[model]\nrate = " + std::string(100000, '1') + "x\n", "s.toml"); });
   CHECK(has(syntax, "s.toml: TOML syntax error:"));
   CHECK(syntax.size() < 2000);
   // Cutting never splits a UTF-8 character.

@@ -123,7 +123,8 @@ Row measure(const Case& c, int threads, std::uint64_t base_seed, std::vector<std
   if (c.model == Model::boltzmann_sync || threads == 1) {
     for (int r = 0; r < c.runs; ++r) results[r] = run_once(c, base_seed + static_cast<std::uint64_t>(r));
   } else {
-    tbb::parallel_for(0, c.runs, 1, [&](int r) { results[r] = run_once(c, base_seed + static_cast<std::uint64_t>(r)); });
+    tbb::parallel_for(0, c.runs, 1,
+                      [&](int r) { results[r] = run_once(c, base_seed + static_cast<std::uint64_t>(r)); });
   }
   const double wall_s = ms_between(t0, Clock::now()) / 1000.0;
 
@@ -150,7 +151,8 @@ Row measure(const Case& c, int threads, std::uint64_t base_seed, std::vector<std
   if (reference.empty()) {
     for (const auto& r : results) reference.push_back(r.checksum);
   } else {
-    for (std::size_t i = 0; i < results.size(); ++i) row.identical = row.identical && results[i].checksum == reference[i];
+    for (std::size_t i = 0; i < results.size(); ++i)
+      row.identical = row.identical && results[i].checksum == reference[i];
   }
   return row;
 }
@@ -203,14 +205,36 @@ std::vector<Case> standard_cases(bool quick) {
     cases.push_back({"boltzmann-tiny-sync", Model::boltzmann_sync, {}, b, 3, boltzmann_rules(b, true), {}, {}});
     return cases;
   }
-  cases.push_back({"schelling-small", Model::schelling, schelling_small, {}, 100, schelling_rules(schelling_small), {}, {}});
-  cases.push_back({"schelling-large", Model::schelling, schelling_large, {}, 100, schelling_rules(schelling_large),
-                   PeerFigure{"MASON", 81, 81}, PeerFigure{"Mesa 3.2", 1842, 1842}});
-  cases.push_back({"boltzmann-small", Model::boltzmann, {}, boltzmann_small, 100, boltzmann_rules(boltzmann_small, false), {}, {}});
-  cases.push_back({"boltzmann-large", Model::boltzmann, {}, boltzmann_large, 100, boltzmann_rules(boltzmann_large, false),
-                   {}, PeerFigure{"Mesa 3.3", 650, 860}});
-  cases.push_back({"boltzmann-1m", Model::boltzmann, {}, boltzmann_huge, 10, boltzmann_rules(boltzmann_huge, false), {}, {}});
-  cases.push_back({"boltzmann-1m-sync", Model::boltzmann_sync, {}, boltzmann_huge, 10, boltzmann_rules(boltzmann_huge, true), {}, {}});
+  cases.push_back(
+      {"schelling-small", Model::schelling, schelling_small, {}, 100, schelling_rules(schelling_small), {}, {}});
+  cases.push_back({"schelling-large",
+                   Model::schelling,
+                   schelling_large,
+                   {},
+                   100,
+                   schelling_rules(schelling_large),
+                   PeerFigure{"MASON", 81, 81},
+                   PeerFigure{"Mesa 3.2", 1842, 1842}});
+  cases.push_back(
+      {"boltzmann-small", Model::boltzmann, {}, boltzmann_small, 100, boltzmann_rules(boltzmann_small, false), {}, {}});
+  cases.push_back({"boltzmann-large",
+                   Model::boltzmann,
+                   {},
+                   boltzmann_large,
+                   100,
+                   boltzmann_rules(boltzmann_large, false),
+                   {},
+                   PeerFigure{"Mesa 3.3", 650, 860}});
+  cases.push_back(
+      {"boltzmann-1m", Model::boltzmann, {}, boltzmann_huge, 10, boltzmann_rules(boltzmann_huge, false), {}, {}});
+  cases.push_back({"boltzmann-1m-sync",
+                   Model::boltzmann_sync,
+                   {},
+                   boltzmann_huge,
+                   10,
+                   boltzmann_rules(boltzmann_huge, true),
+                   {},
+                   {}});
   return cases;
 }
 
@@ -236,7 +260,8 @@ std::vector<int> parse_threads(const std::string& list) {
       t = 0;
     }
     if (t < 1 || t > 1024)
-      throw biocluster::ConfigError("--threads: '" + item + "' is not a thread count in 1..1024; give a comma list such as 1,2");
+      throw biocluster::ConfigError("--threads: '" + item +
+                                    "' is not a thread count in 1..1024; give a comma list such as 1,2");
     out.push_back(t);
   }
   if (out.empty()) throw biocluster::ConfigError("--threads: empty list; give e.g. 1,2");
@@ -248,16 +273,19 @@ std::vector<int> parse_threads(const std::string& list) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"bench_peers: Schelling (ABMFrameworksComparison rules) and Boltzmann wealth (Mesa benchmark rules)\n"
-               "timed on biocluster's engine pieces against the peer frameworks' quoted figures."};
+  CLI::App cli{
+      "bench_peers: Schelling (ABMFrameworksComparison rules) and Boltzmann wealth (Mesa benchmark rules)\n"
+      "timed on biocluster's engine pieces against the peer frameworks' quoted figures."};
   std::string model = "all", size = "all", threads_list;
   int runs = 0;
   std::uint64_t seed = 42;
   bool quick = false, no_sync = false;
-  cli.add_option("--model", model, "schelling, boltzmann or all")->check(CLI::IsMember({"schelling", "boltzmann", "all"}));
+  cli.add_option("--model", model, "schelling, boltzmann or all")
+      ->check(CLI::IsMember({"schelling", "boltzmann", "all"}));
   cli.add_option("--size", size, "small, large, huge (Boltzmann 1M) or all")
       ->check(CLI::IsMember({"small", "large", "huge", "all"}));
-  cli.add_option("--runs", runs, "seeded runs per case (default 100; 10 for the 1M cases)")->check(CLI::Range(1, 100000));
+  cli.add_option("--runs", runs, "seeded runs per case (default 100; 10 for the 1M cases)")
+      ->check(CLI::Range(1, 100000));
   cli.add_option("--threads", threads_list, "comma list of TBB thread counts (default: 1,nproc); 1 is always first");
   cli.add_option("--seed", seed, "base seed; run i uses seed + i");
   cli.add_flag("--quick", quick, "tiny sizes and few runs (smoke test); exits 1 if results differ across threads");
@@ -297,18 +325,21 @@ int main(int argc, char** argv) {
     }
     std::printf("\nRules:\n");
     for (const auto& c : cases) std::printf("  %-19s %s\n", c.name.c_str(), c.rules.c_str());
-    std::printf("\nPeer figures (quoted by the issue, not measured here): Schelling-large MASON 81 ms, Mesa 3.2 1842 ms;"
-                " Boltzmann-large Mesa 3.3 650-860 ms. vs_X = X's time / our 1-thread median (setup + steps).\n");
-    std::printf("Method: std::chrono::steady_clock around setup (allocation, placement, initial data collection) + all "
-                "steps of each seeded run (run i: seed %llu + i); median_ms..max_ms over runs, steps_ms = median of "
-                "steps alone; checksums computed outside the clock. thr=1 rows: runs one after another on one thread. "
-                "thr>1 rows: serial-rule cases run the replicates in parallel (tbb::parallel_for, each run serial; "
-                "per-run times then include contention, runs/s is the throughput); the -sync case runs one run at a "
-                "time with the threads inside its steps. same = every run's checksum equals the 1-thread pass.\n",
-                static_cast<unsigned long long>(seed));
-    std::printf("Build: %s, CMAKE_BUILD_TYPE=%s, flags '%s'; TBB via tbb::global_control; nproc=%d; load average "
-                "before %s, after %s.\n",
-                BENCH_COMPILER, BENCH_BUILD_TYPE, BENCH_CXX_FLAGS, nproc, load_before.c_str(), load_average().c_str());
+    std::printf(
+        "\nPeer figures (quoted by the issue, not measured here): Schelling-large MASON 81 ms, Mesa 3.2 1842 ms;"
+        " Boltzmann-large Mesa 3.3 650-860 ms. vs_X = X's time / our 1-thread median (setup + steps).\n");
+    std::printf(
+        "Method: std::chrono::steady_clock around setup (allocation, placement, initial data collection) + all "
+        "steps of each seeded run (run i: seed %llu + i); median_ms..max_ms over runs, steps_ms = median of "
+        "steps alone; checksums computed outside the clock. thr=1 rows: runs one after another on one thread. "
+        "thr>1 rows: serial-rule cases run the replicates in parallel (tbb::parallel_for, each run serial; "
+        "per-run times then include contention, runs/s is the throughput); the -sync case runs one run at a "
+        "time with the threads inside its steps. same = every run's checksum equals the 1-thread pass.\n",
+        static_cast<unsigned long long>(seed));
+    std::printf(
+        "Build: %s, CMAKE_BUILD_TYPE=%s, flags '%s'; TBB via tbb::global_control; nproc=%d; load average "
+        "before %s, after %s.\n",
+        BENCH_COMPILER, BENCH_BUILD_TYPE, BENCH_CXX_FLAGS, nproc, load_before.c_str(), load_average().c_str());
 
     for (const auto& r : rows) {
       if (r.threads != 1) continue;
@@ -316,9 +347,10 @@ int main(int argc, char** argv) {
         std::printf("Goal %s: >= 5x faster than MASON single-threaded: %s (%.1fx)\n", r.case_name.c_str(),
                     r.c->mason->low_ms / r.median >= 5 ? "MET" : "NOT MET", r.c->mason->low_ms / r.median);
       if (r.c->mesa)
-        std::printf("Goal %s: >= 100x faster than Mesa single-threaded: %s (%.0fx against the fastest quoted %.0f ms)\n",
-                    r.case_name.c_str(), r.c->mesa->low_ms / r.median >= 100 ? "MET" : "NOT MET",
-                    r.c->mesa->low_ms / r.median, r.c->mesa->low_ms);
+        std::printf(
+            "Goal %s: >= 100x faster than Mesa single-threaded: %s (%.0fx against the fastest quoted %.0f ms)\n",
+            r.case_name.c_str(), r.c->mesa->low_ms / r.median >= 100 ? "MET" : "NOT MET", r.c->mesa->low_ms / r.median,
+            r.c->mesa->low_ms);
     }
     if (!all_identical) {
       std::fprintf(stderr, "bench_peers: results differ between thread counts (see 'same'); determinism is broken\n");

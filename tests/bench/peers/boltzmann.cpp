@@ -37,7 +37,10 @@ std::int32_t pick_below(std::uint64_t bits61, std::int32_t m) {
 
 void unlink(Boltzmann& m, std::int32_t a) {
   MoneyAgent& agent = m.agents[a];
-  if (agent.prev >= 0) m.agents[agent.prev].next = agent.next; else m.cells[agent.cell].head = agent.next;
+  if (agent.prev >= 0)
+    m.agents[agent.prev].next = agent.next;
+  else
+    m.cells[agent.cell].head = agent.next;
   if (agent.next >= 0) m.agents[agent.next].prev = agent.prev;
   --m.cells[agent.cell].count;
 }
@@ -114,10 +117,11 @@ constexpr std::array<sim::Phase<Boltzmann>, 3> boltzmann_phases{{
 Boltzmann make_boltzmann(const BoltzmannParams& p, std::uint64_t seed) {
   if (p.agents < 2 || p.width < 3 || p.height < 3 || p.steps < 0 ||
       static_cast<std::int64_t>(p.width) * p.height > 1'000'000'000 || p.agents > 200'000'000)
-    throw ConfigError("boltzmann: need 2 <= agents <= 2e8, width and height >= 3 (8 distinct Moore neighbours on "
-                      "the torus), width * height <= 1e9, steps >= 0; got agents " + std::to_string(p.agents) +
-                      ", " + std::to_string(p.width) + " x " + std::to_string(p.height) + ", steps " +
-                      std::to_string(p.steps) + " (fix the --size arguments)");
+    throw ConfigError(
+        "boltzmann: need 2 <= agents <= 2e8, width and height >= 3 (8 distinct Moore neighbours on "
+        "the torus), width * height <= 1e9, steps >= 0; got agents " +
+        std::to_string(p.agents) + ", " + std::to_string(p.width) + " x " + std::to_string(p.height) + ", steps " +
+        std::to_string(p.steps) + " (fix the --size arguments)");
   Boltzmann m;
   m.params = p;
   m.seed = seed;
@@ -183,7 +187,8 @@ double gini_sorted(std::span<const std::int32_t> wealth) {
 
 std::uint64_t checksum(const Boltzmann& m) {
   std::uint64_t h = hash_combine(m.seed, static_cast<std::uint64_t>(m.step));
-  for (const MoneyAgent& a : m.agents) h = hash_combine(h, static_cast<std::uint64_t>(a.cell) << 32 ^ static_cast<std::uint32_t>(a.wealth));
+  for (const MoneyAgent& a : m.agents)
+    h = hash_combine(h, static_cast<std::uint64_t>(a.cell) << 32 ^ static_cast<std::uint32_t>(a.wealth));
   h = hash_span<double>(h, m.gini);
   return hash_span<std::int32_t>(h, m.wealth_history);
 }
@@ -218,7 +223,8 @@ void step_boltzmann_sync_parallel(Boltzmann& m) {
       if (count < 2) continue;
       std::int32_t* members = m.members.data() + m.cell_start[c];
       sim::Rng rng(m.seed, m.step, boltzmann_sync_give, static_cast<std::int64_t>(c), 0);
-      for (std::int32_t i = count - 1; i > 0; --i) std::swap(members[i], members[rng.below(static_cast<std::uint64_t>(i) + 1)]);
+      for (std::int32_t i = count - 1; i > 0; --i)
+        std::swap(members[i], members[rng.below(static_cast<std::uint64_t>(i) + 1)]);
       for (std::int32_t i = 0; i < count; ++i) {
         MoneyAgent& giver = m.agents[members[i]];
         if (giver.wealth <= 0) continue;

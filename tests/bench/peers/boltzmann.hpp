@@ -43,15 +43,15 @@ struct CellList {
 struct Boltzmann {
   BoltzmannParams params;
   std::uint64_t seed = 0;
-  std::vector<MoneyAgent> agents;        ///< by agent id 0 .. n-1
-  std::vector<CellList> cells;           ///< by cell, row-major
-  std::vector<std::int32_t> order;       ///< activation order, reshuffled each step
-  std::vector<double> gini;              ///< Gini after setup and after each step
+  std::vector<MoneyAgent> agents;            ///< by agent id 0 .. n-1
+  std::vector<CellList> cells;               ///< by cell, row-major
+  std::vector<std::int32_t> order;           ///< activation order, reshuffled each step
+  std::vector<double> gini;                  ///< Gini after setup and after each step
   std::vector<std::int32_t> wealth_history;  ///< (steps + 1) x n: every agent's wealth per record
-  std::vector<std::int32_t> histogram;   ///< scratch for the counting-sort Gini (n + 1 bins)
-  std::vector<std::int32_t> members;     ///< synchronous variant only: agents grouped by cell
-  std::vector<std::int32_t> cell_start;  ///< synchronous variant only: start of each cell's group
-  std::int64_t step = 0;                 ///< steps done
+  std::vector<std::int32_t> histogram;       ///< scratch for the counting-sort Gini (n + 1 bins)
+  std::vector<std::int32_t> members;         ///< synchronous variant only: agents grouped by cell
+  std::vector<std::int32_t> cell_start;      ///< synchronous variant only: start of each cell's group
+  std::int64_t step = 0;                     ///< steps done
 
   /// Wealth of every agent at the latest record.
   std::span<const std::int32_t> wealth_now() const {

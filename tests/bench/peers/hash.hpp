@@ -1,7 +1,7 @@
 #pragma once
 /// @file Order-sensitive 64-bit hash for determinism checks (splitmix64 finaliser per value).
-#include <cstdint>
 #include <bit>
+#include <cstdint>
 #include <span>
 #include <type_traits>
 

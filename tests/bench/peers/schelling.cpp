@@ -28,9 +28,12 @@ int count_window(const std::uint8_t* groups, std::int32_t cell, int stride, int 
 int count_dispatch(const Schelling& m, std::int32_t cell, std::uint8_t group) {
   const std::uint8_t* g = m.cell_group.data();
   switch (m.params.radius) {
-    case 1: return count_window<1>(g, cell, m.stride, 1, group);
-    case 2: return count_window<2>(g, cell, m.stride, 2, group);
-    default: return count_window<0>(g, cell, m.stride, m.params.radius, group);
+    case 1:
+      return count_window<1>(g, cell, m.stride, 1, group);
+    case 2:
+      return count_window<2>(g, cell, m.stride, 2, group);
+    default:
+      return count_window<0>(g, cell, m.stride, m.params.radius, group);
   }
 }
 
@@ -70,9 +73,15 @@ void activate(Schelling& m) {
 
 void activate_agents(Schelling& m) {
   switch (m.params.radius) {
-    case 1: activate<1>(m); break;
-    case 2: activate<2>(m); break;
-    default: activate<0>(m); break;
+    case 1:
+      activate<1>(m);
+      break;
+    case 2:
+      activate<2>(m);
+      break;
+    default:
+      activate<0>(m);
+      break;
   }
 }
 
@@ -95,10 +104,12 @@ Schelling make_schelling(const SchellingParams& p, std::uint64_t seed) {
   if (p.side < 1 || p.side > 20000 || p.radius < 1 || p.radius > p.side || p.agents < 2 ||
       static_cast<std::int64_t>(p.agents) >= static_cast<std::int64_t>(p.side) * p.side || p.steps < 0 ||
       p.min_happy < 0)
-    throw ConfigError("schelling: need 1 <= side <= 20000, 1 <= radius <= side, 2 <= agents < side^2, steps >= 0, "
-                      "min_happy >= 0; got side " + std::to_string(p.side) + ", radius " + std::to_string(p.radius) +
-                      ", agents " + std::to_string(p.agents) + ", steps " + std::to_string(p.steps) +
-                      ", min_happy " + std::to_string(p.min_happy) + " (fix the --size/--runs arguments)");
+    throw ConfigError(
+        "schelling: need 1 <= side <= 20000, 1 <= radius <= side, 2 <= agents < side^2, steps >= 0, "
+        "min_happy >= 0; got side " +
+        std::to_string(p.side) + ", radius " + std::to_string(p.radius) + ", agents " + std::to_string(p.agents) +
+        ", steps " + std::to_string(p.steps) + ", min_happy " + std::to_string(p.min_happy) +
+        " (fix the --size/--runs arguments)");
   Schelling m;
   m.params = p;
   m.seed = seed;

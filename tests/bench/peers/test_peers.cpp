@@ -199,8 +199,8 @@ struct ReferenceBoltzmann {
       to.insert(to.begin(), a);
       if (wealth[a] > 0 && to.size() > 1) {
         const std::uint64_t others = to.size() - 1;
-        const auto k = static_cast<std::size_t>(
-            (static_cast<sim::uint128>(bits & ((std::uint64_t{1} << 61) - 1)) * others) >> 61);
+        const auto k =
+            static_cast<std::size_t>((static_cast<sim::uint128>(bits & ((std::uint64_t{1} << 61) - 1)) * others) >> 61);
         ++wealth[to[1 + k]];
         --wealth[a];
       }
@@ -224,8 +224,8 @@ TEST_CASE("Schelling keeps one agent per cell, K agents and both groups", "[smok
 }
 
 TEST_CASE("Schelling matches a brute-force reference draw for draw", "[smoke][schelling][reference]") {
-  for (const auto& p : {SchellingParams{15, 150, 1, 3, 10}, SchellingParams{18, 250, 2, 8, 10},
-                        SchellingParams{16, 200, 3, 12, 6}}) {
+  for (const auto& p :
+       {SchellingParams{15, 150, 1, 3, 10}, SchellingParams{18, 250, 2, 8, 10}, SchellingParams{16, 200, 3, 12, 6}}) {
     for (const std::uint64_t seed : {1ULL, 99ULL}) {
       Schelling m = make_schelling(p, seed);
       ReferenceSchelling ref(p, seed);
@@ -291,7 +291,8 @@ TEST_CASE("Boltzmann conserves wealth every step and keeps its cell lists consis
 }
 
 TEST_CASE("Boltzmann matches a reference implementation draw for draw", "[smoke][boltzmann][reference]") {
-  for (const auto& p : {BoltzmannParams{100, 10, 10, 40}, BoltzmannParams{250, 5, 7, 20}, BoltzmannParams{60, 12, 3, 25}}) {
+  for (const auto& p :
+       {BoltzmannParams{100, 10, 10, 40}, BoltzmannParams{250, 5, 7, 20}, BoltzmannParams{60, 12, 3, 25}}) {
     for (const std::uint64_t seed : {5ULL, 1234ULL}) {
       Boltzmann m = make_boltzmann(p, seed);
       ReferenceBoltzmann ref(p, seed);
