@@ -9,7 +9,7 @@ packages=(
   libtbb-dev libhdf5-dev hdf5-tools catch2 libcli11-dev libtoml11-dev librandom123-dev
   libopenmpi-dev openmpi-bin
   python3-h5py python3-matplotlib python3-numpy python3-pandas python3-pil
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
 )
 
 missing=()
