@@ -1,8 +1,8 @@
 #pragma once
 /// @file Births and deaths of firms: founding requests (hospital, staff and serial spin-offs;
 /// university spin-offs are requested by the licence market), foundings and location choice,
-/// relicensing, failures and closures, layoffs, group ventures merging into their owner, and the
-/// entry of pharma R&D sites and VC firms. docs/MODEL.md §7.3 (founding, location, failure,
+/// relicensing, failures and closures, layoffs, group ventures merging into their owner (entry of
+/// R&D sites and VC firms: agents/entry.hpp). docs/MODEL.md §7.3 (founding, location, failure,
 /// service-firm closure, layoffs), §7.1 (relicensing), §7.4 (VC entry, serial founders), §7.5
 /// (R&D sites, merger after approval).
 #include <cstddef>
@@ -45,9 +45,7 @@ void request_staff_spinouts(World& w);
 /// After an exit (IPO, acquisition), the founders may found again (match phase).
 void request_serial_founder(World& w, const Startup& s);
 
-// births_deaths phase, in this order
-void open_rd_sites(World& w);
-void open_vc_firms(World& w);
+// births_deaths phase, in this order (after agents/entry.hpp's open_rd_sites, open_vc_firms)
 /// Each live startup in id order: merger after approval, relicensing or failure, closure, leaving
 /// the incubator, layoffs. The dead stay in the store until the next commit.
 void settle_startups(World& w);

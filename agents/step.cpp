@@ -3,6 +3,7 @@
 #include "agents/step.hpp"
 
 #include "agents/decisions.hpp"
+#include "agents/entry.hpp"
 #include "agents/fields.hpp"
 #include "agents/lifecycle.hpp"
 #include "agents/markets/acquisitions.hpp"
@@ -59,8 +60,8 @@ void phase_apply(World& w) {
 
 /// births_deaths_hiring (sequential): entry, deaths, foundings, then hiring.
 void phase_births_deaths_hiring(World& w) {
-  open_rd_sites(w);             // lifecycle (January)
-  open_vc_firms(w);             // lifecycle (January)
+  open_rd_sites(w);             // entry (January)
+  open_vc_firms(w);             // entry (January)
   settle_startups(w);           // lifecycle: mergers, relicensing, failures, layoffs
   found_requested_startups(w);  // lifecycle: foundings; the startup store commits
   hire_staff(w);                // markets/labour
