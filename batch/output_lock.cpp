@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "output/run_reader.hpp"
 #include "sim/errors.hpp"
@@ -95,17 +96,18 @@ void check_one(const fs::path& p, bool force, bool partial) {
                       (kind == "directory" ? std::string("directory") : std::string("device, FIFO or socket")) +
                       "); give another path with -o");
   if (force) return;
+  std::optional<output::RunProvenance> prov;
   try {
-    const auto prov = output::read_provenance(p);
-    if (partial || prov.status == "complete") return;  // an earlier run's file: ours to replace
-    throw OutputError("output '" + p.string() + "' is an unfinished run file (status '" + prov.status +
-                      "') but not named .partial; pass --force to replace it");
-  } catch (const OutputError& e) {
-    if (std::string(e.what()).find("unfinished run file") != std::string::npos) throw;
+    prov = output::read_provenance(p);
+  } catch (const OutputError&) {
+  }
+  if (!prov)
     throw OutputError("output '" + p.string() +
                       "' exists and is not a biocluster run file; it is left as it is. "
                       "Give another path with -o, or pass --force to replace it");
-  }
+  if (partial || prov->status == "complete") return;  // an earlier run's file: ours to replace
+  throw OutputError("output '" + p.string() + "' is an unfinished run file (status '" + prov->status +
+                    "') but not named .partial; pass --force to replace it");
 }
 
 }  // namespace
