@@ -24,7 +24,7 @@ sim::AccountId open_account(World& w, AgentType t, sim::AgentId id, std::int16_t
 }
 
 void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16_t region, AgentType ot,
-               sim::AgentId oid, double amount, double value, int detail) {
+               sim::AgentId oid, double amount, double value, int detail, int aux) {
   sim::Event e;
   e.step = static_cast<std::int32_t>(w.step);
   e.kind = code(k);
@@ -36,6 +36,7 @@ void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16
   e.amount = amount;
   e.value = value;
   e.detail = static_cast<std::int16_t>(detail);
+  e.aux = aux;
   w.events.push(e);
 }
 
@@ -56,7 +57,7 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
     auto* v = w.vcs.find(st.vc_id);
     const double x = amount * st.share;
     if (!v || x <= 0) continue;
-    receive_proceeds(w, *v, payer, x, flow);
+    receive_proceeds(w, *v, s, payer, x, flow);
     paid += x;
   }
   const double rest = amount - paid;

@@ -19,10 +19,10 @@ struct Startup;
 double cost_per_employee(const World& w, int region);
 /// Monthly incubator fee of a region (0 for region -1).
 double incubator_fee(const World& w, int region);
-/// Logs an event (subject/object types and ids, amount, value, detail).
+/// Logs an event (subject/object types and ids, amount, value, detail, aux).
 void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16_t region,
                AgentType ot = AgentType::startup, sim::AgentId oid = -1, double amount = 0, double value = 0,
-               int detail = 0);
+               int detail = 0, int aux = 0);
 /// Adds v to metric m of a region (ignored for region -1).
 void count(World& w, sim::MetricId m, std::int16_t region, double v = 1.0);
 /// Opens an agent's ledger account.

@@ -27,10 +27,15 @@ enum class EventKind : std::int16_t {
   site_opened,    ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
   alliance,  ///< subject startup; object = pharma partner; detail = Stage; amount = upfront payment; value = partner's
              ///< rNPV
+  round_priced,  ///< subject startup; object = lead VC; detail = round number; amount = round size (all investors);
+                 ///< value = pre-money; aux = Stage
+  proceeds,      ///< subject VC; object = startup; amount = paid to the VC; detail = Flow; aux = Stage of the startup
+  delisted,      ///< subject startup (listed); value = market value at delisting; aux = Stage
 };
-inline const std::vector<std::string> kEventKindNames{
-    "founding", "funding_round", "licence",     "trial_start",   "stage_success", "approval", "acquisition",
-    "ipo",      "failure",       "fund_raised", "grace_expired", "site_opened",   "alliance"};
+inline const std::vector<std::string> kEventKindNames{"founding",      "funding_round", "licence",       "trial_start",
+                                                      "stage_success", "approval",      "acquisition",   "ipo",
+                                                      "failure",       "fund_raised",   "grace_expired", "site_opened",
+                                                      "alliance",      "round_priced",  "proceeds",      "delisted"};
 
 /// Money-flow types booked in the ledger. Public spending has one type per lever.
 enum class Flow : int {

@@ -370,11 +370,11 @@ void RunFile::create_events() {
   io_.ok(H5Tinsert(t.get(), "subject_type", HOFFSET(Event, subject_type), agent.get()), what);
   io_.ok(H5Tinsert(t.get(), "object_type", HOFFSET(Event, object_type), agent.get()), what);
   io_.ok(H5Tinsert(t.get(), "detail", HOFFSET(Event, detail), H5T_NATIVE_INT16), what);
+  io_.ok(H5Tinsert(t.get(), "aux", HOFFSET(Event, aux), H5T_NATIVE_INT32), what);
   io_.ok(H5Tinsert(t.get(), "subject_id", HOFFSET(Event, subject_id), H5T_NATIVE_INT64), what);
   io_.ok(H5Tinsert(t.get(), "object_id", HOFFSET(Event, object_id), H5T_NATIVE_INT64), what);
   io_.ok(H5Tinsert(t.get(), "amount", HOFFSET(Event, amount), H5T_NATIVE_DOUBLE), what);
   io_.ok(H5Tinsert(t.get(), "value", HOFFSET(Event, value), H5T_NATIVE_DOUBLE), what);
-  // The file type drops the struct's padding.
   h5::Handle packed = io_.own(H5Tcopy(t.get()), "copy event type");
   io_.ok(H5Tpack(packed.get()), "pack event type");
   events_ = extendible(file_.get(), "events", packed.get(), 1, {0, 0, 0}, {kEventChunk, 0, 0});

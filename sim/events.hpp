@@ -15,7 +15,7 @@ struct Event {
   std::int8_t subject_type = -1;  ///< agent type code of the subject
   std::int8_t object_type = -1;   ///< agent type code of the counterpart, -1 if none
   std::int16_t detail = 0;        ///< kind-specific small integer (round number, stage, origin)
-  std::int32_t reserved = 0;      ///< explicit padding (always 0) so rows compare byte for byte
+  std::int32_t aux = 0;           ///< kind-specific second integer (e.g. the subject's stage); 0 when unused
   std::int64_t subject_id = -1;   ///< id of the agent it happened to
   std::int64_t object_id = -1;    ///< id of the counterpart (investor, acquirer, licensor), -1 if none
   double amount = 0.0;            ///< money moved, in model currency (0 when none)

@@ -11,9 +11,11 @@ namespace biocluster::agents {
 
 /// Exit proceeds `x` reach VC firm `v` (sale, residual or IPO): booked payer -> fund; the part not
 /// recycled goes on to the fund's investors at once; the region's year-to-date proceeds (VC entry,
-/// MODEL.md §7.4) grow by `x`.
-void receive_proceeds(World& w, VentureCapital& v, sim::AccountId payer, double x, Flow flow) {
+/// MODEL.md §7.4) grow by `x`; a `proceeds` event names the startup it came from.
+void receive_proceeds(World& w, VentureCapital& v, const Startup& from, sim::AccountId payer, double x, Flow flow) {
   w.ledger.transfer(payer, v.account, x, code(flow), w.step);
+  log_event(w, EventKind::proceeds, AgentType::venture_capital, v.id, v.region, AgentType::startup, from.id, x, 0,
+            code(flow), static_cast<int>(from.stage));
   v.distributed_usd += x;
   count(w, w.m.vc_distributed, v.region, x);
   if (v.region >= 0 && !v.public_fund) w.regions[static_cast<std::size_t>(v.region)].vc_proceeds_year += x;

@@ -11,6 +11,7 @@ namespace biocluster::agents {
 
 struct World;
 struct VentureCapital;
+struct Startup;
 
 /// Work buffers of the fund life cycle (contents meaningless between steps).
 struct FundBuffers {
@@ -19,8 +20,8 @@ struct FundBuffers {
 
 /// Exit proceeds `x` reach VC firm `v` (sale, residual or IPO): booked payer -> fund; the part not
 /// recycled goes on to the fund's investors at once; the region's year-to-date proceeds (VC entry,
-/// MODEL.md §7.4) grow by `x`.
-void receive_proceeds(World& w, VentureCapital& v, sim::AccountId payer, double x, Flow flow);
+/// MODEL.md §7.4) grow by `x`; a `proceeds` event names the startup it came from.
+void receive_proceeds(World& w, VentureCapital& v, const Startup& from, sim::AccountId payer, double x, Flow flow);
 
 void run_vc_funds(World& w);
 

@@ -31,7 +31,7 @@ void match_public_markets(World& w) {
     for (const auto& st : s.stakes) {
       auto* v = w.vcs.find(st.vc_id);
       if (!v) continue;
-      receive_proceeds(w, *v, w.ext.outside_investors, st.share * valuation, Flow::ipo_proceeds);
+      receive_proceeds(w, *v, s, w.ext.outside_investors, st.share * valuation, Flow::ipo_proceeds);
     }
     s.stakes.clear();
     s.listed = true;
