@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "agents/markets/funds.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
@@ -60,13 +61,17 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
     receive_proceeds(w, *v, s, payer, x, flow);
     paid += x;
   }
+  if (const double pub = amount * s.public_share; pub > 0) {  // public holders (after an IPO)
+    w.ledger.transfer(payer, w.ext.outside_investors, pub, code(flow), w.step);
+    paid += pub;
+  }
   const double rest = amount - paid;
   if (rest > 0) w.ledger.transfer(payer, w.ext.households, rest, code(flow), w.step);
 }
 
-void hire_for(World& w, Startup& s, double amount) {
+void hire_for(World& w, Startup& s, double funded_share) {
   s.target_headcount =
-      std::min(w.params.startup.max_headcount, s.headcount + amount / (cost_per_employee(w, s.region) * 24.0));
+      std::max(s.target_headcount, plan_headcount(s.stage, w.params.startup) * std::clamp(funded_share, 0.0, 1.0));
 }
 
 }  // namespace biocluster::agents

@@ -30,8 +30,8 @@ sim::AccountId open_account(World& w, AgentType t, sim::AgentId id, std::int16_t
 /// Pays `amount` from `payer` to a startup's shareholders: public loan first, VC stakes pro rata,
 /// the rest to founders (households).
 void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount, Flow flow);
-/// New money `amount` raises the startup's target headcount by what it pays for two years, capped
-/// (MODEL.md §7.4).
-void hire_for(World& w, Startup& s, double amount);
+/// New money raises the startup's target headcount to its funded plan for the stage, scaled by the
+/// share of the planned round it raised (`funded_share`); never lowers it (MODEL.md §7.4).
+void hire_for(World& w, Startup& s, double funded_share);
 
 }  // namespace biocluster::agents

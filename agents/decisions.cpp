@@ -3,6 +3,7 @@
 #include "agents/decisions.hpp"
 
 #include "agents/parallel.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
@@ -29,6 +30,8 @@ void decide_startups(World& w) {
   const auto& P = w.params;
   parallel_each(w.startups.size(), [&](std::size_t i) {
     auto& s = w.startups[i];
+    // A new lead asset's peak sales (known to all: the size of its market), drawn once per asset.
+    if (!s.service && s.peak_sales_usd <= 0) s.peak_sales_usd = draw_peak_sales(w, s.id, s.asset_number);
     decide_startup(s, P.startup, w.ledger.balance(s.account), P.hospital.trial_fee_usd);
   });
 }

@@ -175,7 +175,11 @@ bool try_relicense(World& w, Startup& s) {
     count(w, w.m.licences, s.region);
     auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::quality);
     s.quality = rng.uniform();
+    ++s.asset_number;
+    s.peak_sales_usd = 0;  // a new asset: its market is drawn in the next decide phase
+    s.approved_step = -1;
     s.stage = Stage::preclinical;
+    s.stage_entered_step = static_cast<std::int32_t>(w.step);
     s.months_in_stage = 0;
     s.in_trial = false;
     s.asset_failed = false;
@@ -205,9 +209,7 @@ namespace {
 /// parent's revenue, and the venture merges into it (MODEL.md §7.5).
 void merge_into_owner(World& w, std::size_t i, Startup& s, Pharma& owner) {
   const auto& P = w.params;
-  auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::peak_sales);
-  owner.revenue_usd_per_year +=
-      rng.lognormal_median(P.pharma.peak_sales_median_usd, P.pharma.peak_sales_sigma) * P.policy.drug_price_index;
+  owner.revenue_usd_per_year += s.peak_sales_usd * P.policy.drug_price_index;
   w.ledger.transfer(s.account, owner.account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
   w.startups.mark_dead(i);
 }

@@ -8,11 +8,33 @@
 #include "agents/books.hpp"
 #include "agents/markets/acquisitions.hpp"
 #include "agents/parallel.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
 
 namespace {
+
+void sell_drug(World& w, Startup& s) {
+  const auto& P = w.params;
+  auto& L = w.ledger;
+  const double month = static_cast<double>(w.step - s.approved_step);
+  const double sales = P.policy.drug_price_index * s.peak_sales_usd / 12.0 * sales_share(month, P.pharma, P.policy);
+  if (sales > 0) {
+    L.transfer(w.ext.world_market, s.account, sales, code(Flow::revenue), w.step);
+    L.transfer(s.account, w.ext.world_market, (1.0 - P.pharma.drug_margin) * sales, code(Flow::operating_cost), w.step);
+    L.transfer(s.account, w.ext.government, P.market.corporate_tax_rate * P.pharma.drug_margin * sales, code(Flow::tax),
+               w.step);
+    count(w, w.m.drug_sales, s.region, sales);
+  }
+  if (month >= 12.0 * P.pharma.drug_life_years) s.asset_failed = true;  // the product is retired
+}
+
+/// Cash beyond a year of bills goes to the shareholders (a self-financing firm's dividend).
+void pay_dividend(World& w, Startup& s) {
+  const double excess = w.ledger.balance(s.account) - 12.0 * monthly_costs(s);
+  if (excess > 0) pay_shareholders(w, s.account, s, excess, Flow::dividend);
+}
 
 void book_startup_month(World& w, Startup& s, double applied_grant) {
   const auto& P = w.params;
@@ -25,7 +47,8 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
     log_event(w, EventKind::approval, AgentType::startup, s.id, s.region);
     count(w, w.m.approvals, s.region);
   }
-  expire_grace(w, s);  // agents/markets/acquisitions.cpp
+  expire_grace(w, s);                                          // agents/markets/acquisitions.cpp
+  if (s.advanced_now && s.owner_id >= 0) pay_milestone(w, s);  // agents/markets/acquisitions.cpp
   const double bills =
       monthly_costs(s) + (s.owner_large_group && s.grace_over ? P.pharma.compliance_cost_usd_per_year / 12.0 : 0.0);
   // A subsidiary is funded by its parent (follow-on investment of the group).
@@ -35,6 +58,10 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   // Public support: applied grants, R&D and investment credits (MODEL.md §7.9).
   const RegionPolicy* rp = s.region >= 0 ? &w.policy_of(s.region) : nullptr;
   if (applied_grant > 0) L.transfer(w.ext.government, s.account, applied_grant, code(Flow::grant_applied), t, s.region);
+  // An approved drug sells for its owner, whoever that is (a group venture merges into its parent
+  // instead, agents/lifecycle.cpp): the launch curve, exclusivity and erosion of
+  // agents/valuation.hpp; costs of goods and selling and tax on the contribution leave at once.
+  if (s.stage == Stage::approved && s.owner_id < 0 && !s.service) sell_drug(w, s);
   // A service firm's sales (MODEL.md §7.3).
   if (s.service)
     L.transfer(w.ext.world_market, s.account,
@@ -59,6 +86,7 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   }
   if (s.owner_large_group && s.grace_over)
     pay(w.ext.households, P.pharma.compliance_cost_usd_per_year / 12.0, Flow::compliance);
+  if (s.stage == Stage::approved && s.owner_id < 0 && !s.service && !s.out_of_cash) pay_dividend(w, s);
 }
 
 }  // namespace
@@ -73,6 +101,12 @@ void progress_startups(World& w) {
     auto success = rng_for(w, PhaseKey::apply, AgentType::startup, s.id, Purpose::stage_success);
     s.advanced_now = progress_asset(s, P.startup, w.knowledge.at(cell), timing, success);
     s.approved_now = s.advanced_now && s.stage == Stage::approved;
+    if (s.advanced_now) s.stage_entered_step = static_cast<std::int32_t>(w.step);
+    if (s.approved_now) s.approved_step = static_cast<std::int32_t>(w.step);
+    // The owner funds the plan of an acquired asset's next stage; an independent firm staffs up to
+    // sell its own drug.
+    if (s.advanced_now && (s.owner_id >= 0 || s.approved_now))
+      s.target_headcount = std::max(s.target_headcount, plan_headcount(s.stage, P.startup));
     compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(cell), incubator_fee(w, s.region));
     // Customs exemption: no import duty on lab equipment for a while after founding (MODEL.md §7.9).
     if (s.region >= 0 &&

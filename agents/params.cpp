@@ -154,8 +154,19 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"USD", 0, kBig, "out-of-pocket cost of phase II (Paul et al. 2010: $40M)"});
   v.real("phase3_cost_usd", s.phase3_cost_usd,
          {"USD", 0, kBig, "out-of-pocket cost of phase III (Paul et al. 2010: $150M)"});
-  v.real("max_headcount", s.max_headcount,
-         {"persons", 1, 1e5, "headcount cap of a startup (phase II company: 50-120)"});
+  const std::pair<const char*, double*> plans[] = {{"plan_headcount_preclinical", &s.plan_headcount_preclinical},
+                                                   {"plan_headcount_phase1", &s.plan_headcount_phase1},
+                                                   {"plan_headcount_phase2", &s.plan_headcount_phase2},
+                                                   {"plan_headcount_phase3", &s.plan_headcount_phase3},
+                                                   {"plan_headcount_filing", &s.plan_headcount_filing},
+                                                   {"plan_headcount_approved", &s.plan_headcount_approved}};
+  for (const auto& [key, x] : plans)
+    v.real(key, *x,
+           {"persons", 1, 1e5,
+            "staff of the funded plan of a drug developer at this stage (FORMS.md 6: seed 2-10, A 10-30, B 30-60, "
+            "phase II company 50-120); hiring reaches it as money allows"});
+  v.real("filing_cost_usd", s.filing_cost_usd,
+         {"USD", 0, kBig, "out-of-pocket cost of filing, counted in valuations (Paul et al. 2010: $40M)"});
   v.real("knowledge_boost", s.knowledge_boost,
          {"1/unit", 0, 10, "relative rise of stage success per unit of local knowledge (capped at +50%)"});
   v.real("staff_spinouts_per_1000_per_year", s.staff_spinouts_per_1000_per_year,
@@ -219,13 +230,30 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("search_radius_km", c.search_radius_km, {"km", 0, 1e5, "a VC considers startups within this distance"});
   v.real("distance_half_km", c.distance_half_km,
          {"km", 1, 1e5, "distance at which a VC's deal preference halves (Sorenson & Stuart 2001: ~145)"});
-  v.real("seed_round_usd", c.seed_round_usd, {"USD", 0, kBig, "size of a first round (median seed 2019: $3-8M)"});
-  v.real("round_growth", c.round_growth, {"ratio", 1, 20, "each later round is this multiple of the one before"});
   v.real("max_share_per_deal", c.max_share_per_deal,
          {"fraction", 0.001, 1, "largest fraction of a fund in one round; larger rounds are syndicated"});
-  v.real("screening_noise", c.screening_noise, {"sd", 0, 10, "noise on the quality signal a VC screens on"});
-  v.real("accept_threshold", c.accept_threshold, {"signal", -10, 10, "a VC funds a startup whose signal exceeds this"});
-  v.real("step_up", c.step_up, {"ratio", 1, 20, "pre-money of a round / post-money of the last round"});
+  v.real("screening_noise", c.screening_noise,
+         {"sd", 0, 10, "sd of an outside investor's signal of an asset's quality (0..1) before any trial readout"});
+  v.real("noise_shrink_per_stage", c.noise_shrink_per_stage,
+         {"ratio", 0, 1, "the signal's sd is multiplied by this for each stage the asset has passed"});
+  v.real("insider_noise_factor", c.insider_noise_factor,
+         {"ratio", 0, 10, "an existing investor's signal sd relative to an outsider's (board seat, data room)"});
+  v.real("discount_rate", c.discount_rate,
+         {"1/year", 0, 2, "VC discount rate in valuations (Cockburn & Lerner 2009: >= 20% for early biotech)"});
+  v.real("target_multiple", c.target_multiple,
+         {"x", 0, 100,
+          "a VC invests only if a pharma buyer's valuation of the company is at least this multiple of the price "
+          "(the gap between the 10% and >= 20% rates that makes selling worthwhile, FORMS.md 4)"});
+  v.real("round_margin", c.round_margin,
+         {"fraction", 0, 10, "a round raises the burn to the next milestone plus this share (FORMS.md 2)"});
+  v.real("round_max_months", c.round_max_months,
+         {"months", 1, 240, "a round funds at most this many months of burn (FORMS.md 2: 18-30)"});
+  v.real("min_round_fill", c.min_round_fill,
+         {"fraction", 0, 1, "a round closes when investors commit at least this share of its size, else it fails"});
+  v.real("exit_pressure_per_year", c.exit_pressure_per_year,
+         {"1/year", 0, 1,
+          "past its investment period a fund values continuing this much less per year, so older funds sell "
+          "(capped at 60%)"});
   v.real("proceeds_recycled_share", c.proceeds_recycled_share,
          {"fraction", 0, 1,
           "share of exit proceeds a fund keeps for new deals; the rest is paid to its investors when received "
@@ -258,8 +286,19 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"USD/year", 0, kBig, "median peak sales of an approved drug (log-normal; FORMS.md 7)"});
   v.real("peak_sales_sigma", f.peak_sales_sigma, {"log sd", 0, 5, "log-normal spread of peak sales (mean/median ~2)"});
   v.real("margin", f.margin, {"fraction", 0, 1, "operating margin on a drug's sales"});
-  v.real("acquisition_premium", f.acquisition_premium,
-         {"fraction", 0, 10, "premium over the last post-money value (Evaluate 2018-20: 73-100%)"});
+  v.real("drug_margin", f.drug_margin,
+         {"fraction", 0, 1,
+          "contribution margin of a launched drug: sales less cost of goods, selling and distribution "
+          "(assumption); the cash flow valued in every rNPV"});
+  v.real("drug_life_years", f.drug_life_years,
+         {"years", 1, 60, "years a drug sells after launch, the tail after loss of exclusivity included"});
+  v.real("bid_margin", f.bid_margin, {"fraction", 0, 1, "a bidder offers its own valuation less this share"});
+  v.real("upfront_share", f.upfront_share,
+         {"fraction", 0, 1,
+          "share of an acquisition's headline value paid at closing; the rest as milestones at each later stage "
+          "success (Booth 2015: ~50%)"});
+  v.real("diligence_noise", f.diligence_noise,
+         {"sd", 0, 10, "sd of a pharma firm's signal of an asset's quality before any readout (due diligence)"});
   v.real("outside_firms", f.outside_firms, {"count", 0, 1000, "pharma acquirers outside the grid (global buyers)"});
   v.real("compliance_cost_usd_per_year", f.compliance_cost_usd_per_year,
          {"USD/year", 0, kBig, "affiliate compliance cost of a large-group venture after the grace period"});
@@ -303,11 +342,28 @@ void describe(sim::ParamVisitor& v, Params& p) {
       "amenity_gain_per_billion_usd", m.amenity_gain_per_billion_usd,
       {"index/(1B USD)", 0, 10, "rise of a region's amenity index per 1B USD of infrastructure grants (placeholder)"});
   v.flag("ipo_window_open", m.ipo_window_open, "public markets take biotech listings");
-  v.real("ipo_min_post_money_usd", m.ipo_min_post_money_usd, {"USD", 0, kBig, "smallest valuation that can list"});
-  v.real("ipo_probability_per_month", m.ipo_probability_per_month,
-         {"1/month", 0, 1, "chance an eligible startup lists in a month while the window is open"});
-  v.real("ipo_raise_usd", m.ipo_raise_usd, {"USD", 0, kBig, "new money raised at listing (seed: 2012 average ~$51M)"});
-  v.real("ipo_premium", m.ipo_premium, {"ratio", 0.1, 100, "listing value / last post-money"});
+  v.real("ipo_min_value_usd", m.ipo_min_value_usd,
+         {"USD", 0, kBig, "smallest public valuation (before new money) at which a company can list"});
+  v.real("ipo_raise_usd", m.ipo_raise_usd,
+         {"USD", 0, kBig, "smallest amount an IPO raises (seed: 2012 average ~$51M); more when the plan needs it"});
+  v.real("ipo_margin", m.ipo_margin,
+         {"fraction", 0, 10,
+          "a company lists only when the public value exceeds its investors' own valuation by this share (Lerner "
+          "1994: list when public valuations are high)"});
+  v.real("public_discount_rate", m.public_discount_rate,
+         {"1/year", 0, 2, "public investors' discount rate in valuing a listed biotech (assumption)"});
+  v.real("public_noise", m.public_noise,
+         {"sd", 0, 10, "sd of the public market's signal of an asset's quality before any readout"});
+  v.real("market_index_volatility", m.market_index_volatility,
+         {"1/sqrt(year)", 0, 5, "yearly sd of the log public-valuation index (the IPO window)"});
+  v.real("market_index_persistence", m.market_index_persistence,
+         {"", 0, 0.9999, "monthly AR(1) persistence of the log public-valuation index"});
+  v.real("public_equity_usd_per_year", m.public_equity_usd_per_year,
+         {"USD/year", 0, kBig,
+          "new money public investors put into this model's IPOs and follow-on offerings a year (a budget, reset "
+          "each January)"});
+  v.real("delist_value_usd", m.delist_value_usd,
+         {"USD", 0, kBig, "a listed company whose market value falls below this is delisted"});
   v.real("corporate_tax_rate", m.corporate_tax_rate,
          {"fraction", 0, 1, "tax on pharma operating profit (US federal: 21%)"});
   v.real("capital_goods_duty", m.capital_goods_duty,

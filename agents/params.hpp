@@ -108,7 +108,15 @@ struct StartupParams {
   double phase1_cost_usd = 15e6;
   double phase2_cost_usd = 40e6;
   double phase3_cost_usd = 150e6;
-  double max_headcount = 120.0;
+  /// Staff of the funded plan by the stage a round pays for (FORMS.md 6: seed 2-10, A 10-30, B 30-60,
+  /// phase II company 50-120); indexed by Stage, approved = a company selling its own drug.
+  double plan_headcount_preclinical = 8.0;
+  double plan_headcount_phase1 = 25.0;
+  double plan_headcount_phase2 = 50.0;
+  double plan_headcount_phase3 = 90.0;
+  double plan_headcount_filing = 60.0;
+  double plan_headcount_approved = 60.0;
+  double filing_cost_usd = 40e6;  ///< out-of-pocket cost of the filing stage (Paul et al. 2010), in valuations
   double knowledge_boost = 0.15;
   double staff_spinouts_per_1000_per_year = 2.0;
   double serial_founding_probability = 0.5;
@@ -139,12 +147,16 @@ struct VcParams {
   double next_fund_min_multiple = 1.0;
   double search_radius_km = 60.0;
   double distance_half_km = 145.0;
-  double seed_round_usd = 4e6;
-  double round_growth = 2.5;
   double max_share_per_deal = 0.15;
-  double screening_noise = 0.3;
-  double accept_threshold = 0.35;
-  double step_up = 1.5;
+  double screening_noise = 0.3;          ///< sd of an outside investor's signal of asset quality before any readout
+  double noise_shrink_per_stage = 0.7;   ///< the signal's sd is multiplied by this at each stage passed
+  double insider_noise_factor = 0.5;     ///< an existing investor's signal sd relative to an outsider's
+  double discount_rate = 0.20;           ///< VC discount rate in valuations (Cockburn & Lerner 2009: >= 20%)
+  double target_multiple = 1.3;          ///< a VC invests only if the buyer's valuation / its price reaches this
+  double round_margin = 0.2;             ///< a round raises the burn to the next milestone plus this share
+  double round_max_months = 30.0;        ///< a round funds at most this many months of burn (FORMS.md 2: 18-30)
+  double min_round_fill = 0.5;           ///< a round closes if investors commit at least this share of its size
+  double exit_pressure_per_year = 0.15;  ///< past its investment period, a fund values continuing this much less a year
   double proceeds_recycled_share =
       1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
   double capital_call_years = 0.0;  ///< commitments are called evenly over this many years (0: all at the fund's start)
@@ -162,7 +174,11 @@ struct PharmaParams {
   double peak_sales_median_usd = 300e6;
   double peak_sales_sigma = 1.2;
   double margin = 0.25;
-  double acquisition_premium = 0.5;
+  double drug_margin = 0.55;      ///< contribution margin of a launched drug (sales less COGS, selling, distribution)
+  double drug_life_years = 20.0;  ///< a drug sells for this long after launch (the tail after exclusivity included)
+  double bid_margin = 0.15;       ///< a bidder offers its valuation less this share
+  double upfront_share = 0.5;     ///< share of an acquisition's headline value paid upfront (Booth 2015: ~50%)
+  double diligence_noise = 0.2;   ///< sd of a pharma firm's quality signal before any readout
   double outside_firms = 3.0;
   double compliance_cost_usd_per_year = 1e6;
   double site_opening_probability_per_year = 0.05;
@@ -188,10 +204,15 @@ struct MarketParams {
   double migration_stay_bonus = 2.0;
   double amenity_gain_per_billion_usd = 0.1;
   bool ipo_window_open = true;
-  double ipo_min_post_money_usd = 60e6;
-  double ipo_probability_per_month = 0.05;
-  double ipo_raise_usd = 100e6;
-  double ipo_premium = 1.3;
+  double ipo_min_value_usd = 150e6;          ///< smallest public valuation that can list
+  double ipo_raise_usd = 50e6;               ///< smallest amount an IPO raises (seed: 2012 average ~$51M)
+  double ipo_margin = 0.2;                   ///< list only when the public value exceeds the insiders' by this share
+  double public_discount_rate = 0.125;       ///< public investors' discount rate for biotech
+  double public_noise = 0.25;                ///< sd of the public market's quality signal before any readout
+  double market_index_volatility = 0.15;     ///< yearly sd of the log public-valuation index
+  double market_index_persistence = 0.95;    ///< monthly AR(1) persistence of the log index
+  double public_equity_usd_per_year = 20e9;  ///< new money public investors put into IPOs and offerings a year
+  double delist_value_usd = 30e6;            ///< a listed firm whose market value falls below this is delisted
   double corporate_tax_rate = 0.21;
   double capital_goods_duty = 0.08;
 };

@@ -19,15 +19,6 @@ double years_to_launch(Stage s, const StartupParams& p) {
   return months / 12.0;
 }
 
-double launch_value_usd(const PharmaParams& pp, const PolicyParams& policy) {
-  return pp.peak_sales_median_usd * policy.drug_price_index * pp.margin * policy.data_exclusivity_years;
-}
-
-double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& pp, const PolicyParams& policy) {
-  return launch_value_usd(pp, policy) * probability_of_approval(s.stage, sp) /
-         std::pow(1.0 + pp.discount_rate, years_to_launch(s.stage, sp));
-}
-
 double erosion_per_month(const Pharma& f, const PharmaParams& p, std::int64_t step) {
   const double steady = p.generic_erosion / (12.0 * p.patent_life_years);
   return step < 60 ? std::max(steady, p.generic_erosion * f.expiring_share / 60.0) : steady;

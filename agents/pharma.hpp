@@ -1,6 +1,6 @@
 #pragma once
 /// @file Pharma firm: revenue from the world market eroded by patent expiries (the pipeline gap),
-/// an R&D budget of which a share buys startups valued by risk-adjusted NPV (rNPV) plus, for a
+/// an R&D budget of which a share buys startups valued by risk-adjusted NPV (agents/valuation.hpp) plus, for a
 /// large business group, the value of SME benefits kept during the M&A grace period
 /// (agents/markets/acquisitions.hpp). MODEL.md §7.5.
 #include <cstdint>
@@ -34,10 +34,6 @@ struct Pharma {
 double probability_of_approval(Stage s, const StartupParams& p);
 /// Expected years from stage s to launch (mean stage durations).
 double years_to_launch(Stage s, const StartupParams& p);
-/// Value at launch of a drug with median peak sales: margin x peak x price index x protected years.
-double launch_value_usd(const PharmaParams& pp, const PolicyParams& policy);
-/// rNPV of a startup's lead asset (Stewart et al. 2001; FORMS.md §4).
-double rnpv_usd(const Startup& s, const StartupParams& sp, const PharmaParams& pp, const PolicyParams& policy);
 
 /// Revenue erosion per month at step `step` (faster in the first 5 years for firms with a gap).
 double erosion_per_month(const Pharma& f, const PharmaParams& p, std::int64_t step);

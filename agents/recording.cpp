@@ -40,6 +40,13 @@ void register_metrics(World& w) {
   m.alliances = t.add_flow("alliances", "count/month", "pharma alliances signed this month by the region's startups");
   m.listed = t.add_flow("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
   m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
+  m.rounds_failed = t.add_flow("rounds_failed", "count/month",
+                               "startups seeking a round that no investor priced, or too few joined at the price");
+  m.delisted = t.add_flow("delisted", "count/month", "listed companies delisted (market value below the minimum)");
+  m.listed_firms = t.add("listed_firms", "count", "live listed companies of the region");
+  m.drug_sales = t.add_flow("drug_sales", "USD/month", "sales of approved drugs owned by independent or listed firms");
+  m.public_index = t.add("public_valuation_index", "index",
+                         "the public market's valuation index (national; 1 = neutral), the IPO window");
   m.trial_starts = t.add_flow("trial_starts", "count/month", "clinical trials started this month");
   m.licences = t.add_flow("licences", "count/month",
                           "university technologies licensed this month (spin-offs, pharma, startups)");
@@ -108,6 +115,7 @@ void record_metrics(World& w) {
     else
       count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
     count(w, m.employment_startups, s.region, s.headcount);
+    if (s.listed) count(w, m.listed_firms, s.region);
   }
   const auto& flows = w.ledger.step_flows_by_type_region();
   const auto nr = static_cast<std::size_t>(w.region_count());
@@ -128,6 +136,7 @@ void record_metrics(World& w) {
     M.set(m.public_cost_per_job, r, jobs > 0 ? w.regions[ri].public_spend_total / jobs : 0.0);
     M.set(m.wage, r, w.params.market.wage_usd_month * w.regions[ri].wage_index);
     M.set(m.amenity, r, w.regions[ri].amenity);
+    M.set(m.public_index, r, std::exp(w.market_log_index));
     double pool = 0, phd = 0, know = 0, rent = 0;
     for (auto c : w.region_cells[ri]) {
       pool += w.talent.values[c] + w.talent_phd.values[c];
@@ -237,11 +246,14 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
          {"owner_id", "id", "acquiring pharma firm, -1 if independent"},
          {"listed", "flag", "1 if listed on a stock market"},
          {"incubated", "flag", "1 if in an incubator"},
-         {"service", "flag", "1 for a service firm (no drug pipeline)"}},
+         {"service", "flag", "1 for a service firm (no drug pipeline)"},
+         {"peak_sales_usd", "USD/year", "peak yearly sales of the lead asset if approved"},
+         {"public_share", "fraction", "equity held by public investors"}},
         w.startups, [&](const Startup& s, std::vector<double>& r) {
           r.insert(r.end(), {L.balance(s.account), double(static_cast<int>(s.stage)), s.headcount, double(s.rounds),
                              s.post_money_usd, s.quality, double(static_cast<int>(s.origin)), double(s.founded_step),
-                             double(s.owner_id), s.listed ? 1.0 : 0.0, s.incubated ? 1.0 : 0.0, s.service ? 1.0 : 0.0});
+                             double(s.owner_id), s.listed ? 1.0 : 0.0, s.incubated ? 1.0 : 0.0, s.service ? 1.0 : 0.0,
+                             s.peak_sales_usd, s.public_share});
         });
   table("venture_capital",
         {{"cash_usd", "USD", "uninvested cash"},

@@ -24,7 +24,8 @@ struct MetricIds {
   sim::MetricId startups_service;
   std::array<sim::MetricId, kOriginCount> founded_by_origin;
   sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside,
-      acquired_large_group, listed, approvals, trial_starts, licences, serial_founders, alliances;
+      acquired_large_group, listed, approvals, rounds_failed, delisted, listed_firms, drug_sales, public_index,
+      trial_starts, licences, serial_founders, alliances;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
   sim::MetricId talent_pool, talent_pool_phd, wage, knowledge_stock, mean_rent, amenity;
   sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash;

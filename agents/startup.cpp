@@ -106,7 +106,7 @@ bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, 
 double founder_share(const Startup& s) {
   double vc = 0;
   for (const auto& k : s.stakes) vc += k.share;
-  return std::max(0.0, 1.0 - vc);
+  return std::max(0.0, 1.0 - vc - s.public_share);
 }
 
 }  // namespace biocluster::agents

@@ -36,18 +36,26 @@ struct Startup {
   Origin origin = Origin::initial;
   sim::AgentId parent_id = -1;
   std::int32_t founded_step = 0;
-  double quality = 0.5;  ///< latent quality of the lead asset, 0..1 (unobserved by investors)
+  double quality = 0.5;           ///< latent quality of the lead asset, 0..1 (unobserved by investors)
+  std::int32_t asset_number = 0;  ///< lead assets held so far - 1 (a relicensed asset is a new one)
+  double peak_sales_usd = 0;      ///< peak yearly sales of the lead asset if approved (drawn per asset; known)
   Stage stage = Stage::preclinical;
   std::int32_t months_in_stage = 0;
-  bool in_trial = false;  ///< a clinical stage runs only with a trial slot
+  std::int32_t stage_entered_step = 0;  ///< step the asset entered its stage (keys the investors' signals)
+  std::int32_t approved_step = -1;      ///< step the drug was approved (its sales curve starts here)
+  bool in_trial = false;                ///< a clinical stage runs only with a trial slot
   double headcount = 0;
   double target_headcount = 0;
   std::int32_t rounds = 0;
-  double post_money_usd = 0;   ///< valuation at the last round
-  std::vector<Stake> stakes;   ///< VC investors; the rest belongs to founders (households)
-  bool incubated = false;      ///< in an incubator: pays its fee instead of rent and equipment
-  bool listed = false;         ///< listed on a stock market (after an IPO)
-  bool partnered = false;      ///< has signed a pharma alliance (one per startup)
+  double post_money_usd = 0;         ///< valuation at the last round (for a listed firm: its last market value)
+  std::vector<Stake> stakes;         ///< VC investors; the rest belongs to public holders and founders (households)
+  double public_share = 0;           ///< fraction of equity held by public investors (after an IPO)
+  std::vector<Stake> former_stakes;  ///< after an acquisition: the sellers' stakes, paid the milestones
+  double former_public_share = 0;    ///< after an acquisition: public holders' share of the milestones
+  double milestone_usd = 0;          ///< after an acquisition: paid to the sellers at each later stage success
+  bool incubated = false;            ///< in an incubator: pays its fee instead of rent and equipment
+  bool listed = false;               ///< listed on a stock market (after an IPO)
+  bool partnered = false;            ///< has signed a pharma alliance (one per startup)
   bool service = false;        ///< a service firm (tools, devices, services): sales instead of a drug pipeline, no VC
   sim::AgentId owner_id = -1;  ///< acquiring pharma firm, -1 while independent
   bool owner_large_group = false;

@@ -68,6 +68,8 @@ enum class Flow : int {
   infrastructure_grant,
   public_fund,
   alliance,
+  dividend,
+  milestone,
   count_
 };
 inline const std::vector<std::string> kFlowNames{"salary",
@@ -98,7 +100,9 @@ inline const std::vector<std::string> kFlowNames{"salary",
                                                  "training_grant",
                                                  "infrastructure_grant",
                                                  "public_fund",
-                                                 "alliance"};
+                                                 "alliance",
+                                                 "dividend",
+                                                 "milestone"};
 
 /// Who bought a startup (Event::detail of an acquisition).
 enum class AcquirerKind : std::int8_t { local, other_region, outside, large_group };
@@ -127,7 +131,9 @@ enum class Purpose : std::uint32_t {
   site,
   vc_entry,
   business_model,
-  closure
+  closure,
+  signal,
+  market_index
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

@@ -54,12 +54,6 @@ bool can_invest_new(const VentureCapital& v, const VcParams& p, std::int64_t ste
 /// Weight of a deal at distance d: exp(-ln2 d / d_half) (FORMS.md §2, Sorenson & Stuart 2001).
 double deal_weight(double distance_km, const VcParams& p);
 
-/// The quality signal a VC sees for a startup of quality q: q + noise.
-double screening_signal(double quality, const VcParams& p, sim::Rng& rng);
-
-/// Size of round number `round` (1 = seed): seed * growth^(round-1).
-double round_size(int round, const VcParams& p);
-
 /// Management fee per month on committed capital while the fund is open (Metrick & Yasuda 2010).
 inline double management_fee_per_month(const VentureCapital& v, const VcParams& p) {
   return v.public_fund || !v.fund_open ? 0.0 : p.management_fee * v.committed_usd / 12.0;

@@ -127,6 +127,9 @@ World make_world(const Params& params, std::uint64_t seed) {
   w.ledger = sim::Ledger(kFlowNames, w.region_count());
   w.metrics = sim::MetricTable(w.region_count());
   register_metrics(w);
+  w.rates.vc = make_rate_table(params.vc.discount_rate, params.startup, params.pharma, params.policy);
+  w.rates.pharma = make_rate_table(params.pharma.discount_rate, params.startup, params.pharma, params.policy);
+  w.rates.market = make_rate_table(params.market.public_discount_rate, params.startup, params.pharma, params.policy);
   auto ext = [&] { return w.ledger.open({true, true, -1, -1, -1}); };
   w.ext = {ext(), ext(), ext(), ext(), ext()};
   init_space(w);

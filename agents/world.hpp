@@ -20,6 +20,7 @@
 #include "agents/startup.hpp"
 #include "agents/types.hpp"
 #include "agents/university.hpp"
+#include "agents/valuation.hpp"
 #include "agents/venture_capital.hpp"
 #include "sim/calendar.hpp"
 #include "sim/events.hpp"
@@ -80,6 +81,11 @@ struct World {
   sim::MetricTable metrics{1};
   MetricIds m{};
   std::vector<FoundingRequest> founding_requests;
+  struct {
+    RateTable vc, pharma, market;  ///< valuation tables at the VC, pharma and public-market rates
+  } rates;
+  double market_log_index = 0;  ///< log of the public market's valuation index (agents/markets/public_markets.cpp)
+  double public_equity_left_usd = 0;  ///< public investors' budget left this year for IPOs and offerings
 
   // Work buffers kept between steps (no allocation in a step once they have grown), each owned by
   // one mechanism and used only in its file; contents are meaningless between uses.

@@ -66,6 +66,10 @@ class AgentStore {
     const auto i = index_of(id);
     return i < 0 ? nullptr : &items_[static_cast<std::size_t>(i)];
   }
+  const T* find(AgentId id) const {
+    const auto i = index_of(id);
+    return i < 0 ? nullptr : &items_[static_cast<std::size_t>(i)];
+  }
   /// Next id to be assigned (= count of agents ever born).
   AgentId next_id() const { return next_id_; }
 

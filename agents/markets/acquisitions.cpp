@@ -7,7 +7,10 @@
 
 #include "agents/books.hpp"
 #include "agents/lifecycle.hpp"
+#include "agents/markets/funds.hpp"
+#include "agents/parallel.hpp"
 #include "agents/pharma.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
@@ -42,68 +45,132 @@ void expire_grace(World& w, Startup& s) {
 
 // ---- the market
 
+namespace {
+
+/// The board's value of continuing (raising again or listing): the largest investor's valuation
+/// with its insider signal at the VC rate, plus cash, less the pressure of its fund's age; at least
+/// the public market's value when the company could list. MODEL.md §7.5.
+double continuation_value(const World& w, const Startup& s, double cash, double& seller_scale) {
+  const auto& P = w.params;
+  const Stake* lead = nullptr;
+  for (const auto& k : s.stakes)
+    if (!lead || k.share > lead->share) lead = &k;
+  seller_scale = success_scale_of(quality_signal(w, s, P.vc.screening_noise * P.vc.insider_noise_factor,
+                                                 agent_key(AgentType::venture_capital, lead ? lead->vc_id : -1)));
+  const double cpe = cost_per_employee(w, s.region);
+  double value = asset_value_usd(s, {&w.rates.vc, seller_scale, cpe}, P.startup, P.pharma, P.policy, w.step) + cash;
+  if (const auto* v = lead ? w.vcs.find(lead->vc_id) : nullptr) {
+    const double late = std::max(0.0, fund_age_years(*v, w.step) - P.vc.investment_period_years);
+    value *= 1.0 - std::min(0.6, P.vc.exit_pressure_per_year * late);
+  }
+  if (P.market.ipo_window_open && s.stage != Stage::approved) {
+    const double scale =
+        success_scale_of(quality_signal(w, s, P.market.public_noise, agent_key(AgentType::venture_capital, -1)));
+    const double pub = asset_value_usd(s, {&w.rates.market, scale, cpe}, P.startup, P.pharma, P.policy, w.step) *
+                           std::exp(w.market_log_index) +
+                       cash;
+    if (pub >= P.market.ipo_min_value_usd) value = std::max(value, pub);
+  }
+  return value;
+}
+
+}  // namespace
+
+void pay_milestone(World& w, Startup& s) {
+  if (s.owner_id < 0 || s.milestone_usd <= 0) return;
+  auto* f = w.pharmas.find(s.owner_id);
+  if (!f) return;
+  const double x = std::min(s.milestone_usd, std::max(0.0, w.ledger.balance(f->account)));
+  if (x <= 0) return;
+  double paid = 0;
+  for (const auto& st : s.former_stakes)
+    if (auto* v = w.vcs.find(st.vc_id); v && st.share * x > 0) {
+      receive_proceeds(w, *v, s, f->account, st.share * x, Flow::milestone);
+      paid += st.share * x;
+    }
+  const double pub = s.former_public_share * x;
+  if (pub > 0) w.ledger.transfer(f->account, w.ext.outside_investors, pub, code(Flow::milestone), w.step);
+  if (x - paid - pub > 0)
+    w.ledger.transfer(f->account, w.ext.households, x - paid - pub, code(Flow::milestone), w.step);
+}
+
 void match_acquisitions(World& w) {
   const auto& P = w.params;
   if (!P.policy.acquisitions_allowed) return;
-  // Candidates (independent, unlisted, clinical-stage, VC-backed), valued once per step: price and
-  // rNPV depend only on the startup, and no acquisition changes another candidate. Sorted by price,
-  // so "price <= budget" is a prefix; a max-tree per acquirer kind gives each firm's best surplus
-  // (ties: lowest store index, as a scan in id order would pick). MODEL.md §7.5.
+  // Candidates: independent, unlisted, VC-backed drug developers with a clinical or approved asset.
+  // Every buyer with money bids its own valuation (its diligence signal, pharma's rate, a large
+  // group adds the grace-period value) less a margin, as upfront + milestones (FORMS.md 4); bids
+  // are sealed and first-price. The board takes the bid it values most (milestones weighed by its
+  // own odds) if that beats continuing. Bids depend only on the startup and the firm, so they are
+  // computed in parallel; deals then close in startup order, each firm's budget falling as it buys.
   auto& C = w.acquisition_buffers;
   C.order.clear();
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     const auto& s = w.startups[i];
-    if (!s.alive || s.owner_id >= 0 || s.listed || s.stage < Stage::phase1 || s.rounds == 0) continue;
+    if (!s.alive || s.owner_id >= 0 || s.listed || s.service || s.stage < Stage::phase1 || s.stakes.empty()) continue;
     C.order.push_back(static_cast<std::uint32_t>(i));
   }
-  const std::size_t n = C.order.size();
-  C.price.resize(n);
-  for (std::size_t k = 0; k < n; ++k)
-    C.price[k] = w.startups[C.order[k]].post_money_usd * (1.0 + P.pharma.acquisition_premium);
-  {
-    std::vector<std::uint32_t>& perm = C.perm;
-    perm.resize(n);
-    for (std::size_t k = 0; k < n; ++k) perm[k] = static_cast<std::uint32_t>(k);
-    std::sort(perm.begin(), perm.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return C.price[a] < C.price[b] || (C.price[a] == C.price[b] && a < b);
-    });
-    C.sorted_price.resize(n), C.index.resize(n), C.value.resize(n), C.surplus.resize(n);
-    bool any_large = false;
-    for (const auto& f : w.pharmas.items()) any_large |= f.large_group && f.site_of < 0;
-    C.value_large.resize(any_large ? n : 0), C.surplus_large.resize(any_large ? n : 0);
-    for (std::size_t k = 0; k < n; ++k) {
-      const std::uint32_t i = C.order[perm[k]];
-      const auto& s = w.startups[i];
-      const double price = C.price[perm[k]];
-      C.sorted_price[k] = price, C.index[k] = i;
-      C.value[k] = rnpv_usd(s, P.startup, P.pharma, P.policy);
-      C.surplus[k] = C.value[k] - price;
-      if (any_large) {
-        C.value_large[k] =
-            C.value[k] + grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup,
-                                         P.pharma, P.policy);
-        C.surplus_large[k] = C.value_large[k] - price;
-      }
-    }
-    C.tree.build(C.surplus, C.index);
-    if (any_large) C.tree_large.build(C.surplus_large, C.index);
-  }
-  for (auto& f : w.pharmas.items()) {
+  C.buyers.clear();
+  C.budget.clear();
+  for (std::size_t i = 0; i < w.pharmas.size(); ++i) {
+    const auto& f = w.pharmas[i];
     if (f.site_of >= 0) continue;  // R&D sites do not buy; their parents do
-    const double reserve = 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
-    const double budget = w.ledger.balance(f.account) - reserve;
-    if (budget <= 0) continue;
-    const auto affordable = static_cast<std::size_t>(
-        std::upper_bound(C.sorted_price.begin(), C.sorted_price.end(), budget) - C.sorted_price.begin());
-    const std::int32_t k = (f.large_group ? C.tree_large : C.tree).best_below(affordable);
-    if (k < 0) continue;
-    const auto kk = static_cast<std::size_t>(k);
-    const std::ptrdiff_t best = C.index[kk];
-    const double best_price = C.sorted_price[kk], best_value = f.large_group ? C.value_large[kk] : C.value[kk];
-    C.tree.remove(kk);
-    if (!C.value_large.empty()) C.tree_large.remove(kk);
-    auto& s = w.startups[static_cast<std::size_t>(best)];
-    pay_shareholders(w, f.account, s, best_price, Flow::acquisition);
+    const double budget = w.ledger.balance(f.account) - 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
+    if (budget <= 0 || acquisition_share(f, P.pharma) <= 0) continue;
+    C.buyers.push_back(static_cast<std::uint32_t>(i));
+    C.budget.push_back(budget);
+  }
+  const std::size_t n = C.order.size(), nb = C.buyers.size();
+  if (n == 0 || nb == 0) return;
+  C.headline.assign(n * nb, 0.0);
+  C.seller_value.assign(n * nb, 0.0);
+  C.continuation.assign(n, 0.0);
+  const double u = P.pharma.upfront_share;
+  parallel_each(n, [&](std::size_t k) {
+    const auto& s = w.startups[C.order[k]];
+    const double cash = w.ledger.balance(s.account);
+    double seller_scale = 1.0;
+    C.continuation[k] = continuation_value(w, s, cash, seller_scale);
+    const double seller_mf = milestone_factor(s, w.rates.vc, seller_scale, P.startup);
+    const double cpe = cost_per_employee(w, s.region);
+    for (std::size_t b = 0; b < nb; ++b) {
+      const auto& f = w.pharmas[C.buyers[b]];
+      const double scale =
+          success_scale_of(quality_signal(w, s, P.pharma.diligence_noise, agent_key(AgentType::pharma, f.id)));
+      double value = asset_value_usd(s, {&w.rates.pharma, scale, cpe}, P.startup, P.pharma, P.policy, w.step) + cash;
+      if (f.large_group)
+        value += grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup, P.pharma,
+                                 P.policy);
+      const double offer = (1.0 - P.pharma.bid_margin) * value;  // its expected cost of the deal
+      if (offer <= cash) continue;                               // worth no more than the cash: no bid
+      const double mf = s.stage == Stage::approved ? 1.0 : milestone_factor(s, w.rates.pharma, scale, P.startup);
+      const double headline = offer / (u + (1.0 - u) * mf);
+      C.headline[k * nb + b] = headline;
+      C.seller_value[k * nb + b] = headline * (s.stage == Stage::approved ? 1.0 : u + (1.0 - u) * seller_mf);
+    }
+  });
+  for (std::size_t k = 0; k < n; ++k) {
+    auto& s = w.startups[C.order[k]];
+    std::ptrdiff_t best = -1;
+    for (std::size_t b = 0; b < nb; ++b) {
+      const double h = C.headline[k * nb + b];
+      if (h <= 0 || (s.stage == Stage::approved ? h : u * h) > C.budget[b]) continue;
+      if (best < 0 || C.seller_value[k * nb + b] > C.seller_value[k * nb + static_cast<std::size_t>(best)])
+        best = static_cast<std::ptrdiff_t>(b);
+    }
+    if (best < 0) continue;
+    const auto b = static_cast<std::size_t>(best);
+    if (C.seller_value[k * nb + b] < C.continuation[k]) continue;  // the board would rather go on
+    auto& f = w.pharmas[C.buyers[b]];
+    const double headline = C.headline[k * nb + b];
+    const double upfront = s.stage == Stage::approved ? headline : u * headline;
+    const int remaining = static_cast<int>(Stage::approved) - static_cast<int>(s.stage);
+    C.budget[b] -= upfront;
+    const auto stage_at_exit = static_cast<int>(s.stage);
+    s.former_stakes = s.stakes;
+    s.former_public_share = s.public_share;
+    pay_shareholders(w, f.account, s, upfront, Flow::acquisition);
+    s.milestone_usd = remaining > 0 ? (headline - upfront) / remaining : 0.0;
     s.stakes.clear();
     s.owner_id = f.id;
     s.owner_large_group = f.large_group;
@@ -111,13 +178,14 @@ void match_acquisitions(World& w) {
     // Only a large group's venture keeps SME benefits, and only during the grace period (the flag
     // set here; expire_grace above ends it, grace_value_usd above priced it into the bid).
     s.grace_over = !f.large_group;
+    s.target_headcount = std::max(s.target_headcount, plan_headcount(s.stage, P.startup));  // the buyer funds the plan
     ++f.acquisitions;
     const AcquirerKind kind = f.large_group          ? AcquirerKind::large_group
                               : f.region < 0         ? AcquirerKind::outside
                               : f.region == s.region ? AcquirerKind::local
                                                      : AcquirerKind::other_region;
-    log_event(w, EventKind::acquisition, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, best_price,
-              best_value, static_cast<int>(kind));
+    log_event(w, EventKind::acquisition, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, upfront, headline,
+              static_cast<int>(kind), stage_at_exit);
     count(w, w.m.acquired, s.region);
     const sim::MetricId by_kind[] = {w.m.acquired_local, w.m.acquired_other_region, w.m.acquired_outside,
                                      w.m.acquired_large_group};

@@ -1,12 +1,12 @@
 #pragma once
-/// @file Acquisitions and the M&A grace period, whole: the large group's bid value (grace-period
-/// value), the flag set at acquisition, and the expiry. docs/MODEL.md §7.5 ("Acquisitions"), §7.9
+/// @file Acquisitions by competing sealed bids, milestones, and the M&A grace period, whole: the
+/// large group's bid value (grace-period value), the flag set at acquisition, and the expiry. docs/MODEL.md §7.5
+/// ("Acquisitions"), §7.9
 /// (`policy.grace_period_years`).
 #include <cstdint>
 #include <vector>
 
 #include "agents/params.hpp"
-#include "sim/prefix_argmax.hpp"
 
 namespace biocluster::agents {
 
@@ -15,9 +15,11 @@ struct Startup;
 
 /// Work buffers of acquisition matching (contents meaningless between steps).
 struct AcquisitionBuffers {
-  std::vector<std::uint32_t> order, perm, index;
-  std::vector<double> price, sorted_price, value, surplus, value_large, surplus_large;
-  sim::PrefixArgmax tree, tree_large;
+  std::vector<std::uint32_t> order;            ///< candidates (startup store indices)
+  std::vector<std::uint32_t> buyers;           ///< firms with money to buy (pharma store indices)
+  std::vector<double> budget;                  ///< per buyer: cash above its reserve, falling as it buys
+  std::vector<double> headline, seller_value;  ///< per candidate x buyer: the bid and the board's value of it
+  std::vector<double> continuation;            ///< per candidate: the board's value of going on
 };
 
 /// Length of the grace period in months, 12 x `policy.grace_period_years` (not rounded).
@@ -36,6 +38,12 @@ double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupPar
 /// event); called while its month is booked (apply phase).
 void expire_grace(World& w, Startup& s);
 
+/// Sealed first-price bids by every buyer with money, upfront + milestones; the board accepts the
+/// best if it beats continuing (raising again or listing). MODEL.md §7.5.
 void match_acquisitions(World& w);
+
+/// An acquired startup's asset passed a stage: its owner pays the sellers one milestone (as far as
+/// its cash allows), pro rata to their former stakes. Called while the month is booked.
+void pay_milestone(World& w, Startup& s);
 
 }  // namespace biocluster::agents

@@ -1,7 +1,10 @@
-// Pharma alliances: upfronts to startups by rNPV x distance weight. docs/MODEL.md §7.5 ("Alliances").
+// Pharma alliances: upfronts to startups by the industry's rNPV x distance weight. docs/MODEL.md §7.5 ("Alliances").
 #include "agents/markets/alliances.hpp"
 
+#include <algorithm>
+
 #include "agents/books.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
@@ -20,7 +23,11 @@ void match_alliances(World& w) {
     const auto& s = w.startups[i];
     if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0 || s.partnered || s.stage == Stage::approved)
       continue;
-    const double v = rnpv_usd(s, P.startup, P.pharma, P.policy);
+    // The industry's view of the asset: a diligence signal, pharma's rate (agents/valuation.hpp).
+    const double scale =
+        success_scale_of(quality_signal(w, s, P.pharma.diligence_noise, agent_key(AgentType::pharma, -1)));
+    const double v = asset_value_usd(s, {&w.rates.pharma, scale, cost_per_employee(w, s.region)}, P.startup, P.pharma,
+                                     P.policy, w.step);
     if (v < P.pharma.alliance_upfront_usd) continue;
     cand.push_back(static_cast<std::uint32_t>(i)), value.push_back(v);
   }
@@ -48,7 +55,7 @@ void match_alliances(World& w) {
       w.ledger.transfer(f.account, s.account, upfront, code(Flow::alliance), w.step);
       f.alliance_spent_year += upfront;
       s.partnered = true;
-      hire_for(w, s, upfront);
+      hire_for(w, s, upfront / std::max(1.0, round_need_usd(s, w, 0.0)));
       s.wants_round = w.ledger.balance(s.account) < funding_need(s, P.startup, P.hospital.trial_fee_usd);
       log_event(w, EventKind::alliance, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, upfront, value[k],
                 static_cast<int>(s.stage));

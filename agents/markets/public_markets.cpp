@@ -1,48 +1,122 @@
-// Public markets: IPOs and follow-on offerings. docs/MODEL.md §7.4 ("Public markets").
+// Public markets: the valuation index (the IPO window), IPOs, listed companies' market value,
+// follow-on offerings and delisting. docs/MODEL.md §7.4 ("Public markets").
 #include "agents/markets/public_markets.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "agents/books.hpp"
 #include "agents/lifecycle.hpp"
 #include "agents/markets/funds.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
 
+namespace {
+
+/// The public market's value of a company: its asset at the public rate, the market's own signal
+/// of quality, times the valuation index; plus cash.
+double public_value(const World& w, const Startup& s, double cash) {
+  const auto& P = w.params;
+  const double scale =
+      success_scale_of(quality_signal(w, s, P.market.public_noise, agent_key(AgentType::venture_capital, -1)));
+  const double asset = asset_value_usd(s, {&w.rates.market, scale, cost_per_employee(w, s.region)}, P.startup, P.pharma,
+                                       P.policy, w.step);
+  return asset * std::exp(w.market_log_index) + cash;
+}
+
+/// Its investors' own value of continuing private: the largest investor's valuation, with the
+/// insider's signal, at the VC rate; plus cash.
+double insiders_value(const World& w, const Startup& s, double cash) {
+  const auto& P = w.params;
+  sim::AgentId lead = -1;
+  double most = -1;
+  for (const auto& k : s.stakes)
+    if (k.share > most) most = k.share, lead = k.vc_id;
+  const double scale = success_scale_of(quality_signal(w, s, P.vc.screening_noise * P.vc.insider_noise_factor,
+                                                       agent_key(AgentType::venture_capital, lead)));
+  return asset_value_usd(s, {&w.rates.vc, scale, cost_per_employee(w, s.region)}, P.startup, P.pharma, P.policy,
+                         w.step) +
+         cash;
+}
+
+/// New public shares worth `amount` at pre-money `pre`: every holder is diluted, the public holds the new shares.
+void issue_public_shares(Startup& s, double amount, double pre) {
+  const double post = pre + amount;
+  const double keep = pre / post;
+  for (auto& k : s.stakes) k.share *= keep;
+  s.public_share = s.public_share * keep + amount / post;
+}
+
+void move_index(World& w) {
+  const auto& M = w.params.market;
+  auto rng = sim::Rng(w.seed, w.step, ph(PhaseKey::match), 0, pu(Purpose::market_index));
+  w.market_log_index =
+      M.market_index_persistence * w.market_log_index + M.market_index_volatility / std::sqrt(12.0) * rng.normal();
+}
+
+}  // namespace
+
 void match_public_markets(World& w) {
   const auto& P = w.params;
   const auto& M = P.market;
+  move_index(w);
+  if (w.step == 0 || w.calendar.month_of(w.step) == 1) w.public_equity_left_usd = M.public_equity_usd_per_year;
   if (!M.ipo_window_open) return;
   for (auto& s : w.startups.items()) {
-    if (!s.alive || s.owner_id >= 0) continue;
-    if (s.listed) {  // a listed company raises a follow-on offering when its runway is short
-      if (s.wants_round) {
-        w.ledger.transfer(w.ext.outside_investors, s.account, 0.5 * M.ipo_raise_usd, code(Flow::equity), w.step);
-        hire_for(w, s, 0.5 * M.ipo_raise_usd);
+    if (!s.alive || s.owner_id >= 0 || s.service) continue;
+    const double cash = w.ledger.balance(s.account);
+    if (s.listed) {
+      // Listed: marked to the market's value each month; a follow-on offering priced at it when the
+      // runway is short; delisted when the value falls below the exchange's minimum.
+      const double value = public_value(w, s, cash);
+      s.post_money_usd = value;
+      if (value < M.delist_value_usd) {
+        s.listed = false;
+        log_event(w, EventKind::delisted, AgentType::startup, s.id, s.region, AgentType::startup, -1, 0, value, 0,
+                  static_cast<int>(s.stage));
+        count(w, w.m.delisted, s.region);
+        continue;
       }
+      if (!s.wants_round) continue;
+      const double need = round_need_usd(s, w, cash);
+      if (need <= 0 || need > w.public_equity_left_usd) continue;
+      w.ledger.transfer(w.ext.outside_investors, s.account, need, code(Flow::equity), w.step);
+      w.public_equity_left_usd -= need;
+      issue_public_shares(s, need, value);
+      hire_for(w, s, 1.0);
       continue;
     }
-    if (s.stage < Stage::phase1 || s.rounds < 2 || s.post_money_usd < M.ipo_min_post_money_usd) continue;
-    auto rng = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::ipo);
-    if (!rng.bernoulli(M.ipo_probability_per_month)) continue;
-    const double valuation = M.ipo_premium * s.post_money_usd;
-    // VCs sell their stakes to public investors; new shares raise money for the company.
+    if (s.stage < Stage::phase1 || s.stage == Stage::approved || s.rounds < 1) continue;
+    // An IPO when the public market values the company above the minimum and above what its own
+    // investors think it is worth by the margin (Lerner 1994: list when public valuations are high).
+    const double value = public_value(w, s, cash);
+    if (value < M.ipo_min_value_usd || value < (1.0 + M.ipo_margin) * insiders_value(w, s, cash)) continue;
+    const double raise = std::max(M.ipo_raise_usd, round_need_usd(s, w, cash));
+    double sold = 0;  // the VCs sell their stakes at the listing price (lock-ups are not modelled)
+    for (const auto& st : s.stakes) sold += st.share * value;
+    if (raise + sold > w.public_equity_left_usd) continue;
+    w.public_equity_left_usd -= raise + sold;
     for (const auto& st : s.stakes) {
       auto* v = w.vcs.find(st.vc_id);
       if (!v) continue;
-      receive_proceeds(w, *v, s, w.ext.outside_investors, st.share * valuation, Flow::ipo_proceeds);
+      receive_proceeds(w, *v, s, w.ext.outside_investors, st.share * value, Flow::ipo_proceeds);
+      s.public_share += st.share;
     }
     s.stakes.clear();
     s.listed = true;
-    w.ledger.transfer(w.ext.outside_investors, s.account, M.ipo_raise_usd, code(Flow::equity), w.step);
+    w.ledger.transfer(w.ext.outside_investors, s.account, raise, code(Flow::equity), w.step);
+    issue_public_shares(s, raise, value);
+    s.post_money_usd = value + raise;
     if (s.loan_usd > 0) {
       const double repay = std::min(s.loan_usd, w.ledger.balance(s.account));
       w.ledger.transfer(s.account, w.ext.government, repay, code(Flow::loan_repayment), w.step, s.region);
       s.loan_usd -= repay;
     }
-    log_event(w, EventKind::ipo, AgentType::startup, s.id, s.region, AgentType::startup, -1, M.ipo_raise_usd, valuation,
-              static_cast<int>(s.stage));
+    hire_for(w, s, 1.0);
+    log_event(w, EventKind::ipo, AgentType::startup, s.id, s.region, AgentType::startup, -1, raise, value,
+              static_cast<int>(s.stage), static_cast<int>(s.stage));
     count(w, w.m.listed, s.region);
     request_serial_founder(w, s);
   }

@@ -1,4 +1,5 @@
-// Funding rounds: screening, syndication, the public match, dilution. docs/MODEL.md §7.4 ("Rounds").
+// Funding rounds priced by the investors' valuations: deal flow, the lead's price, syndicates and
+// insiders who join at that price, the public match, dilution. docs/MODEL.md §7.4 ("Rounds").
 // Sequential in id order (screening in parallel first, see below), so deals never depend on threads.
 #include "agents/markets/rounds.hpp"
 
@@ -8,6 +9,7 @@
 #include <algorithm>
 
 #include "agents/books.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
@@ -47,16 +49,15 @@ void match_rounds(World& w) {
   auto& order = w.round_buffers.order;
   auto& commitments = w.round_buffers.commitments;
   auto& R = w.round_buffers;
-  // Screening first, in parallel: whether VC v would consider startup s (distance weight, the pair's
-  // own random draws, the startup's quality, an existing stake) depends on nothing that matching
-  // changes, so it is computed up front for every seeking startup, in the index's visiting order.
-  // Matching then runs in id order as before, applying the checks that do change as deals close (a
-  // fund's room for new deals, its cash). A VC that fails those at the start fails them all step
-  // (they only tighten), so it is not screened. Results are identical to screening inside matching.
+  // Screening and valuation first, in parallel: whether VC v hears of startup s (distance weight,
+  // the pair's own draw), and what v thinks the company is worth (its own signal of the asset's
+  // quality, agents/valuation.hpp), depend on nothing that matching changes. Matching then runs in
+  // id order, applying the checks that do change as deals close (a fund's room, its cash).
   R.seekers.clear();
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     const auto& s = w.startups[i];
-    if (s.alive && s.wants_round && !s.listed && s.owner_id < 0) R.seekers.push_back(static_cast<std::uint32_t>(i));
+    if (s.alive && s.wants_round && !s.listed && s.owner_id < 0 && !s.service)
+      R.seekers.push_back(static_cast<std::uint32_t>(i));
   }
   R.vc_state.resize(w.vcs.size());
   for (std::size_t i = 0; i < w.vcs.size(); ++i) {
@@ -65,52 +66,71 @@ void match_rounds(World& w) {
     R.vc_state[i] = !open ? 0 : can_invest_new(v, P.vc, w.step) ? 2 : 1;  // 0 never, 1 follow-ons only, 2 any deal
   }
   if (R.screened.size() < R.seekers.size()) R.screened.resize(R.seekers.size());
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t k = r.begin(); k != r.end(); ++k) {
-          const auto& s = w.startups[R.seekers[k]];
-          auto& out = R.screened[k];
-          out.clear();
-          w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
-            if (R.vc_state[i] == 0) return;
-            const auto& v = w.vcs[i];
-            const bool follow_on = holds_stake(s, v.id);
-            if (!follow_on && R.vc_state[i] != 2) return;
-            // Deal flow decays with distance: a VC hears of a new company with probability w(d), then
-            // screens it on a noisy quality signal. Existing investors always consider follow-ons.
-            const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
-            auto screen = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening,
-                                  static_cast<std::uint64_t>(v.id));
-            const bool seen = screen.bernoulli(weight);
-            // (The signal is drawn after `seen` from this pair's own stream: skipping it when unused changes nothing.)
-            if (!follow_on && (!seen || screening_signal(s.quality, P.vc, screen) <= P.vc.accept_threshold)) return;
-            out.push_back({static_cast<std::uint32_t>(i), follow_on, weight});
-          });
-        }
+  R.need.resize(R.seekers.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>&
+                                                                                      r) {
+    for (std::size_t k = r.begin(); k != r.end(); ++k) {
+      const auto& s = w.startups[R.seekers[k]];
+      auto& out = R.screened[k];
+      out.clear();
+      const double cash = w.ledger.balance(s.account);
+      R.need[k] = round_need_usd(s, w, cash);
+      if (R.need[k] <= 0) continue;
+      const double cpe = cost_per_employee(w, s.region);
+      w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
+        if (R.vc_state[i] == 0) return;
+        const auto& v = w.vcs[i];
+        const bool follow_on = holds_stake(s, v.id);
+        if (!follow_on && R.vc_state[i] != 2) return;
+        // Deal flow decays with distance: a VC hears of a new company with probability w(d).
+        // Existing investors always consider follow-ons.
+        const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
+        auto screen =
+            rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
+        if (!follow_on && !screen.bernoulli(weight)) return;
+        // Its own valuation: its signal of the asset's quality (insiders see better), its rate.
+        const double noise = P.vc.screening_noise * (follow_on ? P.vc.insider_noise_factor : 1.0);
+        const double scale = success_scale_of(quality_signal(w, s, noise, agent_key(AgentType::venture_capital, v.id)));
+        const double asset = asset_value_usd(s, {&w.rates.vc, scale, cpe}, P.startup, P.pharma, P.policy, w.step);
+        if (asset <= 0) return;  // not worth developing further at its rate: it passes
+        const double buyer = asset_value_usd(s, {&w.rates.pharma, scale, cpe}, P.startup, P.pharma, P.policy, w.step);
+        out.push_back({static_cast<std::uint32_t>(i), follow_on, weight, asset + cash, buyer + cash});
       });
+    }
+  });
   for (std::size_t q = 0; q < R.seekers.size(); ++q) {
     auto& s = w.startups[R.seekers[q]];
     const int round = s.rounds + 1;
-    const double target = round_size(round, P.vc);
+    const double need = R.need[q];
+    if (need <= 0) continue;
     accepting.clear();
     weights.clear();
-    for (const auto& c : R.screened[q]) {
+    for (std::size_t k = 0; k < R.screened[q].size(); ++k) {
+      const auto& c = R.screened[q][k];
       const auto& v = w.vcs[c.vc];
       if (!(c.follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) continue;
       if (w.ledger.balance(v.account) <= 0) continue;
-      accepting.push_back(c.vc);
+      // A VC invests only where selling to a pharma buyer would return its target multiple.
+      if (c.buyer + need < P.vc.target_multiple * (c.value + need)) continue;
+      accepting.push_back(k);
       weights.push_back(c.weight * (c.follow_on ? 4.0 : 1.0));
     }
-    if (accepting.empty()) continue;
-    // Lead: drawn with probability proportional to weight; then co-investors by weight (ties: id).
+    if (accepting.empty()) {
+      count(w, w.m.rounds_failed, s.region);
+      continue;
+    }
+    // Lead: drawn with probability proportional to weight; it prices the round at its valuation.
     double total = 0;
     for (double x : weights) total += x;
     auto pick = rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::vc_choice);
     double u = pick.uniform() * total;
     std::size_t lead = 0;
     while (lead + 1 < accepting.size() && u >= weights[lead]) u -= weights[lead++];
-    // Investors in turn: the lead, then the others by weight, ties to the earlier one; usually a few
-    // suffice, so they come off a heap instead of a full sort (the same order as a stable sort).
+    const double pre_money = R.screened[q][accepting[lead]].value;
+    const double post = pre_money + need;
+    // Investors in turn: the lead, then the others by weight (ties to the earlier one), each only if
+    // its own valuation is at least the lead's price and the buyer test holds at that price. Usually
+    // a few suffice, so they come off a heap instead of a full sort.
     order.clear();
     for (std::size_t k = 0; k < accepting.size(); ++k)
       if (k != lead) order.push_back(k);
@@ -120,19 +140,24 @@ void match_rounds(World& w) {
     std::make_heap(order.begin(), order.end(), later);
     commitments.clear();
     double raised = 0;
-    for (std::size_t next = lead, left = order.size() + 1; left > 0 && raised < target; --left) {
+    for (std::size_t next = lead, left = order.size() + 1; left > 0 && raised < need; --left) {
       if (left <= order.size()) {
         std::pop_heap(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(left), later);
         next = order[left - 1];
       }
-      auto& v = w.vcs[accepting[next]];
+      const auto& c = R.screened[q][accepting[next]];
+      if (next != lead && (c.value < pre_money || c.buyer + need < P.vc.target_multiple * post)) continue;
+      auto& v = w.vcs[c.vc];
       const double cap = std::min(P.vc.max_share_per_deal * v.committed_usd, w.ledger.balance(v.account));
-      const double x = std::min(cap, target - raised);
+      const double x = std::min(cap, need - raised);
       if (x <= 0) continue;
-      commitments.emplace_back(accepting[next], x);
+      commitments.emplace_back(c.vc, x);
       raised += x;
     }
-    if (raised < 0.5 * target) continue;  // not enough investors: the round fails this month
+    if (raised < P.vc.min_round_fill * need) {  // not enough investors at this price: the round fails
+      count(w, w.m.rounds_failed, s.region);
+      continue;
+    }
     // Public matching fund of the startup's region (startups under 5 years old).
     VentureCapital* pub = nullptr;
     if (s.region >= 0 && w.step - s.founded_step < 60)
@@ -141,13 +166,15 @@ void match_rounds(World& w) {
     const double match =
         pub ? std::min(w.policy_of(s.region).public_fund_matching * raised, w.ledger.balance(pub->account)) : 0.0;
     const double amount = raised + match;
-    const double pre_money = s.rounds == 0 ? 2.0 * amount : P.vc.step_up * s.post_money_usd;
-    const double post = pre_money + amount;
-    for (const auto& [i, x] : commitments) invest(w, s, w.vcs[i], x, post, round);
-    if (match > 0) invest(w, s, *pub, match, post, round);
-    s.post_money_usd = post;
+    const double post_money = pre_money + amount;
+    const auto lead_id = w.vcs[R.screened[q][accepting[lead]].vc].id;
+    log_event(w, EventKind::round_priced, AgentType::startup, s.id, s.region, AgentType::venture_capital, lead_id,
+              amount, pre_money, round, static_cast<int>(s.stage));
+    for (const auto& [i, x] : commitments) invest(w, s, w.vcs[i], x, post_money, round);
+    if (match > 0) invest(w, s, *pub, match, post_money, round);
+    s.post_money_usd = post_money;
     s.rounds = round;
-    hire_for(w, s, amount);
+    hire_for(w, s, amount / need);
   }
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-/// @file Funding rounds: screening with distance decay, lead and co-investors, the public fund's
-/// match, dilution. docs/MODEL.md §7.4 ("Rounds").
+/// @file Funding rounds priced by the investors' own valuations: deal flow with distance decay,
+/// each investor's valuation of the company (agents/valuation.hpp), the lead's price, co-investors
+/// and insiders who join only at a price their valuation justifies, the public fund's match,
+/// dilution. docs/MODEL.md §7.4 ("Rounds").
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -16,7 +18,10 @@ struct RoundBuffers {
     std::uint32_t vc;  ///< index in the VC store
     bool follow_on;
     double weight;
+    double value;  ///< the investor's valuation of the company before the round (asset + cash)
+    double buyer;  ///< its estimate of what a pharma buyer would pay for the asset (+ cash)
   };
+  std::vector<double> need;                     ///< per seeker: the round's size
   std::vector<std::uint32_t> seekers;           ///< startups seeking a round (store indices)
   std::vector<std::uint8_t> vc_state;           ///< per VC at the start of matching
   std::vector<std::vector<Screened>> screened;  ///< per seeker: VCs that would consider it

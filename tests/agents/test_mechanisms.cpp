@@ -308,7 +308,7 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
       {"policy.drug_price_index", "0.2", "1", sum("startups_acquired"), +1},
       {"policy.acquisitions_allowed", "false", "true", sum("startups_acquired"), +1},
       {"policy.serial_founders", "false", "true", sum("startups_founded_serial"), +1},
-      {"market.ipo_window_open", "false", "true", sum("startups_listed"), +1, {"market.ipo_min_post_money_usd=2e7"}},
+      {"market.ipo_window_open", "false", "true", sum("startups_listed"), +1, {"market.ipo_min_value_usd=2e7"}},
       {"regions.capital.policy.rent_discount", "0", "0.5", last("mean_rent"), -1},
       {"regions.capital.policy.rd_tax_credit", "0", "0.1", sum("spend_tax_credit"), +1},
       {"regions.capital.policy.investment_tax_credit", "0", "0.1", sum("spend_tax_credit"), +1},

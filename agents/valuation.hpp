@@ -1,0 +1,74 @@
+#pragma once
+/// @file One valuation of a startup's lead asset, used by every investor and buyer with its own
+/// discount rate and its own noisy signal of the asset's quality: the risk-adjusted NPV (Stewart et
+/// al. 2001) of the drug's sales net of the remaining development cost, with the option to stop at
+/// each stage (Gompers 1995 staging). docs/MODEL.md §7.4 ("Valuation").
+#include <cstdint>
+
+#include "agents/params.hpp"
+#include "agents/startup.hpp"
+#include "sim/rng.hpp"
+
+namespace biocluster::agents {
+
+struct World;
+
+/// Share of peak sales in month `m` after launch (m = 0: the first month): the launch curve 11 / 31
+/// / 58 / 76 / 89 / 100% of peak in years 1-6 (FORMS.md 7), peak until exclusivity ends
+/// (`policy.data_exclusivity_years`), then (1 - `pharma.generic_erosion`) of peak until
+/// `pharma.drug_life_years`, then 0.
+double sales_share(double m, const PharmaParams& pp, const PolicyParams& policy);
+
+/// Present value at month `from` after launch of a drug's contribution (drug_margin x sales x price
+/// index) over the rest of its life, at yearly rate r.
+double drug_value_usd(double peak_usd, double from_month, double r, const PharmaParams& pp, const PolicyParams& policy);
+
+/// Planned headcount of a drug developer funded for stage s.
+double plan_headcount(Stage s, const StartupParams& p);
+/// Out-of-pocket cost of stage s (trials; filing), excluding staff.
+double stage_cost_usd(Stage s, const StartupParams& p);
+
+/// Everything a valuation at one discount rate needs that does not depend on the asset: the value
+/// at launch of one dollar of peak sales, and per stage the discount over the stage and to its
+/// middle, the out-of-pocket cost and the planned staff-months. Built once per rate (make_world).
+struct RateTable {
+  double rate = 0;
+  double launch_value_per_peak_usd = 0;  ///< drug_value_usd(1, 0, rate, ...)
+  double d_full[kStageCount] = {}, d_half[kStageCount] = {}, cost[kStageCount] = {}, staff_months[kStageCount] = {};
+};
+RateTable make_rate_table(double rate, const StartupParams& sp, const PharmaParams& pp, const PolicyParams& policy);
+
+/// A valuer: its rate (as a table), its estimate of (0.5 + quality) by which it scales the stage
+/// success probabilities, and the monthly all-in cost of one employee where the asset is developed.
+struct Valuer {
+  const RateTable* table = nullptr;
+  double success_scale = 1.0;
+  double cost_per_employee = 0;  ///< USD/month; the plan's rent and equipment are added as 10%
+};
+
+/// Value of the lead asset of `s` to `v`, net of every remaining development cost (staff of the
+/// plan and out-of-pocket stage costs), with abandonment at each later stage when continuing is
+/// worth less than nothing; never negative (a valuer may also stop now). Cash is not included.
+double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& sp, const PharmaParams& pp,
+                       const PolicyParams& policy, std::int64_t step);
+
+/// Expected value, at the table's rate, of one unit paid at each later stage success of `s` until approval,
+/// averaged over those stages (milestone pricing), with success scaled by `success_scale`.
+double milestone_factor(const Startup& s, const RateTable& t, double success_scale, const StartupParams& sp);
+
+/// A valuer's signal of the asset's quality: quality + sd x N(0,1), sd = `noise` x
+/// `vc.noise_shrink_per_stage`^(stages passed). The draw is keyed on the asset's stage entry, the
+/// startup and the valuer, so it stays the same until the next readout.
+double quality_signal(const World& w, const Startup& s, double noise, std::int64_t valuer_key);
+/// (0.5 + signal) clamped to [0.05, 1.5]: the valuer's success scale.
+double success_scale_of(double signal);
+
+/// Peak sales of asset `asset_number` of startup `id` (log-normal, FORMS.md 7), drawn from the
+/// stream keyed on the startup and the asset.
+double draw_peak_sales(const World& w, sim::AgentId id, std::int32_t asset_number);
+
+/// Funding need to the next milestone: burn of the funded plan (at most `vc.round_max_months`),
+/// trial costs and fee, plus `vc.round_margin`, less the cash held.
+double round_need_usd(const Startup& s, const World& w, double cash_usd);
+
+}  // namespace biocluster::agents
