@@ -1,0 +1,136 @@
+// The valuation of a lead asset (agents/valuation.cpp) and the prices it produces in the markets.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "agents/model.hpp"
+#include "agents/params.hpp"
+#include "agents/simulate.hpp"
+#include "agents/valuation.hpp"
+#include "sim/config.hpp"
+
+using namespace biocluster;
+using namespace biocluster::agents;
+
+namespace {
+
+const std::filesystem::path kScenarios = std::filesystem::path(BIOCLUSTER_SOURCE_DIR) / "scenarios";
+
+Params scenario(const std::string& file, std::int64_t steps, const std::vector<std::string>& overrides = {}) {
+  auto doc = sim::load_scenario_doc(kScenarios / file);
+  sim::apply_override(doc, "run.steps=" + std::to_string(steps));
+  for (const auto& o : overrides) sim::apply_override(doc, o);
+  return load_params(doc);
+}
+
+std::vector<sim::Event> events_of(const Params& p, std::uint64_t seed) {
+  World w = make_world(p, seed);
+  std::vector<sim::Event> out;
+  simulate(w, p.run.steps, [&](World& world, std::int64_t) {
+    out.insert(out.end(), world.events.pending().begin(), world.events.pending().end());
+    world.events.clear_pending();
+  });
+  return out;
+}
+
+/// The month-by-month sum the closed form replaces.
+double drug_value_by_months(double peak, double from, double r, const PharmaParams& pp, const PolicyParams& q) {
+  double v = 0, disc = 1;
+  for (double m = from; m < 12.0 * pp.drug_life_years; m += 1.0) {
+    v += pp.drug_margin * q.drug_price_index * peak / 12.0 * sales_share(m, pp, q) * disc;
+    disc *= std::pow(1.0 + r, -1.0 / 12.0);
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("valuation: a drug's value is the discounted sum of its monthly contribution", "[valuation]") {
+  PharmaParams pp;
+  PolicyParams q;
+  for (double excl : {6.0, 10.5, 12.0, 25.0})
+    for (double r : {0.0, 0.1, 0.2})
+      for (double from : {0.0, 5.0, 80.0, 300.0}) {
+        q.data_exclusivity_years = excl;
+        CAPTURE(excl, r, from);
+        CHECK(drug_value_usd(3e8, from, r, pp, q) == Approx(drug_value_by_months(3e8, from, r, pp, q)).epsilon(1e-9));
+      }
+  q.data_exclusivity_years = 12;
+  CHECK(sales_share(0, pp, q) == 0.11);
+  CHECK(sales_share(5 * 12 + 3, pp, q) == 1.0);
+  CHECK(sales_share(12 * 12, pp, q) == Approx(1.0 - pp.generic_erosion));
+  CHECK(sales_share(12 * pp.drug_life_years, pp, q) == 0.0);
+}
+
+TEST_CASE("valuation: value rises with the market and with progress, falls with the rate, never below zero",
+          "[valuation]") {
+  const Params p = scenario("default.toml", 1);
+  const auto vc = make_rate_table(0.2, p.startup, p.pharma, p.policy);
+  const auto pharma = make_rate_table(0.1, p.startup, p.pharma, p.policy);
+  Startup s;
+  s.peak_sales_usd = 3e9;  // a large market and a good signal: worth developing at the VC rate
+  s.stage = Stage::phase1;
+  const Valuer at_vc{&vc, 1.3, 20000}, at_pharma{&pharma, 1.3, 20000};
+  const double v1 = asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0);
+  CHECK(v1 > 0);
+  CHECK(asset_value_usd(s, at_pharma, p.startup, p.pharma, p.policy, 0) > v1);  // the rate gap selling rests on
+  s.stage = Stage::phase2;
+  CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) > v1);  // a readout passed
+  s.stage = Stage::phase1;
+  s.peak_sales_usd = 4e9;
+  CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) > v1);
+  CHECK(asset_value_usd(s, {&vc, 1.4, 20000}, p.startup, p.pharma, p.policy, 0) >
+        asset_value_usd(s, {&vc, 0.6, 20000}, p.startup, p.pharma, p.policy, 0));  // a better signal
+  s.peak_sales_usd = 1e6;  // not worth its trials: the owner would stop, worth exactly nothing
+  CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) == 0.0);
+}
+
+TEST_CASE("markets: round prices vary with the asset and exits are not a fixed multiple of the last round",
+          "[valuation][markets]") {
+  const auto ev = events_of(scenario("us/boston.toml", 120), 7);
+  std::map<std::int64_t, double> last_post;
+  std::set<long long> step_ups, exit_ratios;
+  int up = 0, down = 0;
+  for (const auto& e : ev) {
+    if (e.kind == code(EventKind::round_priced)) {
+      if (auto it = last_post.find(e.subject_id); it != last_post.end()) {
+        const double ratio = e.value / it->second;  // pre-money / the last post-money
+        step_ups.insert(std::llround(ratio * 1000));
+        (ratio > 1.0 ? up : down) += 1;
+      }
+      last_post[e.subject_id] = e.value + e.amount;
+    } else if (e.kind == code(EventKind::acquisition) || e.kind == code(EventKind::ipo)) {
+      if (auto it = last_post.find(e.subject_id); it != last_post.end())
+        exit_ratios.insert(std::llround(e.value / it->second * 1000));
+    }
+  }
+  CHECK(step_ups.size() > 20);
+  CHECK(up > 0);
+  CHECK(down > 0);
+  CHECK(exit_ratios.size() > 20);
+}
+
+TEST_CASE("markets: public investors' budget bounds listings; approved drugs earn for independent owners",
+          "[valuation][markets]") {
+  double listed_with = 0, listed_without = 0;
+  for (const auto& e : events_of(scenario("us/boston.toml", 60), 3)) listed_with += e.kind == code(EventKind::ipo);
+  for (const auto& e : events_of(scenario("us/boston.toml", 60, {"market.public_equity_usd_per_year=0"}), 3))
+    listed_without += e.kind == code(EventKind::ipo);
+  CHECK(listed_with > 0);
+  CHECK(listed_without == 0);
+  // Over 25 years some independent or listed firm's drug is approved and sells (drug_sales), and
+  // dividends reach its shareholders.
+  const Params p = scenario("us/boston.toml", 300);
+  World w = make_world(p, 5);
+  double sales = 0, dividends = 0;
+  simulate(w, p.run.steps, [&](World& world, std::int64_t) {
+    for (int r = 0; r < world.region_count(); ++r) sales += world.metrics.get(world.m.drug_sales, r);
+    dividends += world.ledger.step_flow_total(code(Flow::dividend));
+    world.events.clear_pending();
+  });
+  CHECK(sales > 0);
+  CHECK(dividends > 0);
+}
