@@ -209,7 +209,8 @@ namespace {
 /// parent's revenue, and the venture merges into it (MODEL.md §7.5).
 void merge_into_owner(World& w, std::size_t i, Startup& s, Pharma& owner) {
   const auto& P = w.params;
-  owner.revenue_usd_per_year += s.peak_sales_usd * P.policy.drug_price_index;
+  owner.revenue_usd_per_year +=
+      s.peak_sales_usd * (P.policy.world_sales_share + (1.0 - P.policy.world_sales_share) * P.policy.drug_price_index);
   w.ledger.transfer(s.account, owner.account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
   w.startups.mark_dead(i);
 }

@@ -19,7 +19,7 @@ void sell_drug(World& w, Startup& s) {
   const auto& P = w.params;
   auto& L = w.ledger;
   const double month = static_cast<double>(w.step - s.approved_step);
-  const double sales = P.policy.drug_price_index * s.peak_sales_usd / 12.0 * sales_share(month, P.pharma, P.policy);
+  const double sales = s.peak_sales_usd / 12.0 * sales_per_peak(month, P.pharma, P.policy);
   if (sales > 0) {
     L.transfer(w.ext.world_market, s.account, sales, code(Flow::revenue), w.step);
     L.transfer(s.account, w.ext.world_market, (1.0 - P.pharma.drug_margin) * sales, code(Flow::operating_cost), w.step);

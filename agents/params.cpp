@@ -386,6 +386,13 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("data_exclusivity_years", q.data_exclusivity_years,
          {"years", 0, 30, "years a new drug's data are protected (US 12, EU 10, Korea 6)"});
   v.real("drug_price_index", q.drug_price_index, {"ratio", 0, 10, "drug prices relative to the US (Korea ~1/6)"});
+  v.real("world_sales_share", q.world_sales_share,
+         {"fraction", 0, 1,
+          "share of a drug's sales made on world markets at world prices (index 1) and world exclusivity; the "
+          "rest sells at home at drug_price_index (0 = all at home; Korea's licence-out deals, korea_facts.csv ids "
+          "575-582, price its assets for world markets)"});
+  v.real("world_exclusivity_years", q.world_exclusivity_years,
+         {"years", 0, 100, "market exclusivity of the world-market sales (US biologics data exclusivity: 12)"});
   v.flag("acquisitions_allowed", q.acquisitions_allowed, "false: IPO is the only exit");
   v.flag("serial_founders", q.serial_founders, "founders of exited startups may found again (Hybritech effect)");
   v.end_section();

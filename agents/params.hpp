@@ -226,6 +226,8 @@ struct PolicyParams {
   double sme_rd_tax_credit = 0.25;
   double data_exclusivity_years = 12.0;
   double drug_price_index = 1.0;
+  double world_sales_share = 0.0;         ///< share of a drug's sales made on world markets at world prices
+  double world_exclusivity_years = 12.0;  ///< exclusivity of those sales (US biologics: 12 years)
   bool acquisitions_allowed = true;
   bool serial_founders = true;
 };

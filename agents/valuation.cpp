@@ -15,22 +15,28 @@ constexpr double kLaunchCurve[6] = {0.11, 0.31, 0.58, 0.76, 0.89, 1.0};  // FORM
 constexpr double kPlanOverhead = 1.1;  // rent and equipment on top of staff cost in a plan's burn
 }  // namespace
 
-double sales_share(double m, const PharmaParams& pp, const PolicyParams& policy) {
+double sales_share(double m, const PharmaParams& pp, double exclusivity_years) {
   if (m < 0 || m >= 12.0 * pp.drug_life_years) return 0.0;
-  if (m >= 12.0 * policy.data_exclusivity_years) return 1.0 - pp.generic_erosion;
+  if (m >= 12.0 * exclusivity_years) return 1.0 - pp.generic_erosion;
   const auto year = static_cast<int>(m / 12.0);
   return year < 6 ? kLaunchCurve[year] : 1.0;
 }
 
-double drug_value_usd(double peak_usd, double from_month, double r, const PharmaParams& pp,
-                      const PolicyParams& policy) {
-  // The sum over months m = from, from + 1, ... of share(m) d^(m - from), d = (1 + r)^(-1/12). The
-  // share is constant on a few ranges (launch years 1-6, exclusivity, the tail), so each range is
-  // a geometric series over its whole months.
+double sales_per_peak(double m, const PharmaParams& pp, const PolicyParams& policy) {
+  const double world = policy.world_sales_share;
+  return (1.0 - world) * policy.drug_price_index * sales_share(m, pp, policy.data_exclusivity_years) +
+         world * sales_share(m, pp, policy.world_exclusivity_years);
+}
+
+namespace {
+
+/// sum over months m = from, from + 1, ... of sales_share(m) d^(m - from), d = (1 + r)^(-1/12). The
+/// share is constant on a few ranges (launch years 1-6, exclusivity, the tail), so each range is a
+/// geometric series over its whole months.
+double discounted_share_sum(double from, double r, const PharmaParams& pp, double exclusivity_years) {
   const double d = std::pow(1.0 + r, -1.0 / 12.0);
-  const double from = std::max(0.0, std::floor(from_month));
   const double life = 12.0 * pp.drug_life_years;
-  const double excl = std::min(life, 12.0 * policy.data_exclusivity_years);
+  const double excl = std::min(life, 12.0 * exclusivity_years);
   struct Range {
     double lo, hi, share;
   };
@@ -45,7 +51,19 @@ double drug_value_usd(double peak_usd, double from_month, double r, const Pharma
     if (end <= first) continue;
     v += share * std::pow(d, first - from) * (r > 0 ? (1.0 - std::pow(d, end - first)) / (1.0 - d) : end - first);
   }
-  return pp.drug_margin * policy.drug_price_index * peak_usd / 12.0 * v;
+  return v;
+}
+
+}  // namespace
+
+double drug_value_usd(double peak_usd, double from_month, double r, const PharmaParams& pp,
+                      const PolicyParams& policy) {
+  const double from = std::max(0.0, std::floor(from_month));
+  const double world = policy.world_sales_share;
+  const double per_peak =
+      (1.0 - world) * policy.drug_price_index * discounted_share_sum(from, r, pp, policy.data_exclusivity_years) +
+      world * discounted_share_sum(from, r, pp, policy.world_exclusivity_years);
+  return pp.drug_margin * peak_usd / 12.0 * per_peak;
 }
 
 double plan_headcount(Stage s, const StartupParams& p) {

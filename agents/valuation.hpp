@@ -14,13 +14,16 @@ namespace biocluster::agents {
 struct World;
 
 /// Share of peak sales in month `m` after launch (m = 0: the first month): the launch curve 11 / 31
-/// / 58 / 76 / 89 / 100% of peak in years 1-6 (FORMS.md 7), peak until exclusivity ends
-/// (`policy.data_exclusivity_years`), then (1 - `pharma.generic_erosion`) of peak until
-/// `pharma.drug_life_years`, then 0.
-double sales_share(double m, const PharmaParams& pp, const PolicyParams& policy);
+/// / 58 / 76 / 89 / 100% of peak in years 1-6 (FORMS.md 7), peak until exclusivity ends, then
+/// (1 - `pharma.generic_erosion`) of peak until `pharma.drug_life_years`, then 0.
+double sales_share(double m, const PharmaParams& pp, double exclusivity_years);
+/// Sales in month `m` after launch per unit of peak: the domestic market (1 - world share) at
+/// `policy.drug_price_index` with `policy.data_exclusivity_years`, and the world market
+/// (`policy.world_sales_share`) at world prices (index 1) with `policy.world_exclusivity_years`.
+double sales_per_peak(double m, const PharmaParams& pp, const PolicyParams& policy);
 
-/// Present value at month `from` after launch of a drug's contribution (drug_margin x sales x price
-/// index) over the rest of its life, at yearly rate r.
+/// Present value at month `from` after launch of a drug's contribution (drug_margin x sales, sales
+/// as in sales_per_peak) over the rest of its life, at yearly rate r.
 double drug_value_usd(double peak_usd, double from_month, double r, const PharmaParams& pp, const PolicyParams& policy);
 
 /// Planned headcount of a drug developer funded for stage s.

@@ -40,7 +40,7 @@ std::vector<sim::Event> events_of(const Params& p, std::uint64_t seed) {
 double drug_value_by_months(double peak, double from, double r, const PharmaParams& pp, const PolicyParams& q) {
   double v = 0, disc = 1;
   for (double m = from; m < 12.0 * pp.drug_life_years; m += 1.0) {
-    v += pp.drug_margin * q.drug_price_index * peak / 12.0 * sales_share(m, pp, q) * disc;
+    v += pp.drug_margin * peak / 12.0 * sales_per_peak(m, pp, q) * disc;
     disc *= std::pow(1.0 + r, -1.0 / 12.0);
   }
   return v;
@@ -51,18 +51,19 @@ double drug_value_by_months(double peak, double from, double r, const PharmaPara
 TEST_CASE("valuation: a drug's value is the discounted sum of its monthly contribution", "[valuation]") {
   PharmaParams pp;
   PolicyParams q;
+  q.drug_price_index = 0.17;
   for (double excl : {6.0, 10.5, 12.0, 25.0})
     for (double r : {0.0, 0.1, 0.2})
       for (double from : {0.0, 5.0, 80.0, 300.0}) {
         q.data_exclusivity_years = excl;
+        q.world_sales_share = excl < 10 ? 0.6 : 0.0;
         CAPTURE(excl, r, from);
         CHECK(drug_value_usd(3e8, from, r, pp, q) == Approx(drug_value_by_months(3e8, from, r, pp, q)).epsilon(1e-9));
       }
-  q.data_exclusivity_years = 12;
-  CHECK(sales_share(0, pp, q) == 0.11);
-  CHECK(sales_share(5 * 12 + 3, pp, q) == 1.0);
-  CHECK(sales_share(12 * 12, pp, q) == Approx(1.0 - pp.generic_erosion));
-  CHECK(sales_share(12 * pp.drug_life_years, pp, q) == 0.0);
+  CHECK(sales_share(0, pp, 12) == 0.11);
+  CHECK(sales_share(5 * 12 + 3, pp, 12) == 1.0);
+  CHECK(sales_share(12 * 12, pp, 12) == Approx(1.0 - pp.generic_erosion));
+  CHECK(sales_share(12 * pp.drug_life_years, pp, 12) == 0.0);
 }
 
 TEST_CASE("valuation: value rises with the market and with progress, falls with the rate, never below zero",
