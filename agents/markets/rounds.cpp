@@ -75,8 +75,11 @@ void match_rounds(World& w) {
       out.clear();
       const double cash = w.ledger.balance(s.account);
       R.need[k] = round_need_usd(s, w, cash);
-      if (R.need[k] <= 0) continue;
       const double cpe = cost_per_employee(w, s.region);
+      // Worthless at the VC rate even to the most optimistic signal (value rises with it): no
+      // investor would price it, so no pair needs valuing.
+      if (R.need[k] <= 0 || asset_value_usd(s, {&w.rates.vc, 1.5, cpe}, P.startup, P.pharma, P.policy, w.step) <= 0)
+        continue;
       w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
         if (R.vc_state[i] == 0) return;
         const auto& v = w.vcs[i];
