@@ -51,6 +51,8 @@ struct RegionState {
   double public_spend_total = 0;  ///< cumulative public spending in the region
   double vc_proceeds_year =
       0;  ///< exit proceeds received by the region's private VC firms since last January (VC entry)
+  double vc_invested_year = 0;      ///< VC money invested in the region's startups since last January (VC entry)
+  sim::AccountId founder_pool = 0;  ///< founders' and angels' capital of the region (MODEL.md §7.3, "Founding")
 };
 
 struct World {
@@ -80,6 +82,8 @@ struct World {
   sim::MetricTable metrics{1};
   MetricIds m{};
   std::vector<FoundingRequest> founding_requests;
+  CapitalState capital;                  ///< the national limited-partner pool (agents/markets/funds.cpp)
+  std::vector<FundRecord> fund_records;  ///< every fund ever raised, in order of raising
 
   // Work buffers kept between steps (no allocation in a step once they have grown), each owned by
   // one mechanism and used only in its file; contents are meaningless between uses.
