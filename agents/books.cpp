@@ -65,8 +65,13 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
     w.ledger.transfer(payer, w.ext.outside_investors, pub, code(flow), w.step);
     paid += pub;
   }
+  // Founders and angels: a share goes back to the region's pool for new foundings (MODEL.md §7.3).
   const double rest = amount - paid;
-  if (rest > 0) w.ledger.transfer(payer, w.ext.households, rest, code(flow), w.step);
+  if (rest <= 0) return;
+  const double back = s.region >= 0 ? rest * w.params.capital.founder_reinvest_share : 0.0;
+  if (back > 0)
+    w.ledger.transfer(payer, w.regions[static_cast<std::size_t>(s.region)].founder_pool, back, code(flow), w.step);
+  if (rest - back > 0) w.ledger.transfer(payer, w.ext.households, rest - back, code(flow), w.step);
 }
 
 void hire_for(World& w, Startup& s, double funded_share) {

@@ -9,9 +9,15 @@
 #include <vector>
 
 #include "agents/books.hpp"
+#include "agents/markets/funds.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
+
+namespace {
+/// RNG key of the national entry stream (no agent has this id).
+constexpr sim::AgentId kNationalEntryKey = sim::AgentId{1} << 40;
+}  // namespace
 
 /// Each January a pharma firm outside the grid may open an R&D site in the region that attracts it
 /// most: knowledge, startups, amenity, against rent (MODEL.md §7.5).
@@ -59,39 +65,52 @@ void open_rd_sites(World& w) {
   w.pharmas.commit();
 }
 
-/// VC entry (MODEL.md §7.4): each January a region gains Poisson(vc.entry_per_billion_usd x the exit
-/// proceeds, in $B, its private VC firms received over the past 12 months) new VC firms, each raising
-/// a first fund of vc.fund_size_usd (called like any fund's), placed within the region.
+/// VC entry (MODEL.md §7.4, "Entry"): each January, while vc.entry_per_billion_usd > 0, new managers
+/// raise first funds of capital.first_fund_usd from the limited partners' commitments left
+/// unallocated by the January raise: floor(unallocated / first fund) of them, at most
+/// capital.max_entrants_per_year. Each is placed in a region drawn in proportion to the VC money
+/// invested in the region's startups plus the exit proceeds its VC firms received over the past 12
+/// months (where deals and exits happen; by VC firms present when there were none).
 void open_vc_firms(World& w) {
   const auto& P = w.params;
   if (w.calendar.month_of(w.step) != 1) return;
-  bool born = false;
-  for (std::size_t r = 0; r < w.regions.size(); ++r) {
-    const double proceeds = std::exchange(w.regions[r].vc_proceeds_year, 0.0);
-    if (P.vc.entry_per_billion_usd <= 0 || proceeds <= 0) continue;
-    auto rng =
-        rng_for(w, PhaseKey::births, AgentType::venture_capital, static_cast<sim::AgentId>(r), Purpose::vc_entry);
-    const std::int64_t n = rng.poisson(P.vc.entry_per_billion_usd * proceeds / 1e9);
+  const std::size_t nr = w.regions.size();
+  std::vector<double> weight(nr, 0.0);
+  double total = 0;
+  for (std::size_t r = 0; r < nr; ++r) {
+    weight[r] = std::exchange(w.regions[r].vc_proceeds_year, 0.0) + std::exchange(w.regions[r].vc_invested_year, 0.0);
+    total += weight[r];
+  }
+  if (total <= 0) {
+    for (const auto& v : w.vcs.items())
+      if (v.region >= 0 && !v.public_fund) weight[static_cast<std::size_t>(v.region)] += 1, total += 1;
+    if (total <= 0) std::fill(weight.begin(), weight.end(), 1.0), total = static_cast<double>(nr);
+  }
+  auto& K = w.capital;
+  const double first = P.capital.first_fund_usd;
+  if (P.vc.entry_per_billion_usd <= 0 || nr == 0 || first <= 0) return;
+  const auto n = static_cast<std::int64_t>(
+      std::min(static_cast<double>(P.capital.max_entrants_per_year), std::floor(K.lp_unallocated_usd / first)));
+  if (n <= 0) return;
+  // One national stream for the placements (keyed by the step: identical at any thread count).
+  auto rng = rng_for(w, PhaseKey::births, AgentType::venture_capital, kNationalEntryKey, Purpose::vc_entry);
+  for (std::int64_t k = 0; k < n; ++k) {
+    double u = rng.uniform() * total;
+    std::size_t r = 0;
+    while (r + 1 < nr && u >= weight[r]) u -= weight[r], ++r;
     const auto& R = P.regions[r];
-    for (std::int64_t k = 0; k < n; ++k) {
-      VentureCapital v;
-      std::tie(v.x_km, v.y_km) = place_near(w, R.x_km, R.y_km, R.radius_km, rng);
-      v.region = static_cast<std::int16_t>(r);
-      v.committed_usd = P.vc.fund_size_usd;
-      v.vintage_step = static_cast<std::int32_t>(w.step);
-      v.fund_open = true;
-      v.fund_number = 1;
-      const sim::AgentId id = w.vcs.queue_birth(v);
-      auto& b = w.vcs.queued_births().back();
-      b.account = open_account(w, AgentType::venture_capital, id, b.region);
-      log_event(w, EventKind::fund_raised, AgentType::venture_capital, id, b.region, AgentType::startup, -1,
-                b.committed_usd, 0.0, 1);
-      count(w, w.m.vc_raised, b.region, b.committed_usd);
-      born = true;
-    }
+    VentureCapital v;
+    std::tie(v.x_km, v.y_km) = place_near(w, R.x_km, R.y_km, R.radius_km, rng);
+    v.region = static_cast<std::int16_t>(r);
+    const sim::AgentId id = w.vcs.queue_birth(v);
+    auto& b = w.vcs.queued_births().back();
+    b.account = open_account(w, AgentType::venture_capital, id, b.region);
+    open_fund(w, b, first, 0.0);
+    K.lp_unallocated_usd -= first;
+    K.lp_committed_usd += first;
   }
   w.vcs.commit();
-  if (born) rebuild_indexes(w);
+  rebuild_indexes(w);
 }
 
 }  // namespace biocluster::agents

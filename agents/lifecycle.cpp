@@ -118,6 +118,15 @@ void choose_location(World& w, Startup& s, const FoundingRequest& r, sim::Rng& r
 
 void found_startup(World& w, const FoundingRequest& r) {
   const auto& P = w.params;
+  // The founding cash comes from the region's founders' and angels' pool; when the pool cannot pay
+  // it, the founding does not happen (MODEL.md §7.3, "Founding").
+  const double cash = P.startup.founding_cash_usd * (r.origin == Origin::serial ? 2.0 : 1.0);
+  const sim::AccountId source =
+      r.region >= 0 ? w.regions[static_cast<std::size_t>(r.region)].founder_pool : w.ext.households;
+  if (r.region >= 0 && w.ledger.balance(source) < cash) {
+    count(w, w.m.foundings_unfunded, r.region);
+    return;
+  }
   auto rng =
       sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id), pu(Purpose::location),
                static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
@@ -139,8 +148,7 @@ void found_startup(World& w, const FoundingRequest& r) {
   const sim::AgentId id = w.startups.queue_birth(s);
   auto& born = w.startups.queued_births().back();
   born.account = open_account(w, AgentType::startup, id, r.region);
-  const double cash = P.startup.founding_cash_usd * (r.origin == Origin::serial ? 2.0 : 1.0);
-  w.ledger.transfer(w.ext.households, born.account, cash, code(Flow::equity), w.step);
+  w.ledger.transfer(source, born.account, cash, code(Flow::equity), w.step);
   const double loan = r.region >= 0 ? w.policy_of(r.region).loan_usd : 0.0;
   if (loan > 0) {
     w.ledger.transfer(w.ext.government, born.account, loan, code(Flow::loan), w.step, r.region);

@@ -38,6 +38,10 @@ void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
          {"years", 0, 100, "no import duty on a startup's lab equipment for this long after founding (Songdo: 5)"});
   v.real("loan_usd", p.loan_usd,
          {"USD", 0, kBig, "low-cost public loan to each new startup (Massachusetts: up to $2.5M)"});
+  v.real("founder_capital_usd", p.founder_capital_usd,
+         {"USD", -1, kBig,
+          "founders' and angels' capital available for foundings in the region at step 0 (-1: "
+          "capital.founder_capital_usd)"});
   v.end_section();
 }
 
@@ -226,7 +230,9 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"1/year", 0, 0.2, "fee on committed capital (Metrick & Yasuda 2010: 2%)"});
   v.real("carry", c.carry, {"fraction", 0, 1, "carried interest on profits (Metrick & Yasuda 2010: 20%)"});
   v.real("next_fund_min_multiple", c.next_fund_min_multiple,
-         {"x", 0, 100, "a firm raises its next fund when (distributed + holdings) / paid-in reaches this"});
+         {"x", 0, 100,
+          "limited partners commit to a next fund only when the manager's TVPI reaches this (assumption: interim TVPIs "
+          "at year 5 sit near 1, the J-curve)"});
   v.real("search_radius_km", c.search_radius_km, {"km", 0, 1e5, "a VC considers startups within this distance"});
   v.real("distance_half_km", c.distance_half_km,
          {"km", 1, 1e5, "distance at which a VC's deal preference halves (Sorenson & Stuart 2001: ~145)"});
@@ -265,10 +271,9 @@ void describe(sim::ParamVisitor& v, Params& p) {
           "(0 = all paid in when the fund is raised; practice: capital is called as the fund invests, mostly in its "
           "5-year investment period, PARAMETERS.md fund life)"});
   v.real("entry_per_billion_usd", c.entry_per_billion_usd,
-         {"firms/$1B", 0, 1000,
-          "each January, new VC firms in a region ~ Poisson(this x the exit proceeds, in $B, its VC firms "
-          "received over the past 12 months: fundraising follows realised returns (assumption; US scenarios "
-          "fit 2 to Boston's 2018 VC); 0 = no entry"});
+         {"switch", 0, 1000,
+          "> 0: new VC managers enter each January while limited partners' commitments are left unallocated "
+          "(capital.max_entrants_per_year, placed where VC deals and exits happened, MODEL.md 7.4); 0 = no entry"});
   v.end_section();
 
   auto& f = p.pharma;
@@ -407,6 +412,38 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"1/year", 0, 1, "share of job seekers leaving the bio labour pool each year (placeholder)"});
   v.real("rent_pressure_per_firm", p.fields.rent_pressure_per_firm,
          {"1/firm", 0, 10, "relative rise of a cell's rent per firm located in it"});
+  v.end_section();
+
+  auto& k = p.capital;
+  v.begin_section("capital");
+  v.real("lp_commitments_usd_per_year", k.lp_commitments_usd_per_year,
+         {"USD/year", 0, kBig,
+          "new commitments limited partners offer VC managers each January, nationally; what is not allocated "
+          "lapses (scenarios: what the modelled firms raise, sum of fund sizes / 5 years)"});
+  v.real("lp_recycle_share", k.lp_recycle_share,
+         {"fraction", 0, 1, "share of last year's distributions to limited partners added to this year's pool"});
+  v.real("first_fund_usd", k.first_fund_usd,
+         {"USD", 0, kBig, "fund a first-time manager raises (Kaplan & Schoar 2005: first funds are smaller)"});
+  v.real(
+      "ask_elasticity", k.ask_elasticity,
+      {"", 0, 5, "a manager asks last fund size x TVPI^this: size rises concavely in performance (Kaplan & Schoar)"});
+  v.real("ask_max_growth", k.ask_max_growth, {"ratio", 1, 100, "the ask is at most this multiple of the last fund"});
+  v.real("weight_elasticity", k.weight_elasticity,
+         {"", 0, 10, "limited partners allocate in proportion to ask x TVPI^this (performance persists)"});
+  v.real("min_close_share", k.min_close_share,
+         {"fraction", 0, 1, "a raise allocated less than this share of its ask fails; the manager retries"});
+  v.integer(
+      "max_raise_attempts", k.max_raise_attempts,
+      {"years", 1, 100, "Januaries a manager may fail to raise before it fades (last fund harvests, no new one)"});
+  v.integer("max_entrants_per_year", k.max_entrants_per_year,
+            {"firms/year", 0, 10000,
+             "new managers per year, each with a first fund, while commitments are left unallocated (vc."
+             "entry_per_billion_usd > 0 turns entry on)"});
+  v.real("founder_capital_usd", k.founder_capital_usd,
+         {"USD", 0, kBig, "founders' and angels' capital per region at step 0 (regions may set their own)"});
+  v.real("founder_reinvest_share", k.founder_reinvest_share,
+         {"fraction", 0, 1,
+          "share of what founders and angels receive at exits that returns to the region's pool (rest to households)"});
   v.end_section();
 
   v.begin_section("output");

@@ -40,6 +40,7 @@ struct RegionPolicy {
   double tax_exemption_years = 0.0;                ///< corporate-tax holiday for firms here, from founding
   double customs_exemption_years = 0.0;            ///< no import duty on lab equipment for this long after founding
   double loan_usd = 0.0;                           ///< low-cost public loan offered to each new startup
+  double founder_capital_usd = -1.0;  ///< founders' and angels' pool at step 0 (< 0: capital.founder_capital_usd)
 };
 
 /// A named site (cluster) with its attributes, policies and initial population.
@@ -144,7 +145,7 @@ struct VcParams {
   double reserve_share = 0.5;
   double management_fee = 0.02;
   double carry = 0.20;
-  double next_fund_min_multiple = 1.0;
+  double next_fund_min_multiple = 0.8;
   double search_radius_km = 60.0;
   double distance_half_km = 145.0;
   double max_share_per_deal = 0.15;
@@ -159,9 +160,8 @@ struct VcParams {
   double exit_pressure_per_year = 0.15;  ///< past its investment period, a fund values continuing this much less a year
   double proceeds_recycled_share =
       1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
-  double capital_call_years = 0.0;  ///< commitments are called evenly over this many years (0: all at the fund's start)
-  double entry_per_billion_usd =
-      0.0;  ///< new VC firms per year per $1B of exit proceeds the region's VC firms received in the past year
+  double capital_call_years = 5.0;  ///< commitments are called evenly over this many years (0: all at the fund's start)
+  double entry_per_billion_usd = 1.0;  ///< > 0: new managers enter on unallocated LP commitments (MODEL.md §7.4)
 };
 
 struct PharmaParams {
@@ -239,6 +239,22 @@ struct FieldParams {
   double rent_pressure_per_firm = 0.02;
 };
 
+/// Finite capital (MODEL.md §7.4 "Funds", §7.3 "Founding"): a national limited-partner pool per
+/// year allocated across the VC managers raising, and a founders' and angels' pool per region.
+struct CapitalParams {
+  double lp_commitments_usd_per_year = 300e6;  ///< new LP commitments offered each January, nationally
+  double lp_recycle_share = 0.5;               ///< share of last year's distributions to LPs recommitted
+  double first_fund_usd = 100e6;               ///< size a first-time manager asks for (and gets at entry)
+  double ask_elasticity = 0.5;                 ///< next-fund ask = last fund size x TVPI^this (concave)
+  double ask_max_growth = 2.0;                 ///< the ask is at most this multiple of the last fund
+  double weight_elasticity = 1.0;              ///< allocation weight = ask x TVPI^this
+  double min_close_share = 0.5;                ///< a raise allocated less than this share of its ask fails
+  int max_raise_attempts = 3;                  ///< after this many failed Januaries a firm fades
+  int max_entrants_per_year = 3;               ///< new managers per year from unallocated commitments
+  double founder_capital_usd = 150e6;          ///< default founders' and angels' pool per region at step 0
+  double founder_reinvest_share = 0.5;         ///< share of founders' exit proceeds returned to the pool
+};
+
 struct OutputParams {
   std::int64_t snapshot_every_steps = 12;
   std::int64_t field_snapshot_every_steps = 12;
@@ -258,6 +274,7 @@ struct Params {
   PolicyParams policy;
   FieldParams fields;
   OutputParams output;
+  CapitalParams capital;
 };
 
 /// Describes every parameter to a visitor (apply, print, list defaults).

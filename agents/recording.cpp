@@ -85,6 +85,20 @@ void register_metrics(World& w) {
                                                 std::string("public spending this month: ") + desc));
   m.public_cost_per_job =
       t.add("public_cost_per_job", "USD/person", "cumulative public spending in the region / bio employment");
+  m.lp_committed = t.add_flow("lp_committed", "USD/month",
+                              "limited partners' commitments allocated to the region's VC firms (January raise and "
+                              "entrants)");
+  m.lp_pool =
+      t.add("lp_pool", "USD", "national: limited partners' commitments offered this year (the same in every region)");
+  m.lp_unallocated = t.add("lp_unallocated", "USD",
+                           "national: this year's commitments left unallocated after the raise and entry (the same "
+                           "in every region)");
+  m.vc_raise_failed =
+      t.add_flow("vc_raise_failed", "count/month", "the region's VC firms that failed to raise a next fund");
+  m.vc_firms_active = t.add("vc_firms_active", "count", "private VC firms with a fund within its life");
+  m.founder_pool = t.add("founder_pool", "USD", "founders' and angels' capital available for foundings");
+  m.foundings_unfunded =
+      t.add_flow("foundings_unfunded", "count/month", "foundings that did not happen: the founder pool was short");
 }
 
 void record_metrics(World& w) {
@@ -103,6 +117,7 @@ void record_metrics(World& w) {
   for (const auto& v : w.vcs.items()) {
     count(w, m.vc_firms, v.region);
     count(w, m.vc_cash, v.region, w.ledger.balance(v.account));
+    if (!v.public_fund && v.fund_open) count(w, m.vc_firms_active, v.region);
   }
   for (const auto& f : w.pharmas.items()) {
     count(w, m.pharma_firms, f.region);
@@ -135,6 +150,10 @@ void record_metrics(World& w) {
     M.set(m.employment_total, r, jobs);
     M.set(m.public_cost_per_job, r, jobs > 0 ? w.regions[ri].public_spend_total / jobs : 0.0);
     M.set(m.wage, r, w.params.market.wage_usd_month * w.regions[ri].wage_index);
+    w.regions[ri].vc_invested_year += M.get(m.vc_invested, r);  // VC entry's placement weight
+    M.set(m.lp_pool, r, w.capital.lp_pool_usd);
+    M.set(m.lp_unallocated, r, w.capital.lp_unallocated_usd);
+    M.set(m.founder_pool, r, w.ledger.balance(w.regions[ri].founder_pool));
     M.set(m.amenity, r, w.regions[ri].amenity);
     M.set(m.public_index, r, std::exp(w.market_log_index));
     double pool = 0, phd = 0, know = 0, rent = 0;
@@ -193,6 +212,12 @@ const std::vector<SummaryRow>& summary_rows() {
       {"vc_raised", "VC funds raised (M)"},
       {"vc_distributed", "VC distributed (M)"},
       {"government_spend", "government spend (M)"},
+      {"lp_committed", "LP commitments allocated (M)"},
+      {"lp_unallocated", "LP unallocated at end (M)", true},
+      {"vc_firms_active", "VC firms with an open fund at end"},
+      {"vc_raise_failed", "VC raises failed"},
+      {"founder_pool", "founder pool at end (M)"},
+      {"foundings_unfunded", "foundings unfunded"},
   };
   return rows;
 }
@@ -277,6 +302,51 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
           r.insert(r.end(), {L.balance(f.account), f.revenue_usd_per_year, double(f.acquisitions),
                              f.large_group ? 1.0 : 0.0, double(f.site_of)});
         });
+  // One row per fund ever raised (id = firm id x 1000 + fund number); an open fund's figures are
+  // as of now, a closed one's as at its close (MODEL.md §7.4).
+  {
+    sim::AgentTable t;
+    t.type_name = "funds";
+    t.columns = {{"x_km", "km", "position x of the firm"},
+                 {"y_km", "km", "position y of the firm"},
+                 {"region", "index", "region index of the firm"},
+                 {"vc_id", "id", "the VC firm"},
+                 {"fund_number", "count", "1 = the firm's first fund"},
+                 {"vintage_step", "step", "step the fund was raised (negative: before the run)"},
+                 {"committed_usd", "USD", "limited partners' commitments"},
+                 {"called_usd", "USD", "paid in by limited partners"},
+                 {"distributed_usd", "USD", "paid back to limited partners while it was the firm's current fund"},
+                 {"nav_usd", "USD", "holdings at each stake's share of the last post-money (open: with the cash)"},
+                 {"tvpi_at_raise", "x", "the firm's TVPI when the fund was raised"},
+                 {"open", "flag", "1 while the fund's books are open"}};
+    t.values.assign(t.columns.size(), {});
+    std::vector<double> holdings(w.vcs.size(), 0.0);
+    for (const auto& s : w.startups.items())
+      for (const auto& st : s.stakes)
+        if (const auto k = w.vcs.index_of(st.vc_id); k >= 0)
+          holdings[static_cast<std::size_t>(k)] += st.share * s.post_money_usd;
+    for (const auto& f : w.fund_records) {
+      const auto k = w.vcs.index_of(f.vc_id);
+      const VentureCapital* v = k >= 0 ? &w.vcs.items()[static_cast<std::size_t>(k)] : nullptr;
+      const double called = f.open && v ? v->called_usd : f.called_usd;
+      const double nav = f.open && v ? L.balance(v->account) + holdings[static_cast<std::size_t>(k)] : f.nav_usd;
+      t.ids.push_back(static_cast<std::int64_t>(f.vc_id) * 1000 + f.fund_number);
+      const double row[] = {v ? v->x_km : 0.0,
+                            v ? v->y_km : 0.0,
+                            v ? double(v->region) : -1.0,
+                            double(f.vc_id),
+                            double(f.fund_number),
+                            double(f.vintage_step),
+                            f.committed_usd,
+                            called,
+                            f.distributed_usd,
+                            nav,
+                            f.tvpi,
+                            f.open ? 1.0 : 0.0};
+      for (std::size_t c = 0; c < t.columns.size(); ++c) t.values[c].push_back(row[c]);
+    }
+    out.push_back(std::move(t));
+  }
   return out;
 }
 

@@ -31,11 +31,14 @@ enum class EventKind : std::int16_t {
                  ///< value = pre-money; aux = Stage
   proceeds,      ///< subject VC; object = startup; amount = paid to the VC; detail = Flow; aux = Stage of the startup
   delisted,      ///< subject startup (listed); value = market value at delisting; aux = Stage
+  fund_closed,   ///< subject VC; amount = paid back to LPs by the fund; value = NAV at close; detail = fund number;
+                 ///< aux = vintage step
+  raise_failed,  ///< subject VC; amount = ask; value = TVPI; detail = failures in a row; aux = 1 if the firm fades
 };
-inline const std::vector<std::string> kEventKindNames{"founding",      "funding_round", "licence",       "trial_start",
-                                                      "stage_success", "approval",      "acquisition",   "ipo",
-                                                      "failure",       "fund_raised",   "grace_expired", "site_opened",
-                                                      "alliance",      "round_priced",  "proceeds",      "delisted"};
+inline const std::vector<std::string> kEventKindNames{
+    "founding",    "funding_round", "licence",  "trial_start", "stage_success", "approval",
+    "acquisition", "ipo",           "failure",  "fund_raised", "grace_expired", "site_opened",
+    "alliance",    "round_priced",  "proceeds", "delisted",    "fund_closed",   "raise_failed"};
 
 /// Money-flow types booked in the ledger. Public spending has one type per lever.
 enum class Flow : int {

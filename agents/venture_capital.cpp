@@ -28,4 +28,45 @@ double deal_weight(double distance_km, const VcParams& p) {
   return std::exp(-std::numbers::ln2 * distance_km / p.distance_half_km);
 }
 
+TrackRecord track_record(const VentureCapital& v, double cash_usd, double holdings_usd) {
+  TrackRecord t;
+  t.nav_usd = cash_usd + holdings_usd + v.legacy_usd;
+  if (v.paid_in_usd > 0) {
+    t.tvpi = (v.returned_usd + t.nav_usd) / v.paid_in_usd;
+    t.dpi = v.returned_usd / v.paid_in_usd;
+  }
+  return t;
+}
+
+double fund_ask(const VentureCapital& v, double tvpi, const CapitalParams& c) {
+  if (v.fund_number == 0) return c.first_fund_usd;
+  return v.committed_usd * std::min(c.ask_max_growth, std::pow(std::max(0.0, tvpi), c.ask_elasticity));
+}
+
+std::vector<double> allocate_pool(double pool, const std::vector<double>& asks, const std::vector<double>& weights) {
+  std::vector<double> got(asks.size(), 0.0);
+  std::vector<bool> capped(asks.size(), false);
+  double left = pool;
+  // Each pass shares what is left among the uncapped in proportion to weight; an ask that would be
+  // exceeded is filled and drops out. At most one pass per ask.
+  for (std::size_t pass = 0; pass <= asks.size() && left > 0; ++pass) {
+    double wsum = 0;
+    for (std::size_t i = 0; i < asks.size(); ++i)
+      if (!capped[i] && weights[i] > 0) wsum += weights[i];
+    if (wsum <= 0) break;
+    bool any_capped = false;
+    for (std::size_t i = 0; i < asks.size(); ++i)
+      if (!capped[i] && weights[i] > 0 && got[i] + left * weights[i] / wsum >= asks[i]) capped[i] = any_capped = true;
+    if (any_capped) {
+      for (std::size_t i = 0; i < asks.size(); ++i)
+        if (capped[i] && got[i] < asks[i]) left -= asks[i] - got[i], got[i] = asks[i];
+      continue;
+    }
+    for (std::size_t i = 0; i < asks.size(); ++i)
+      if (!capped[i] && weights[i] > 0) got[i] += left * weights[i] / wsum;
+    left = 0;
+  }
+  return got;
+}
+
 }  // namespace biocluster::agents

@@ -4,6 +4,7 @@
 /// noisy screening, syndication, returns at exits, a next fund when performance allows; and the
 /// public fund-of-funds that matches private rounds. docs/MODEL.md §7.4.
 #include <cstdint>
+#include <vector>
 
 #include "agents/params.hpp"
 #include "sim/ledger.hpp"
@@ -25,11 +26,14 @@ struct VentureCapital {
       0;  ///< of committed_usd: called from investors so far (before the run: counted as already invested)
   std::int32_t vintage_step = 0;  ///< step the current fund was raised
   bool fund_open = false;         ///< the current fund is within its life
-  bool next_fund_tried = false;   ///< the firm tried to raise its next fund this cycle
-  double new_deals_usd = 0;       ///< invested in first rounds of new companies by the current fund
-  double invested_usd = 0;        ///< paid into startups so far (all funds)
-  double distributed_usd = 0;     ///< received back at exits so far (all funds)
-  double paid_in_usd = 0;         ///< capital called from limited partners so far (before the run included)
+  bool raising = false;           ///< past its investment period (or closed): asks limited partners each January
+  bool faded = false;  ///< failed to raise capital.max_raise_attempts times: no new fund, the last one harvests
+  std::int32_t raise_failures = 0;  ///< Januaries in a row the firm failed to raise its next fund
+  std::int32_t fund_record = -1;    ///< index of the current fund in World::fund_records (-1: none)
+  double new_deals_usd = 0;         ///< invested in first rounds of new companies by the current fund
+  double invested_usd = 0;          ///< paid into startups so far (all funds)
+  double distributed_usd = 0;       ///< received back at exits so far (all funds)
+  double paid_in_usd = 0;           ///< capital called from limited partners so far (before the run included)
   double legacy_usd =
       0;  ///< capital called before the run starts: invested in companies outside the model, valued at cost
   double returned_usd = 0;    ///< paid back to limited partners so far (carry included)
@@ -37,6 +41,36 @@ struct VentureCapital {
   std::int32_t deals = 0;
   double fee_due = 0;  ///< outbox: management fee this month
 };
+
+/// One fund ever raised (the `funds` snapshot table). A firm's funds share its account: a fund's
+/// figures run from its vintage until the firm's next fund takes over its books or its life ends;
+/// its NAV at that point (the firm's holdings) carries into the next fund. MODEL.md §7.4.
+struct FundRecord {
+  sim::AgentId vc_id = -1;
+  std::int32_t fund_number = 0;
+  std::int32_t vintage_step = 0;
+  double committed_usd = 0;
+  double called_usd = 0;       ///< paid in by limited partners (final once closed)
+  double distributed_usd = 0;  ///< paid back to limited partners while this was the current fund
+  double nav_usd = 0;          ///< holdings at each stake's share of the last post-money, at close
+  double tvpi = 0;             ///< the firm's TVPI when the fund was raised (what limited partners saw)
+  bool open = true;
+};
+
+/// A manager's track record as limited partners see it: TVPI = (paid back + cash + holdings at the
+/// last post-money + capital placed before the run, at cost) / paid in; DPI = paid back / paid in.
+struct TrackRecord {
+  double tvpi = 0, dpi = 0, nav_usd = 0;
+};
+TrackRecord track_record(const VentureCapital& v, double cash_usd, double holdings_usd);
+
+/// What a manager asks limited partners for: a first-time manager capital.first_fund_usd; else its
+/// last fund x TVPI^capital.ask_elasticity, at most capital.ask_max_growth times the last fund.
+double fund_ask(const VentureCapital& v, double tvpi, const CapitalParams& c);
+
+/// Allocates `pool` across asks with weights: pro-rata to weight, each capped at its ask, the
+/// excess of capped ones shared again among the rest (water filling). Returns the allocations.
+std::vector<double> allocate_pool(double pool, const std::vector<double>& asks, const std::vector<double>& weights);
 
 /// Fund age in years at step `step`.
 inline double fund_age_years(const VentureCapital& v, std::int64_t step) {

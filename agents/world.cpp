@@ -253,6 +253,26 @@ World make_world(const Params& params, std::uint64_t seed) {
       v.paid_in_usd = v.legacy_usd = v.called_usd;
     }
   }
+  // Founders' and angels' capital per region: endowed from households at step 0 (MODEL.md §7.3).
+  for (std::size_t r = 0; r < w.regions.size(); ++r) {
+    const auto region = static_cast<std::int16_t>(r);
+    w.regions[r].founder_pool = w.ledger.open({false, true, region, -1, -1});
+    const double own = P.regions[r].policy.founder_capital_usd;
+    const double pool = own >= 0 ? own : P.capital.founder_capital_usd;
+    if (pool > 0) w.ledger.transfer(w.ext.households, w.regions[r].founder_pool, pool, code(Flow::equity), 0);
+  }
+  for (auto& v : w.vcs.queued_births()) {
+    if (v.public_fund) continue;
+    FundRecord f;
+    f.vc_id = v.id;
+    f.fund_number = v.fund_number;
+    f.vintage_step = v.vintage_step;
+    f.committed_usd = v.committed_usd;
+    f.called_usd = v.called_usd;
+    f.tvpi = 1.0;
+    v.fund_record = static_cast<std::int32_t>(w.fund_records.size());
+    w.fund_records.push_back(f);
+  }
   for (auto& f : w.pharmas.queued_births()) {
     f.account = open_account(w, AgentType::pharma, f.id, f.region);
     auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::pharma, f.id), pu(Purpose::portfolio));

@@ -52,6 +52,8 @@ struct RegionState {
   double public_spend_total = 0;  ///< cumulative public spending in the region
   double vc_proceeds_year =
       0;  ///< exit proceeds received by the region's private VC firms since last January (VC entry)
+  double vc_invested_year = 0;      ///< VC money invested in the region's startups since last January (VC entry)
+  sim::AccountId founder_pool = 0;  ///< founders' and angels' capital of the region (MODEL.md §7.3, "Founding")
 };
 
 struct World {
@@ -86,6 +88,8 @@ struct World {
   } rates;
   double market_log_index = 0;  ///< log of the public market's valuation index (agents/markets/public_markets.cpp)
   double public_equity_left_usd = 0;  ///< public investors' budget left this year for IPOs and offerings
+  CapitalState capital;                  ///< the national limited-partner pool (agents/markets/funds.cpp)
+  std::vector<FundRecord> fund_records;  ///< every fund ever raised, in order of raising
 
   // Work buffers kept between steps (no allocation in a step once they have grown), each owned by
   // one mechanism and used only in its file; contents are meaningless between uses.

@@ -3,6 +3,7 @@
 #include "agents/markets/funds.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "agents/books.hpp"
 #include "agents/world.hpp"
@@ -21,10 +22,7 @@ void receive_proceeds(World& w, VentureCapital& v, const Startup& from, sim::Acc
   if (v.region >= 0 && !v.public_fund) w.regions[static_cast<std::size_t>(v.region)].vc_proceeds_year += x;
   // Proceeds not recycled go on to the fund's investors at once (MODEL.md §7.4).
   const double out = v.public_fund ? 0.0 : x * (1.0 - w.params.vc.proceeds_recycled_share);
-  if (out > 0) {
-    w.ledger.transfer(v.account, w.ext.outside_investors, out, code(Flow::distribution), w.step);
-    v.returned_usd += out;
-  }
+  if (out > 0) pay_limited_partners(w, v, out, Flow::distribution);
 }
 
 namespace {
@@ -38,60 +36,152 @@ void call_capital(World& w, VentureCapital& v) {
   v.called_usd += due;
 }
 
+/// Every firm's holdings (stake share x last post-money) in one pass over the startups, each summed
+/// in startup order; no startup changes while funds run.
+const std::vector<double>& holdings_of_all(World& w) {
+  auto& holdings = w.fund_buffers.holdings;
+  holdings.assign(w.vcs.size(), 0.0);
+  for (const auto& s : w.startups.items())
+    for (const auto& st : s.stakes)
+      if (const auto k = w.vcs.index_of(st.vc_id); k >= 0)
+        holdings[static_cast<std::size_t>(k)] += st.share * s.post_money_usd;
+  return holdings;
+}
+
+/// The current fund's books end (its life is over, or the firm's next fund takes them over): its
+/// final figures go to its record and a fund_closed event (MODEL.md §7.4).
+void close_fund_record(World& w, VentureCapital& v, double nav_usd) {
+  if (v.fund_record < 0) return;
+  auto& f = w.fund_records[static_cast<std::size_t>(v.fund_record)];
+  if (!f.open) return;
+  f.called_usd = v.called_usd;
+  f.nav_usd = nav_usd;
+  f.open = false;
+  log_event(w, EventKind::fund_closed, AgentType::venture_capital, v.id, v.region, AgentType::startup, -1,
+            f.distributed_usd, f.nav_usd, f.fund_number, f.vintage_step);
+}
+
+/// The January raise (MODEL.md §7.4, "Raising a fund"): this year's pool of limited partners'
+/// commitments is shared among every manager raising, in proportion to ask x TVPI^weight_elasticity
+/// (each capped at its ask); a raise allocated less than capital.min_close_share of its ask (or
+/// whose TVPI is below vc.next_fund_min_multiple) fails, and after capital.max_raise_attempts
+/// failures the firm fades. What is not allocated is left for entrants (agents/entry.cpp).
+void raise_funds(World& w) {
+  const auto& P = w.params;
+  const auto& C = P.capital;
+  auto& K = w.capital;
+  K.lp_pool_usd = C.lp_commitments_usd_per_year + C.lp_recycle_share * K.lp_distributions_year_usd;
+  K.lp_distributions_year_usd = 0;
+  auto& raisers = w.fund_buffers.raisers;
+  auto& asks = w.fund_buffers.asks;
+  auto& weights = w.fund_buffers.weights;
+  auto& tvpis = w.fund_buffers.tvpis;
+  raisers.clear(), asks.clear(), weights.clear(), tvpis.clear();
+  const auto items = w.vcs.items();
+  bool any = false;
+  for (const auto& v : items) any |= !v.public_fund && v.raising && !v.faded;
+  if (any) {
+    const auto& holdings = holdings_of_all(w);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const auto& v = items[i];
+      if (v.public_fund || !v.raising || v.faded) continue;
+      const auto t = track_record(v, w.ledger.balance(v.account), holdings[i]);
+      raisers.push_back(i);
+      tvpis.push_back(t.tvpi);
+      const double ask = fund_ask(v, t.tvpi, C);
+      asks.push_back(ask);
+      weights.push_back(t.tvpi >= P.vc.next_fund_min_multiple ? ask * std::pow(t.tvpi, C.weight_elasticity) : 0.0);
+    }
+  }
+  const auto got = allocate_pool(K.lp_pool_usd, asks, weights);
+  const auto& holdings = w.fund_buffers.holdings;
+  double committed = 0;
+  for (std::size_t k = 0; k < raisers.size(); ++k) {
+    auto& v = items[raisers[k]];
+    if (got[k] <= 0 || got[k] < C.min_close_share * asks[k]) {
+      ++v.raise_failures;
+      v.faded = v.raise_failures >= C.max_raise_attempts;
+      if (v.faded) v.raising = false;
+      log_event(w, EventKind::raise_failed, AgentType::venture_capital, v.id, v.region, AgentType::startup, -1, asks[k],
+                tvpis[k], v.raise_failures, v.faded ? 1 : 0);
+      count(w, w.m.vc_raise_failed, v.region);
+      continue;
+    }
+    if (v.fund_open) close_fund_record(w, v, holdings[raisers[k]]);
+    committed += got[k];
+    open_fund(w, v, got[k], tvpis[k]);
+  }
+  K.lp_committed_usd = committed;
+  K.lp_unallocated_usd = std::max(0.0, K.lp_pool_usd - committed);
+}
+
 }  // namespace
+
+void open_fund(World& w, VentureCapital& v, double size, double tvpi) {
+  v.committed_usd = size;
+  v.called_usd = 0;
+  v.vintage_step = static_cast<std::int32_t>(w.step);
+  v.new_deals_usd = 0;
+  v.raising = false;
+  v.raise_failures = 0;
+  v.fund_open = true;
+  ++v.fund_number;
+  FundRecord f;
+  f.vc_id = v.id;
+  f.fund_number = v.fund_number;
+  f.vintage_step = v.vintage_step;
+  f.committed_usd = size;
+  f.tvpi = tvpi;
+  v.fund_record = static_cast<std::int32_t>(w.fund_records.size());
+  w.fund_records.push_back(f);
+  log_event(w, EventKind::fund_raised, AgentType::venture_capital, v.id, v.region, AgentType::startup, -1, size, tvpi,
+            v.fund_number);
+  count(w, w.m.vc_raised, v.region, size);
+  count(w, w.m.lp_committed, v.region, size);
+}
+
+void pay_limited_partners(World& w, VentureCapital& v, double x, Flow flow) {
+  w.ledger.transfer(v.account, w.ext.outside_investors, x, code(flow), w.step);
+  v.returned_usd += x;
+  w.capital.lp_distributions_year_usd += x;
+  if (v.fund_record >= 0) w.fund_records[static_cast<std::size_t>(v.fund_record)].distributed_usd += x;
+}
 
 void run_vc_funds(World& w) {
   const auto& P = w.params;
   auto& L = w.ledger;
-  auto& holdings = w.fund_buffers.holdings;
-  bool holdings_ready = false;
+  // After the investment period a firm raises its next fund, in the January raise.
+  for (auto& v : w.vcs.items())
+    if (!v.public_fund && !v.faded && !v.raising && v.fund_open &&
+        fund_age_years(v, w.step) >= P.vc.investment_period_years)
+      v.raising = true;
+  if (w.calendar.month_of(w.step) == 1) raise_funds(w);
   for (auto& v : w.vcs.items()) {
     if (v.public_fund) continue;
-    const double age = fund_age_years(v, w.step);
-    // After the investment period the firm tries once to raise its next fund.
-    if (v.fund_open && age >= P.vc.investment_period_years && !v.next_fund_tried) {
-      v.next_fund_tried = true;
-      if (!holdings_ready) {
-        // Every firm's holdings in one pass over the startups, each summed in startup order (as a
-        // scan per firm would); no startup changes while funds run.
-        holdings.assign(w.vcs.size(), 0.0);
+    // At the end of its life the fund returns its cash: carry to the managers on profits.
+    if (v.fund_open && fund_age_years(v, w.step) >= P.vc.fund_life_years) {
+      v.fund_open = false;
+      if (v.fund_record >= 0) {
+        // The firm's holdings now: what the closed fund leaves in companies (scan only for this firm).
+        double holding = 0;
         for (const auto& s : w.startups.items())
           for (const auto& st : s.stakes)
-            if (const auto k = w.vcs.index_of(st.vc_id); k >= 0)
-              holdings[static_cast<std::size_t>(k)] += st.share * s.post_money_usd;
-        holdings_ready = true;
-      }
-      const double holding = holdings[static_cast<std::size_t>(&v - w.vcs.items().data())];
-      const double value = v.returned_usd + L.balance(v.account) + holding + v.legacy_usd;
-      const double multiple = v.paid_in_usd > 0 ? value / v.paid_in_usd : 0.0;
-      if (multiple >= P.vc.next_fund_min_multiple) {
-        const double size = P.vc.fund_size_usd * std::min(2.0, std::max(1.0, multiple));
-        v.committed_usd = size;
-        v.called_usd = 0;
-        v.vintage_step = static_cast<std::int32_t>(w.step);
-        v.new_deals_usd = 0;
-        v.next_fund_tried = false;
-        ++v.fund_number;
-        log_event(w, EventKind::fund_raised, AgentType::venture_capital, v.id, v.region, AgentType::startup, -1, size,
-                  multiple, v.fund_number);
-        count(w, w.m.vc_raised, v.region, size);
-        call_capital(w, v);
-        continue;
+            if (st.vc_id == v.id) holding += st.share * s.post_money_usd;
+        close_fund_record(w, v, holding);
       }
     }
-    // At the end of its life the fund returns its cash: carry to the managers on profits.
-    if (v.fund_open && age >= P.vc.fund_life_years) v.fund_open = false;
     call_capital(w, v);
     if (!v.fund_open) {
       const double cash = L.balance(v.account);
       if (cash <= 0) continue;
       const double profit = std::max(0.0, v.returned_usd + cash - v.paid_in_usd);
       const double carry = std::clamp(P.vc.carry * profit - v.carry_paid_usd, 0.0, cash);
-      if (carry > 0) L.transfer(v.account, w.ext.households, carry, code(Flow::carry), w.step);
+      if (carry > 0) {
+        L.transfer(v.account, w.ext.households, carry, code(Flow::carry), w.step);
+        v.returned_usd += carry;  // carry counts as paid back (as before), not as a distribution to LPs
+      }
       v.carry_paid_usd += carry;
-      const double rest = L.balance(v.account);
-      L.transfer(v.account, w.ext.outside_investors, rest, code(Flow::distribution), w.step);
-      v.returned_usd += cash;
+      pay_limited_partners(w, v, L.balance(v.account), Flow::distribution);
     }
   }
 }

@@ -15,7 +15,17 @@ struct Startup;
 
 /// Work buffers of the fund life cycle (contents meaningless between steps).
 struct FundBuffers {
-  std::vector<double> holdings;  ///< per VC firm
+  std::vector<double> holdings;      ///< per VC firm
+  std::vector<std::size_t> raisers;  ///< the January raise: firms raising (store index)
+  std::vector<double> asks, weights, tvpis;
+};
+
+/// Totals of the national limited-partner pool (MODEL.md §7.4, "Raising a fund").
+struct CapitalState {
+  double lp_pool_usd = 0;                ///< offered this year: commitments + recycled distributions
+  double lp_committed_usd = 0;           ///< allocated to incumbents this January
+  double lp_unallocated_usd = 0;         ///< left after incumbents (entrants draw on it) and entrants
+  double lp_distributions_year_usd = 0;  ///< paid back to limited partners since the last January raise
 };
 
 /// Exit proceeds `x` reach VC firm `v` (sale, residual or IPO): booked payer -> fund; the part not
@@ -23,6 +33,14 @@ struct FundBuffers {
 /// MODEL.md §7.4) grow by `x`; a `proceeds` event names the startup it came from.
 void receive_proceeds(World& w, VentureCapital& v, const Startup& from, sim::AccountId payer, double x, Flow flow);
 
+/// The fund life cycle each month; in January the raise of next funds from the limited-partner pool.
 void run_vc_funds(World& w);
+
+/// Firm `v` opens fund number fund_number + 1 of `size` (a record, a fund_raised event with the
+/// TVPI limited partners saw, the metrics); its commitments are called from the next call on.
+void open_fund(World& w, VentureCapital& v, double size, double tvpi);
+
+/// Cash `x` of firm `v` paid back to its limited partners (counted towards next year's pool).
+void pay_limited_partners(World& w, VentureCapital& v, double x, Flow flow);
 
 }  // namespace biocluster::agents

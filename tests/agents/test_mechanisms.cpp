@@ -375,3 +375,110 @@ TEST_CASE("staff spin-offs: each draw's parent is the one the walk over the regi
   REQUIRE(want.size() > 20);
   CHECK(got == want);
 }
+
+// ---- finite capital (MODEL.md §7.3 "Founding", §7.4 "Raising a fund", "Entry")
+
+TEST_CASE("capital: the LP pool is shared by ask x TVPI, capped at each ask", "[mechanism][capital]") {
+  // Short pool: the better track record gets the larger allocation, and nothing beyond the pool.
+  const auto got = allocate_pool(100.0, {100.0, 100.0}, {100.0 * 2.0, 100.0 * 1.0});
+  CHECK(got[0] > got[1]);
+  CHECK(got[0] + got[1] == Approx(100.0));
+  CHECK(got[0] == Approx(200.0 / 3.0));
+  // Enough for all: every ask is met exactly and the rest stays unallocated.
+  const auto all = allocate_pool(1000.0, {100.0, 50.0}, {100.0, 50.0});
+  CHECK(all[0] == Approx(100.0));
+  CHECK(all[1] == Approx(50.0));
+  // A capped ask's excess goes to the others; a zero weight gets nothing.
+  const auto capped = allocate_pool(120.0, {20.0, 200.0, 50.0}, {100.0, 100.0, 0.0});
+  CHECK(capped[0] == Approx(20.0));
+  CHECK(capped[1] == Approx(100.0));
+  CHECK(capped[2] == 0.0);
+  // The ask rises concavely with TVPI and is bounded; a first-time manager asks the first-fund size.
+  CapitalParams c;
+  VentureCapital v;
+  CHECK(fund_ask(v, 3.0, c) == c.first_fund_usd);
+  v.fund_number = 1;
+  v.committed_usd = 100e6;
+  CHECK(fund_ask(v, 1.0, c) == Approx(100e6));
+  CHECK(fund_ask(v, 2.0, c) - fund_ask(v, 1.0, c) > fund_ask(v, 3.0, c) - fund_ask(v, 2.0, c));
+  CHECK(fund_ask(v, 100.0, c) == Approx(c.ask_max_growth * 100e6));
+}
+
+TEST_CASE("capital: a smaller LP pool gives fewer and smaller funds, never more than the pool a year",
+          "[mechanism][capital]") {
+  auto raised = [](const Outcome& o) { return o.sum.at("vc_raised"); };
+  auto funds = [](const Outcome& o) {
+    return count_events(o, EventKind::fund_raised, [](const sim::Event&) { return true; });
+  };
+  const auto small = params_with(240, {"capital.lp_commitments_usd_per_year=100e6", "capital.lp_recycle_share=0"});
+  const auto large = params_with(240, {"capital.lp_commitments_usd_per_year=1e9", "capital.lp_recycle_share=0"});
+  CHECK(mean_over(small, 3, raised) < 0.5 * mean_over(large, 3, raised));
+  CHECK(mean_over(small, 3, funds) < mean_over(large, 3, funds));
+  const Outcome o = run(small, 21);
+  std::map<std::int32_t, double> per_year;
+  for (const auto& e : o.events)
+    if (e.kind == code(EventKind::fund_raised)) {
+      CHECK(e.step % 12 == 0);  // the raise and entry happen in January only
+      per_year[e.step] += e.amount;
+    }
+  REQUIRE_FALSE(per_year.empty());
+  for (const auto& [step, x] : per_year) CHECK(x <= 100e6 * (1 + 1e-9));
+}
+
+TEST_CASE("capital: unallocated LP commitments bring entrants; none when nothing is left", "[mechanism][capital]") {
+  auto entrants = [](const Outcome& o) {
+    return count_events(o, EventKind::fund_raised, [](const sim::Event& e) { return e.detail == 1; });
+  };
+  const Outcome rich =
+      run(params_with(120, {"capital.lp_commitments_usd_per_year=2e9", "capital.max_entrants_per_year=4"}), 31);
+  CHECK(entrants(rich) > 0);
+  std::map<std::int32_t, int> per_year;
+  for (const auto& e : rich.events)
+    if (e.kind == code(EventKind::fund_raised) && e.detail == 1) ++per_year[e.step];
+  for (const auto& [step, n] : per_year) CHECK(n <= 4);
+  CHECK(rich.last.at("lp_unallocated") > 0);
+  const Outcome dry =
+      run(params_with(120, {"capital.lp_commitments_usd_per_year=0", "capital.lp_recycle_share=0"}), 31);
+  CHECK(entrants(dry) == 0);
+  CHECK(dry.sum.at("vc_raised") == 0);
+  CHECK(dry.sum.at("vc_raise_failed") > 0);
+}
+
+TEST_CASE("capital: an empty founder pool stops foundings; exits refill it", "[mechanism][capital]") {
+  const Outcome none = run(params_with(120, {"capital.founder_capital_usd=0", "capital.founder_reinvest_share=0"}), 5);
+  CHECK(none.sum.at("startups_founded") == 0);
+  CHECK(none.sum.at("foundings_unfunded") > 0);
+  CHECK(none.last.at("founder_pool") == 0);
+  // With the founders' exit proceeds going back to the pool, exits of the firms present at step 0 refill it.
+  const Outcome refilled =
+      run(params_with(120, {"capital.founder_capital_usd=0", "capital.founder_reinvest_share=1"}), 5);
+  CHECK(refilled.sum.at("founder_pool") > 0);
+  CHECK(refilled.sum.at("startups_founded") > 0);
+  // A stated pool is the limit: with a plentiful one nothing goes unfunded.
+  CHECK(run(params_with(120, {"capital.founder_capital_usd=1e12"}), 5).sum.at("foundings_unfunded") == 0);
+}
+
+TEST_CASE("capital: the funds table has one row per fund ever raised; closed funds keep their figures",
+          "[mechanism][capital]") {
+  World w = make_world(params_with(180, {}), 8);
+  std::size_t initial = w.fund_records.size();
+  REQUIRE(initial > 0);
+  std::size_t raised = 0, closed = 0;
+  simulate(w, 180, [&](World& world, std::int64_t) {
+    for (const auto& e : world.events.pending()) {
+      raised += e.kind == code(EventKind::fund_raised);
+      closed += e.kind == code(EventKind::fund_closed);
+    }
+    world.events.clear_pending();
+  });
+  CHECK(w.fund_records.size() == initial + raised);
+  std::size_t not_open = 0;
+  for (const auto& f : w.fund_records) not_open += !f.open;
+  CHECK(not_open == closed);
+  CHECK(closed > 0);
+  const auto tables = agent_snapshot(w);
+  const auto it =
+      std::find_if(tables.begin(), tables.end(), [](const sim::AgentTable& t) { return t.type_name == "funds"; });
+  REQUIRE(it != tables.end());
+  CHECK(it->ids.size() == w.fund_records.size());
+}
