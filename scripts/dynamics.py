@@ -373,6 +373,8 @@ def _extract(f: h5py.File, path: str) -> dict[str, pd.DataFrame]:
     comp = pd.DataFrame({"startup": inv_c.index.astype(np.int64), "invested": inv_c.to_numpy()})
     comp["proceeds"] = comp["startup"].map(got_c).fillna(0.0)
     comp["multiple"] = comp["proceeds"] / comp["invested"]
+    # firms of the initial population may hold VC money from before the run (not in the events): flagged
+    comp["founded_in_run"] = comp["startup"].isin(founding["subject"])
     first_exit = exits.sort_values("row").drop_duplicates("subject").set_index("subject")["exit"]
     failed = set(exits.loc[exits["exit"] == "failure", "subject"])
     acq = set(exits.loc[exits["exit"] == "acquisition", "subject"])
@@ -498,7 +500,7 @@ def summarise(data: dict[str, pd.DataFrame], stages: list[str]) -> pd.DataFrame:
             rows.append({"quantity": "(d) share reaching round", "group": f"round {r}", "units": "fraction",
                          "scenario": scen, "n": int(len(fo)), "median": float((fo["max_round"] >= r).mean())
                          if len(fo) else np.nan, "q25": np.nan, "q75": np.nan, "mean": np.nan})
-        c = data["companies"][data["companies"]["scenario"] == scen]
+        c = data["companies"][(data["companies"]["scenario"] == scen) & data["companies"]["founded_in_run"]]
         add("(e) company multiple (VC proceeds / VC invested)", "x", scen, c["multiple"], "all VC-backed")
         for o in EXIT_KINDS + ["private at end"]:
             add("(e) company multiple (VC proceeds / VC invested)", "x", scen, c.loc[c["outcome"] == o, "multiple"], o)
@@ -686,13 +688,11 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
 
     # --- figure 3: (e) returns
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
-    comp = data["companies"]
+    comp = data["companies"][data["companies"]["founded_in_run"].astype(bool)]
     ax = axes[0]
     for s in scen:
         c = comp[comp["scenario"] == s]
         _ecdf(ax, c["multiple"], colors[s], s)
-    for s in scen[:1]:
-        pass
     ax.set_xscale("symlog", linthresh=0.1)
     ax.set_xlabel("company multiple: VC proceeds / VC invested (x)")
     ax.set_ylabel("cumulative share of VC-backed companies")
@@ -734,7 +734,7 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
     ax.set_ylabel("cumulative share")
     ax.set_title("(e) private VC firms (solid) and funds (dashed)")
     ax.legend(fontsize=7.5)
-    fig.suptitle("Returns to VC investors (every money amount in the run currency)")
+    fig.suptitle("Returns to VC investors (companies founded in the run; money in the run currency)")
     fig.tight_layout()
     save(fig, "returns.png")
 
@@ -888,7 +888,7 @@ def cmd_report(args) -> int:
             fh.write(head + markdown_table(summary))
         obs = []
         for k, cols in (("exits", ["exit", "age_months", "stage", "exit_over_post", "founded_in_run"]),
-                        ("companies", ["outcome", "invested", "proceeds", "multiple"]),
+                        ("companies", ["outcome", "invested", "proceeds", "multiple", "founded_in_run"]),
                         ("rounds", ["round", "stage", "size", "pre", "post", "step_up_post", "step_up_pre"]),
                         ("size", ["headcount", "service"])):
             obs.append(data[k][["scenario", "seed"] + cols].assign(table=k))
