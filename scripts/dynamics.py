@@ -441,9 +441,8 @@ def kaplan_meier(duration: np.ndarray, event: np.ndarray, grid: np.ndarray) -> n
     duration, event = duration[ok], event[ok]
     if not len(duration):
         return np.full(len(grid), np.nan)
-    ts = np.unique(duration[event])
-    d = np.array([np.sum(duration[event] == t) for t in ts])
-    n = np.array([np.sum(duration >= t) for t in ts])
+    ts, d = np.unique(duration[event], return_counts=True)
+    n = len(duration) - np.searchsorted(np.sort(duration), ts, side="left")  # durations >= t
     s = np.cumprod(1.0 - d / n)
     idx = np.searchsorted(ts, grid, side="right") - 1
     return np.where(idx >= 0, s[np.clip(idx, 0, None)] if len(s) else 1.0, 1.0)
@@ -611,6 +610,10 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
         plt.close(fig)
         written.append(p)
 
+    def scen_legend(ax) -> None:
+        from matplotlib.patches import Patch
+        ax.legend(handles=[Patch(color=colors[s], alpha=0.7, label=s) for s in scen], fontsize=8.5)
+
     nrep = data["meta"].groupby("scenario")["seed"].nunique()
     reps = ", ".join(f"{s} {nrep[s]}" for s in scen)
     ex = data["exits"]
@@ -717,7 +720,9 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
     ax.set_xticks([i * (len(scen) + 1) + (len(scen) - 1) / 2 for i in range(len(outcomes))], outcomes)
     ax.set_yscale("symlog", linthresh=0.1)
     ax.set_ylabel("company multiple (x)")
-    ax.set_title("(e) company multiple by outcome (boxes: IQR, whiskers 1.5 IQR)")
+    ax.set_title("(e) company multiple by outcome")
+    ax.set_xlabel("outcome (boxes: quartiles; whiskers: 1.5 IQR)")
+    scen_legend(ax)
     ax = axes[2]
     v = data["vcs"]
     for s in scen:
@@ -730,11 +735,13 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
             ax.step(x, np.arange(1, len(x) + 1) / len(x), where="post", color=colors[s], ls="--", lw=1.2,
                     label=f"{s} funds (n {len(x)})")
     ax.set_xscale("symlog", linthresh=0.1)
-    ax.set_xlabel("multiple (x): firms = distributed / invested at run end; funds = fund_raised value")
+    ax.set_xlabel("multiple (x)")
     ax.set_ylabel("cumulative share")
-    ax.set_title("(e) private VC firms (solid) and funds (dashed)")
+    ax.set_title("(e) VC firms (solid), funds (dashed)")
     ax.legend(fontsize=7.5)
-    fig.suptitle("Returns to VC investors (companies founded in the run; money in the run currency)")
+    fig.suptitle("Returns to VC investors: companies founded in the run (proceeds / invested, events); private VC "
+                 "firms (distributed / invested, last snapshot); funds (" +
+                 ",".join(sorted(set(data["funds"]["source"]))) + ")", fontsize=12)
     fig.tight_layout()
     save(fig, "returns.png")
 
@@ -789,6 +796,7 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
             _empty(ax)
         ax.set_xticks([i * (len(scen) + 1) + (len(scen) - 1) / 2 for i in range(len(cats))], labels_)
         ax.set_ylabel("pre-money valuation (USD M)")
+        scen_legend(ax)
 
     top = int(min(rd["round"].max(), 8)) if len(rd) else 1
     boxes(axes[0, 0], "round", list(range(1, top + 1)), [str(r) for r in range(1, top + 1)])
@@ -852,6 +860,23 @@ def run_files(d: str) -> list[str]:
     return files
 
 
+BEGIN, END = "<!-- dynamics:summary begin (written by scripts/dynamics.py report --doc) -->", \
+    "<!-- dynamics:summary end -->"
+
+
+def update_doc(doc: str, table: str, seconds: float, n_files: int) -> None:
+    """Replaces the text between the BEGIN and END markers of doc with the summary table."""
+    try:
+        text = open(doc, encoding="utf-8").read()
+    except OSError as e:
+        die(f"cannot read --doc '{doc}': {e.strerror or e}")
+    if BEGIN not in text or END not in text:
+        die(f"--doc '{doc}' has no '{BEGIN}' ... '{END}' markers")
+    i, j = text.index(BEGIN) + len(BEGIN), text.index(END)
+    with open(doc, "w", encoding="utf-8") as fh:
+        fh.write(text[:i] + "\n" + table.rstrip() + "\n" + text[j:])
+
+
 def cmd_report(args) -> int:
     t0 = time.monotonic()
     files = run_files(args.dir)
@@ -895,6 +920,8 @@ def cmd_report(args) -> int:
         pd.concat(obs, ignore_index=True).to_csv(os.path.join(args.output, "distributions.csv.gz"), index=False,
                                                  float_format="%.6g")
         figs = [] if args.no_figures else figures(data, stages, args.output, args.dpi)
+        if args.doc:
+            update_doc(args.doc, head + markdown_table(summary), time.monotonic() - t0, len(files))
     except OSError as e:
         die(f"cannot write to output folder '{args.output}': {e.strerror or e}", 3)
     print(f"{PROG}: read {len(files)} run files in {t_read:.1f} s; wrote {len(figs)} figures, summary.csv, "
@@ -925,6 +952,8 @@ def main(argv=None) -> int:
         p.add_argument("-o", "--output", required=True, help="folder for the figures and tables")
         p.add_argument("--dpi", type=int, default=100)
         p.add_argument("--no-figures", action="store_true", help="tables only")
+        p.add_argument("--doc", metavar="FILE.md", help="also write the summary table between the dynamics:summary "
+                       "markers of this Markdown file (docs/DYNAMICS.md)")
         if with_dir:
             p.add_argument("--jobs", type=int, default=2, help="files read at a time (default %(default)s)")
 
