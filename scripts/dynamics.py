@@ -748,6 +748,8 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
     # --- figure 4: (f) firm size
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
     sz = data["size"]
+    hmax = np.nanmax(sz["headcount"].to_numpy(float)) if len(sz) else 2.0
+    bins = np.logspace(0, np.log10(max(hmax, 2.0)) + 0.05, 40)
     for j, (svc, title) in enumerate(((False, "drug developers"), (True, "service firms"))):
         ax = axes[j]
         any_ = False
@@ -757,10 +759,10 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
             if not len(x):
                 continue
             any_ = True
-            bins = np.logspace(0, np.log10(max(x.max(), 2)) + 0.05, 30)
             ax.hist(x, bins=bins, histtype="step", color=colors[s], lw=1.8, density=False,
                     weights=np.full(len(x), 1.0 / len(x)), label=f"{s} (n {len(x)})")
         ax.set_xscale("log")
+        ax.set_yscale("log")
         ax.set_xlabel("headcount (persons)")
         ax.set_ylabel("share of firms")
         ax.set_title(f"(f) {title}")
