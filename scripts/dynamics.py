@@ -914,20 +914,23 @@ def cmd_report(args) -> int:
         with open(os.path.join(args.output, "summary.md"), "w", encoding="utf-8") as fh:
             fh.write(head + markdown_table(summary))
         obs = []
-        for k, cols in (("exits", ["exit", "age_months", "stage", "exit_over_post", "founded_in_run"]),
+        if not args.observations:
+            obs = None
+        for k, cols in () if obs is None else (("exits", ["exit", "age_months", "stage", "exit_over_post", "founded_in_run"]),
                         ("companies", ["outcome", "invested", "proceeds", "multiple", "founded_in_run"]),
                         ("rounds", ["round", "stage", "size", "pre", "post", "step_up_post", "step_up_pre"]),
                         ("size", ["headcount", "service"])):
             obs.append(data[k][["scenario", "seed"] + cols].assign(table=k))
-        pd.concat(obs, ignore_index=True).to_csv(os.path.join(args.output, "distributions.csv.gz"), index=False,
-                                                 float_format="%.6g")
+        if obs:
+            pd.concat(obs, ignore_index=True).to_csv(os.path.join(args.output, "distributions.csv.gz"), index=False,
+                                                     float_format="%.6g")
         figs = [] if args.no_figures else figures(data, stages, args.output, args.dpi)
         if args.doc:
             update_doc(args.doc, head + markdown_table(summary), time.monotonic() - t0, len(files))
     except OSError as e:
         die(f"cannot write to output folder '{args.output}': {e.strerror or e}", 3)
     print(f"{PROG}: read {len(files)} run files in {t_read:.1f} s; wrote {len(figs)} figures, summary.csv, "
-          f"summary.md, distributions.csv.gz to {args.output} in {time.monotonic() - t0:.1f} s total")
+          f"summary.md{', distributions.csv.gz' if args.observations else ''} to {args.output} in {time.monotonic() - t0:.1f} s total")
     return 0
 
 
@@ -954,6 +957,8 @@ def main(argv=None) -> int:
         p.add_argument("-o", "--output", required=True, help="folder for the figures and tables")
         p.add_argument("--dpi", type=int, default=100)
         p.add_argument("--no-figures", action="store_true", help="tables only")
+        p.add_argument("--observations", action="store_true",
+                       help="also write distributions.csv.gz: every pooled observation (large: ~9 MB for 80 runs)")
         p.add_argument("--doc", metavar="FILE.md", help="also write the summary table between the dynamics:summary "
                        "markers of this Markdown file (docs/DYNAMICS.md)")
         if with_dir:

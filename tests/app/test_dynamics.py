@@ -163,7 +163,7 @@ def case_runs(binary: str, src: str, script_dir: str, work: str) -> None:
     out = os.path.join(work, "figs")
     r = subprocess.run([sys.executable, os.path.join(script_dir, "dynamics.py"), "all", "--outdir", work,
                         "--replicates", "2", "--jobs", "2", "--binary", binary, "--scenario",
-                        os.path.join(src, "scenarios/default.toml"), "--steps", "36", "-o", out, "--dpi", "50"],
+                        os.path.join(src, "scenarios/default.toml"), "--steps", "36", "-o", out, "--dpi", "50", "--observations"],
                        capture_output=True, text=True, cwd=src)
     print(r.stdout[-2000:], r.stderr[-2000:])
     check(r.returncode == 0, "dynamics.py all on 2 short runs exits 0")
