@@ -45,6 +45,11 @@ void count(World& w, sim::MetricId m, std::int16_t region, double v) {
   if (region >= 0) w.metrics.add_to(m, region, v);
 }
 
+double founder_pool_size(const World& w, int region) {
+  const double own = w.params.regions[static_cast<std::size_t>(region)].policy.founder_capital_usd;
+  return own >= 0 ? own : w.params.capital.founder_capital_usd;
+}
+
 void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount, Flow flow) {
   // A public loan is repaid first (MODEL.md §7.9).
   const double repay = std::min(amount, s.loan_usd);
@@ -68,7 +73,13 @@ void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount,
   // Founders and angels: a share goes back to the region's pool for new foundings (MODEL.md §7.3).
   const double rest = amount - paid;
   if (rest <= 0) return;
-  const double back = s.region >= 0 ? rest * w.params.capital.founder_reinvest_share : 0.0;
+  // ... up to the pool's size at the start (angels' capital is finite; the rest is the founders' own).
+  const double back =
+      s.region >= 0
+          ? std::min(rest * w.params.capital.founder_reinvest_share,
+                     std::max(0.0, founder_pool_size(w, s.region) -
+                                       w.ledger.balance(w.regions[static_cast<std::size_t>(s.region)].founder_pool)))
+          : 0.0;
   if (back > 0)
     w.ledger.transfer(payer, w.regions[static_cast<std::size_t>(s.region)].founder_pool, back, code(flow), w.step);
   if (rest - back > 0) w.ledger.transfer(payer, w.ext.households, rest - back, code(flow), w.step);

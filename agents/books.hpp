@@ -27,6 +27,8 @@ void log_event(World& w, EventKind k, AgentType st, sim::AgentId sid, std::int16
 void count(World& w, sim::MetricId m, std::int16_t region, double v = 1.0);
 /// Opens an agent's ledger account.
 sim::AccountId open_account(World& w, AgentType t, sim::AgentId id, std::int16_t region);
+/// Founders' and angels' capital of a region at step 0 (its own or the national default).
+double founder_pool_size(const World& w, int region);
 /// Pays `amount` from `payer` to a startup's shareholders: public loan first, VC stakes pro rata,
 /// the rest to founders (households).
 void pay_shareholders(World& w, sim::AccountId payer, Startup& s, double amount, Flow flow);

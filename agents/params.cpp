@@ -265,6 +265,11 @@ void describe(sim::ParamVisitor& v, Params& p) {
           "share of exit proceeds a fund keeps for new deals; the rest is paid to its investors when received "
           "(1 = all kept until the fund closes; practice: recycling capped near 20% of commitments; calibrated "
           "scenarios set 0.2)"});
+  v.real("call_buffer_share", c.call_buffer_share,
+         {"fraction", 0, 1,
+          "with staged calls (capital_call_years > 0) a fund calls capital as needed: enough to hold this share of "
+          "its commitments in cash, never faster than the schedule; what is never needed is never called "
+          "(assumption: about one large deal's worth, max_share_per_deal)"});
   v.real("capital_call_years", c.capital_call_years,
          {"years", 0, 50,
           "a fund calls its commitments from its investors evenly over this period, so it cannot invest faster "

@@ -160,6 +160,8 @@ struct VcParams {
   double exit_pressure_per_year = 0.15;  ///< past its investment period, a fund values continuing this much less a year
   double proceeds_recycled_share =
       1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
+  double call_buffer_share =
+      0.15;  ///< with staged calls, a fund calls capital to hold this share of commitments in cash
   double capital_call_years = 5.0;  ///< commitments are called evenly over this many years (0: all at the fund's start)
   double entry_per_billion_usd = 1.0;  ///< > 0: new managers enter on unallocated LP commitments (MODEL.md §7.4)
 };

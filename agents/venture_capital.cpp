@@ -12,11 +12,15 @@ bool can_invest_new(const VentureCapital& v, const VcParams& p, std::int64_t ste
          v.new_deals_usd < (1.0 - p.reserve_share) * v.committed_usd;
 }
 
-double capital_due(const VentureCapital& v, const VcParams& p, std::int64_t step) {
+double capital_due(const VentureCapital& v, const VcParams& p, std::int64_t step, double cash_usd) {
   if (v.public_fund || !v.fund_open) return 0.0;
   const double months = 12.0 * p.capital_call_years;
   const double share = months <= 0 ? 1.0 : std::min(1.0, static_cast<double>(step - v.vintage_step + 1) / months);
-  return std::max(0.0, share * v.committed_usd - v.called_usd);
+  const double allowed = std::max(0.0, share * v.committed_usd - v.called_usd);
+  if (months <= 0) return allowed;
+  // Called as needed: enough to hold call_buffer_share of the commitments in cash, no faster than
+  // the schedule allows.
+  return std::min(allowed, std::max(0.0, p.call_buffer_share * v.committed_usd - cash_usd));
 }
 
 double called_before_run_share(double months_old, const VcParams& p) {

@@ -79,7 +79,7 @@ inline double fund_age_years(const VentureCapital& v, std::int64_t step) {
 /// Capital the current fund calls from its investors at `step`: its commitments due by the end of
 /// the month (evenly over vc.capital_call_years from the vintage; all at once when that is 0) minus
 /// what it has called already. MODEL.md §7.4.
-double capital_due(const VentureCapital& v, const VcParams& p, std::int64_t step);
+double capital_due(const VentureCapital& v, const VcParams& p, std::int64_t step, double cash_usd);
 /// Share of a fund's commitments called before the run starts, for a fund `months_old` at step 0.
 double called_before_run_share(double months_old, const VcParams& p);
 /// True while the current fund may start new deals.

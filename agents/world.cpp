@@ -257,8 +257,7 @@ World make_world(const Params& params, std::uint64_t seed) {
   for (std::size_t r = 0; r < w.regions.size(); ++r) {
     const auto region = static_cast<std::int16_t>(r);
     w.regions[r].founder_pool = w.ledger.open({false, true, region, -1, -1});
-    const double own = P.regions[r].policy.founder_capital_usd;
-    const double pool = own >= 0 ? own : P.capital.founder_capital_usd;
+    const double pool = founder_pool_size(w, static_cast<int>(r));
     if (pool > 0) w.ledger.transfer(w.ext.households, w.regions[r].founder_pool, pool, code(Flow::equity), 0);
   }
   for (auto& v : w.vcs.queued_births()) {

@@ -29,7 +29,7 @@ namespace {
 
 /// The fund's capital call of the month (all of a new fund's commitments when calls are not staged).
 void call_capital(World& w, VentureCapital& v) {
-  const double due = capital_due(v, w.params.vc, w.step);
+  const double due = capital_due(v, w.params.vc, w.step, w.ledger.balance(v.account));
   if (due <= 0) return;
   w.ledger.transfer(w.ext.outside_investors, v.account, due, code(Flow::equity), w.step);
   v.paid_in_usd += due;
