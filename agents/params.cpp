@@ -293,8 +293,13 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"fraction", 0, 1, "revenue lost at patent expiry (seed: generics take ~90%)"});
   v.real("discount_rate", f.discount_rate, {"1/year", 0, 1, "pharma's cost of capital (DiMasi 2016: 10.5%)"});
   v.real("peak_sales_median_usd", f.peak_sales_median_usd,
-         {"USD/year", 0, kBig, "median peak sales of an approved drug (log-normal; FORMS.md 7)"});
-  v.real("peak_sales_sigma", f.peak_sales_sigma, {"log sd", 0, 5, "log-normal spread of peak sales (mean/median ~2)"});
+         {"USD/year", 0, kBig,
+          "median peak sales of an approved drug, drawn per asset (log-normal): Wouters et al. 2024 lifetime sales "
+          "median $6.7B / the model's lifetime sales per $ of peak (10.45 with 12 years of exclusivity) (FORMS.md 7)"});
+  v.real("peak_sales_sigma", f.peak_sales_sigma,
+         {"log sd", 0, 5,
+          "log-normal spread of peak sales: sqrt(2 ln(mean / median)), Wouters et al. 2024 lifetime sales mean $15.2B "
+          "/ median $6.7B (FORMS.md 7)"});
   v.real("margin", f.margin, {"fraction", 0, 1, "operating margin on a drug's sales"});
   v.real("drug_margin", f.drug_margin,
          {"fraction", 0, 1,

@@ -173,8 +173,8 @@ struct PharmaParams {
   double patent_life_years = 12.0;
   double generic_erosion = 0.9;
   double discount_rate = 0.10;
-  double peak_sales_median_usd = 300e6;
-  double peak_sales_sigma = 1.2;
+  double peak_sales_median_usd = 640e6;
+  double peak_sales_sigma = 1.28;
   double margin = 0.25;
   double drug_margin = 0.55;      ///< contribution margin of a launched drug (sales less COGS, selling, distribution)
   double drug_life_years = 20.0;  ///< a drug sells for this long after launch (the tail after exclusivity included)

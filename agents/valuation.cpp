@@ -123,14 +123,24 @@ double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& s
     return drug_value_usd(s.peak_sales_usd, since, t.rate, pp, policy);
   }
   // Backward induction from launch to the current stage: at the start of each stage the owner
-  // pays its cost only if what it leads to is worth more (the real option of staging).
+  // pays its cost only if what it leads to is worth more (the real option of staging); an investor
+  // may instead sell after a clinical readout, for exit_share of what a buyer at the exit rate
+  // would value the asset at then (with the same odds).
+  const RateTable* x = v.exit_table;
   double value = s.peak_sales_usd * t.launch_value_per_peak_usd;
+  double buyer = x ? s.peak_sales_usd * x->launch_value_per_peak_usd : 0.0;
   for (int k = static_cast<int>(Stage::filing); k >= static_cast<int>(s.stage); --k) {
-    const double burn = t.cost[k] + t.staff_months[k] * v.cost_per_employee;
+    const double staff = t.staff_months[k] * v.cost_per_employee;
     const double p = std::clamp(stage_success(static_cast<Stage>(k), sp) * v.success_scale, 0.0, 1.0);
-    value = std::max(0.0, -burn * t.d_half[k] + p * t.d_full[k] * value);
+    const double next = k >= static_cast<int>(Stage::phase1) ? std::max(value, v.exit_share * buyer) : value;
+    value = std::max(0.0, -(t.cost[k] + staff) * t.d_half[k] + p * t.d_full[k] * next);
+    if (x) buyer = std::max(0.0, -(x->cost[k] + staff) * x->d_half[k] + p * x->d_full[k] * buyer);
   }
   return value;
+}
+
+Valuer investor(const World& w, double success_scale, double cost_per_employee) {
+  return {&w.rates.vc, success_scale, cost_per_employee, &w.rates.pharma, 1.0 - w.params.pharma.bid_margin};
 }
 
 double milestone_factor(const Startup& s, const RateTable& t, double success_scale, const StartupParams& sp) {

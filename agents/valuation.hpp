@@ -47,13 +47,22 @@ struct Valuer {
   const RateTable* table = nullptr;
   double success_scale = 1.0;
   double cost_per_employee = 0;  ///< USD/month; the plan's rent and equipment are added as 10%
+  /// If set: after each clinical readout the owner may instead sell to a buyer valuing at this
+  /// table's rate (pharma), for `exit_share` of the buyer's value (an investor's exit option).
+  const RateTable* exit_table = nullptr;
+  double exit_share = 0;
 };
 
 /// Value of the lead asset of `s` to `v`, net of every remaining development cost (staff of the
 /// plan and out-of-pocket stage costs), with abandonment at each later stage when continuing is
-/// worth less than nothing; never negative (a valuer may also stop now). Cash is not included.
+/// worth less than nothing and, for an investor, the option to sell to a buyer after each clinical
+/// readout; never negative (a valuer may also stop now). Cash is not included.
 double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& sp, const PharmaParams& pp,
                        const PolicyParams& policy, std::int64_t step);
+
+/// A VC investor: the VC rate, with the option to sell to a pharma buyer after each clinical
+/// readout for (1 - `pharma.bid_margin`) of the buyer's value (FORMS.md 4, 8).
+Valuer investor(const World& w, double success_scale, double cost_per_employee);
 
 /// Expected value, at the table's rate, of one unit paid at each later stage success of `s` until approval,
 /// averaged over those stages (milestone pricing), with success scaled by `success_scale`.

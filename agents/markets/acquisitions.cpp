@@ -58,7 +58,7 @@ double continuation_value(const World& w, const Startup& s, double cash, double&
   seller_scale = success_scale_of(quality_signal(w, s, P.vc.screening_noise * P.vc.insider_noise_factor,
                                                  agent_key(AgentType::venture_capital, lead ? lead->vc_id : -1)));
   const double cpe = cost_per_employee(w, s.region);
-  double value = asset_value_usd(s, {&w.rates.vc, seller_scale, cpe}, P.startup, P.pharma, P.policy, w.step) + cash;
+  double value = asset_value_usd(s, investor(w, seller_scale, cpe), P.startup, P.pharma, P.policy, w.step) + cash;
   if (const auto* v = lead ? w.vcs.find(lead->vc_id) : nullptr) {
     const double late = std::max(0.0, fund_age_years(*v, w.step) - P.vc.investment_period_years);
     value *= 1.0 - std::min(0.6, P.vc.exit_pressure_per_year * late);

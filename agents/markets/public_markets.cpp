@@ -36,8 +36,7 @@ double insiders_value(const World& w, const Startup& s, double cash) {
     if (k.share > most) most = k.share, lead = k.vc_id;
   const double scale = success_scale_of(quality_signal(w, s, P.vc.screening_noise * P.vc.insider_noise_factor,
                                                        agent_key(AgentType::venture_capital, lead)));
-  return asset_value_usd(s, {&w.rates.vc, scale, cost_per_employee(w, s.region)}, P.startup, P.pharma, P.policy,
-                         w.step) +
+  return asset_value_usd(s, investor(w, scale, cost_per_employee(w, s.region)), P.startup, P.pharma, P.policy, w.step) +
          cash;
 }
 

@@ -78,7 +78,7 @@ void match_rounds(World& w) {
       const double cpe = cost_per_employee(w, s.region);
       // Worthless at the VC rate even to the most optimistic signal (value rises with it): no
       // investor would price it, so no pair needs valuing.
-      if (R.need[k] <= 0 || asset_value_usd(s, {&w.rates.vc, 1.5, cpe}, P.startup, P.pharma, P.policy, w.step) <= 0)
+      if (R.need[k] <= 0 || asset_value_usd(s, investor(w, 1.5, cpe), P.startup, P.pharma, P.policy, w.step) <= 0)
         continue;
       w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
         if (R.vc_state[i] == 0) return;
@@ -94,7 +94,7 @@ void match_rounds(World& w) {
         // Its own valuation: its signal of the asset's quality (insiders see better), its rate.
         const double noise = P.vc.screening_noise * (follow_on ? P.vc.insider_noise_factor : 1.0);
         const double scale = success_scale_of(quality_signal(w, s, noise, agent_key(AgentType::venture_capital, v.id)));
-        const double asset = asset_value_usd(s, {&w.rates.vc, scale, cpe}, P.startup, P.pharma, P.policy, w.step);
+        const double asset = asset_value_usd(s, investor(w, scale, cpe), P.startup, P.pharma, P.policy, w.step);
         if (asset <= 0) return;  // not worth developing further at its rate: it passes
         const double buyer = asset_value_usd(s, {&w.rates.pharma, scale, cpe}, P.startup, P.pharma, P.policy, w.step);
         out.push_back({static_cast<std::uint32_t>(i), follow_on, weight, asset + cash, buyer + cash});
