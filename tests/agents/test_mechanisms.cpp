@@ -167,21 +167,30 @@ TEST_CASE("mechanism: serial founders appear after exits only when switched on",
 }
 
 TEST_CASE("mechanism: staged capital calls pace what funds can invest", "[mechanism]") {
-  // Each private fund's called capital follows commitments x min(1, months since vintage / 60).
+  // Each private fund calls capital as needed (to hold vc.call_buffer_share of its commitments in
+  // cash), never more than commitments x min(1, months since vintage / 60).
   World w = make_world(params_with(12, {"vc.capital_call_years=5"}), 3);
   simulate(w, 12, [](World&, std::int64_t) {});
-  int funds = 0;
+  int funds = 0, below_schedule = 0;
   for (const auto& v : w.vcs.items()) {
     if (v.public_fund || !v.fund_open) continue;
     const double months = static_cast<double>(w.step - v.vintage_step);
-    CHECK(v.called_usd == Approx(v.committed_usd * std::min(1.0, months / 60.0)).epsilon(1e-9));
+    const double schedule = v.committed_usd * std::min(1.0, months / 60.0);
+    CHECK(v.called_usd <= schedule * (1 + 1e-12));
+    below_schedule += v.called_usd < schedule * (1 - 1e-9);
     ++funds;
   }
   REQUIRE(funds > 0);
-  // So less is invested in the first two years than when commitments are paid in at once.
-  auto invested = [](const Outcome& o) { return o.sum.at("vc_invested"); };
-  CHECK(mean_over(params_with(24, {"vc.capital_call_years=5"}), 4, invested) <
-        mean_over(params_with(24, {"vc.capital_call_years=0"}), 4, invested));
+  CHECK(below_schedule > 0);  // what is not needed is not called
+  // So limited partners pay in less over two years than when commitments are paid in at once.
+  auto paid_in = [](const std::string& calls) {
+    World x = make_world(params_with(24, {"vc.capital_call_years=" + calls}), 3);
+    simulate(x, 24, [](World&, std::int64_t) {});
+    double sum = 0;
+    for (const auto& v : x.vcs.items()) sum += v.public_fund ? 0.0 : v.paid_in_usd;
+    return sum;
+  };
+  CHECK(paid_in("5") < paid_in("0"));
 }
 
 TEST_CASE("mechanism: exit proceeds bring new VC firms in January only when entry is on", "[mechanism]") {
