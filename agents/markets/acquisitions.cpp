@@ -52,6 +52,11 @@ namespace {
 /// the public market's value when the company could list. MODEL.md §7.5.
 double continuation_value(const World& w, const Startup& s, double cash, double& seller_scale) {
   const auto& P = w.params;
+  if (s.listed) {  // a listed company's holders sell only above its market value (marked this month)
+    seller_scale =
+        success_scale_of(quality_signal(w, s, P.market.public_noise, agent_key(AgentType::venture_capital, -1)));
+    return s.post_money_usd;
+  }
   const Stake* lead = nullptr;
   for (const auto& k : s.stakes)
     if (!lead || k.share > lead->share) lead = &k;
@@ -97,7 +102,7 @@ void pay_milestone(World& w, Startup& s) {
 void match_acquisitions(World& w) {
   const auto& P = w.params;
   if (!P.policy.acquisitions_allowed) return;
-  // Candidates: independent, unlisted, VC-backed drug developers with a clinical or approved asset.
+  // Candidates: independent drug developers with a clinical or approved asset, VC-backed or listed.
   // Every buyer with money bids its own valuation (its diligence signal, pharma's rate, a large
   // group adds the grace-period value) less a margin, as upfront + milestones (FORMS.md 4); bids
   // are sealed and first-price. The board takes the bid it values most (milestones weighed by its
@@ -107,7 +112,8 @@ void match_acquisitions(World& w) {
   C.order.clear();
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     const auto& s = w.startups[i];
-    if (!s.alive || s.owner_id >= 0 || s.listed || s.service || s.stage < Stage::phase1 || s.stakes.empty()) continue;
+    if (!s.alive || s.owner_id >= 0 || s.service || s.stage < Stage::phase1 || (s.stakes.empty() && !s.listed))
+      continue;
     C.order.push_back(static_cast<std::uint32_t>(i));
   }
   C.buyers.clear();
@@ -172,6 +178,8 @@ void match_acquisitions(World& w) {
     pay_shareholders(w, f.account, s, upfront, Flow::acquisition);
     s.milestone_usd = remaining > 0 ? (headline - upfront) / remaining : 0.0;
     s.stakes.clear();
+    s.public_share = 0;
+    s.listed = false;  // a takeover of a listed company ends its listing
     s.owner_id = f.id;
     s.owner_large_group = f.large_group;
     s.acquired_step = static_cast<std::int32_t>(w.step);
