@@ -186,6 +186,14 @@ void check_invariants(const World& w) {
     if (!std::isfinite(s.headcount) || s.headcount < 0 || !std::isfinite(s.post_money_usd))
       throw InvariantError("step " + std::to_string(w.step) + ": startup " + std::to_string(s.id) + " has headcount " +
                            std::to_string(s.headcount) + " and post-money " + std::to_string(s.post_money_usd));
+  // Ownership: VC stakes and the public's share never exceed the whole company.
+  for (const auto& s : w.startups.items()) {
+    double owned = s.public_share;
+    for (const auto& k : s.stakes) owned += k.share;
+    if (!(owned <= 1.0 + 1e-9) || s.public_share < 0)
+      throw InvariantError("step " + std::to_string(w.step) + ": startup " + std::to_string(s.id) +
+                           " has shares adding up to " + std::to_string(owned) + " (VC stakes + public)");
+  }
 }
 
 const std::vector<SummaryRow>& summary_rows() {

@@ -24,6 +24,7 @@ bool holds_stake(const Startup& s, sim::AgentId vc) {
 void invest(World& w, Startup& s, VentureCapital& v, double amount, double post, int round) {
   const double share = amount / post;
   for (auto& st : s.stakes) st.share *= (1.0 - share);
+  s.public_share *= 1.0 - share;  // a delisted company's public holders are diluted too
   bool merged = false;
   for (auto& st : s.stakes)
     if (st.vc_id == v.id) st.invested_usd += amount, st.share += share, merged = true;
