@@ -135,3 +135,23 @@ TEST_CASE("markets: public investors' budget bounds listings; approved drugs ear
   CHECK(sales > 0);
   CHECK(dividends > 0);
 }
+
+TEST_CASE("markets: acquirers compete: more bidders pay more for the same kind of asset", "[valuation][markets]") {
+  // The headline of a phase-I acquisition over the last post-money, pooled over seeds: with more
+  // pharma firms bidding, the best of more sealed bids wins, so the price rises.
+  auto mean_ratio = [](const std::string& outside) {
+    double sum = 0;
+    int n = 0;
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      std::map<std::int64_t, double> last_post;
+      for (const auto& e : events_of(scenario("us/boston.toml", 60, {"pharma.outside_firms=" + outside}), seed)) {
+        if (e.kind == code(EventKind::round_priced)) last_post[e.subject_id] = e.value + e.amount;
+        if (e.kind == code(EventKind::acquisition) && e.aux == static_cast<int>(Stage::phase1))
+          if (auto it = last_post.find(e.subject_id); it != last_post.end()) sum += e.value / it->second, ++n;
+      }
+    }
+    REQUIRE(n > 10);
+    return sum / n;
+  };
+  CHECK(mean_ratio("12") > mean_ratio("1"));
+}
