@@ -92,7 +92,7 @@ TEST_CASE("valuation: value rises with the market and with progress, falls with 
   CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) == 0.0);
 }
 
-TEST_CASE("valuation: a licensed-out asset is worth less to its owner; the licensee values sales without costs",
+TEST_CASE("valuation: a licensed-out asset is worth less to its owner and the licensee values sales without costs",
           "[valuation][licensing]") {
   const Params p = scenario("default.toml", 1);
   const auto vc = make_rate_table(0.2, p.startup, p.pharma, p.policy);
