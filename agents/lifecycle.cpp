@@ -191,6 +191,9 @@ bool try_relicense(World& w, Startup& s) {
     s.months_in_stage = 0;
     s.in_trial = false;
     s.asset_failed = false;
+    s.retained_sales_share = 1.0;  // a licence covers the old asset only
+    s.licensee_id = -1;
+    s.licence_milestone_usd = 0;
     return true;
   }
   return false;
@@ -217,8 +220,12 @@ namespace {
 /// parent's revenue, and the venture merges into it (MODEL.md §7.5).
 void merge_into_owner(World& w, std::size_t i, Startup& s, Pharma& owner) {
   const auto& P = w.params;
-  owner.revenue_usd_per_year +=
+  const double peak =
       s.peak_sales_usd * (P.policy.world_sales_share + (1.0 - P.policy.world_sales_share) * P.policy.drug_price_index);
+  // A licensed share joins the licensee's revenue instead (MODEL.md §7.5, "Licensing deals").
+  auto* licensee = s.licensee_id >= 0 ? w.pharmas.find(s.licensee_id) : nullptr;
+  owner.revenue_usd_per_year += licensee ? s.retained_sales_share * peak : peak;
+  if (licensee) licensee->revenue_usd_per_year += (1.0 - s.retained_sales_share) * peak;
   w.ledger.transfer(s.account, owner.account, w.ledger.balance(s.account), code(Flow::intra_group), w.step);
   w.startups.mark_dead(i);
 }

@@ -7,6 +7,7 @@
 
 #include "agents/books.hpp"
 #include "agents/markets/acquisitions.hpp"
+#include "agents/markets/alliances.hpp"
 #include "agents/parallel.hpp"
 #include "agents/valuation.hpp"
 #include "agents/world.hpp"
@@ -19,14 +20,19 @@ void sell_drug(World& w, Startup& s) {
   const auto& P = w.params;
   auto& L = w.ledger;
   const double month = static_cast<double>(w.step - s.approved_step);
-  const double sales = s.peak_sales_usd / 12.0 * sales_per_peak(month, P.pharma, P.policy);
-  if (sales > 0) {
-    L.transfer(w.ext.world_market, s.account, sales, code(Flow::revenue), w.step);
-    L.transfer(s.account, w.ext.world_market, (1.0 - P.pharma.drug_margin) * sales, code(Flow::operating_cost), w.step);
-    L.transfer(s.account, w.ext.government, P.market.corporate_tax_rate * P.pharma.drug_margin * sales, code(Flow::tax),
+  const double total = s.peak_sales_usd / 12.0 * sales_per_peak(month, P.pharma, P.policy);
+  // A licensee sells its share itself (MODEL.md §7.5, "Licensing deals"); the owner keeps the rest.
+  auto* licensee = s.licensee_id >= 0 ? w.pharmas.find(s.licensee_id) : nullptr;
+  const double sales = licensee ? s.retained_sales_share * total : total;
+  auto sell = [&](sim::AccountId account, double x) {
+    L.transfer(w.ext.world_market, account, x, code(Flow::revenue), w.step);
+    L.transfer(account, w.ext.world_market, (1.0 - P.pharma.drug_margin) * x, code(Flow::operating_cost), w.step);
+    L.transfer(account, w.ext.government, P.market.corporate_tax_rate * P.pharma.drug_margin * x, code(Flow::tax),
                w.step);
-    count(w, w.m.drug_sales, s.region, sales);
-  }
+  };
+  if (sales > 0) sell(s.account, sales);
+  if (licensee && total - sales > 0) sell(licensee->account, total - sales);
+  if (total > 0) count(w, w.m.drug_sales, s.region, total);
   if (month >= 12.0 * P.pharma.drug_life_years) s.asset_failed = true;  // the product is retired
 }
 
@@ -49,6 +55,7 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   }
   expire_grace(w, s);                                          // agents/markets/acquisitions.cpp
   if (s.advanced_now && s.owner_id >= 0) pay_milestone(w, s);  // agents/markets/acquisitions.cpp
+  if (s.advanced_now) pay_licence_milestone(w, s);             // agents/markets/alliances.cpp
   const double bills =
       monthly_costs(s) + (s.owner_large_group && s.grace_over ? P.pharma.compliance_cost_usd_per_year / 12.0 : 0.0);
   // A subsidiary is funded by its parent (follow-on investment of the group).

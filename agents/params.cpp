@@ -324,12 +324,13 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"fraction", 0, 1, "share of the parent's R&D budget spent at a new site (placeholder)"});
   v.real("alliance_share_of_rd", f.alliance_share_of_rd,
          {"fraction", 0, 1,
-          "share of a firm's yearly R&D budget it may pay as alliance upfronts to startups, out of its "
-          "external-innovation cash (the acquisition budget); 0 = no alliances (assumption; US scenarios: 0.1)"});
-  v.real("alliance_upfront_usd", f.alliance_upfront_usd,
-         {"USD", 0, kBig,
-          "upfront payment of one licensing/co-development alliance with a startup (assumption, of the order "
-          "of disclosed upfronts; acquisitions' median upfront was $63-115M over 2006-2016, FORMS.md)"});
+          "share of a firm's yearly R&D budget it may pay as licence upfronts to startups, out of its "
+          "external-innovation cash (the acquisition budget); 0 = no licensing deals (assumption; US scenarios: "
+          "0.1)"});
+  v.real("licence_share", f.licence_share,
+         {"fraction", 0, 1,
+          "share of a licensed asset's sales (world and home) the licensee buys; the startup keeps the rest, "
+          "the model's royalty (assumption)"});
   v.end_section();
 
   auto& m = p.market;

@@ -186,8 +186,8 @@ struct PharmaParams {
   double site_opening_probability_per_year = 0.05;
   double site_rd_share = 0.05;
   double alliance_share_of_rd =
-      0.0;  ///< share of the R&D budget a firm may pay in alliance upfronts per year (0: no alliances)
-  double alliance_upfront_usd = 25e6;  ///< upfront payment of one alliance
+      0.0;  ///< share of the R&D budget a firm may pay in licence upfronts per year (0: no licensing deals)
+  double licence_share = 0.6;  ///< share of a licensed asset's sales the licensee buys (the startup keeps the rest)
 };
 
 struct MarketParams {

@@ -25,15 +25,15 @@ enum class EventKind : std::int16_t {
   fund_raised,    ///< subject VC; amount = committed capital; detail = fund number
   grace_expired,  ///< subject startup (a large-group venture); object = owner
   site_opened,    ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
-  alliance,  ///< subject startup; object = pharma partner; detail = Stage; amount = upfront payment; value = partner's
-             ///< rNPV
-  round_priced,  ///< subject startup; object = lead VC; detail = round number; amount = round size (all investors);
-                 ///< value = pre-money; aux = Stage
-  proceeds,      ///< subject VC; object = startup; amount = paid to the VC; detail = Flow; aux = Stage of the startup
-  delisted,      ///< subject startup (listed); value = market value at delisting; aux = Stage
-  fund_closed,   ///< subject VC; amount = paid back to LPs by the fund; value = NAV at close; detail = fund number;
-                 ///< aux = vintage step
-  raise_failed,  ///< subject VC; amount = ask; value = TVPI; detail = failures in a row; aux = 1 if the firm fades
+  alliance,       ///< a licensing deal: subject startup; object = pharma licensee; detail = Stage; amount = upfront
+                  ///< payment; value = headline (upfront + milestones)
+  round_priced,   ///< subject startup; object = lead VC; detail = round number; amount = round size (all investors);
+                  ///< value = pre-money; aux = Stage
+  proceeds,       ///< subject VC; object = startup; amount = paid to the VC; detail = Flow; aux = Stage of the startup
+  delisted,       ///< subject startup (listed); value = market value at delisting; aux = Stage
+  fund_closed,    ///< subject VC; amount = paid back to LPs by the fund; value = NAV at close; detail = fund number;
+                  ///< aux = vintage step
+  raise_failed,   ///< subject VC; amount = ask; value = TVPI; detail = failures in a row; aux = 1 if the firm fades
 };
 inline const std::vector<std::string> kEventKindNames{
     "founding",    "funding_round", "licence",  "trial_start", "stage_success", "approval",

@@ -118,17 +118,18 @@ double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& s
                        const PolicyParams& policy, std::int64_t step) {
   if (s.service) return 0.0;
   const RateTable& t = *v.table;
+  const double peak = s.peak_sales_usd * s.retained_sales_share;  // a licensed-out share sells for the licensee
   if (s.stage == Stage::approved) {
     const double since = s.approved_step >= 0 ? static_cast<double>(step - s.approved_step) : 0.0;
-    return drug_value_usd(s.peak_sales_usd, since, t.rate, pp, policy);
+    return drug_value_usd(peak, since, t.rate, pp, policy);
   }
   // Backward induction from launch to the current stage: at the start of each stage the owner
   // pays its cost only if what it leads to is worth more (the real option of staging); an investor
   // may instead sell after a clinical readout, for exit_share of what a buyer at the exit rate
   // would value the asset at then (with the same odds).
   const RateTable* x = v.exit_table;
-  double value = s.peak_sales_usd * t.launch_value_per_peak_usd;
-  double buyer = x ? s.peak_sales_usd * x->launch_value_per_peak_usd : 0.0;
+  double value = peak * t.launch_value_per_peak_usd;
+  double buyer = x ? peak * x->launch_value_per_peak_usd : 0.0;
   for (int k = static_cast<int>(Stage::filing); k >= static_cast<int>(s.stage); --k) {
     const double staff = t.staff_months[k] * v.cost_per_employee;
     const double p = std::clamp(stage_success(static_cast<Stage>(k), sp) * v.success_scale, 0.0, 1.0);
@@ -136,6 +137,19 @@ double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& s
     value = std::max(0.0, -(t.cost[k] + staff) * t.d_half[k] + p * t.d_full[k] * next);
     if (x) buyer = std::max(0.0, -(x->cost[k] + staff) * x->d_half[k] + p * x->d_full[k] * buyer);
   }
+  return value;
+}
+
+double sales_value_usd(const Startup& s, const RateTable& t, double success_scale, const StartupParams& sp,
+                       const PharmaParams& pp, const PolicyParams& policy, std::int64_t step) {
+  if (s.service) return 0.0;
+  if (s.stage == Stage::approved) {
+    const double since = s.approved_step >= 0 ? static_cast<double>(step - s.approved_step) : 0.0;
+    return drug_value_usd(s.peak_sales_usd, since, t.rate, pp, policy);
+  }
+  double value = s.peak_sales_usd * t.launch_value_per_peak_usd;
+  for (int k = static_cast<int>(Stage::filing); k >= static_cast<int>(s.stage); --k)
+    value *= std::clamp(stage_success(static_cast<Stage>(k), sp) * success_scale, 0.0, 1.0) * t.d_full[k];
   return value;
 }
 

@@ -53,12 +53,19 @@ struct Valuer {
   double exit_share = 0;
 };
 
-/// Value of the lead asset of `s` to `v`, net of every remaining development cost (staff of the
-/// plan and out-of-pocket stage costs), with abandonment at each later stage when continuing is
+/// Value of the lead asset of `s` to `v` (its owner's retained share of sales only), net of every remaining development
+/// cost (staff of the plan and out-of-pocket stage costs), with abandonment at each later stage when continuing is
 /// worth less than nothing and, for an investor, the option to sell to a buyer after each clinical
 /// readout; never negative (a valuer may also stop now). Cash is not included.
 double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& sp, const PharmaParams& pp,
                        const PolicyParams& policy, std::int64_t step);
+
+/// Value to `t`'s rate of all the lead asset's sales (every share, licensed or not), without any
+/// development cost and without abandonment: the launch value weighted by the odds of reaching
+/// approval (success scaled by `success_scale`) and discounted over the remaining stages. A
+/// licensee's value of the sales rights it buys (MODEL.md §7.5, "Licensing deals").
+double sales_value_usd(const Startup& s, const RateTable& t, double success_scale, const StartupParams& sp,
+                       const PharmaParams& pp, const PolicyParams& policy, std::int64_t step);
 
 /// A VC investor: the VC rate, with the option to sell to a pharma buyer after each clinical
 /// readout for (1 - `pharma.bid_margin`) of the buyer's value (FORMS.md 4, 8).

@@ -210,15 +210,23 @@ TEST_CASE("mechanism: exit proceeds bring new VC firms in January only when entr
   CHECK(entrants(run(params_with(240, {"vc.entry_per_billion_usd=0"}), 40)) == 0);
 }
 
-TEST_CASE("mechanism: pharma alliances pay each partner startup one upfront, only when switched on", "[mechanism]") {
-  const Outcome o = run(params_with(120, {"pharma.alliance_share_of_rd=0.3", "pharma.alliance_upfront_usd=10e6"}), 9);
+TEST_CASE("mechanism: licensing deals pay each licensed startup an upfront share of a headline, only when on",
+          "[mechanism][licensing]") {
+  const Params p = params_with(120, {"pharma.alliance_share_of_rd=0.3"});
+  const Outcome o = run(p, 9);
   const double deals = count_events(o, EventKind::alliance);
   REQUIRE(deals > 0);
   CHECK(o.sum.at("alliances") == deals);
-  CHECK(o.flows.at("alliance") == Approx(deals * 10e6).epsilon(1e-12));
+  double upfronts = 0;
   std::set<sim::AgentId> partners;
   for (const auto& e : o.events)
-    if (e.kind == code(EventKind::alliance)) CHECK(partners.insert(e.subject_id).second);  // one alliance per startup
+    if (e.kind == code(EventKind::alliance)) {
+      CHECK(partners.insert(e.subject_id).second);  // one licence per startup
+      CHECK(e.amount == Approx(p.pharma.upfront_share * e.value).epsilon(1e-12));
+      CHECK(e.detail < static_cast<int>(Stage::approved));
+      upfronts += e.amount;
+    }
+  CHECK(o.flows.at("alliance") == Approx(upfronts).epsilon(1e-12));
   const Outcome off = run(params_with(120, {"pharma.alliance_share_of_rd=0"}), 9);
   CHECK(count_events(off, EventKind::alliance) == 0);
   CHECK(off.flows.at("alliance") == 0);

@@ -6,10 +6,13 @@
 #include <map>
 #include <set>
 
+#include "agents/markets/alliances.hpp"
 #include "agents/model.hpp"
+#include "agents/operations.hpp"
 #include "agents/params.hpp"
 #include "agents/simulate.hpp"
 #include "agents/valuation.hpp"
+#include "agents/world.hpp"
 #include "sim/config.hpp"
 
 using namespace biocluster;
@@ -87,6 +90,69 @@ TEST_CASE("valuation: value rises with the market and with progress, falls with 
         asset_value_usd(s, {&vc, 0.6, 20000}, p.startup, p.pharma, p.policy, 0));  // a better signal
   s.peak_sales_usd = 1e6;  // not worth its trials: the owner would stop, worth exactly nothing
   CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) == 0.0);
+}
+
+TEST_CASE("valuation: a licensed-out asset is worth less to its owner and the licensee values sales without costs",
+          "[valuation][licensing]") {
+  const Params p = scenario("default.toml", 1);
+  const auto vc = make_rate_table(0.2, p.startup, p.pharma, p.policy);
+  const auto pharma = make_rate_table(0.1, p.startup, p.pharma, p.policy);
+  Startup s;
+  s.peak_sales_usd = 3e9;
+  s.stage = Stage::phase1;
+  const Valuer at_vc{&vc, 1.3, 20000};
+  const double whole = asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0);
+  REQUIRE(whole > 0);
+  s.retained_sales_share = 0.4;
+  CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) < whole);
+  // The licensee's value counts every share of sales (not the retained one), no costs: above the
+  // owner's value of the whole asset, and the odds-weighted launch value in closed form.
+  const double sales = sales_value_usd(s, pharma, 1.3, p.startup, p.pharma, p.policy, 0);
+  Startup own = s;
+  own.retained_sales_share = 1.0;
+  CHECK(sales > asset_value_usd(own, {&pharma, 1.3, 20000}, p.startup, p.pharma, p.policy, 0));
+  double expect = 3e9 * pharma.launch_value_per_peak_usd;
+  for (int k = static_cast<int>(Stage::phase1); k < static_cast<int>(Stage::approved); ++k)
+    expect *= std::min(1.0, stage_success(static_cast<Stage>(k), p.startup) * 1.3) * pharma.d_full[k];
+  CHECK(sales == Approx(expect).epsilon(1e-12));
+  s.stage = Stage::approved;
+  s.approved_step = 0;
+  CHECK(sales_value_usd(s, pharma, 1.3, p.startup, p.pharma, p.policy, 24) ==
+        Approx(drug_value_usd(3e9, 24, 0.1, p.pharma, p.policy)).epsilon(1e-12));
+}
+
+TEST_CASE("markets: a licensee pays milestones at later successes and sells its share of an approved drug",
+          "[valuation][markets][licensing]") {
+  const Params p = scenario("us/boston.toml", 1);
+  World w = make_world(p, 3);
+  Startup* s = nullptr;
+  for (auto& x : w.startups.items())
+    if (x.alive && !x.service && x.owner_id < 0 && !x.listed) s = &x;
+  Pharma* f = nullptr;
+  for (auto& x : w.pharmas.items())
+    if (x.site_of < 0) f = &x;
+  REQUIRE(s);
+  REQUIRE(f);
+  s->partnered = true;
+  s->licensee_id = f->id;
+  s->retained_sales_share = 1.0 - p.pharma.licence_share;
+  s->licence_milestone_usd = 5e6;
+  double fb = w.ledger.balance(f->account), sb = w.ledger.balance(s->account);
+  pay_licence_milestone(w, *s);  // at a stage success
+  CHECK(w.ledger.balance(f->account) == Approx(fb - 5e6));
+  CHECK(w.ledger.balance(s->account) == Approx(sb + 5e6));
+  // An approved drug three years after launch: the licensee books licence_share of the month's
+  // sales and keeps their contribution after tax.
+  s->stage = Stage::approved;
+  s->peak_sales_usd = 1e9;
+  s->approved_step = static_cast<std::int32_t>(w.step) - 36;
+  for (auto& x : w.startups.items()) x.advanced_now = x.approved_now = false;
+  const double total = 1e9 / 12.0 * sales_per_peak(36, p.pharma, p.policy);
+  fb = w.ledger.balance(f->account);
+  book_startups(w);
+  CHECK(w.ledger.balance(f->account) - fb ==
+        Approx(p.pharma.licence_share * total * p.pharma.drug_margin * (1.0 - p.market.corporate_tax_rate))
+            .epsilon(1e-9));
 }
 
 TEST_CASE("markets: round prices vary with the asset and exits are not a fixed multiple of the last round",
