@@ -17,8 +17,8 @@ enum class EventKind : std::int16_t {
   trial_start,    ///< subject startup; object = hospital; detail = Stage; amount = fee
   stage_success,  ///< subject startup; detail = new Stage
   approval,       ///< subject startup; value = peak sales of the drug
-  acquisition,    ///< subject startup; object = pharma; amount = price; value = acquirer's valuation; detail =
-                  ///< AcquirerKind
+  acquisition,    ///< subject startup; object = pharma; amount = upfront paid; value = headline (upfront +
+                  ///< milestones); detail = AcquirerKind; aux = Stage
   ipo,            ///< subject startup; amount = new money raised; value = listing valuation
   failure,  ///< subject startup; detail = 0 cash ran out, 1 asset failed, 2 service firm closed; amount = residual cash
             ///< paid out
