@@ -30,8 +30,13 @@ void decide_startups(World& w) {
   const auto& P = w.params;
   parallel_each(w.startups.size(), [&](std::size_t i) {
     auto& s = w.startups[i];
-    // A new lead asset's peak sales (known to all: the size of its market), drawn once per asset.
+    // A new lead asset's peak sales, drawn once per asset; what the market expects them to be is
+    // revised at each stage it enters (MODEL.md §7.4, "Valuation").
     if (!s.service && s.peak_sales_usd <= 0) s.peak_sales_usd = draw_peak_sales(w, s.id, s.asset_number);
+    if (!s.service && s.peak_estimate_stage != static_cast<std::int8_t>(s.stage)) {
+      s.peak_estimate_usd = peak_estimate_usd(w, s);
+      s.peak_estimate_stage = static_cast<std::int8_t>(s.stage);
+    }
     decide_startup(s, P.startup, w.ledger.balance(s.account), P.hospital.trial_fee_usd);
   });
 }

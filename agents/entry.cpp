@@ -89,6 +89,17 @@ void open_vc_firms(World& w) {
   auto& K = w.capital;
   const double first = P.capital.first_fund_usd;
   if (P.vc.entry_per_billion_usd <= 0 || nr == 0 || first <= 0) return;
+  // New managers enter only while deal flow outruns the capital chasing it: the funds now investing
+  // place their budgets for new companies at least as fast as their investment periods require
+  // (commitment-weighted), so a crowded market admits no one.
+  double placed = 0, due = 0;
+  for (const auto& v : w.vcs.items())
+    if (!v.public_fund && v.fund_open && fund_age_years(v, w.step) < P.vc.investment_period_years) {
+      const double budget = (1.0 - P.vc.reserve_share) * v.committed_usd;
+      placed += std::min(v.new_deals_usd, budget);
+      due += budget * std::clamp(fund_age_years(v, w.step) / P.vc.investment_period_years, 0.0, 1.0);
+    }
+  if (due > 0 && placed < due) return;
   const auto n = static_cast<std::int64_t>(
       std::min(static_cast<double>(P.capital.max_entrants_per_year), std::floor(K.lp_unallocated_usd / first)));
   if (n <= 0) return;

@@ -185,6 +185,7 @@ bool try_relicense(World& w, Startup& s) {
     s.quality = rng.uniform();
     ++s.asset_number;
     s.peak_sales_usd = 0;  // a new asset: its market is drawn in the next decide phase
+    s.peak_estimate_stage = -1;
     s.approved_step = -1;
     s.stage = Stage::preclinical;
     s.stage_entered_step = static_cast<std::int32_t>(w.step);

@@ -8,6 +8,7 @@
 #include "agents/books.hpp"
 #include "agents/markets/acquisitions.hpp"
 #include "agents/markets/alliances.hpp"
+#include "agents/markets/funds.hpp"
 #include "agents/parallel.hpp"
 #include "agents/valuation.hpp"
 #include "agents/world.hpp"
@@ -87,9 +88,9 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
   pay(w.ext.households, s.salary_due, Flow::salary);
   pay(w.ext.landlords, s.rent_due, Flow::rent);
   pay(w.ext.world_market, s.equipment_due, Flow::equipment);
-  if (s.trial_cost_due > 0) {
-    const auto* h = w.hospitals.find(s.trial_hospital);
-    pay(h ? h->account : w.ext.households, s.trial_cost_due, Flow::trial_payment);
+  if (s.trial_cost_due > 0) {  // a trial pays its hospital; preclinical studies go to CROs (the world market)
+    const auto* h = s.in_trial ? w.hospitals.find(s.trial_hospital) : nullptr;
+    pay(h ? h->account : s.in_trial ? w.ext.households : w.ext.world_market, s.trial_cost_due, Flow::trial_payment);
   }
   if (s.owner_large_group && s.grace_over)
     pay(w.ext.households, P.pharma.compliance_cost_usd_per_year / 12.0, Flow::compliance);
@@ -177,9 +178,11 @@ void book_startups(World& w) {
 void book_vc_fees(World& w) {
   auto& L = w.ledger;
   const auto t = w.step;
-  for (auto& v : w.vcs.items())
-    if (v.fee_due > 0)
-      L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
+  for (auto& v : w.vcs.items()) {
+    if (v.fee_due <= 0) continue;
+    call_as_needed(w, v, v.fee_due);  // fees are called from the limited partners like deals
+    L.transfer(v.account, w.ext.households, std::min(v.fee_due, L.balance(v.account)), code(Flow::fee), t);
+  }
 }
 
 void book_pharma(World& w) {

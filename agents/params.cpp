@@ -152,6 +152,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("p_phase2", s.p_phase2, {"probability", 0, 1, "phase II -> III success (BIO 2021: 0.289)"});
   v.real("p_phase3", s.p_phase3, {"probability", 0, 1, "phase III -> filing success (BIO 2021: 0.578)"});
   v.real("p_filing", s.p_filing, {"probability", 0, 1, "filing -> approval success (BIO 2021: 0.906)"});
+  v.real("preclinical_cost_usd", s.preclinical_cost_usd,
+         {"USD", 0, kBig,
+          "out-of-pocket cost of the preclinical stage, paid to contract research organisations over its duration "
+          "(Paul et al. 2010: lead optimisation $10M + preclinical $5M)"});
   v.real("phase1_cost_usd", s.phase1_cost_usd,
          {"USD", 0, kBig, "out-of-pocket cost of phase I (Paul et al. 2010: $15M)"});
   v.real("phase2_cost_usd", s.phase2_cost_usd,
@@ -265,16 +269,22 @@ void describe(sim::ParamVisitor& v, Params& p) {
           "share of exit proceeds a fund keeps for new deals; the rest is paid to its investors when received "
           "(1 = all kept until the fund closes; practice: recycling capped near 20% of commitments; calibrated "
           "scenarios set 0.2)"});
+  v.real("recycle_cap_share", c.recycle_cap_share,
+         {"fraction", 0, 10,
+          "a fund keeps proceeds for new deals only during its investment period and up to this share of its "
+          "commitments in all (recycling provisions of limited partnership agreements: typically up to 20% of "
+          "commitments, ILPA Principles 3.0 [recalled]); everything else goes to its investors when received"});
   v.real("call_buffer_share", c.call_buffer_share,
          {"fraction", 0, 1,
-          "with staged calls (capital_call_years > 0) a fund calls capital as needed: enough to hold this share of "
-          "its commitments in cash, never faster than the schedule; what is never needed is never called "
-          "(assumption: about one large deal's worth, max_share_per_deal)"});
+          "with staged calls a fund also calls capital to hold this share of its commitments in cash, no faster "
+          "than evenly over capital_call_years (0 = no buffer: capital is called only when the fund pays a deal or "
+          "its fee, as in practice)"});
   v.real("capital_call_years", c.capital_call_years,
          {"years", 0, 50,
-          "a fund calls its commitments from its investors evenly over this period, so it cannot invest faster "
-          "(0 = all paid in when the fund is raised; practice: capital is called as the fund invests, mostly in its "
-          "5-year investment period, PARAMETERS.md fund life)"});
+          "0 = all commitments paid in when the fund is raised; > 0 = staged calls: the fund calls what it needs "
+          "when it pays a deal or its fee, up to its commitments, and a fund present at the start has called the "
+          "elapsed share of this period before the run (practice: capital is called as the fund invests, mostly in "
+          "its 5-year investment period, PARAMETERS.md fund life)"});
   v.real("entry_per_billion_usd", c.entry_per_billion_usd,
          {"switch", 0, 1000,
           "> 0: new VC managers enter each January while limited partners' commitments are left unallocated "
@@ -300,6 +310,12 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"log sd", 0, 5,
           "log-normal spread of peak sales: sqrt(2 ln(mean / median)), Wouters et al. 2024 lifetime sales mean $15.2B "
           "/ median $6.7B (FORMS.md 7)"});
+  v.real("peak_signal_sd", f.peak_signal_sd,
+         {"log sd", 0, 10,
+          "before any readout, investors and buyers see an asset's peak sales only through a common signal with this "
+          "log-normal error; it shrinks by vc.noise_shrink_per_stage at each stage passed and vanishes at launch, and "
+          "every valuation uses the posterior mean of peak sales (forecasts of peak sales err by 40-70% even near "
+          "launch: Cha, Rifai & Sarraf 2013 [recalled]; 0 = known from the start)"});
   v.real("margin", f.margin, {"fraction", 0, 1, "operating margin on a drug's sales"});
   v.real("drug_margin", f.drug_margin,
          {"fraction", 0, 1,
@@ -446,6 +462,12 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.integer(
       "max_raise_attempts", k.max_raise_attempts,
       {"years", 1, 100, "Januaries a manager may fail to raise before it fades (last fund harvests, no new one)"});
+  v.real("raise_deployed_share", k.raise_deployed_share,
+         {"fraction", 0, 1,
+          "limited partners commit to a manager's next fund only once it has placed this share of its current "
+          "fund's budget for new companies (managers return to market when 60-75% of a fund is invested or "
+          "reserved, Gompers & Lerner 1999 [recalled]); a manager that cannot place its fund fails to raise and, "
+          "after max_raise_attempts, fades"});
   v.integer("max_entrants_per_year", k.max_entrants_per_year,
             {"firms/year", 0, 10000,
              "new managers per year, each with a first fund, while commitments are left unallocated (vc."

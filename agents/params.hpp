@@ -106,6 +106,7 @@ struct StartupParams {
   double p_phase2 = 0.289;
   double p_phase3 = 0.578;
   double p_filing = 0.906;
+  double preclinical_cost_usd = 15e6;  ///< lead optimisation + IND-enabling studies, paid to CROs (Paul et al. 2010)
   double phase1_cost_usd = 15e6;
   double phase2_cost_usd = 40e6;
   double phase3_cost_usd = 150e6;
@@ -160,8 +161,10 @@ struct VcParams {
   double exit_pressure_per_year = 0.15;  ///< past its investment period, a fund values continuing this much less a year
   double proceeds_recycled_share =
       1.0;  ///< share of exit proceeds a fund keeps for new deals; the rest goes to its investors at once
+  double recycle_cap_share =
+      0.2;  ///< a fund recycles proceeds only in its investment period, up to this share of its commitments
   double call_buffer_share =
-      0.15;  ///< with staged calls, a fund calls capital to hold this share of commitments in cash
+      0.0;  ///< with staged calls, a fund calls capital to hold this share of commitments in cash
   double capital_call_years = 5.0;  ///< commitments are called evenly over this many years (0: all at the fund's start)
   double entry_per_billion_usd = 1.0;  ///< > 0: new managers enter on unallocated LP commitments (MODEL.md §7.4)
 };
@@ -175,6 +178,7 @@ struct PharmaParams {
   double discount_rate = 0.10;
   double peak_sales_median_usd = 640e6;
   double peak_sales_sigma = 1.28;
+  double peak_signal_sd = 1.0;  ///< log sd of the market's read of an asset's peak sales before any readout
   double margin = 0.25;
   double drug_margin = 0.55;      ///< contribution margin of a launched drug (sales less COGS, selling, distribution)
   double drug_life_years = 20.0;  ///< a drug sells for this long after launch (the tail after exclusivity included)
@@ -252,6 +256,7 @@ struct CapitalParams {
   double weight_elasticity = 1.0;              ///< allocation weight = ask x TVPI^this
   double min_close_share = 0.5;                ///< a raise allocated less than this share of its ask fails
   int max_raise_attempts = 3;                  ///< after this many failed Januaries a firm fades
+  double raise_deployed_share = 0.7;           ///< LPs commit to a next fund once this share of the last is placed
   int max_entrants_per_year = 3;               ///< new managers per year from unallocated commitments
   double founder_capital_usd = 150e6;          ///< default founders' and angels' pool per region at step 0
   double founder_reinvest_share = 0.5;         ///< share of founders' exit proceeds returned to the pool

@@ -42,6 +42,8 @@ double stage_success(Stage s, const StartupParams& p) {
 
 double trial_cost_per_month(Stage s, const StartupParams& p) {
   switch (s) {
+    case Stage::preclinical:
+      return p.preclinical_cost_usd / (12.0 * p.preclinical_years);
     case Stage::phase1:
       return p.phase1_cost_usd / (12.0 * p.phase1_years);
     case Stage::phase2:
@@ -63,7 +65,10 @@ void compute_costs(Startup& s, const StartupParams& p, double cost_per_employee_
     s.rent_due = s.headcount * p.office_m2_per_employee * rent_usd_per_m2_month;
     s.equipment_due = p.equipment_usd / (12.0 * p.equipment_life_years);
   }
-  s.trial_cost_due = s.in_trial ? trial_cost_per_month(s.stage, p) : 0.0;
+  // Studies run while a trial runs, and through the preclinical stage once investors fund the
+  // company (before its first round a founder-funded startup works at the bench).
+  const bool studies = s.stage == Stage::preclinical && !s.service && (s.rounds > 0 || s.owner_id >= 0 || s.listed);
+  s.trial_cost_due = s.in_trial || studies ? trial_cost_per_month(s.stage, p) : 0.0;
 }
 
 double funding_need(const Startup& s, const StartupParams& p, double trial_fee_usd) {
@@ -87,12 +92,12 @@ void decide_startup(Startup& s, const StartupParams& p, double cash_usd, double 
 
 bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, sim::Rng& timing, sim::Rng& success) {
   if (s.stage == Stage::approved || s.service) return false;
+  // Local knowledge raises the odds, up to +50% (MODEL.md §7.3); quality shifts them by +-50%.
+  s.odds_boost = static_cast<float>(1.0 + std::min(0.5, p.knowledge_boost * local_knowledge));
   if (is_clinical(s.stage) && !s.in_trial) return false;  // waiting for a trial slot
   ++s.months_in_stage;
   if (!timing.bernoulli(1.0 / stage_months(s.stage, p))) return false;
-  // Local knowledge raises the odds, up to +50% (MODEL.md §7.3); quality shifts them by +-50%.
-  const double boost = 1.0 + std::min(0.5, p.knowledge_boost * local_knowledge);
-  const double prob = std::clamp(stage_success(s.stage, p) * boost * (0.5 + s.quality), 0.0, 1.0);
+  const double prob = std::clamp(stage_success(s.stage, p) * s.odds_boost * (0.5 + s.quality), 0.0, 1.0);
   if (!success.bernoulli(prob)) {
     s.asset_failed = true;
     return false;

@@ -38,7 +38,10 @@ struct Startup {
   std::int32_t founded_step = 0;
   double quality = 0.5;           ///< latent quality of the lead asset, 0..1 (unobserved by investors)
   std::int32_t asset_number = 0;  ///< lead assets held so far - 1 (a relicensed asset is a new one)
-  double peak_sales_usd = 0;      ///< peak yearly sales of the lead asset if approved (drawn per asset; known)
+  double peak_sales_usd = 0;      ///< peak yearly sales of the lead asset if approved (drawn per asset)
+  float odds_boost = 1;  ///< factor local knowledge puts on each stage's odds (MODEL.md §7.3); known to every valuer
+  double peak_estimate_usd = 0;          ///< what the market expects them to be, from its signal at this stage
+  std::int8_t peak_estimate_stage = -1;  ///< stage of that estimate (-1: none yet)
   Stage stage = Stage::preclinical;
   std::int32_t months_in_stage = 0;
   std::int32_t stage_entered_step = 0;  ///< step the asset entered its stage (keys the investors' signals)
@@ -88,7 +91,8 @@ double stage_success(Stage s, const StartupParams& p);
 /// equipment lease outside an incubator, and the running cost of a trial in progress. MODEL.md §7.3.
 void compute_costs(Startup& s, const StartupParams& p, double cost_per_employee_usd_month, double rent_usd_per_m2_month,
                    double incubator_fee_usd_month);
-/// Monthly out-of-pocket trial cost of a clinical stage (phase cost / mean duration).
+/// Monthly out-of-pocket cost of the preclinical studies or of a clinical stage's trial (stage cost / mean
+/// duration).
 double trial_cost_per_month(Stage s, const StartupParams& p);
 /// All bills of the month.
 inline double monthly_costs(const Startup& s) { return s.salary_due + s.rent_due + s.equipment_due + s.trial_cost_due; }

@@ -136,7 +136,8 @@ enum class Purpose : std::uint32_t {
   business_model,
   closure,
   signal,
-  market_index
+  market_index,
+  market_signal
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

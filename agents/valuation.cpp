@@ -86,6 +86,8 @@ double plan_headcount(Stage s, const StartupParams& p) {
 
 double stage_cost_usd(Stage s, const StartupParams& p) {
   switch (s) {
+    case Stage::preclinical:
+      return p.preclinical_cost_usd;
     case Stage::phase1:
       return p.phase1_cost_usd;
     case Stage::phase2:
@@ -118,7 +120,7 @@ double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& s
                        const PolicyParams& policy, std::int64_t step) {
   if (s.service) return 0.0;
   const RateTable& t = *v.table;
-  const double peak = s.peak_sales_usd * s.retained_sales_share;  // a licensed-out share sells for the licensee
+  const double peak = known_peak_usd(s) * s.retained_sales_share;  // a licensed-out share sells for the licensee
   if (s.stage == Stage::approved) {
     const double since = s.approved_step >= 0 ? static_cast<double>(step - s.approved_step) : 0.0;
     return drug_value_usd(peak, since, t.rate, pp, policy);
@@ -132,7 +134,7 @@ double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& s
   double buyer = x ? peak * x->launch_value_per_peak_usd : 0.0;
   for (int k = static_cast<int>(Stage::filing); k >= static_cast<int>(s.stage); --k) {
     const double staff = t.staff_months[k] * v.cost_per_employee;
-    const double p = std::clamp(stage_success(static_cast<Stage>(k), sp) * v.success_scale, 0.0, 1.0);
+    const double p = std::clamp(stage_success(static_cast<Stage>(k), sp) * s.odds_boost * v.success_scale, 0.0, 1.0);
     const double next = k >= static_cast<int>(Stage::phase1) ? std::max(value, v.exit_share * buyer) : value;
     value = std::max(0.0, -(t.cost[k] + staff) * t.d_half[k] + p * t.d_full[k] * next);
     if (x) buyer = std::max(0.0, -(x->cost[k] + staff) * x->d_half[k] + p * x->d_full[k] * buyer);
@@ -147,9 +149,10 @@ double sales_value_usd(const Startup& s, const RateTable& t, double success_scal
     const double since = s.approved_step >= 0 ? static_cast<double>(step - s.approved_step) : 0.0;
     return drug_value_usd(s.peak_sales_usd, since, t.rate, pp, policy);
   }
-  double value = s.peak_sales_usd * t.launch_value_per_peak_usd;
+  double value = known_peak_usd(s) * t.launch_value_per_peak_usd;
   for (int k = static_cast<int>(Stage::filing); k >= static_cast<int>(s.stage); --k)
-    value *= std::clamp(stage_success(static_cast<Stage>(k), sp) * success_scale, 0.0, 1.0) * t.d_full[k];
+    value *=
+        std::clamp(stage_success(static_cast<Stage>(k), sp) * s.odds_boost * success_scale, 0.0, 1.0) * t.d_full[k];
   return value;
 }
 
@@ -161,7 +164,7 @@ double milestone_factor(const Startup& s, const RateTable& t, double success_sca
   double reach = 1.0, disc = 1.0, sum = 0.0;
   int n = 0;
   for (int k = static_cast<int>(s.stage); k < static_cast<int>(Stage::approved); ++k, ++n) {
-    reach *= std::clamp(stage_success(static_cast<Stage>(k), sp) * success_scale, 0.0, 1.0);
+    reach *= std::clamp(stage_success(static_cast<Stage>(k), sp) * s.odds_boost * success_scale, 0.0, 1.0);
     disc *= t.d_full[k];
     sum += reach * disc;
   }
@@ -179,6 +182,25 @@ double quality_signal(const World& w, const Startup& s, double noise, std::int64
 
 double success_scale_of(double signal) { return std::clamp(0.5 + signal, 0.05, 1.5); }
 
+double peak_estimate_usd(const World& w, const Startup& s) {
+  const auto& pp = w.params.pharma;
+  const double sd = s.stage == Stage::approved
+                        ? 0.0
+                        : pp.peak_signal_sd * std::pow(w.params.vc.noise_shrink_per_stage, static_cast<int>(s.stage));
+  const double s0 = pp.peak_sales_sigma;
+  if (sd <= 0 || s.peak_sales_usd <= 0 || pp.peak_sales_median_usd <= 0) return s.peak_sales_usd;
+  auto rng = sim::Rng(w.seed, s.stage_entered_step, ph(PhaseKey::decide), agent_key(AgentType::startup, s.id),
+                      pu(Purpose::market_signal), static_cast<std::uint64_t>(s.asset_number));
+  // Log-normal prior (the population of assets) and a log-normal signal: the posterior of log peak
+  // is normal; its mean in levels is what every valuer uses.
+  const double mu0 = std::log(pp.peak_sales_median_usd);
+  const double y = std::log(s.peak_sales_usd) + sd * rng.normal();
+  const double gain = s0 * s0 / (s0 * s0 + sd * sd);
+  const double mean = mu0 + gain * (y - mu0);
+  const double var = (1.0 - gain) * s0 * s0;
+  return std::exp(mean + 0.5 * var);
+}
+
 double draw_peak_sales(const World& w, sim::AgentId id, std::int32_t asset_number) {
   const auto& pp = w.params.pharma;
   auto rng = sim::Rng(w.seed, 0, ph(PhaseKey::init), agent_key(AgentType::startup, id), pu(Purpose::peak_sales),
@@ -191,10 +213,8 @@ double round_need_usd(const Startup& s, const World& w, double cash_usd) {
   const double months = std::min(stage_months(s.stage, P.startup), P.vc.round_max_months);
   const double staff = std::max(s.headcount, plan_headcount(s.stage, P.startup));
   double burn = staff * cost_per_employee(w, s.region) * kPlanOverhead * months;
-  if (is_clinical(s.stage)) {
-    burn += trial_cost_per_month(s.stage, P.startup) * months;
-    if (!s.in_trial) burn += P.hospital.trial_fee_usd;
-  }
+  burn += trial_cost_per_month(s.stage, P.startup) * months;  // studies (preclinical) or the trial
+  if (is_clinical(s.stage) && !s.in_trial) burn += P.hospital.trial_fee_usd;
   return std::max(0.0, burn * (1.0 + P.vc.round_margin) - cash_usd);
 }
 

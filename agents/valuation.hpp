@@ -82,6 +82,18 @@ double quality_signal(const World& w, const Startup& s, double noise, std::int64
 /// (0.5 + signal) clamped to [0.05, 1.5]: the valuer's success scale.
 double success_scale_of(double signal);
 
+/// What the market expects the peak sales of `s`'s lead asset to be at its current stage: the
+/// posterior mean given the population's log-normal (pharma.peak_sales_median_usd, _sigma) and a
+/// common signal with log sd pharma.peak_signal_sd x vc.noise_shrink_per_stage^stage, keyed on the
+/// startup, its asset and the step the stage began; the true figure once approved.
+double peak_estimate_usd(const World& w, const Startup& s);
+
+/// Peak sales every valuer works with: the market's estimate until launch (the true figure if none
+/// was made yet), then the true figure.
+inline double known_peak_usd(const Startup& s) {
+  return s.stage == Stage::approved || s.peak_estimate_stage < 0 ? s.peak_sales_usd : s.peak_estimate_usd;
+}
+
 /// Peak sales of asset `asset_number` of startup `id` (log-normal, FORMS.md 7), drawn from the
 /// stream keyed on the startup and the asset.
 double draw_peak_sales(const World& w, sim::AgentId id, std::int32_t asset_number);

@@ -12,6 +12,11 @@ bool can_invest_new(const VentureCapital& v, const VcParams& p, std::int64_t ste
          v.new_deals_usd < (1.0 - p.reserve_share) * v.committed_usd;
 }
 
+double deployed_share(const VentureCapital& v, const VcParams& p) {
+  const double budget = (1.0 - p.reserve_share) * v.committed_usd;
+  return budget > 0 ? v.new_deals_usd / budget : 1.0;
+}
+
 double capital_due(const VentureCapital& v, const VcParams& p, std::int64_t step, double cash_usd) {
   if (v.public_fund || !v.fund_open) return 0.0;
   const double months = 12.0 * p.capital_call_years;
@@ -42,9 +47,15 @@ TrackRecord track_record(const VentureCapital& v, double cash_usd, double holdin
   return t;
 }
 
-double fund_ask(const VentureCapital& v, double tvpi, const CapitalParams& c) {
+double fund_ask(const VentureCapital& v, double tvpi, const CapitalParams& c, const VcParams& p, std::int64_t step) {
   if (v.fund_number == 0) return c.first_fund_usd;
-  return v.committed_usd * std::min(c.ask_max_growth, std::pow(std::max(0.0, tvpi), c.ask_elasticity));
+  const double performance =
+      v.committed_usd * std::min(c.ask_max_growth, std::pow(std::max(0.0, tvpi), c.ask_elasticity));
+  // What its deal flow supports: new companies placed per year of investing, over a whole
+  // investment period, plus the reserves they call for.
+  const double years = std::clamp(fund_age_years(v, step), 1.0, p.investment_period_years);
+  const double capacity = v.new_deals_usd * p.investment_period_years / years / std::max(1e-9, 1.0 - p.reserve_share);
+  return std::min(performance, capacity);
 }
 
 std::vector<double> allocate_pool(double pool, const std::vector<double>& asks, const std::vector<double>& weights) {

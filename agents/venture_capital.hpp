@@ -31,6 +31,7 @@ struct VentureCapital {
   std::int32_t raise_failures = 0;  ///< Januaries in a row the firm failed to raise its next fund
   std::int32_t fund_record = -1;    ///< index of the current fund in World::fund_records (-1: none)
   double new_deals_usd = 0;         ///< invested in first rounds of new companies by the current fund
+  double recycled_usd = 0;          ///< exit proceeds the current fund kept for new deals
   double invested_usd = 0;          ///< paid into startups so far (all funds)
   double distributed_usd = 0;       ///< received back at exits so far (all funds)
   double paid_in_usd = 0;           ///< capital called from limited partners so far (before the run included)
@@ -65,8 +66,14 @@ struct TrackRecord {
 TrackRecord track_record(const VentureCapital& v, double cash_usd, double holdings_usd);
 
 /// What a manager asks limited partners for: a first-time manager capital.first_fund_usd; else its
-/// last fund x TVPI^capital.ask_elasticity, at most capital.ask_max_growth times the last fund.
-double fund_ask(const VentureCapital& v, double tvpi, const CapitalParams& c);
+/// last fund x TVPI^capital.ask_elasticity, at most capital.ask_max_growth times the last fund, and
+/// at most what its deal flow supports (the new companies its fund placed per year of investing,
+/// over a whole investment period, plus reserves: new deals / (1 - vc.reserve_share)).
+double fund_ask(const VentureCapital& v, double tvpi, const CapitalParams& c, const VcParams& p, std::int64_t step);
+
+/// Share of the current fund's budget for new companies ((1 - vc.reserve_share) x commitments)
+/// placed so far: limited partners look at it before committing to a next fund.
+double deployed_share(const VentureCapital& v, const VcParams& p);
 
 /// Allocates `pool` across asks with weights: pro-rata to weight, each capped at its ask, the
 /// excess of capped ones shared again among the rest (water filling). Returns the allocations.

@@ -252,6 +252,11 @@ World make_world(const Params& params, std::uint64_t seed) {
       v.called_usd = v.committed_usd * called_before_run_share(-static_cast<double>(v.vintage_step), P.vc);
       v.paid_in_usd = v.legacy_usd = v.called_usd;
     }
+    // Before the start the fund placed new companies evenly over its investment period so far.
+    if (!v.public_fund)
+      v.new_deals_usd =
+          (1.0 - P.vc.reserve_share) * v.committed_usd *
+          std::clamp(-static_cast<double>(v.vintage_step) / (12.0 * P.vc.investment_period_years), 0.0, 1.0);
   }
   // Founders' and angels' capital per region: endowed from households at step 0 (MODEL.md §7.3).
   for (std::size_t r = 0; r < w.regions.size(); ++r) {

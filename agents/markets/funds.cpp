@@ -20,9 +20,36 @@ void receive_proceeds(World& w, VentureCapital& v, const Startup& from, sim::Acc
   v.distributed_usd += x;
   count(w, w.m.vc_distributed, v.region, x);
   if (v.region >= 0 && !v.public_fund) w.regions[static_cast<std::size_t>(v.region)].vc_proceeds_year += x;
-  // Proceeds not recycled go on to the fund's investors at once (MODEL.md §7.4).
-  const double out = v.public_fund ? 0.0 : x * (1.0 - w.params.vc.proceeds_recycled_share);
-  if (out > 0) pay_limited_partners(w, v, out, Flow::distribution);
+  // Proceeds not recycled go on to the fund's investors at once: a fund recycles only in its
+  // investment period and up to vc.recycle_cap_share of its commitments (MODEL.md §7.4).
+  const auto& P = w.params.vc;
+  double kept = 0;
+  if (!v.public_fund && v.fund_open && fund_age_years(v, w.step) < P.investment_period_years)
+    kept = std::clamp(P.recycle_cap_share * v.committed_usd - v.recycled_usd, 0.0, x * P.proceeds_recycled_share);
+  v.recycled_usd += kept;
+  if (v.public_fund) {
+    // A public fund is evergreen up to its endowment: what it receives beyond that goes back to
+    // the government that endowed it.
+    const double back = std::min(x, std::max(0.0, w.ledger.balance(v.account) - v.committed_usd));
+    if (back > 0) w.ledger.transfer(v.account, w.ext.government, back, code(Flow::distribution), w.step, v.region);
+    return;
+  }
+  if (x - kept > 0) pay_limited_partners(w, v, x - kept, Flow::distribution);
+}
+
+double investable_usd(const World& w, const VentureCapital& v) {
+  const double cash = w.ledger.balance(v.account);
+  if (v.public_fund || !v.fund_open) return cash;
+  return cash + std::max(0.0, v.committed_usd - v.called_usd);
+}
+
+void call_as_needed(World& w, VentureCapital& v, double x) {
+  if (v.public_fund || !v.fund_open) return;
+  const double due = std::min(x - w.ledger.balance(v.account), v.committed_usd - v.called_usd);
+  if (due <= 0) return;
+  w.ledger.transfer(w.ext.outside_investors, v.account, due, code(Flow::equity), w.step);
+  v.paid_in_usd += due;
+  v.called_usd += due;
 }
 
 namespace {
@@ -88,9 +115,12 @@ void raise_funds(World& w) {
       const auto t = track_record(v, w.ledger.balance(v.account), holdings[i]);
       raisers.push_back(i);
       tvpis.push_back(t.tvpi);
-      const double ask = fund_ask(v, t.tvpi, C);
+      const double ask = fund_ask(v, t.tvpi, C, P.vc, w.step);
       asks.push_back(ask);
-      weights.push_back(t.tvpi >= P.vc.next_fund_min_multiple ? ask * std::pow(t.tvpi, C.weight_elasticity) : 0.0);
+      // Limited partners back a manager whose record clears the bar and who has placed its fund.
+      const bool backed =
+          t.tvpi >= P.vc.next_fund_min_multiple && (!v.fund_open || deployed_share(v, P.vc) >= C.raise_deployed_share);
+      weights.push_back(backed ? ask * std::pow(t.tvpi, C.weight_elasticity) : 0.0);
     }
   }
   const auto got = allocate_pool(K.lp_pool_usd, asks, weights);
@@ -122,6 +152,7 @@ void open_fund(World& w, VentureCapital& v, double size, double tvpi) {
   v.called_usd = 0;
   v.vintage_step = static_cast<std::int32_t>(w.step);
   v.new_deals_usd = 0;
+  v.recycled_usd = 0;
   v.raising = false;
   v.raise_failures = 0;
   v.fund_open = true;

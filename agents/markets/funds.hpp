@@ -40,6 +40,14 @@ void run_vc_funds(World& w);
 /// TVPI limited partners saw, the metrics); its commitments are called from the next call on.
 void open_fund(World& w, VentureCapital& v, double size, double tvpi);
 
+/// What firm `v` can put into a deal now: its cash plus, while its fund is open, the commitments it
+/// has not yet called (limited partners honour a call up to their commitment; MODEL.md §7.4).
+double investable_usd(const World& w, const VentureCapital& v);
+
+/// Firm `v` about to pay `x` (a deal or its fee): it calls from its limited partners what its cash
+/// lacks, at most its uncalled commitments (booked investors -> fund).
+void call_as_needed(World& w, VentureCapital& v, double x);
+
 /// Cash `x` of firm `v` paid back to its limited partners (counted towards next year's pool).
 void pay_limited_partners(World& w, VentureCapital& v, double x, Flow flow);
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "agents/books.hpp"
+#include "agents/markets/funds.hpp"
 #include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
@@ -34,8 +35,9 @@ void invest(World& w, Startup& s, VentureCapital& v, double amount, double post,
     v.new_deals_usd += amount;
   }
   v.invested_usd += amount;
-  w.ledger.transfer(v.account, s.account, amount, code(v.public_fund ? Flow::public_fund : Flow::round), w.step,
-                    s.region);
+  call_as_needed(w, v, amount);
+  w.ledger.transfer(v.account, s.account, std::min(amount, w.ledger.balance(v.account)),
+                    code(v.public_fund ? Flow::public_fund : Flow::round), w.step, s.region);
   log_event(w, EventKind::funding_round, AgentType::startup, s.id, s.region, AgentType::venture_capital, v.id, amount,
             post, round);
   count(w, w.m.vc_invested, s.region, amount);
@@ -63,7 +65,7 @@ void match_rounds(World& w) {
   R.vc_state.resize(w.vcs.size());
   for (std::size_t i = 0; i < w.vcs.size(); ++i) {
     const auto& v = w.vcs[i];
-    const bool open = !v.public_fund && v.fund_open && w.ledger.balance(v.account) > 0;
+    const bool open = !v.public_fund && v.fund_open && investable_usd(w, v) > 0;
     R.vc_state[i] = !open ? 0 : can_invest_new(v, P.vc, w.step) ? 2 : 1;  // 0 never, 1 follow-ons only, 2 any deal
   }
   if (R.screened.size() < R.seekers.size()) R.screened.resize(R.seekers.size());
@@ -113,7 +115,7 @@ void match_rounds(World& w) {
       const auto& c = R.screened[q][k];
       const auto& v = w.vcs[c.vc];
       if (!(c.follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) continue;
-      if (w.ledger.balance(v.account) <= 0) continue;
+      if (investable_usd(w, v) <= 0) continue;
       // A VC invests only where selling to a pharma buyer would return its target multiple.
       if (c.buyer + need < P.vc.target_multiple * (c.value + need)) continue;
       accepting.push_back(k);
@@ -152,7 +154,7 @@ void match_rounds(World& w) {
       const auto& c = R.screened[q][accepting[next]];
       if (next != lead && (c.value < pre_money || c.buyer + need < P.vc.target_multiple * post)) continue;
       auto& v = w.vcs[c.vc];
-      const double cap = std::min(P.vc.max_share_per_deal * v.committed_usd, w.ledger.balance(v.account));
+      const double cap = std::min(P.vc.max_share_per_deal * v.committed_usd, investable_usd(w, v));
       const double x = std::min(cap, need - raised);
       if (x <= 0) continue;
       commitments.emplace_back(c.vc, x);

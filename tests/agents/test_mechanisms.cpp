@@ -166,22 +166,22 @@ TEST_CASE("mechanism: serial founders appear after exits only when switched on",
               .sum.at("startups_founded_serial") == 0);
 }
 
-TEST_CASE("mechanism: staged capital calls pace what funds can invest", "[mechanism]") {
-  // Each private fund calls capital as needed (to hold vc.call_buffer_share of its commitments in
-  // cash), never more than commitments x min(1, months since vintage / 60).
+TEST_CASE("mechanism: staged capital calls: a fund calls what it pays, never more than its commitments",
+          "[mechanism]") {
+  // With staged calls and no cash buffer (the default) each private fund calls capital only when it
+  // pays a deal or its fee: its cash is at most the proceeds it kept for new deals.
   World w = make_world(params_with(12, {"vc.capital_call_years=5"}), 3);
   simulate(w, 12, [](World&, std::int64_t) {});
-  int funds = 0, below_schedule = 0;
+  int funds = 0, below_commitments = 0;
   for (const auto& v : w.vcs.items()) {
     if (v.public_fund || !v.fund_open) continue;
-    const double months = static_cast<double>(w.step - v.vintage_step);
-    const double schedule = v.committed_usd * std::min(1.0, months / 60.0);
-    CHECK(v.called_usd <= schedule * (1 + 1e-12));
-    below_schedule += v.called_usd < schedule * (1 - 1e-9);
+    CHECK(v.called_usd <= v.committed_usd * (1 + 1e-12));
+    below_commitments += v.called_usd < v.committed_usd * (1 - 1e-9);
+    if (v.fund_number == 1) CHECK(w.ledger.balance(v.account) <= v.recycled_usd + 1e-6 * v.committed_usd);
     ++funds;
   }
   REQUIRE(funds > 0);
-  CHECK(below_schedule > 0);  // what is not needed is not called
+  CHECK(below_commitments > 0);  // what is not needed is not called
   // So limited partners pay in less over two years than when commitments are paid in at once.
   auto paid_in = [](const std::string& calls) {
     World x = make_world(params_with(24, {"vc.capital_call_years=" + calls}), 3);
@@ -412,13 +412,24 @@ TEST_CASE("capital: the LP pool is shared by ask x TVPI, capped at each ask", "[
   CHECK(capped[2] == 0.0);
   // The ask rises concavely with TVPI and is bounded; a first-time manager asks the first-fund size.
   CapitalParams c;
+  VcParams p;
   VentureCapital v;
-  CHECK(fund_ask(v, 3.0, c) == c.first_fund_usd);
+  const std::int64_t at = static_cast<std::int64_t>(12 * p.investment_period_years);  // at the end of investing
+  CHECK(fund_ask(v, 3.0, c, p, at) == c.first_fund_usd);
   v.fund_number = 1;
   v.committed_usd = 100e6;
-  CHECK(fund_ask(v, 1.0, c) == Approx(100e6));
-  CHECK(fund_ask(v, 2.0, c) - fund_ask(v, 1.0, c) > fund_ask(v, 3.0, c) - fund_ask(v, 2.0, c));
-  CHECK(fund_ask(v, 100.0, c) == Approx(c.ask_max_growth * 100e6));
+  // Deal flow that placed the budget for new companies ten times over: performance decides.
+  v.new_deals_usd = 10 * (1 - p.reserve_share) * v.committed_usd;
+  CHECK(fund_ask(v, 1.0, c, p, at) == Approx(100e6));
+  CHECK(fund_ask(v, 2.0, c, p, at) - fund_ask(v, 1.0, c, p, at) >
+        fund_ask(v, 3.0, c, p, at) - fund_ask(v, 2.0, c, p, at));
+  CHECK(fund_ask(v, 100.0, c, p, at) == Approx(c.ask_max_growth * 100e6));
+  // A fund that placed only 40% of that budget over its investment period asks for 40% of its size
+  // whatever its record; the same placements in half the time support twice as much.
+  v.new_deals_usd = 0.4 * (1 - p.reserve_share) * v.committed_usd;
+  CHECK(fund_ask(v, 3.0, c, p, at) == Approx(40e6));
+  CHECK(fund_ask(v, 3.0, c, p, at / 2) == Approx(80e6));
+  CHECK(deployed_share(v, p) == Approx(0.4));
 }
 
 TEST_CASE("capital: a smaller LP pool gives fewer and smaller funds, never more than the pool a year",
@@ -461,16 +472,57 @@ TEST_CASE("capital: unallocated LP commitments bring entrants; none when nothing
   CHECK(dry.sum.at("vc_raise_failed") > 0);
 }
 
+TEST_CASE(
+    "capital: recycling is capped, a public fund returns what exceeds its endowment, a crowded market "
+    "admits fewer entrants",
+    "[mechanism][capital]") {
+  // Korea has public funds; 20 years.
+  auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+  sim::apply_override(doc, "run.steps=240");
+  const Params p = load_params(doc);
+  World w = make_world(p, 11);
+  int public_funds = 0;
+  simulate(w, 240, [&](World& world, std::int64_t) {
+    for (const auto& v : world.vcs.items()) {
+      if (v.public_fund) {
+        CHECK(world.ledger.balance(v.account) <= v.committed_usd * (1 + 1e-9));
+        ++public_funds;
+      } else {
+        CHECK(v.recycled_usd <= p.vc.recycle_cap_share * v.committed_usd * (1 + 1e-9));
+      }
+    }
+    world.events.clear_pending();
+  });
+  CHECK(public_funds > 0);
+  // Entry needs deal flow: the same LP money with ten times the VC firms chasing the same startups
+  // brings fewer in (none while the crowd is still investing).
+  auto entrants = [](const Outcome& o) {
+    return count_events(o, EventKind::fund_raised, [](const sim::Event& e) { return e.detail == 1 && e.step > 0; });
+  };
+  const std::vector<std::string> rich = {"capital.lp_commitments_usd_per_year=2e9", "capital.max_entrants_per_year=4"};
+  auto crowded = rich;
+  crowded.push_back("regions.capital.vc_firms=60");
+  crowded.push_back("regions.regional.vc_firms=10");
+  const double open = entrants(run(params_with(120, rich), 31));
+  const Outcome crowd = run(params_with(120, crowded), 31);
+  CHECK(open > 0);
+  CHECK(entrants(crowd) < open);
+  CHECK(count_events(crowd, EventKind::fund_raised,
+                     [](const sim::Event& e) { return e.detail == 1 && e.step > 0 && e.step < 60; }) == 0);
+}
+
 TEST_CASE("capital: an empty founder pool stops foundings; exits refill it", "[mechanism][capital]") {
   const Outcome none = run(params_with(120, {"capital.founder_capital_usd=0", "capital.founder_reinvest_share=0"}), 5);
   CHECK(none.sum.at("startups_founded") == 0);
   CHECK(none.sum.at("foundings_unfunded") > 0);
   CHECK(none.last.at("founder_pool") == 0);
-  // With the founders' exit proceeds going back to the pool, exits of the firms present at step 0 refill it.
-  const Outcome refilled =
-      run(params_with(120, {"capital.founder_capital_usd=0", "capital.founder_reinvest_share=1"}), 5);
-  CHECK(refilled.sum.at("founder_pool") > 0);
-  CHECK(refilled.sum.at("startups_founded") > 0);
+  // A small pool runs dry; with the founders' exit proceeds going back to it (up to its size) exits
+  // refill it, so more startups are founded than without.
+  const std::string small = "capital.founder_capital_usd=2e7";
+  const Outcome dry = run(params_with(120, {small, "capital.founder_reinvest_share=0"}), 5);
+  const Outcome refilled = run(params_with(120, {small, "capital.founder_reinvest_share=1"}), 5);
+  CHECK(dry.sum.at("foundings_unfunded") > 0);
+  CHECK(refilled.sum.at("startups_founded") > dry.sum.at("startups_founded"));
   // A stated pool is the limit: with a plentiful one nothing goes unfunded.
   CHECK(run(params_with(120, {"capital.founder_capital_usd=1e12"}), 5).sum.at("foundings_unfunded") == 0);
 }

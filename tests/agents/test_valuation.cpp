@@ -92,6 +92,71 @@ TEST_CASE("valuation: value rises with the market and with progress, falls with 
   CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) == 0.0);
 }
 
+TEST_CASE("valuation: local knowledge's odds are priced; the market's read of peak sales sharpens with readouts",
+          "[valuation]") {
+  const Params p = scenario("default.toml", 1);
+  const auto vc = make_rate_table(0.2, p.startup, p.pharma, p.policy);
+  Startup s;
+  s.peak_sales_usd = 3e9;
+  s.stage = Stage::phase1;
+  const Valuer at_vc{&vc, 1.0, 20000};
+  const double plain = asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0);
+  s.odds_boost = 1.3f;  // the same asset where knowledge raises its odds: worth more to every valuer
+  CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) > plain);
+  s.odds_boost = 1.0f;
+  // A valuer works with the market's estimate of peak sales until launch, then with the truth.
+  s.peak_estimate_usd = 1e9;
+  s.peak_estimate_stage = static_cast<std::int8_t>(Stage::phase1);
+  CHECK(known_peak_usd(s) == 1e9);
+  CHECK(asset_value_usd(s, at_vc, p.startup, p.pharma, p.policy, 0) < plain);
+  s.stage = Stage::approved;
+  CHECK(known_peak_usd(s) == 3e9);
+
+  // Over many assets: the estimate is unbiased in levels (a posterior mean), its error shrinks
+  // stage by stage, and without noise it is the truth.
+  World w = make_world(p, 5);
+  const int n = 20000;
+  double sum_true = 0, sum_est = 0, err[4] = {0, 0, 0, 0};
+  for (int i = 0; i < n; ++i) {
+    Startup a;
+    a.id = i;
+    a.peak_sales_usd = draw_peak_sales(w, a.id, 0);
+    sum_true += a.peak_sales_usd;
+    for (int k = 0; k < 4; ++k) {
+      a.stage = static_cast<Stage>(k);
+      const double e = peak_estimate_usd(w, a);
+      if (k == 0) sum_est += e;
+      err[k] += std::abs(std::log(e / a.peak_sales_usd)) / n;
+    }
+  }
+  CHECK(sum_est == Approx(sum_true).epsilon(0.08));
+  CHECK(err[0] > err[1]);
+  CHECK(err[1] > err[2]);
+  CHECK(err[2] > err[3]);
+  CHECK(err[3] > 0);
+  Params exact = p;
+  exact.pharma.peak_signal_sd = 0;
+  World x = make_world(exact, 5);
+  Startup a;
+  a.peak_sales_usd = 7e8;
+  CHECK(peak_estimate_usd(x, a) == 7e8);
+}
+
+TEST_CASE("valuation: preclinical studies are paid once investors fund the company, never by service firms",
+          "[valuation]") {
+  const Params p = scenario("default.toml", 1);
+  Startup s;
+  s.stage = Stage::preclinical;
+  compute_costs(s, p.startup, 20000, 50, 0);
+  CHECK(s.trial_cost_due == 0.0);  // founder-funded: bench work only
+  s.rounds = 1;
+  compute_costs(s, p.startup, 20000, 50, 0);
+  CHECK(s.trial_cost_due == Approx(p.startup.preclinical_cost_usd / (12.0 * p.startup.preclinical_years)));
+  s.service = true;
+  compute_costs(s, p.startup, 20000, 50, 0);
+  CHECK(s.trial_cost_due == 0.0);
+}
+
 TEST_CASE("valuation: a licensed-out asset is worth less to its owner and the licensee values sales without costs",
           "[valuation][licensing]") {
   const Params p = scenario("default.toml", 1);
