@@ -6,7 +6,7 @@
     /usr/bin/python3 scripts/dynamics.py all --outdir out/dynamics -o docs/img/dynamics   # both
 
 `run` runs the binary for every scenario x seed (seeds 1..N) into OUTDIR/runs/NAME_seedNN.h5; a
-finished file is kept, so a second `run` only completes what is missing. `report` reads every run
+finished file newer than the binary is kept, so a second `run` only completes what is missing. `report` reads every run
 file in DIR/runs (or DIR itself) and writes PNG figures, summary.csv and summary.md (median, IQR
 and n of each distribution per scenario) and distributions.csv.gz (every pooled observation).
 
@@ -116,7 +116,8 @@ def file_is_complete(path: str) -> bool:
 
 def one_run(job: tuple) -> tuple[str, float, str]:
     binary, scen, steps, seed, out, threads, extra = job
-    if os.path.exists(out) and file_is_complete(out):
+    # A finished file is kept only if it is newer than the binary: a rebuilt model reruns.
+    if os.path.exists(out) and file_is_complete(out) and os.path.getmtime(out) > os.path.getmtime(binary):
         return out, 0.0, "kept"
     cmd = [binary, "run", scen, "--set", f"run.steps={steps}", "--seed", str(seed), "--threads", str(threads),
            "-q", "-o", out] + [a for s in extra for a in ("--set", s)]
