@@ -1,6 +1,8 @@
 #include "agents/params.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <string_view>
 
 #include "sim/errors.hpp"
@@ -488,7 +490,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.end_section();
 }
 
-Params load_params(const sim::ScenarioDoc& doc) {
+namespace {
+
+/// The scenario without its schedule, validated (every check of MODEL.md §8).
+Params load_base(const sim::ScenarioDoc& doc) {
   Params p;
   // Amounts may be written as "<number> KRW": the rate comes from run.krw_per_usd (read first).
   double krw = p.run.krw_per_usd;
@@ -530,9 +535,217 @@ Params load_params(const sim::ScenarioDoc& doc) {
   return p;
 }
 
-std::string to_toml(const Params& p) {
+std::string base_toml(const Params& p) {
   Params copy = p;
   return sim::print_parameters(copy, [](sim::ParamVisitor& v, Params& q) { describe(v, q); });
+}
+
+/// Why `key` cannot be scheduled ("" if it can): keys the model reads only when it builds the
+/// world would change nothing mid-run (MODEL.md §8.1).
+std::string unschedulable(const std::string& key) {
+  auto starts = [&](std::string_view pre) { return key.rfind(pre, 0) == 0; };
+  auto ends = [&](std::string_view suf) {
+    return key.size() >= suf.size() && key.compare(key.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (starts("run.") || starts("grid.") || starts("output.") || starts("fields."))
+    return "run, grid, output and field settings are fixed for the whole run";
+  if (starts("regions.")) {
+    if (key.find(".policy.") == std::string::npos)
+      return "a region's sites, agents and amenity are set when the world is built; only its policy can be scheduled";
+    for (const char* k : {".policy.rent_discount", ".policy.public_fund_usd", ".policy.founder_capital_usd"})
+      if (ends(k)) return "read only when the world is built (rents, the public fund's endowment, the founders' pool)";
+    return "";
+  }
+  for (const char* k : {"hospital.beds", "pharma.outside_firms", "startup.initial_headcount_max",
+                        "startup.initial_stage_spread", "vc.fund_size_usd", "capital.founder_capital_usd"})
+    if (key == k) return "read only when the world is built (the agents present at step 0)";
+  for (const char* sec : {"policy.", "capital.", "vc.", "market.", "pharma.", "startup.", "university.", "hospital."})
+    if (starts(sec)) return "";
+  return "not a parameter that can change during a run";
+}
+
+/// Reads the [schedule."WINDOW"] entries of `doc` (their paths start with "schedule."): window,
+/// key, value; checks the window lies in the run, the key can change mid-run, ramps are numeric
+/// and no two windows of one key overlap. Errors are collected into `errors`.
+std::vector<ScheduledValue> read_schedule(const std::vector<sim::DocEntry>& entries, const Params& p,
+                                          std::vector<std::string>& errors) {
+  std::vector<ScheduledValue> out;
+  auto step_of = [&](sim::YearMonth ym) {
+    return static_cast<std::int64_t>(ym.year - p.run.start.year) * 12 + (ym.month - p.run.start.month);
+  };
+  const std::string last = sim::to_string(sim::Calendar(p.run.start).date_of(p.run.steps - 1));
+  for (const auto& e : entries) {
+    const std::string rest = e.path.substr(9);  // after "schedule."
+    // "YYYY-MM" or "YYYY-MM..YYYY-MM" (whose ".." the flat path cannot tell from key dots).
+    const bool ramp = rest.size() > 9 && rest.compare(7, 2, "..") == 0;
+    const auto dot =
+        ramp ? (rest.size() > 16 && rest[16] == '.' ? std::size_t{16} : std::string::npos) : rest.find('.');
+    const std::string where = e.pos.str() + ": schedule";
+    if (dot == std::string::npos) {
+      errors.push_back(where + ": '" + clip_for_message(e.path) +
+                       "' is not a table of changes; write [schedule.\"YYYY-MM\"] and then key = value lines");
+      continue;
+    }
+    ScheduledValue sv;
+    sv.window = rest.substr(0, dot);
+    sv.key = rest.substr(dot + 1);
+    sv.value = e.value;
+    sv.pos = e.pos;
+    const auto sep = sv.window.find("..");
+    try {
+      const auto a = sim::parse_year_month(sv.window.substr(0, sep));
+      const auto b = sep == std::string::npos ? a : sim::parse_year_month(sv.window.substr(sep + 2));
+      sv.from = step_of(a);
+      sv.to = step_of(b);
+    } catch (const ConfigError& x) {
+      errors.push_back(where + " '" + clip_for_message(sv.window) + "': " + x.what() +
+                       "; a window is \"YYYY-MM\" (a change) or \"YYYY-MM..YYYY-MM\" (a linear ramp)");
+      continue;
+    }
+    if (sv.from < 1 || sv.to >= p.run.steps || sv.to < sv.from) {
+      errors.push_back(where + " '" + sv.window + "': the window must lie after the start and within the run (" +
+                       sim::to_string(sim::Calendar(p.run.start).date_of(1)) + " .. " + last +
+                       ") and end after it begins; " + "the start's values are the scenario's own");
+      continue;
+    }
+    if (sv.key.rfind("regions.", 0) == 0) {
+      const std::string name = sv.key.substr(8, sv.key.find('.', 8) - 8);
+      if (std::none_of(p.regions.begin(), p.regions.end(), [&](const RegionParams& r) { return r.name == name; })) {
+        std::string names;
+        for (const auto& r : p.regions) names += (names.empty() ? "" : ", ") + r.name;
+        errors.push_back(where + " '" + sv.window + "': no region '" + clip_for_message(name) +
+                         "' in the scenario; a schedule changes existing regions (" + clip_for_message(names, 200) +
+                         ")");
+        continue;
+      }
+    }
+    if (const auto why = unschedulable(sv.key); !why.empty()) {
+      errors.push_back(where + " '" + sv.window + "': '" + clip_for_message(sv.key) + "' cannot be scheduled: " + why);
+      continue;
+    }
+    const bool numeric = std::holds_alternative<double>(sv.value) || std::holds_alternative<std::int64_t>(sv.value);
+    if (sv.to > sv.from && !numeric) {
+      errors.push_back(where + " '" + sv.window + "': '" + sv.key +
+                       "' is ramped but its value is not a number; a ramp moves a number linearly, use a one-month "
+                       "window for a switch or a text");
+      continue;
+    }
+    bool clash = false;
+    for (const auto& o : out)
+      if (o.key == sv.key && sv.from <= o.to && o.from <= sv.to) {
+        errors.push_back(where + " '" + sv.window + "': '" + sv.key + "' is already scheduled in '" + o.window + "' (" +
+                         o.pos.str() + "); windows of one key may not overlap");
+        clash = true;
+        break;
+      }
+    if (!clash) out.push_back(std::move(sv));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ScheduledValue& a, const ScheduledValue& b) { return a.from < b.from; });
+  return out;
+}
+
+double as_number(const sim::ScalarValue& v) {
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  return 0.0;
+}
+
+/// The parameters in force at every step where a schedule changes one (every month of a ramp),
+/// each loaded through the same checks as the scenario itself (a value out of range fails here,
+/// at its schedule line).
+std::shared_ptr<const ScheduleSnapshots> build_snapshots(const Params& base, const std::string& main_file) {
+  const sim::ScenarioDoc resolved = sim::parse_scenario_text(base_toml(base), main_file);
+  std::vector<std::int64_t> steps;
+  for (const auto& sv : base.schedule)
+    for (std::int64_t t = sv.from; t <= sv.to; ++t) steps.push_back(t);
+  std::sort(steps.begin(), steps.end());
+  steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+  auto out = std::make_shared<ScheduleSnapshots>();
+  sim::ScenarioDoc doc = resolved;
+  for (const auto t : steps) {
+    // Each key's value at step t: changes in order of their windows (they never overlap per key).
+    for (const auto& sv : base.schedule) {
+      if (sv.from > t) continue;
+      sim::DocEntry e{sv.key, sv.value, sv.pos};
+      if (sv.to > t) {  // within a ramp: from the value in force just before it began
+        double before = 0;
+        bool integer = false;
+        for (const auto& r : resolved.entries)
+          if (r.path == sv.key) before = as_number(r.value), integer = std::holds_alternative<std::int64_t>(r.value);
+        for (const auto& o : base.schedule)
+          if (o.key == sv.key && o.to < sv.from) before = as_number(o.value);
+        const double f = static_cast<double>(t - sv.from + 1) / static_cast<double>(sv.to - sv.from + 1);
+        const double x = before + f * (as_number(sv.value) - before);
+        if (integer)
+          e.value = static_cast<std::int64_t>(std::llround(x));
+        else
+          e.value = x;
+      }
+      doc.set(e);
+    }
+    Params q = load_base(doc);
+    q.schedule = base.schedule;
+    out->steps.push_back(t);
+    out->params.push_back(std::move(q));
+  }
+  return out;
+}
+
+}  // namespace
+
+Params load_params(const sim::ScenarioDoc& doc) {
+  sim::ScenarioDoc plain;
+  plain.main_file = doc.main_file;
+  plain.sources = doc.sources;
+  std::vector<sim::DocEntry> scheduled;
+  for (const auto& e : doc.entries) {
+    if (e.path.rfind("schedule.", 0) == 0)
+      scheduled.push_back(e);
+    else
+      plain.set(e);
+  }
+  Params p = load_base(plain);
+  if (scheduled.empty()) return p;
+  std::vector<std::string> errors;
+  p.schedule = read_schedule(scheduled, p, errors);
+  if (!errors.empty()) {
+    std::string m = "scenario '" + doc.main_file + "' has " + std::to_string(errors.size()) + " error" +
+                    (errors.size() > 1 ? "s" : "") + ":";
+    for (const auto& e : errors) m += "\n  " + e;
+    throw ConfigError(m);
+  }
+  p.snapshots = build_snapshots(p, doc.main_file);
+  return p;
+}
+
+const Params* scheduled_params(const Params& p, std::int64_t step) {
+  if (!p.snapshots) return nullptr;
+  const auto& s = p.snapshots->steps;
+  const auto it = std::lower_bound(s.begin(), s.end(), step);
+  if (it == s.end() || *it != step) return nullptr;
+  return &p.snapshots->params[static_cast<std::size_t>(it - s.begin())];
+}
+
+std::string to_toml(const Params& p) {
+  std::string out = base_toml(p);
+  // The schedule as written, so that the resolved text loads back to the same run.
+  std::vector<std::string> windows;
+  for (const auto& sv : p.schedule)
+    if (std::find(windows.begin(), windows.end(), sv.window) == windows.end()) windows.push_back(sv.window);
+  for (const auto& window : windows) {
+    out += "\n[schedule.\"" + window + "\"]\n";
+    for (const auto& sv : p.schedule) {
+      if (sv.window != window) continue;
+      std::string value;
+      if (const auto* d = std::get_if<double>(&sv.value)) value = sim::format_double(*d);
+      if (const auto* i = std::get_if<std::int64_t>(&sv.value)) value = std::to_string(*i);
+      if (const auto* b = std::get_if<bool>(&sv.value)) value = *b ? "true" : "false";
+      if (const auto* t = std::get_if<std::string>(&sv.value)) value = "\"" + *t + "\"";
+      out += "\"" + sv.key + "\" = " + value + "\n";
+    }
+  }
+  return out;
 }
 
 std::string to_markdown(const Params& p) {

@@ -2,6 +2,7 @@
 /// @file The typed scenario: every parameter with its default (here), unit, range and doc (params.cpp).
 /// docs/MODEL.md §8 lists them all with sources; `biocluster check --defaults` prints them.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -268,6 +269,24 @@ struct OutputParams {
   std::int64_t flush_every_steps = 12;
 };
 
+/// One scheduled change of a parameter (MODEL.md §8.1, "Schedules"): from step `from` the key takes
+/// `value`; for a ramp (to > from) it moves linearly from the value in force before `from` to
+/// `value` at step `to`. Written in a scenario as [schedule."YYYY-MM"] or [schedule."YYYY-MM..YYYY-MM"].
+struct ScheduledValue {
+  std::string window;  ///< as written: "2025-01" or "2025-01..2029-12"
+  std::string key;     ///< the parameter, e.g. "policy.basic_research_share"
+  sim::ScalarValue value;
+  std::int64_t from = 0, to = 0;  ///< steps (to == from: a step change)
+  sim::SourcePos pos;
+};
+
+struct Params;
+/// The parameters in force from each step where a schedule changes them (built once at load).
+struct ScheduleSnapshots {
+  std::vector<std::int64_t> steps;
+  std::vector<Params> params;
+};
+
 struct Params {
   RunParams run;
   GridParams grid;
@@ -282,6 +301,10 @@ struct Params {
   FieldParams fields;
   OutputParams output;
   CapitalParams capital;
+  /// Scheduled changes, in the order written; `snapshots` holds the parameters they put in force
+  /// (null without a schedule). Both are copied with the parameters; the snapshots are shared.
+  std::vector<ScheduledValue> schedule;
+  std::shared_ptr<const ScheduleSnapshots> snapshots;
 };
 
 /// Describes every parameter to a visitor (apply, print, list defaults).
@@ -290,6 +313,9 @@ void describe(sim::ParamVisitor& v, Params& p);
 /// Loads and validates a scenario (with --set overrides already applied to `doc`).
 /// @throws ConfigError listing every problem (file:line, key path, allowed range, hint).
 Params load_params(const sim::ScenarioDoc& doc);
+
+/// The parameters a schedule puts in force at `step` (null if none changes there).
+const Params* scheduled_params(const Params& p, std::int64_t step);
 
 /// The resolved parameters as loadable TOML, with unit/range/doc comments.
 std::string to_toml(const Params& p);

@@ -24,6 +24,7 @@ namespace {
 
 /// decide (parallel over agents, reading a frozen state; requests collected in a fixed order).
 void phase_decide(World& w) {
+  apply_schedule(w);  // world: parameters a schedule changes this month
   w.ledger.begin_step();
   w.metrics.clear();
   w.founding_requests.clear();

@@ -118,6 +118,37 @@ double estimate_memory_bytes(const Params& p) {
   return cells * per_cell + agents * per_agent + metrics + 16e6;  // + fixed overhead (code, TBB, HDF5 buffers)
 }
 
+namespace {
+
+/// What the world derives from its parameters besides its agents: the valuation rate tables,
+/// universities' research money (own budget and their share of national basic research, in
+/// proportion to own research) and TTO capacity, hospitals' trial slots.
+void derive_from_params(World& w) {
+  const auto& P = w.params;
+  w.rates.vc = make_rate_table(P.vc.discount_rate, P.startup, P.pharma, P.policy);
+  w.rates.pharma = make_rate_table(P.pharma.discount_rate, P.startup, P.pharma, P.policy);
+  w.rates.market = make_rate_table(P.market.public_discount_rate, P.startup, P.pharma, P.policy);
+  const double own_total = static_cast<double>(w.universities.size()) * P.university.research_budget_usd_per_year;
+  const double basic_total = P.policy.public_rd_usd_per_year * P.policy.basic_research_share;
+  for (auto& u : w.universities.items()) {
+    u.own_research_usd_per_year = P.university.research_budget_usd_per_year;
+    u.basic_funding_usd_per_year = own_total > 0 ? basic_total * u.own_research_usd_per_year / own_total : 0.0;
+    u.tto_capacity_per_year = w.policy_of(u.region).tto_capacity_per_year;
+  }
+  for (auto& h : w.hospitals.items()) h.trial_slots_per_year = trial_slots_per_year(h.research_hospital, P.hospital);
+}
+
+}  // namespace
+
+void apply_schedule(World& w) {
+  const Params* next = scheduled_params(w.params, w.step);
+  if (!next) return;
+  auto snapshots = w.params.snapshots;
+  w.params = *next;
+  w.params.snapshots = std::move(snapshots);
+  derive_from_params(w);
+}
+
 World make_world(const Params& params, std::uint64_t seed) {
   World w;
   w.params = params;
@@ -127,18 +158,11 @@ World make_world(const Params& params, std::uint64_t seed) {
   w.ledger = sim::Ledger(kFlowNames, w.region_count());
   w.metrics = sim::MetricTable(w.region_count());
   register_metrics(w);
-  w.rates.vc = make_rate_table(params.vc.discount_rate, params.startup, params.pharma, params.policy);
-  w.rates.pharma = make_rate_table(params.pharma.discount_rate, params.startup, params.pharma, params.policy);
-  w.rates.market = make_rate_table(params.market.public_discount_rate, params.startup, params.pharma, params.policy);
   auto ext = [&] { return w.ledger.open({true, true, -1, -1, -1}); };
   w.ext = {ext(), ext(), ext(), ext(), ext()};
   init_space(w);
 
   const auto& P = params;
-  double own_total = 0;
-  for (const auto& r : P.regions) own_total += r.universities * P.university.research_budget_usd_per_year;
-  // National basic-research money is split among universities in proportion to their own research.
-  const double basic_total = P.policy.public_rd_usd_per_year * P.policy.basic_research_share;
 
   auto place_in = [&](const RegionParams& R, std::size_t ri, AgentType t, int k) {
     auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(t, static_cast<sim::AgentId>(ri) << 24 | k),
@@ -152,9 +176,6 @@ World make_world(const Params& params, std::uint64_t seed) {
       University u;
       std::tie(u.x_km, u.y_km) = place_in(R, ri, AgentType::university, k);
       u.region = region;
-      u.own_research_usd_per_year = P.university.research_budget_usd_per_year;
-      u.basic_funding_usd_per_year = own_total > 0 ? basic_total * u.own_research_usd_per_year / own_total : 0.0;
-      u.tto_capacity_per_year = R.policy.tto_capacity_per_year;
       w.universities.queue_birth(u);
     }
     for (int k = 0; k < R.hospitals; ++k) {
@@ -163,7 +184,6 @@ World make_world(const Params& params, std::uint64_t seed) {
       h.region = region;
       h.beds = P.hospital.beds;
       h.research_hospital = k < R.research_hospitals;
-      h.trial_slots_per_year = trial_slots_per_year(h.research_hospital, P.hospital);
       w.hospitals.queue_birth(h);
     }
     for (int k = 0; k < R.vc_firms; ++k) {
@@ -292,6 +312,7 @@ World make_world(const Params& params, std::uint64_t seed) {
   w.startups.commit();
   w.vcs.commit();
   w.pharmas.commit();
+  derive_from_params(w);  // rate tables, research money, TTO capacity, trial slots
   rebuild_indexes(w);
   // Startups' first bills, so that their first decisions see a burn rate.
   for (auto& s : w.startups.items()) {

@@ -113,6 +113,10 @@ double estimate_memory_bytes(const Params& params);
 /// Builds the world at step 0 from validated parameters and a seed.
 World make_world(const Params& params, std::uint64_t seed);
 
+/// If the scenario's schedule changes parameters at this step, they take effect now (before the
+/// step's decisions), and what the world derives from them is derived again (MODEL.md §8.1).
+void apply_schedule(World& w);
+
 /// Rebuilds the spatial indexes of VC firms and hospitals (after firms are born).
 void rebuild_indexes(World& w);
 
