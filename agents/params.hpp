@@ -214,6 +214,8 @@ struct MarketParams {
   double ipo_min_value_usd = 150e6;          ///< smallest public valuation that can list
   double ipo_raise_usd = 50e6;               ///< smallest amount an IPO raises (seed: 2012 average ~$51M)
   double ipo_margin = 0.2;                   ///< list only when the public value exceeds the insiders' by this share
+  double crossover_max_share = 0.0;          ///< crossover investors take at most this share of a late private round
+  std::int64_t crossover_min_stage = 2;      ///< stage from which they invest (2 = phase II)
   double public_discount_rate = 0.125;       ///< public investors' discount rate for biotech
   double public_noise = 0.25;                ///< sd of the public market's quality signal before any readout
   double market_index_volatility = 0.15;     ///< yearly sd of the log public-valuation index

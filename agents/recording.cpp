@@ -67,6 +67,8 @@ void register_metrics(World& w) {
   m.amenity = t.add("amenity_index", "index", "amenity index of the region");
   m.vc_invested =
       t.add_flow("vc_invested", "USD/month", "venture money invested in the region's startups (public fund included)");
+  m.crossover_invested = t.add_flow("crossover_invested", "USD/month",
+                                    "crossover investors' money in the region's private rounds (MODEL.md §7.4)");
   m.vc_raised = t.add_flow("vc_raised", "USD/month", "new funds raised by the region's VC firms");
   m.vc_distributed = t.add_flow("vc_distributed", "USD/month", "exit proceeds received by the region's VC firms");
   m.vc_cash = t.add("vc_cash", "USD", "uninvested cash of the region's VC firms");

@@ -28,7 +28,7 @@ struct MetricIds {
       trial_starts, licences, serial_founders, alliances;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
   sim::MetricId talent_pool, talent_pool_phd, wage, knowledge_stock, mean_rent, amenity;
-  sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash;
+  sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash, crossover_invested;
   sim::MetricId government_spend, public_cost_per_job;
   std::vector<std::pair<Flow, sim::MetricId>> spend_by_lever;
   sim::MetricId lp_committed, lp_pool, lp_unallocated, vc_raise_failed, vc_firms_active, founder_pool,

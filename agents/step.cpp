@@ -41,7 +41,8 @@ void phase_match(World& w) {
   match_licences(w);        // markets/licences (requests university spin-offs)
   match_trials(w);          // markets/trials
   match_alliances(w);       // markets/alliances
-  match_rounds(w);          // markets/rounds
+  open_public_budget(w);    // markets/public_markets (January)
+  match_rounds(w);          // markets/rounds (crossover investors draw on the public budget)
   match_public_markets(w);  // markets/public_markets (requests serial founders)
   match_acquisitions(w);    // markets/acquisitions (requests serial founders)
   run_vc_funds(w);          // markets/funds

@@ -8,8 +8,13 @@ namespace biocluster::agents {
 
 bool can_invest_new(const VentureCapital& v, const VcParams& p, std::int64_t step) {
   if (v.public_fund) return false;
-  return v.fund_open && fund_age_years(v, step) < p.investment_period_years &&
-         v.new_deals_usd < (1.0 - p.reserve_share) * v.committed_usd;
+  const double age = fund_age_years(v, step);
+  if (!v.fund_open || age >= p.investment_period_years) return false;
+  // Paced over the investment period: a fund may have placed at most (age + 1 year) /
+  // investment_period_years of its budget for new companies, a year's share ahead of an even pace
+  // (Metrick & Yasuda 2010: funds invest over their first five years).
+  const double pace = std::min(1.0, (std::max(0.0, age) + 1.0) / std::max(1.0, p.investment_period_years));
+  return v.new_deals_usd < pace * (1.0 - p.reserve_share) * v.committed_usd;
 }
 
 double deployed_share(const VentureCapital& v, const VcParams& p) {

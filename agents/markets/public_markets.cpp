@@ -13,10 +13,6 @@
 
 namespace biocluster::agents {
 
-namespace {
-
-/// The public market's value of a company: its asset at the public rate, the market's own signal
-/// of quality, times the valuation index; plus cash.
 double public_value(const World& w, const Startup& s, double cash) {
   const auto& P = w.params;
   const double scale =
@@ -25,6 +21,13 @@ double public_value(const World& w, const Startup& s, double cash) {
                                        P.policy, w.step);
   return asset * std::exp(w.market_log_index) + cash;
 }
+
+void open_public_budget(World& w) {
+  if (w.step == 0 || w.calendar.month_of(w.step) == 1)
+    w.public_equity_left_usd = w.params.market.public_equity_usd_per_year;
+}
+
+namespace {
 
 /// Its investors' own value of continuing private: the largest investor's valuation, with the
 /// insider's signal, at the VC rate; plus cash.
@@ -61,7 +64,6 @@ void match_public_markets(World& w) {
   const auto& P = w.params;
   const auto& M = P.market;
   move_index(w);
-  if (w.step == 0 || w.calendar.month_of(w.step) == 1) w.public_equity_left_usd = M.public_equity_usd_per_year;
   if (!M.ipo_window_open) return;
   for (auto& s : w.startups.items()) {
     if (!s.alive || s.owner_id >= 0 || s.service) continue;

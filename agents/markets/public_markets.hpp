@@ -4,6 +4,15 @@
 namespace biocluster::agents {
 
 struct World;
+struct Startup;
+
+/// The public market's value of a company: its asset at the public rate with the market's own
+/// signal of quality, times the valuation index; plus `cash`.
+double public_value(const World& w, const Startup& s, double cash);
+
+/// In January (and at step 0) public investors' yearly budget for IPOs, offerings and crossover
+/// rounds is renewed (market.public_equity_usd_per_year).
+void open_public_budget(World& w);
 
 void match_public_markets(World& w);
 

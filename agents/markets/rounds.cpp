@@ -10,6 +10,7 @@
 
 #include "agents/books.hpp"
 #include "agents/markets/funds.hpp"
+#include "agents/markets/public_markets.hpp"
 #include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
@@ -160,6 +161,14 @@ void match_rounds(World& w) {
       commitments.emplace_back(c.vc, x);
       raised += x;
     }
+    // Crossover investors (public-market funds) join a late round the VCs leave short, at the
+    // lead's price, if the public market would value the company at least at that price.
+    double crossover = 0;
+    if (raised < need && P.market.crossover_max_share > 0 &&
+        static_cast<int>(s.stage) >= P.market.crossover_min_stage && w.public_equity_left_usd > 0 &&
+        public_value(w, s, w.ledger.balance(s.account)) >= pre_money)
+      crossover = std::min({need - raised, P.market.crossover_max_share * need, w.public_equity_left_usd});
+    raised += crossover;
     if (raised < P.vc.min_round_fill * need) {  // not enough investors at this price: the round fails
       count(w, w.m.rounds_failed, s.region);
       continue;
@@ -178,6 +187,14 @@ void match_rounds(World& w) {
               amount, pre_money, round, static_cast<int>(s.stage));
     for (const auto& [i, x] : commitments) invest(w, s, w.vcs[i], x, post_money, round);
     if (match > 0) invest(w, s, *pub, match, post_money, round);
+    if (crossover > 0) {  // their shares are held by outside investors, like the public's
+      const double c = crossover / post_money;
+      for (auto& st : s.stakes) st.share *= 1.0 - c;
+      s.public_share = s.public_share * (1.0 - c) + c;
+      w.public_equity_left_usd -= crossover;
+      w.ledger.transfer(w.ext.outside_investors, s.account, crossover, code(Flow::equity), w.step, s.region);
+      count(w, w.m.crossover_invested, s.region, crossover);
+    }
     s.post_money_usd = post_money;
     s.rounds = round;
     hire_for(w, s, amount / need);

@@ -96,10 +96,14 @@ TEST_CASE("schedule: a scheduled run is reproducible and differs from the unsche
 TEST_CASE("schedule: bad schedules are refused with the line, the key and a hint", "[schedule]") {
   CHECK_THAT(error_of("[schedule.\"2022-13\"]\npolicy.basic_research_share = 0.5\n"),
              Catch::Contains("sched.toml:5") && Catch::Contains("bad date '2022-13'"));
-  CHECK_THAT(error_of("[schedule.\"2035-01\"]\npolicy.basic_research_share = 0.5\n"),
-             Catch::Contains("must lie after the start and within the run (2020-02 .. 2029-12)"));
   CHECK_THAT(error_of("[schedule.\"2020-01\"]\npolicy.basic_research_share = 0.5\n"),
-             Catch::Contains("must lie after the start"));
+             Catch::Contains("must begin after the start month (2020-01"));
+  CHECK_THAT(error_of("[schedule.\"2019-06\"]\npolicy.basic_research_share = 0.5\n"),
+             Catch::Contains("must begin after the start month"));
+  // A window past the end of a (shortened) run is kept and does not act.
+  const Params late = with_schedule("[schedule.\"2035-01\"]\npolicy.basic_research_share = 0.5\n");
+  CHECK(late.schedule.size() == 1);
+  CHECK(late.snapshots->steps.empty());
   CHECK_THAT(error_of("[schedule.\"2022-01\"]\npolicy.basic_research_shar = 0.5\n"),
              Catch::Contains("sched.toml:5") && Catch::Contains("did you mean 'policy.basic_research_share'"));
   CHECK_THAT(error_of("[schedule.\"2022-01\"]\npolicy.basic_research_share = 1.5\n"),
