@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <string_view>
 
 #include "sim/errors.hpp"
@@ -634,6 +635,15 @@ std::vector<ScheduledValue> read_schedule(const std::vector<sim::DocEntry>& entr
       errors.push_back(where + " '" + sv.window + "': '" + clip_for_message(sv.key) + "' cannot be scheduled: " + why);
       continue;
     }
+    // An amount written "<number> KRW" (or USD) is converted to the model currency here, so that
+    // ramps can move it (the rate is run.krw_per_usd, as for the scenario's own amounts).
+    if (const auto* t = std::get_if<std::string>(&sv.value)) {
+      char* end = nullptr;
+      const double x = std::strtod(t->c_str(), &end);
+      const std::string unit = end && end != t->c_str() ? std::string(end) : std::string();
+      if (unit == " KRW" && p.run.krw_per_usd >= 1) sv.value = x / p.run.krw_per_usd;
+      if (unit == " USD") sv.value = x;
+    }
     const bool numeric = std::holds_alternative<double>(sv.value) || std::holds_alternative<std::int64_t>(sv.value);
     if (sv.to > sv.from && !numeric) {
       errors.push_back(where + " '" + sv.window + "': '" + sv.key +
@@ -738,6 +748,13 @@ const Params* scheduled_params(const Params& p, std::int64_t step) {
   return &p.snapshots->params[static_cast<std::size_t>(it - s.begin())];
 }
 
+std::string scalar_text(const sim::ScalarValue& v) {
+  if (const auto* d = std::get_if<double>(&v)) return sim::format_double(*d);
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+  return std::get<std::string>(v);
+}
+
 std::string to_toml(const Params& p) {
   std::string out = base_toml(p);
   // The schedule as written, so that the resolved text loads back to the same run.
@@ -748,11 +765,8 @@ std::string to_toml(const Params& p) {
     out += "\n[schedule.\"" + window + "\"]\n";
     for (const auto& sv : p.schedule) {
       if (sv.window != window) continue;
-      std::string value;
-      if (const auto* d = std::get_if<double>(&sv.value)) value = sim::format_double(*d);
-      if (const auto* i = std::get_if<std::int64_t>(&sv.value)) value = std::to_string(*i);
-      if (const auto* b = std::get_if<bool>(&sv.value)) value = *b ? "true" : "false";
-      if (const auto* t = std::get_if<std::string>(&sv.value)) value = "\"" + *t + "\"";
+      const bool text = std::holds_alternative<std::string>(sv.value);
+      const std::string value = text ? "\"" + scalar_text(sv.value) + "\"" : scalar_text(sv.value);
       out += "\"" + sv.key + "\" = " + value + "\n";
     }
   }

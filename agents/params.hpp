@@ -316,6 +316,9 @@ void describe(sim::ParamVisitor& v, Params& p);
 /// @throws ConfigError listing every problem (file:line, key path, allowed range, hint).
 Params load_params(const sim::ScenarioDoc& doc);
 
+/// A scheduled value as text (a number as `check` prints it, true/false, or the string itself).
+std::string scalar_text(const sim::ScalarValue& v);
+
 /// The parameters a schedule puts in force at `step` (null if none changes there).
 const Params* scheduled_params(const Params& p, std::int64_t step);
 

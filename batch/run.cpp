@@ -147,6 +147,9 @@ agents::Params load_params(const std::filesystem::path& scenario, const std::vec
 std::map<std::string, std::string> flatten_params(agents::Params params) {
   Flatten f;
   agents::describe(f, params);
+  // Scheduled changes count as keys of their own: schedule.WINDOW.KEY (MODEL.md §8.1).
+  for (const auto& sv : params.schedule)
+    f.values["schedule." + sv.window + "." + sv.key] = agents::scalar_text(sv.value);
   return f.values;
 }
 
