@@ -74,6 +74,15 @@ TEST_CASE("schedule: a change holds from its month, a ramp moves linearly to its
         scheduled_params(p, 37)->capital.lp_commitments_usd_per_year);
 }
 
+TEST_CASE("schedule: an amount in KRW is converted at run.krw_per_usd and can be ramped", "[schedule]") {
+  const Params p = with_schedule("[schedule.\"2022-01..2022-02\"]\npolicy.public_rd_usd_per_year = \"2331.4e9 KRW\"\n");
+  const double before = p.policy.public_rd_usd_per_year;
+  const double target = 2331.4e9 / p.run.krw_per_usd;
+  REQUIRE(scheduled_params(p, 24) != nullptr);
+  CHECK(scheduled_params(p, 24)->policy.public_rd_usd_per_year == Approx(before + 0.5 * (target - before)));
+  CHECK(scheduled_params(p, 25)->policy.public_rd_usd_per_year == Approx(target));
+}
+
 TEST_CASE("schedule: a scheduled run is reproducible and differs from the unscheduled one", "[schedule]") {
   const Params plain = with_schedule("", 60);
   const Params shut = with_schedule("[schedule.\"2021-01\"]\npolicy.acquisitions_allowed = false\n", 60);
