@@ -68,6 +68,10 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
   v.real("talent_pool_persons", r.talent_pool_persons,
          {"persons", 0, 1e8, "life-science workers looking for work at start"});
   v.real("phd_share_of_talent", r.phd_share_of_talent, {"fraction", 0, 1, "PhD share of the starting talent pool"});
+  v.real("university_research_usd_per_year", r.university_research_usd_per_year,
+         {"USD/year", -1, kBig,
+          "research money of each university here from its own and local sources; also its weight in the national "
+          "basic-research budget (-1: university.research_budget_usd_per_year)"});
   describe_region_policy(v, r.policy);
 }
 }  // namespace
@@ -297,6 +301,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
   auto& f = p.pharma;
   v.begin_section("pharma");
   v.real("revenue_usd_per_year", f.revenue_usd_per_year, {"USD/year", 0, kBig, "sales of one pharma firm at start"});
+  v.real("outside_revenue_usd_per_year", f.outside_revenue_usd_per_year,
+         {"USD/year", -1, kBig, "sales at start of one pharma firm outside the grid (-1: revenue_usd_per_year)"});
   v.real("rd_share", f.rd_share, {"fraction", 0, 1, "R&D budget as a share of revenue"});
   v.real("acquisition_share_of_rd", f.acquisition_share_of_rd,
          {"fraction", 0, 1, "share of the R&D budget for acquisitions (seed: top-10 pharma 35%)"});
@@ -385,6 +391,22 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"fraction", 0, 10,
           "a company lists only when the public value exceeds its investors' own valuation by this share (Lerner "
           "1994: list when public valuations are high)"});
+  v.integer(
+      "ipo_min_stage", m.ipo_min_stage,
+      {"stage", 0, 4, "earliest stage of the lead asset at which a company can list (0 preclinical .. 4 filing)"});
+  v.flag("tech_listing", m.tech_listing,
+         "a listing needs a passed technology evaluation: two agencies each grade the lead asset on their own signal "
+         "of its quality and both must grade it A (KOSDAQ technology-special listing, korea_facts.csv k 538)");
+  v.real("tech_eval_min_odds", m.tech_eval_min_odds,
+         {"probability", 0, 1,
+          "an agency grades the asset A when its odds of approval from the current stage, at the agency's signal, "
+          "reach this"});
+  v.real("tech_eval_noise", m.tech_eval_noise,
+         {"sd", 0, 10, "sd of an evaluating agency's signal of the asset's quality before any readout"});
+  v.integer("tech_eval_months", m.tech_eval_months,
+            {"months", 0, 60, "from the application to the listing decision (KRX review: 109.5 days in 2024, k 563)"});
+  v.integer("tech_eval_reapply_months", m.tech_eval_reapply_months,
+            {"months", 1, 600, "after an application a company waits this long before it can apply again"});
   v.real("public_discount_rate", m.public_discount_rate,
          {"1/year", 0, 2, "public investors' discount rate in valuing a listed biotech (assumption)"});
   v.real("public_noise", m.public_noise,

@@ -63,6 +63,8 @@ struct RegionParams {
   int startups = 5;
   double talent_pool_persons = 2000.0;
   double phd_share_of_talent = 0.15;
+  double university_research_usd_per_year =
+      -1.0;  ///< per university here (< 0: university.research_budget_usd_per_year)
   RegionPolicy policy;
 };
 
@@ -172,6 +174,7 @@ struct VcParams {
 
 struct PharmaParams {
   double revenue_usd_per_year = 5e9;
+  double outside_revenue_usd_per_year = -1.0;  ///< sales of a pharma firm outside the grid (< 0: revenue_usd_per_year)
   double rd_share = 0.18;
   double acquisition_share_of_rd = 0.35;
   double patent_life_years = 12.0;
@@ -211,17 +214,23 @@ struct MarketParams {
   double migration_stay_bonus = 2.0;
   double amenity_gain_per_billion_usd = 0.1;
   bool ipo_window_open = true;
-  double ipo_min_value_usd = 150e6;          ///< smallest public valuation that can list
-  double ipo_raise_usd = 50e6;               ///< smallest amount an IPO raises (seed: 2012 average ~$51M)
-  double ipo_margin = 0.2;                   ///< list only when the public value exceeds the insiders' by this share
-  double crossover_max_share = 0.0;          ///< crossover investors take at most this share of a late private round
-  std::int64_t crossover_min_stage = 2;      ///< stage from which they invest (2 = phase II)
-  double public_discount_rate = 0.125;       ///< public investors' discount rate for biotech
-  double public_noise = 0.25;                ///< sd of the public market's quality signal before any readout
-  double market_index_volatility = 0.15;     ///< yearly sd of the log public-valuation index
-  double market_index_persistence = 0.95;    ///< monthly AR(1) persistence of the log index
-  double public_equity_usd_per_year = 20e9;  ///< new money public investors put into IPOs and offerings a year
-  double delist_value_usd = 30e6;            ///< a listed firm whose market value falls below this is delisted
+  double ipo_min_value_usd = 150e6;   ///< smallest public valuation that can list
+  double ipo_raise_usd = 50e6;        ///< smallest amount an IPO raises (seed: 2012 average ~$51M)
+  double ipo_margin = 0.2;            ///< list only when the public value exceeds the insiders' by this share
+  std::int64_t ipo_min_stage = 1;     ///< earliest stage of the lead asset at listing (1 = phase I)
+  bool tech_listing = false;          ///< listing needs a passed technology evaluation (KOSDAQ special listing)
+  double tech_eval_min_odds = 0.05;   ///< an agency grades the asset A when its odds of approval reach this
+  double tech_eval_noise = 0.3;       ///< sd of an evaluating agency's signal of the asset's quality
+  std::int64_t tech_eval_months = 4;  ///< from application to the listing decision (KRX review)
+  std::int64_t tech_eval_reapply_months = 12;  ///< a company waits this long after an application to apply again
+  double crossover_max_share = 0.0;            ///< crossover investors take at most this share of a late private round
+  std::int64_t crossover_min_stage = 2;        ///< stage from which they invest (2 = phase II)
+  double public_discount_rate = 0.125;         ///< public investors' discount rate for biotech
+  double public_noise = 0.25;                  ///< sd of the public market's quality signal before any readout
+  double market_index_volatility = 0.15;       ///< yearly sd of the log public-valuation index
+  double market_index_persistence = 0.95;      ///< monthly AR(1) persistence of the log index
+  double public_equity_usd_per_year = 20e9;    ///< new money public investors put into IPOs and offerings a year
+  double delist_value_usd = 30e6;              ///< a listed firm whose market value falls below this is delisted
   double corporate_tax_rate = 0.21;
   double capital_goods_duty = 0.08;
 };

@@ -39,9 +39,30 @@ void register_metrics(World& w) {
   m.acquired_large_group = t.add_flow("acquired_by_large_group", "count/month", "acquired by a large business group");
   m.alliances = t.add_flow("alliances", "count/month", "pharma alliances signed this month by the region's startups");
   m.listed = t.add_flow("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");
+  m.listing_applications =
+      t.add_flow("listing_applications", "count/month",
+                 "technology evaluations applied for this month (market.tech_listing; MODEL.md §7.4)");
+  m.listing_rejections = t.add_flow("listing_rejections", "count/month",
+                                    "technology evaluations that came back failed this month (market.tech_listing)");
   m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
   m.rounds_failed = t.add_flow("rounds_failed", "count/month",
                                "startups seeking a round that no investor priced, or too few joined at the price");
+  m.rounds_failed_worthless =
+      t.add_flow("rounds_failed_worthless", "count/month",
+                 "failed rounds: the asset is worth nothing at the VC rate even to the most optimistic signal");
+  m.rounds_failed_unseen = t.add_flow(
+      "rounds_failed_unseen", "count/month",
+      "failed rounds: investors with room were in reach, but none heard of the company or valued it above 0");
+  m.rounds_failed_no_room =
+      t.add_flow("rounds_failed_no_room", "count/month",
+                 "failed rounds: no investor in reach had room (paced budget spent, fund closed or out of money), or "
+                 "those that valued it ran out of room this month");
+  m.rounds_failed_target =
+      t.add_flow("rounds_failed_target", "count/month",
+                 "failed rounds: investors with room valued it, but none expected a sale to return vc.target_multiple");
+  m.rounds_failed_short =
+      t.add_flow("rounds_failed_short", "count/month",
+                 "failed rounds: a lead priced it, but investors at that price filled less than vc.min_round_fill");
   m.delisted = t.add_flow("delisted", "count/month", "listed companies delisted (market value below the minimum)");
   m.listed_firms = t.add("listed_firms", "count", "live listed companies of the region");
   m.drug_sales = t.add_flow("drug_sales", "USD/month", "sales of approved drugs owned by independent or listed firms");
@@ -59,6 +80,11 @@ void register_metrics(World& w) {
   m.employment_hospitals =
       t.add("employment_hospitals", "persons", "research staff of research hospitals (funding / cost per employee)");
   m.employment_total = t.add("employment_total", "persons", "all bio employment above");
+  m.employment_market = t.add("employment_market", "persons",
+                              "market jobs: staff paid from sales and investors' money (startups, pharma R&D sites)");
+  m.employment_budget =
+      t.add("employment_budget", "persons",
+            "budget-derived jobs: public research money / cost per employee (universities, research hospitals)");
   m.talent_pool = t.add("talent_pool", "persons", "job seekers (all skills) in the region's cells");
   m.talent_pool_phd = t.add("talent_pool_phd", "persons", "job seekers with a PhD in the region's cells");
   m.wage = t.add("wage", "USD/(person month)", "monthly wage of a life-science worker in the region");
@@ -147,8 +173,11 @@ void record_metrics(World& w) {
     spend += flows[static_cast<std::size_t>(code(Flow::research_income)) * nr + ri];
     M.set(m.government_spend, r, spend);
     w.regions[ri].public_spend_total += spend;
-    const double jobs = M.get(m.employment_startups, r) + M.get(m.employment_pharma, r) +
-                        M.get(m.employment_universities, r) + M.get(m.employment_hospitals, r);
+    const double market = M.get(m.employment_startups, r) + M.get(m.employment_pharma, r);
+    const double budget = M.get(m.employment_universities, r) + M.get(m.employment_hospitals, r);
+    const double jobs = market + budget;
+    M.set(m.employment_market, r, market);
+    M.set(m.employment_budget, r, budget);
     M.set(m.employment_total, r, jobs);
     M.set(m.public_cost_per_job, r, jobs > 0 ? w.regions[ri].public_spend_total / jobs : 0.0);
     M.set(m.wage, r, w.params.market.wage_usd_month * w.regions[ri].wage_index);

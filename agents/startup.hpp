@@ -50,15 +50,18 @@ struct Startup {
   double headcount = 0;
   double target_headcount = 0;
   std::int32_t rounds = 0;
-  double post_money_usd = 0;          ///< valuation at the last round (for a listed firm: its last market value)
-  std::vector<Stake> stakes;          ///< VC investors; the rest belongs to public holders and founders (households)
-  double public_share = 0;            ///< fraction of equity held by public investors (after an IPO)
-  std::vector<Stake> former_stakes;   ///< after an acquisition: the sellers' stakes, paid the milestones
-  double former_public_share = 0;     ///< after an acquisition: public holders' share of the milestones
-  double milestone_usd = 0;           ///< after an acquisition: paid to the sellers at each later stage success
-  bool incubated = false;             ///< in an incubator: pays its fee instead of rent and equipment
-  bool listed = false;                ///< listed on a stock market (after an IPO)
-  bool partnered = false;             ///< has signed a licensing deal (one per startup)
+  double post_money_usd = 0;         ///< valuation at the last round (for a listed firm: its last market value)
+  std::vector<Stake> stakes;         ///< VC investors; the rest belongs to public holders and founders (households)
+  double public_share = 0;           ///< fraction of equity held by public investors (after an IPO)
+  std::vector<Stake> former_stakes;  ///< after an acquisition: the sellers' stakes, paid the milestones
+  double former_public_share = 0;    ///< after an acquisition: public holders' share of the milestones
+  double milestone_usd = 0;          ///< after an acquisition: paid to the sellers at each later stage success
+  bool incubated = false;            ///< in an incubator: pays its fee instead of rent and equipment
+  bool listed = false;               ///< listed on a stock market (after an IPO)
+  bool listing_passed = false;       ///< its technology evaluation passed (market.tech_listing)
+  std::int32_t listing_applied_step = -1000000;  ///< last application for a technology evaluation
+  std::int32_t listing_decision_step = -1;       ///< step its pending evaluation is decided (-1: none pending)
+  bool partnered = false;                        ///< has signed a licensing deal (one per startup)
   double retained_sales_share = 1.0;  ///< share of the lead asset's sales its owner keeps (1 - licence share)
   sim::AgentId licensee_id = -1;      ///< pharma firm holding a licence to the lead asset, -1 if none
   double licence_milestone_usd = 0;   ///< paid by the licensee to the startup at each later stage success

@@ -128,10 +128,14 @@ void derive_from_params(World& w) {
   w.rates.vc = make_rate_table(P.vc.discount_rate, P.startup, P.pharma, P.policy);
   w.rates.pharma = make_rate_table(P.pharma.discount_rate, P.startup, P.pharma, P.policy);
   w.rates.market = make_rate_table(P.market.public_discount_rate, P.startup, P.pharma, P.policy);
-  const double own_total = static_cast<double>(w.universities.size()) * P.university.research_budget_usd_per_year;
+  double own_total = 0;
+  for (auto& u : w.universities.items()) {
+    const double regional = P.regions[static_cast<std::size_t>(u.region)].university_research_usd_per_year;
+    u.own_research_usd_per_year = regional >= 0 ? regional : P.university.research_budget_usd_per_year;
+    own_total += u.own_research_usd_per_year;
+  }
   const double basic_total = P.policy.public_rd_usd_per_year * P.policy.basic_research_share;
   for (auto& u : w.universities.items()) {
-    u.own_research_usd_per_year = P.university.research_budget_usd_per_year;
     u.basic_funding_usd_per_year = own_total > 0 ? basic_total * u.own_research_usd_per_year / own_total : 0.0;
     u.tto_capacity_per_year = w.policy_of(u.region).tto_capacity_per_year;
   }
@@ -301,7 +305,9 @@ World make_world(const Params& params, std::uint64_t seed) {
     f.account = open_account(w, AgentType::pharma, f.id, f.region);
     auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::pharma, f.id), pu(Purpose::portfolio));
     f.expiring_share = rng.uniform(0.1, 0.5);
-    f.revenue_usd_per_year = P.pharma.revenue_usd_per_year;
+    f.revenue_usd_per_year = f.region < 0 && P.pharma.outside_revenue_usd_per_year >= 0
+                                 ? P.pharma.outside_revenue_usd_per_year
+                                 : P.pharma.revenue_usd_per_year;
     // Opening cash: one year of acquisition budget.
     w.ledger.transfer(w.ext.world_market, f.account,
                       f.revenue_usd_per_year * P.pharma.rd_share * acquisition_share(f, P.pharma), code(Flow::equity),

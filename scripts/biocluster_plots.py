@@ -103,6 +103,8 @@ SHORT_LABELS = {
     "mean_rent": "Mean rent", "employment_universities": "University research staff",
     "employment_hospitals": "Research-hospital staff", "employment_pharma": "Pharma R&D staff",
     "employment_total": "Bio employment, total", "vc_raised": "VC funds raised",
+    "employment_market": "Market jobs (startups, pharma)", "employment_budget": "Budget-derived jobs (research)",
+    "listing_applications": "Technology evaluations applied for", "listing_rejections": "Technology evaluations failed",
     "public_cost_per_job": "Public spending per bio job (cumulative)", "startups_listed": "Startups listed (IPO)",
     "serial_founders": "Startups by serial founders", "talent_pool_phd": "Job seekers with a PhD",
     "wage": "Monthly wage", "amenity_index": "Amenity index",
@@ -177,7 +179,7 @@ SERIES_GROUPS = [
     SeriesGroup("employment", "Employment",
                 "Bio employment in each region by employer type (end of month).",
                 ["employment_startups", "employment_universities", "employment_hospitals", "employment_pharma",
-                 "employment_total"], 3),
+                 "employment_total", "employment_market", "employment_budget"], 3),
     SeriesGroup("money", "Venture capital",
                 "VC money invested in the region's startups, exit proceeds received by its VC firms and new funds "
                 "they raised (left: per month; right: 12-month rolling sum), and the VC firms' uninvested cash.",
@@ -190,6 +192,10 @@ SERIES_GROUPS = [
                 "Startups founded, failed, acquired and listed on a stock market, and startups founded by serial "
                 "founders (left: per month; right: 12-month rolling sum).",
                 ["startups_founded", "startups_failed", "startups_acquired", "startups_listed", "serial_founders"]),
+    SeriesGroup("listing", "Listings",
+                "Technology evaluations applied for and failed (market.tech_listing), listings, delistings "
+                "(left: per month; right: 12-month rolling sum) and listed companies.",
+                ["listing_applications", "listing_rejections", "startups_listed", "delisted", "listed_firms"]),
     SeriesGroup("innovation", "Licences, clinical trials and approvals",
                 "University technologies licensed, clinical trials started and lead assets approved "
                 "(left: per month; right: 12-month rolling sum).",
@@ -223,11 +229,14 @@ STACK_GROUPS = [
                "acquired_by_"),
     StackGroup("public_programmes", "Public spending by programme",
                "Public money paid into each region by programme (stacked 12-month rolling sums).", "spend_"),
+    StackGroup("rounds_failed", "Failed rounds, by the constraint that bound",
+               "Startups seeking a round that did not close, by reason (stacked 12-month rolling sums; "
+               "MODEL.md 7.4, Rounds).", "rounds_failed_"),
 ]
 
 #: The order of the figures in the report (stems of SERIES_GROUPS and STACK_GROUPS).
-FIGURE_SEQUENCE = ["firms", "employment", "money", "public", "public_programmes", "startups", "founding_origin",
-                   "acquirers", "innovation", "pipeline", "environment"]
+FIGURE_SEQUENCE = ["firms", "employment", "money", "rounds_failed", "public", "public_programmes", "startups",
+                   "founding_origin", "acquirers", "listing", "innovation", "pipeline", "environment"]
 
 
 def figure_groups() -> list:

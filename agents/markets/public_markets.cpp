@@ -27,6 +27,20 @@ void open_public_budget(World& w) {
     w.public_equity_left_usd = w.params.market.public_equity_usd_per_year;
 }
 
+bool passes_tech_evaluation(const World& w, const Startup& s) {
+  const auto& P = w.params;
+  for (sim::AgentId agency = 0; agency < 2; ++agency) {
+    // Valuer keys -2 and -3: the two agencies (the public market reads with -1).
+    const double scale = success_scale_of(
+        quality_signal(w, s, P.market.tech_eval_noise, agent_key(AgentType::venture_capital, -2 - agency)));
+    double odds = 1.0;
+    for (int k = static_cast<int>(s.stage); k < static_cast<int>(Stage::approved); ++k)
+      odds *= std::clamp(stage_success(static_cast<Stage>(k), P.startup) * s.odds_boost * scale, 0.0, 1.0);
+    if (odds < P.market.tech_eval_min_odds) return false;
+  }
+  return true;
+}
+
 namespace {
 
 /// Its investors' own value of continuing private: the largest investor's valuation, with the
@@ -49,6 +63,25 @@ void issue_public_shares(Startup& s, double amount, double pre) {
   const double keep = pre / post;
   for (auto& k : s.stakes) k.share *= keep;
   s.public_share = s.public_share * keep + amount / post;
+}
+
+/// Under market.tech_listing, whether `s` may list this month: an application is filed (at most one
+/// per tech_eval_reapply_months) and decided tech_eval_months later; only a passed evaluation that
+/// is decided now lets the listing go ahead.
+bool tech_listing_cleared(World& w, Startup& s) {
+  const auto& M = w.params.market;
+  const auto t = static_cast<std::int32_t>(w.step);
+  if (s.listing_decision_step < 0) {
+    if (t - s.listing_applied_step < M.tech_eval_reapply_months) return false;
+    s.listing_applied_step = t;
+    s.listing_decision_step = t + static_cast<std::int32_t>(M.tech_eval_months);
+    s.listing_passed = passes_tech_evaluation(w, s);
+    count(w, w.m.listing_applications, s.region);
+  }
+  if (t < s.listing_decision_step) return false;
+  s.listing_decision_step = -1;
+  if (!s.listing_passed) count(w, w.m.listing_rejections, s.region);
+  return s.listing_passed;
 }
 
 void move_index(World& w) {
@@ -89,11 +122,18 @@ void match_public_markets(World& w) {
       hire_for(w, s, 1.0);
       continue;
     }
-    if (s.stage < Stage::phase1 || s.stage == Stage::approved || s.rounds < 1) continue;
+    if (static_cast<std::int64_t>(s.stage) < M.ipo_min_stage || s.stage == Stage::approved || s.rounds < 1) {
+      s.listing_decision_step = -1;  // an evaluation pending for an asset that failed or was sold lapses
+      continue;
+    }
     // An IPO when the public market values the company above the minimum and above what its own
     // investors think it is worth by the margin (Lerner 1994: list when public valuations are high).
     const double value = public_value(w, s, cash);
-    if (value < M.ipo_min_value_usd || value < (1.0 + M.ipo_margin) * insiders_value(w, s, cash)) continue;
+    if (value < M.ipo_min_value_usd || value < (1.0 + M.ipo_margin) * insiders_value(w, s, cash)) {
+      if (s.listing_decision_step >= 0 && w.step >= s.listing_decision_step) s.listing_decision_step = -1;
+      continue;
+    }
+    if (M.tech_listing && !tech_listing_cleared(w, s)) continue;
     const double raise = std::max(M.ipo_raise_usd, round_need_usd(s, w, cash));
     double sold = 0;  // the VCs sell their stakes at the listing price (lock-ups are not modelled)
     for (const auto& st : s.stakes) sold += st.share * value;

@@ -14,6 +14,11 @@ double public_value(const World& w, const Startup& s, double cash);
 /// rounds is renewed (market.public_equity_usd_per_year).
 void open_public_budget(World& w);
 
+/// Technology evaluation (KOSDAQ technology-special listing, market.tech_listing): two agencies each
+/// read the lead asset's quality with their own signal and grade it A when its odds of approval from
+/// the current stage, at that signal, reach `market.tech_eval_min_odds`; it passes with both grades.
+bool passes_tech_evaluation(const World& w, const Startup& s);
+
 void match_public_markets(World& w);
 
 }  // namespace biocluster::agents

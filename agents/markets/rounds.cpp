@@ -71,6 +71,8 @@ void match_rounds(World& w) {
   }
   if (R.screened.size() < R.seekers.size()) R.screened.resize(R.seekers.size());
   R.need.resize(R.seekers.size());
+  R.worthless.assign(R.seekers.size(), 0);
+  R.reachable.assign(R.seekers.size(), 0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, R.seekers.size(), 16), [&](const tbb::blocked_range<std::size_t>&
                                                                                       r) {
     for (std::size_t k = r.begin(); k != r.end(); ++k) {
@@ -82,13 +84,17 @@ void match_rounds(World& w) {
       const double cpe = cost_per_employee(w, s.region);
       // Worthless at the VC rate even to the most optimistic signal (value rises with it): no
       // investor would price it, so no pair needs valuing.
-      if (R.need[k] <= 0 || asset_value_usd(s, investor(w, 1.5, cpe), P.startup, P.pharma, P.policy, w.step) <= 0)
+      if (R.need[k] <= 0) continue;
+      if (asset_value_usd(s, investor(w, 1.5, cpe), P.startup, P.pharma, P.policy, w.step) <= 0) {
+        R.worthless[k] = 1;
         continue;
+      }
       w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
         if (R.vc_state[i] == 0) return;
         const auto& v = w.vcs[i];
         const bool follow_on = holds_stake(s, v.id);
         if (!follow_on && R.vc_state[i] != 2) return;
+        R.reachable[k] = 1;
         // Deal flow decays with distance: a VC hears of a new company with probability w(d).
         // Existing investors always consider follow-ons.
         const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
@@ -112,18 +118,27 @@ void match_rounds(World& w) {
     if (need <= 0) continue;
     accepting.clear();
     weights.clear();
+    bool room_bound = false;  // some investor valued it but had no room left
     for (std::size_t k = 0; k < R.screened[q].size(); ++k) {
       const auto& c = R.screened[q][k];
       const auto& v = w.vcs[c.vc];
-      if (!(c.follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step))) continue;
-      if (investable_usd(w, v) <= 0) continue;
+      if (!(c.follow_on ? v.fund_open : can_invest_new(v, P.vc, w.step)) || investable_usd(w, v) <= 0) {
+        room_bound = true;
+        continue;
+      }
       // A VC invests only where selling to a pharma buyer would return its target multiple.
       if (c.buyer + need < P.vc.target_multiple * (c.value + need)) continue;
       accepting.push_back(k);
       weights.push_back(c.weight * (c.follow_on ? 4.0 : 1.0));
     }
-    if (accepting.empty()) {
+    if (accepting.empty()) {  // why: the mechanism trace (MODEL.md §7.4, "Rounds")
       count(w, w.m.rounds_failed, s.region);
+      count(w,
+            R.worthless[q]                  ? w.m.rounds_failed_worthless
+            : !R.reachable[q] || room_bound ? w.m.rounds_failed_no_room
+            : R.screened[q].empty()         ? w.m.rounds_failed_unseen
+                                            : w.m.rounds_failed_target,
+            s.region);
       continue;
     }
     // Lead: drawn with probability proportional to weight; it prices the round at its valuation.
@@ -171,6 +186,7 @@ void match_rounds(World& w) {
     raised += crossover;
     if (raised < P.vc.min_round_fill * need) {  // not enough investors at this price: the round fails
       count(w, w.m.rounds_failed, s.region);
+      count(w, w.m.rounds_failed_short, s.region);
       continue;
     }
     // Public matching fund of the startup's region (startups under 5 years old).

@@ -22,6 +22,8 @@ struct RoundBuffers {
     double buyer;  ///< its estimate of what a pharma buyer would pay for the asset (+ cash)
   };
   std::vector<double> need;                     ///< per seeker: the round's size
+  std::vector<std::uint8_t> worthless;          ///< per seeker: worth nothing even to the best signal
+  std::vector<std::uint8_t> reachable;          ///< per seeker: some VC in reach could invest in it
   std::vector<std::uint32_t> seekers;           ///< startups seeking a round (store indices)
   std::vector<std::uint8_t> vc_state;           ///< per VC at the start of matching
   std::vector<std::vector<Screened>> screened;  ///< per seeker: VCs that would consider it

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "agents/lifecycle.hpp"
+#include "agents/markets/public_markets.hpp"
 #include "agents/model.hpp"
 #include "agents/params.hpp"
 #include "agents/simulate.hpp"
@@ -550,4 +551,128 @@ TEST_CASE("capital: the funds table has one row per fund ever raised; closed fun
       std::find_if(tables.begin(), tables.end(), [](const sim::AgentTable& t) { return t.type_name == "funds"; });
   REQUIRE(it != tables.end());
   CHECK(it->ids.size() == w.fund_records.size());
+}
+
+// ---------------------------------------------------------------------------------------------- Korea (#16)
+
+namespace {
+
+Params korea_with(std::int64_t steps, const std::vector<std::string>& overrides) {
+  auto doc = sim::load_scenario_doc(kScenarios / "korea" / "korea.toml");
+  sim::apply_override(doc, "run.steps=" + std::to_string(steps));
+  for (const auto& o : overrides) sim::apply_override(doc, o);
+  return load_params(doc);
+}
+
+/// Share of the world's startups whose lead asset, set to `stage` and `quality`, passes the evaluation.
+double pass_rate(World& w, Stage stage, double quality) {
+  double pass = 0, n = 0;
+  for (auto& s : w.startups.items()) {
+    if (s.service) continue;
+    const Startup saved = s;
+    s.stage = stage;
+    s.quality = quality;
+    pass += passes_tech_evaluation(w, s);
+    n += 1;
+    s = saved;
+  }
+  return pass / n;
+}
+
+}  // namespace
+
+TEST_CASE("technology evaluation: passes more often at later stages and higher quality; the threshold binds",
+          "[mechanism][korea]") {
+  World w = make_world(korea_with(1, {}), 7);
+  REQUIRE(w.startups.size() > 300);
+  const double pre = pass_rate(w, Stage::preclinical, 0.5), ph1 = pass_rate(w, Stage::phase1, 0.5),
+               ph2 = pass_rate(w, Stage::phase2, 0.5);
+  INFO("pass rates at quality 0.5: preclinical " << pre << ", phase I " << ph1 << ", phase II " << ph2);
+  CHECK(pre < ph1);
+  CHECK(ph1 < ph2);
+  CHECK(pass_rate(w, Stage::phase1, 0.2) < pass_rate(w, Stage::phase1, 0.8));
+  // No agency error and a threshold between two assets' true odds: the better one passes, the other not.
+  w.params.market.tech_eval_noise = 0.0;
+  w.params.market.tech_eval_min_odds = 0.0;
+  CHECK(pass_rate(w, Stage::preclinical, 0.0) == 1.0);
+  w.params.market.tech_eval_min_odds = 1.0;
+  CHECK(pass_rate(w, Stage::phase3, 1.0) == 0.0);
+}
+
+TEST_CASE("technology-special listing: every listing follows an application decided tech_eval_months later",
+          "[mechanism][korea]") {
+  const auto on = run(korea_with(72, {}), 11);
+  INFO("applications " << on.sum.at("listing_applications") << ", rejections " << on.sum.at("listing_rejections")
+                       << ", listings " << on.sum.at("startups_listed"));
+  CHECK(on.sum.at("listing_applications") > 0);
+  CHECK(on.sum.at("startups_listed") > 0);
+  CHECK(on.sum.at("listing_rejections") > 0);
+  CHECK(on.sum.at("listing_rejections") + on.sum.at("startups_listed") <= on.sum.at("listing_applications"));
+  // A review longer than the run: applications, but no listing and no decision.
+  const auto slow = run(korea_with(48, {"market.tech_eval_months=60"}), 11);
+  CHECK(slow.sum.at("listing_applications") > 0);
+  CHECK(slow.sum.at("startups_listed") == 0);
+  CHECK(slow.sum.at("listing_rejections") == 0);
+  // Without the rule no one applies; listings then need phase I (market.ipo_min_stage as in the US).
+  const auto off = run(korea_with(72, {"market.tech_listing=false", "market.ipo_min_stage=1"}), 11);
+  CHECK(off.sum.at("listing_applications") == 0);
+  for (const auto& e : off.events)
+    if (e.kind == code(EventKind::ipo)) CHECK(e.detail >= static_cast<int>(Stage::phase1));
+}
+
+TEST_CASE("jobs: market and budget-derived jobs are separate and add up to the total", "[recording]") {
+  const Params p = params_with(36, {});
+  World w = make_world(p, 3);
+  int checked = 0;
+  simulate(w, p.run.steps, [&](World& world, std::int64_t) {
+    const auto& M = world.metrics;
+    const auto& m = world.m;
+    for (int r = 0; r < world.region_count(); ++r) {
+      CHECK(M.get(m.employment_market, r) == M.get(m.employment_startups, r) + M.get(m.employment_pharma, r));
+      CHECK(M.get(m.employment_budget, r) == M.get(m.employment_universities, r) + M.get(m.employment_hospitals, r));
+      CHECK(M.get(m.employment_total, r) == M.get(m.employment_market, r) + M.get(m.employment_budget, r));
+      checked += M.get(m.employment_budget, r) > 0 && M.get(m.employment_market, r) > 0;
+    }
+  });
+  CHECK(checked > 0);
+}
+
+TEST_CASE("rounds: every failed round is counted under exactly one binding constraint", "[mechanism]") {
+  for (const char* scenario : {"default", "korea"}) {
+    INFO(scenario);
+    const auto o = run(std::string(scenario) == "korea" ? korea_with(60, {}) : params_with(120, {}), 5);
+    const double parts = o.sum.at("rounds_failed_worthless") + o.sum.at("rounds_failed_unseen") +
+                         o.sum.at("rounds_failed_no_room") + o.sum.at("rounds_failed_target") +
+                         o.sum.at("rounds_failed_short");
+    CHECK(o.sum.at("rounds_failed") > 0);
+    CHECK(parts == o.sum.at("rounds_failed"));
+  }
+  // Funds that may not place any new deal: what binds is room, not value.
+  const auto base = run(params_with(60, {}), 5);
+  const auto paced = run(params_with(60, {"vc.investment_period_years=0.5"}), 5);
+  INFO("no room: " << base.sum.at("rounds_failed_no_room") << " -> " << paced.sum.at("rounds_failed_no_room"));
+  CHECK(paced.sum.at("rounds_failed_no_room") > 2 * base.sum.at("rounds_failed_no_room"));
+}
+
+TEST_CASE("universities: a region's own research setting sets its universities' money and basic-research share",
+          "[korea]") {
+  const Params base = korea_with(1, {});
+  World w = make_world(base, 1);
+  double own_total = 0;
+  for (const auto& u : w.universities.items()) own_total += u.own_research_usd_per_year;
+  const double basic = base.policy.public_rd_usd_per_year * base.policy.basic_research_share;
+  int hongneung = 0;
+  for (const auto& u : w.universities.items()) {
+    const auto& R = base.regions[static_cast<std::size_t>(u.region)];
+    const double want = R.university_research_usd_per_year >= 0 ? R.university_research_usd_per_year
+                                                                : base.university.research_budget_usd_per_year;
+    CHECK(u.own_research_usd_per_year == Approx(want));
+    CHECK(u.basic_funding_usd_per_year == Approx(basic * want / own_total));
+    hongneung += R.name == "hongneung";
+  }
+  CHECK(hongneung > 0);
+  // Global buyers keep their own size; home pharma the Korean one.
+  for (const auto& f : w.pharmas.items())
+    CHECK(f.revenue_usd_per_year ==
+          Approx(f.region < 0 ? base.pharma.outside_revenue_usd_per_year : base.pharma.revenue_usd_per_year));
 }
