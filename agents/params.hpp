@@ -196,6 +196,7 @@ struct PharmaParams {
   double alliance_share_of_rd =
       0.0;  ///< share of the R&D budget a firm may pay in licence upfronts per year (0: no licensing deals)
   double licence_share = 0.6;  ///< share of a licensed asset's sales the licensee buys (the startup keeps the rest)
+  double licence_upfront_share = -1.0;  ///< share of a licence's headline paid at signing (< 0: upfront_share)
 };
 
 struct MarketParams {

@@ -19,15 +19,14 @@ void match_alliances(World& w) {
   // Candidates: independent, unlisted startups seeking money that have not licensed yet. The
   // industry (one diligence signal, pharma's rate) values the share of sales it would buy, without
   // development costs (the startup keeps paying them), and offers that less the bid margin as a
-  // headline H paid upfront_share x H now and the rest in equal milestones at each later stage
-  // success (H set so that the offer is its expected cost, as in acquisitions). The board (its
-  // largest investor's insider signal, the VC rate) takes it only if its value with the deal (the
-  // asset at its retained share of sales, plus upfront and milestones at its own odds) beats its
-  // value without.
+  // headline H paid u x H now (licence_upfront_share, else upfront_share) and the rest in equal milestones at each
+  // later stage success (H set so that the offer is its expected cost, as in acquisitions). The board (its largest
+  // investor's insider signal, the VC rate) takes it only if its value with the deal (the asset at its retained share
+  // of sales, plus upfront and milestones at its own odds) beats its value without.
   auto& cand = w.alliance_buffers.candidates;
   auto& value = w.alliance_buffers.value;
   cand.clear(), value.clear();
-  const double u = P.pharma.upfront_share;
+  const double u = P.pharma.licence_upfront_share >= 0 ? P.pharma.licence_upfront_share : P.pharma.upfront_share;
   for (std::size_t i = 0; i < w.startups.size(); ++i) {
     const auto& s = w.startups[i];
     if (!s.alive || !s.wants_round || s.listed || s.owner_id >= 0 || s.partnered || s.service ||
@@ -91,6 +90,7 @@ void match_alliances(World& w) {
       log_event(w, EventKind::alliance, AgentType::startup, s.id, s.region, AgentType::pharma, f.id, upfront, headline,
                 static_cast<int>(s.stage));
       count(w, w.m.alliances, s.region);
+      if (f.region < 0) count(w, w.m.alliances_outside, s.region);
       cand.erase(cand.begin() + best), value.erase(value.begin() + best);
     }
   }

@@ -231,6 +231,22 @@ TEST_CASE("mechanism: licensing deals pay each licensed startup an upfront share
   const Outcome off = run(params_with(120, {"pharma.alliance_share_of_rd=0"}), 9);
   CHECK(count_events(off, EventKind::alliance) == 0);
   CHECK(off.flows.at("alliance") == 0);
+  // A licence's own upfront share (Korean deals: ~6%), apart from acquisitions'; licence-out deals
+  // (to firms outside the grid) are counted apart.
+  const Params k = params_with(120, {"pharma.alliance_share_of_rd=0.3", "pharma.licence_upfront_share=0.06"});
+  const Outcome ko = run(k, 9);
+  std::set<sim::AgentId> global;  // firms outside the grid (sites, opened later, do not sign)
+  for (const auto& f : make_world(k, 9).pharmas.items())
+    if (f.region < 0) global.insert(f.id);
+  double outside = 0;
+  for (const auto& e : ko.events)
+    if (e.kind == code(EventKind::alliance)) {
+      CHECK(e.amount == Approx(0.06 * e.value).epsilon(1e-12));
+      outside += global.count(e.object_id) > 0 ? 1.0 : 0.0;
+    }
+  CHECK(count_events(ko, EventKind::alliance) > 0);
+  CHECK(outside > 0);
+  CHECK(ko.sum.at("alliances_outside") == outside);
 }
 
 TEST_CASE("mechanism: startups short of cash cut staff only when layoffs are on", "[mechanism]") {
