@@ -164,15 +164,17 @@ void book_universities_and_hospitals(World& w) {
 
 void book_startups(World& w) {
   const auto& P = w.params;
-  // Applied (non-basic) public R&D: split equally among SME-eligible independent startups, capped.
+  // Applied (non-basic) public R&D: split equally among SME-eligible startups (independent, or a
+  // large group's venture while it keeps SME status), capped.
   std::size_t eligible = 0;
-  for (const auto& s : w.startups.items()) eligible += s.alive && s.owner_id < 0 && sme_eligible(s);
+  for (const auto& s : w.startups.items()) eligible += s.alive && sme_eligible(s);
   const double pool = P.policy.public_rd_usd_per_year * (1.0 - P.policy.basic_research_share) / 12.0;
   const double grant =
       eligible > 0 ? std::min(pool / static_cast<double>(eligible), P.policy.applied_grant_max_usd_per_year / 12.0)
                    : 0.0;
+  w.applied_grant_usd_month = grant;
   for (auto& s : w.startups.items())
-    if (s.alive) book_startup_month(w, s, s.owner_id < 0 && sme_eligible(s) ? grant : 0.0);
+    if (s.alive) book_startup_month(w, s, sme_eligible(s) ? grant : 0.0);
 }
 
 void book_vc_fees(World& w) {

@@ -451,9 +451,14 @@ void describe(sim::ParamVisitor& v, Params& p) {
           "share of public R&D for basic research at universities (Korea ~0.40); the rest funds startup grants"});
   v.real("applied_grant_max_usd_per_year", q.applied_grant_max_usd_per_year,
          {"USD/year", 0, kBig, "cap on applied (SBIR-like) grants to one startup per year"});
-  v.real(
-      "grace_period_years", q.grace_period_years,
-      {"years", 0, 50, "M&A grace period: years an acquired venture keeps SME benefits in a large group (Korea: 7)"});
+  v.real("grace_period_years", q.grace_period_years,
+         {"years", 0, 50,
+          "M&A grace period: years after a large group acquires a venture before it counts as the group's affiliate "
+          "and bears the affiliate rules' compliance cost (Korea: 7 from 2016, 3 before, korea_facts.csv k 614-615)"});
+  v.real("sme_grace_years", q.sme_grace_years,
+         {"years", -1, 50,
+          "years such a venture keeps SME status: the SME R&D credit and applied grants (Korea: 3, k 616; -1: "
+          "grace_period_years)"});
   v.real("sme_rd_tax_credit", q.sme_rd_tax_credit, {"fraction", 0, 1, "national SME R&D tax credit (Korea: 25%)"});
   v.real("data_exclusivity_years", q.data_exclusivity_years,
          {"years", 0, 30, "years a new drug's data are protected (US 12, EU 10, Korea 6)"});

@@ -242,6 +242,7 @@ struct PolicyParams {
   double basic_research_share = 0.40;
   double applied_grant_max_usd_per_year = 1e6;
   double grace_period_years = 7.0;
+  double sme_grace_years = -1.0;  ///< years a large group's venture keeps SME status (< 0: grace_period_years)
   double sme_rd_tax_credit = 0.25;
   double data_exclusivity_years = 12.0;
   double drug_price_index = 1.0;

@@ -69,7 +69,8 @@ struct Startup {
   sim::AgentId owner_id = -1;  ///< acquiring pharma firm, -1 while independent
   bool owner_large_group = false;
   std::int32_t acquired_step = -1;
-  bool grace_over = false;       ///< a large-group venture past the grace period (lost SME benefits)
+  bool grace_over = false;       ///< a large-group venture past the grace period (an affiliate: compliance cost)
+  bool sme_over = false;         ///< an acquired venture that lost SME status (credit, grants)
   double loan_usd = 0;           ///< outstanding public loan
   double trial_distance_km = 0;  ///< distance to the hospital running its trial
   sim::AgentId trial_hospital = -1;
@@ -101,7 +102,7 @@ double trial_cost_per_month(Stage s, const StartupParams& p);
 inline double monthly_costs(const Startup& s) { return s.salary_due + s.rent_due + s.equipment_due + s.trial_cost_due; }
 /// Eligible for SME R&D benefits: a drug developer, independent and unlisted, or a large-group
 /// venture within its grace period.
-inline bool sme_eligible(const Startup& s) { return !s.service && !s.listed && !s.grace_over; }
+inline bool sme_eligible(const Startup& s) { return !s.service && !s.listed && !s.sme_over; }
 
 /// Cash a startup wants to hold: `runway_trigger_months` of its bills, plus, when its next stage is a
 /// trial it has not started, the trial fee and the same months of trial costs. MODEL.md §7.3.

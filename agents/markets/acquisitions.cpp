@@ -19,15 +19,20 @@ namespace biocluster::agents {
 
 double grace_months(const PolicyParams& policy) { return 12.0 * policy.grace_period_years; }
 
-double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupParams& sp, const PharmaParams& pp,
-                       const PolicyParams& policy) {
+double sme_grace_months(const PolicyParams& policy) {
+  return policy.sme_grace_years < 0 ? grace_months(policy) : 12.0 * policy.sme_grace_years;
+}
+
+double grace_value_usd(const Startup& s, double monthly_rd_usd, double monthly_grant_usd, const StartupParams& sp,
+                       const PharmaParams& pp, const PolicyParams& policy) {
   const double horizon_months = 12.0 * years_to_launch(s.stage, sp);
-  const double grace = grace_months(policy);
+  const double grace = grace_months(policy), sme = sme_grace_months(policy);
   const double r = std::pow(1.0 + pp.discount_rate, 1.0 / 12.0) - 1.0;
   double v = 0.0, disc = 1.0;
   for (int m = 0; m < static_cast<int>(horizon_months); ++m) {
     disc /= 1.0 + r;
-    v += (m < grace ? policy.sme_rd_tax_credit * monthly_rd_usd : -pp.compliance_cost_usd_per_year / 12.0) * disc;
+    if (m < sme) v += (policy.sme_rd_tax_credit * monthly_rd_usd + monthly_grant_usd) * disc;
+    if (m >= grace) v -= pp.compliance_cost_usd_per_year / 12.0 * disc;
   }
   return v;
 }
@@ -37,6 +42,8 @@ void expire_grace(World& w, Startup& s) {
   const auto t = w.step;
   // Large-group ventures lose SME benefits when the grace period ends (rounded to whole months
   // here, not in grace_value_usd: see grace_months).
+  if (s.owner_large_group && !s.sme_over && t - s.acquired_step >= std::lround(sme_grace_months(P.policy)))
+    s.sme_over = true;
   if (s.owner_large_group && !s.grace_over && t - s.acquired_step >= std::lround(grace_months(P.policy))) {
     s.grace_over = true;
     log_event(w, EventKind::grace_expired, AgentType::startup, s.id, s.region, AgentType::pharma, s.owner_id);
@@ -145,8 +152,8 @@ void match_acquisitions(World& w) {
           success_scale_of(quality_signal(w, s, P.pharma.diligence_noise, agent_key(AgentType::pharma, f.id)));
       double value = asset_value_usd(s, {&w.rates.pharma, scale, cpe}, P.startup, P.pharma, P.policy, w.step) + cash;
       if (f.large_group)
-        value += grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due, P.startup, P.pharma,
-                                 P.policy);
+        value += grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due,
+                                 w.applied_grant_usd_month, P.startup, P.pharma, P.policy);
       const double offer = (1.0 - P.pharma.bid_margin) * value;  // its expected cost of the deal
       if (offer <= cash) continue;                               // worth no more than the cash: no bid
       const double mf = s.stage == Stage::approved ? 1.0 : milestone_factor(s, w.rates.pharma, scale, P.startup);
@@ -186,6 +193,7 @@ void match_acquisitions(World& w) {
     // Only a large group's venture keeps SME benefits, and only during the grace period (the flag
     // set here; expire_grace above ends it, grace_value_usd above priced it into the bid).
     s.grace_over = !f.large_group;
+    s.sme_over = !f.large_group;
     s.target_headcount = std::max(s.target_headcount, plan_headcount(s.stage, P.startup));  // the buyer funds the plan
     ++f.acquisitions;
     const AcquirerKind kind = f.large_group          ? AcquirerKind::large_group

@@ -29,13 +29,18 @@ struct AcquisitionBuffers {
 /// std::lround(grace_months(...)) months (84). Whole-month grace periods agree.
 double grace_months(const PolicyParams& policy);
 
-/// Present value, to a large group, of keeping SME benefits during the grace period minus the
-/// affiliate compliance costs after it, until launch. MODEL.md §7.5.
-double grace_value_usd(const Startup& s, double monthly_rd_usd, const StartupParams& sp, const PharmaParams& pp,
-                       const PolicyParams& policy);
+/// Months a large group's venture keeps SME status: 12 x `policy.sme_grace_years` (or the grace
+/// period when that is < 0), not rounded.
+double sme_grace_months(const PolicyParams& policy);
 
-/// A large-group venture loses its SME benefits when the grace period ends (a grace_expired
-/// event); called while its month is booked (apply phase).
+/// Present value, to a large group, of the SME benefits an acquired venture keeps while it has SME
+/// status (the R&D credit on `monthly_rd_usd` and `monthly_grant_usd` of applied grants) minus the
+/// affiliate compliance costs after the grace period, until launch. MODEL.md §7.5.
+double grace_value_usd(const Startup& s, double monthly_rd_usd, double monthly_grant_usd, const StartupParams& sp,
+                       const PharmaParams& pp, const PolicyParams& policy);
+
+/// A large-group venture loses SME status after sme_grace_months and becomes an affiliate (a
+/// grace_expired event, compliance cost) after the grace period; called while its month is booked.
 void expire_grace(World& w, Startup& s);
 
 /// Sealed first-price bids by every buyer with money, upfront + milestones; the board accepts the

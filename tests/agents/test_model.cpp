@@ -203,3 +203,31 @@ TEST_CASE("grace period: months from years; the bid and the expiry agree on whol
   CHECK(std::lround(grace_months(p)) == 84);
   CHECK(grace_months(p) > 84.0);
 }
+
+TEST_CASE("grace period: SME status and affiliate inclusion are two clocks; the bid prices both", "[grace]") {
+  Startup s;
+  s.stage = Stage::phase1;
+  const StartupParams sp;
+  const PharmaParams pp;
+  PolicyParams p;
+  p.grace_period_years = 7.0;
+  p.sme_grace_years = -1.0;  // one clock: SME status for the whole grace period
+  CHECK(sme_grace_months(p) == grace_months(p));
+  const double rd = 1e6, grant = 2e4;
+  const double one_clock = grace_value_usd(s, rd, grant, sp, pp, p);
+  p.sme_grace_years = 3.0;  // Korea (k 616): SME status for 3 years, affiliate after 7
+  CHECK(sme_grace_months(p) == 36.0);
+  const double korea = grace_value_usd(s, rd, grant, sp, pp, p);
+  CHECK(korea < one_clock);
+  CHECK(grace_value_usd(s, rd, 0.0, sp, pp, p) < korea);  // grants are part of what the group gains
+  // With SME status on its own clock, a longer grace period only delays the compliance cost.
+  p.grace_period_years = 15.0;
+  const double longer = grace_value_usd(s, rd, grant, sp, pp, p);
+  CHECK(longer > korea);
+  PharmaParams free = pp;
+  free.compliance_cost_usd_per_year = 0.0;
+  p.grace_period_years = 7.0;
+  const double a = grace_value_usd(s, rd, grant, sp, free, p);
+  p.grace_period_years = 15.0;
+  CHECK(grace_value_usd(s, rd, grant, sp, free, p) == Approx(a));
+}
