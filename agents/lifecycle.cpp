@@ -149,7 +149,15 @@ void found_startup(World& w, const FoundingRequest& r) {
   auto& born = w.startups.queued_births().back();
   born.account = open_account(w, AgentType::startup, id, r.region);
   w.ledger.transfer(source, born.account, cash, code(Flow::equity), w.step);
-  const double loan = r.region >= 0 ? w.policy_of(r.region).loan_usd : 0.0;
+  // A public loan while the region's programme has this year's budget for a whole one (MODEL.md §7.9).
+  double loan = 0;
+  if (r.region >= 0 && w.policy_of(r.region).loan_usd > 0) {
+    auto& R = w.regions[static_cast<std::size_t>(r.region)];
+    const int year = w.calendar.date_of(w.step).year;
+    if (R.loan_year != year) R.loan_year = year, R.loan_budget_left = w.policy_of(r.region).loan_budget_usd_per_year;
+    if (R.loan_budget_left >= w.policy_of(r.region).loan_usd) loan = w.policy_of(r.region).loan_usd;
+    R.loan_budget_left -= loan;
+  }
   if (loan > 0) {
     w.ledger.transfer(w.ext.government, born.account, loan, code(Flow::loan), w.step, r.region);
     born.loan_usd = loan;

@@ -61,8 +61,10 @@ void book_startup_month(World& w, Startup& s, double applied_grant) {
       monthly_costs(s) + (s.owner_large_group && s.grace_over ? P.pharma.compliance_cost_usd_per_year / 12.0 : 0.0);
   // A subsidiary is funded by its parent (follow-on investment of the group).
   if (s.owner_id >= 0 && L.balance(s.account) < 3.0 * bills)
-    if (auto* f = w.pharmas.find(s.owner_id); f && L.balance(f->account) > 6.0 * bills)
+    if (auto* f = w.pharmas.find(s.owner_id); f && L.balance(f->account) > 6.0 * bills) {
       L.transfer(f->account, s.account, 6.0 * bills, code(Flow::intra_group), t);
+      count(w, w.m.group_funding, s.region, 6.0 * bills);
+    }
   // Public support: applied grants, R&D and investment credits (MODEL.md §7.9).
   const RegionPolicy* rp = s.region >= 0 ? &w.policy_of(s.region) : nullptr;
   if (applied_grant > 0) L.transfer(w.ext.government, s.account, applied_grant, code(Flow::grant_applied), t, s.region);

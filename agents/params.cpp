@@ -39,6 +39,10 @@ void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
          {"years", 0, 100, "corporate-tax holiday for firms in the region, counted from founding (Songdo)"});
   v.real("customs_exemption_years", p.customs_exemption_years,
          {"years", 0, 100, "no import duty on a startup's lab equipment for this long after founding (Songdo: 5)"});
+  v.real("loan_budget_usd_per_year", p.loan_budget_usd_per_year,
+         {"USD/year", 0, kBig,
+          "the loan programme's budget a year (reset each January): new startups get loan_usd in founding order "
+          "while it covers a whole loan"});
   v.real("loan_usd", p.loan_usd,
          {"USD", 0, kBig, "low-cost public loan to each new startup (Massachusetts: up to $2.5M)"});
   v.real("founder_capital_usd", p.founder_capital_usd,
@@ -563,6 +567,11 @@ Params load_base(const sim::ScenarioDoc& doc) {
                                                   "' has research_hospitals = " + std::to_string(r.research_hospitals) +
                                                   " > hospitals = " + std::to_string(r.hospitals) +
                                                   "; research hospitals are counted among hospitals");
+    if (r.policy.loan_usd > 0 && r.policy.loan_budget_usd_per_year <= 0)
+      v.error_at(base + "policy.loan_usd",
+                 "region '" + r.name + "' offers loans (policy.loan_usd = " + sim::format_double(r.policy.loan_usd) +
+                     ") without a budget; set policy.loan_budget_usd_per_year (public money comes from a budget, "
+                     "MODEL.md 7.9)");
     if (r.large_group_firms > r.pharma_firms)
       v.error_at(base + "large_group_firms", "region '" + r.name +
                                                  "' has large_group_firms = " + std::to_string(r.large_group_firms) +

@@ -41,6 +41,7 @@ struct RegionPolicy {
   double tax_exemption_years = 0.0;                ///< corporate-tax holiday for firms here, from founding
   double customs_exemption_years = 0.0;            ///< no import duty on lab equipment for this long after founding
   double loan_usd = 0.0;                           ///< low-cost public loan offered to each new startup
+  double loan_budget_usd_per_year = 0.0;           ///< the loan programme's lending budget a year
   double founder_capital_usd = -1.0;  ///< founders' and angels' pool at step 0 (< 0: capital.founder_capital_usd)
 };
 

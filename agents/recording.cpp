@@ -38,6 +38,9 @@ void register_metrics(World& w) {
   m.acquired_outside = t.add_flow("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
   m.acquired_large_group = t.add_flow("acquired_by_large_group", "count/month", "acquired by a large business group");
   m.alliances = t.add_flow("alliances", "count/month", "pharma alliances signed this month by the region's startups");
+  m.group_funding =
+      t.add_flow("group_funding", "USD/month",
+                 "money pharma parents put into their acquired ventures (follow-on investment of the group)");
   m.alliances_outside = t.add_flow("alliances_outside", "count/month",
                                    "of which licensed to a pharma firm outside the grid (licence-out deals)");
   m.listed = t.add_flow("startups_listed", "count/month", "startups listed on a stock market (IPO) this month");

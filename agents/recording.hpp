@@ -24,8 +24,8 @@ struct MetricIds {
   sim::MetricId startups_service;
   std::array<sim::MetricId, kOriginCount> founded_by_origin;
   sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside,
-      acquired_large_group, alliances_outside, listed, listing_applications, listing_rejections, approvals,
-      rounds_failed, delisted, rounds_failed_worthless, rounds_failed_unseen, rounds_failed_no_room,
+      acquired_large_group, alliances_outside, group_funding, listed, listing_applications, listing_rejections,
+      approvals, rounds_failed, delisted, rounds_failed_worthless, rounds_failed_unseen, rounds_failed_no_room,
       rounds_failed_target, rounds_failed_short, listed_firms, drug_sales, public_index, trial_starts, licences,
       serial_founders, alliances;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;

@@ -54,6 +54,8 @@ struct RegionState {
       0;  ///< exit proceeds received by the region's private VC firms since last January (VC entry)
   double vc_invested_year = 0;      ///< VC money invested in the region's startups since last January (VC entry)
   sim::AccountId founder_pool = 0;  ///< founders' and angels' capital of the region (MODEL.md §7.3, "Founding")
+  double loan_budget_left = 0;      ///< the loan programme's budget left this year
+  int loan_year = -1;               ///< calendar year of that budget
 };
 
 struct World {
