@@ -100,15 +100,34 @@ void open_vc_firms(World& w) {
       due += budget * std::clamp(fund_age_years(v, w.step) / P.vc.investment_period_years, 0.0, 1.0);
     }
   if (due > 0 && placed < due) return;
-  const auto n = static_cast<std::int64_t>(
-      std::min(static_cast<double>(P.capital.max_entrants_per_year), std::floor(K.lp_unallocated_usd / first)));
+  // First the managers the regional reserve funds (capital.regional_share), placed outside the
+  // capital area only (by the same weights; by startups there when those are all zero), then the
+  // managers the rest of the unallocated pool funds, placed anywhere.
+  const double cap = static_cast<double>(P.capital.max_entrants_per_year);
+  const auto n_regional = static_cast<std::int64_t>(std::min(cap, std::floor(K.lp_unallocated_regional_usd / first)));
+  const auto n = std::min(
+      static_cast<std::int64_t>(cap),
+      n_regional + static_cast<std::int64_t>(
+                       std::floor(std::max(0.0, K.lp_unallocated_usd - K.lp_unallocated_regional_usd) / first)));
   if (n <= 0) return;
+  std::vector<double> regional(nr, 0.0);
+  double regional_total = 0;
+  if (n_regional > 0) {
+    for (std::size_t r = 0; r < nr; ++r)
+      if (!P.regions[r].capital_area) regional[r] = weight[r], regional_total += weight[r];
+    if (regional_total <= 0)
+      for (const auto& s : w.startups.items())
+        if (s.alive && s.region >= 0 && !P.regions[static_cast<std::size_t>(s.region)].capital_area)
+          regional[static_cast<std::size_t>(s.region)] += 1, regional_total += 1;
+  }
   // One national stream for the placements (keyed by the step: identical at any thread count).
   auto rng = rng_for(w, PhaseKey::births, AgentType::venture_capital, kNationalEntryKey, Purpose::vc_entry);
   for (std::int64_t k = 0; k < n; ++k) {
-    double u = rng.uniform() * total;
+    const bool reserved = k < n_regional && regional_total > 0;
+    const auto& wt = reserved ? regional : weight;
+    double u = rng.uniform() * (reserved ? regional_total : total);
     std::size_t r = 0;
-    while (r + 1 < nr && u >= weight[r]) u -= weight[r], ++r;
+    while (r + 1 < nr && u >= wt[r]) u -= wt[r], ++r;
     const auto& R = P.regions[r];
     VentureCapital v;
     std::tie(v.x_km, v.y_km) = place_near(w, R.x_km, R.y_km, R.radius_km, rng);
@@ -117,6 +136,7 @@ void open_vc_firms(World& w) {
     auto& b = w.vcs.queued_births().back();
     b.account = open_account(w, AgentType::venture_capital, id, b.region);
     open_fund(w, b, first, 0.0);
+    if (reserved) K.lp_unallocated_regional_usd -= first;
     K.lp_unallocated_usd -= first;
     K.lp_committed_usd += first;
   }

@@ -521,6 +521,11 @@ void describe(sim::ParamVisitor& v, Params& p) {
             {"firms/year", 0, 10000,
              "new managers per year, each with a first fund, while commitments are left unallocated (vc."
              "entry_per_billion_usd > 0 turns entry on)"});
+  v.real("regional_share", k.regional_share,
+         {"fraction", 0, 1,
+          "share of each January's LP pool reserved for managers based outside the capital area (the fund-of-funds' "
+          "regional venture funds, korea_facts.csv k 521-537): allocated first among them, and what they leave "
+          "funds new managers placed outside the capital area only"});
   v.real("founder_capital_usd", k.founder_capital_usd,
          {"USD", 0, kBig, "founders' and angels' capital per region at step 0 (regions may set their own)"});
   v.real("founder_reinvest_share", k.founder_reinvest_share,

@@ -273,8 +273,9 @@ struct CapitalParams {
   int max_raise_attempts = 3;                  ///< after this many failed Januaries a firm fades
   double raise_deployed_share = 0.7;           ///< LPs commit to a next fund once this share of the last is placed
   int max_entrants_per_year = 3;               ///< new managers per year from unallocated commitments
-  double founder_capital_usd = 150e6;          ///< default founders' and angels' pool per region at step 0
-  double founder_reinvest_share = 0.5;         ///< share of founders' exit proceeds returned to the pool
+  double regional_share = 0.0;          ///< share of the year's LP pool reserved for managers outside the capital area
+  double founder_capital_usd = 150e6;   ///< default founders' and angels' pool per region at step 0
+  double founder_reinvest_share = 0.5;  ///< share of founders' exit proceeds returned to the pool
 };
 
 struct OutputParams {

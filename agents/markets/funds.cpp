@@ -123,7 +123,21 @@ void raise_funds(World& w) {
       weights.push_back(backed ? ask * std::pow(t.tvpi, C.weight_elasticity) : 0.0);
     }
   }
-  const auto got = allocate_pool(K.lp_pool_usd, asks, weights);
+  // The regional reserve first, among managers based outside the capital area; then the rest of
+  // the pool among all, each up to what its ask still lacks.
+  const double reserve = C.regional_share * K.lp_pool_usd;
+  auto regional_weights = weights;
+  for (std::size_t k = 0; k < raisers.size(); ++k) {
+    const auto& v = items[raisers[k]];
+    if (v.region < 0 || P.regions[static_cast<std::size_t>(v.region)].capital_area) regional_weights[k] = 0.0;
+  }
+  auto got = reserve > 0 ? allocate_pool(reserve, asks, regional_weights) : std::vector<double>(raisers.size(), 0.0);
+  double regional_committed = 0;
+  for (double g : got) regional_committed += g;
+  auto lacking = asks;
+  for (std::size_t k = 0; k < raisers.size(); ++k) lacking[k] -= got[k];
+  const auto rest = allocate_pool(K.lp_pool_usd - reserve, lacking, weights);
+  for (std::size_t k = 0; k < raisers.size(); ++k) got[k] += rest[k];
   const auto& holdings = w.fund_buffers.holdings;
   double committed = 0;
   for (std::size_t k = 0; k < raisers.size(); ++k) {
@@ -143,6 +157,7 @@ void raise_funds(World& w) {
   }
   K.lp_committed_usd = committed;
   K.lp_unallocated_usd = std::max(0.0, K.lp_pool_usd - committed);
+  K.lp_unallocated_regional_usd = std::min(K.lp_unallocated_usd, std::max(0.0, reserve - regional_committed));
 }
 
 }  // namespace

@@ -22,10 +22,11 @@ struct FundBuffers {
 
 /// Totals of the national limited-partner pool (MODEL.md §7.4, "Raising a fund").
 struct CapitalState {
-  double lp_pool_usd = 0;                ///< offered this year: commitments + recycled distributions
-  double lp_committed_usd = 0;           ///< allocated to incumbents this January
-  double lp_unallocated_usd = 0;         ///< left after incumbents (entrants draw on it) and entrants
-  double lp_distributions_year_usd = 0;  ///< paid back to limited partners since the last January raise
+  double lp_pool_usd = 0;                  ///< offered this year: commitments + recycled distributions
+  double lp_committed_usd = 0;             ///< allocated to incumbents this January
+  double lp_unallocated_usd = 0;           ///< left after incumbents (entrants draw on it) and entrants
+  double lp_unallocated_regional_usd = 0;  ///< of which reserved for managers outside the capital area
+  double lp_distributions_year_usd = 0;    ///< paid back to limited partners since the last January raise
 };
 
 /// Exit proceeds `x` reach VC firm `v` (sale, residual or IPO): booked payer -> fund; the part not

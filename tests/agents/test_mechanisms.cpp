@@ -703,3 +703,25 @@ TEST_CASE("universities: a region's own research setting sets its universities' 
     CHECK(f.revenue_usd_per_year ==
           Approx(f.region < 0 ? base.pharma.outside_revenue_usd_per_year : base.pharma.revenue_usd_per_year));
 }
+
+TEST_CASE("capital: a regional reserve of the LP pool funds managers outside the capital area",
+          "[mechanism][capital]") {
+  // Fund raises (first funds of entrants included) by the region of the manager.
+  auto raised_outside = [](const Outcome& o) {
+    return count_events(o, EventKind::fund_raised, [](const sim::Event& e) { return e.region == 1; });
+  };
+  const std::vector<std::string> rich = {"capital.lp_commitments_usd_per_year=2e9", "capital.max_entrants_per_year=6"};
+  auto with = [&](const char* share) {
+    auto v = rich;
+    v.push_back(std::string("capital.regional_share=") + share);
+    return params_with(120, v);
+  };
+  REQUIRE(with("0").regions[1].capital_area == false);
+  const Outcome none = run(with("0"), 31), half = run(with("0.5"), 31);
+  INFO("raises outside the capital area: share 0 -> " << raised_outside(none) << ", 0.5 -> " << raised_outside(half));
+  CHECK(raised_outside(half) > raised_outside(none));
+  // A reserve of 0 is the national pool exactly.
+  const Outcome plain = run(params_with(120, rich), 31);
+  CHECK(plain.sum.at("vc_raised") == none.sum.at("vc_raised"));
+  CHECK(plain.sum.at("vc_invested") == none.sum.at("vc_invested"));
+}
