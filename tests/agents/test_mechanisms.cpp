@@ -236,7 +236,8 @@ TEST_CASE("mechanism: licensing deals pay each licensed startup an upfront share
   const Params k = params_with(120, {"pharma.alliance_share_of_rd=0.3", "pharma.licence_upfront_share=0.06"});
   const Outcome ko = run(k, 9);
   std::set<sim::AgentId> global;  // firms outside the grid (sites, opened later, do not sign)
-  for (const auto& f : make_world(k, 9).pharmas.items())
+  const World start = make_world(k, 9);
+  for (const auto& f : start.pharmas.items())
     if (f.region < 0) global.insert(f.id);
   double outside = 0;
   for (const auto& e : ko.events)
