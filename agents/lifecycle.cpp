@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agents/books.hpp"
+#include "agents/location.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
@@ -144,35 +145,59 @@ void found_startup(World& w, const FoundingRequest& r) {
                          static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
     s.service = kind.bernoulli(P.startup.service_share);
   }
-  choose_location(w, s, r, rng);
+  // Which region: the founders weigh those within reach of home (MODEL.md §7.11); the founding
+  // cash comes from home, the loan and every other local programme from where they settle.
+  FoundingRequest at = r;
+  if (r.region >= 0 && w.region_count() > 1) {
+    auto& F = w.site_factors;
+    for (std::size_t k = 0; k < w.regions.size(); ++k) {
+      F.cost[k] = startup_cost_in(w, k, s.headcount, true);
+      F.allowed[k] = 1;
+    }
+    auto pick = sim::Rng(w.seed, w.step, ph(PhaseKey::births), agent_key(r.parent_type, r.parent_id),
+                         pu(Purpose::region_choice),
+                         static_cast<std::uint64_t>(r.index) * 8 + static_cast<std::uint64_t>(r.origin));
+    const int dest = choose_region(w, P.location.founder, r.region, F.cost, F.allowed, pick);
+    if (dest >= 0 && dest != r.region) {
+      const auto& D = P.regions[static_cast<std::size_t>(dest)];
+      at.region = static_cast<std::int16_t>(dest);
+      at.x_km = static_cast<float>(D.x_km), at.y_km = static_cast<float>(D.y_km);
+      s.region = at.region;
+    }
+  }
+  choose_location(w, s, at, rng);
   const sim::AgentId id = w.startups.queue_birth(s);
   auto& born = w.startups.queued_births().back();
-  born.account = open_account(w, AgentType::startup, id, r.region);
+  born.account = open_account(w, AgentType::startup, id, at.region);
   w.ledger.transfer(source, born.account, cash, code(Flow::equity), w.step);
   // A public loan while the region's programme has this year's budget for a whole one (MODEL.md §7.9).
   double loan = 0;
-  if (r.region >= 0 && w.policy_of(r.region).loan_usd > 0) {
-    auto& R = w.regions[static_cast<std::size_t>(r.region)];
+  if (at.region >= 0 && w.policy_of(at.region).loan_usd > 0) {
+    auto& R = w.regions[static_cast<std::size_t>(at.region)];
     const int year = w.calendar.date_of(w.step).year;
-    if (R.loan_year != year) R.loan_year = year, R.loan_budget_left = w.policy_of(r.region).loan_budget_usd_per_year;
-    if (R.loan_budget_left >= w.policy_of(r.region).loan_usd) loan = w.policy_of(r.region).loan_usd;
+    if (R.loan_year != year) R.loan_year = year, R.loan_budget_left = w.policy_of(at.region).loan_budget_usd_per_year;
+    if (R.loan_budget_left >= w.policy_of(at.region).loan_usd) loan = w.policy_of(at.region).loan_usd;
     R.loan_budget_left -= loan;
   }
   if (loan > 0) {
-    w.ledger.transfer(w.ext.government, born.account, loan, code(Flow::loan), w.step, r.region);
+    w.ledger.transfer(w.ext.government, born.account, loan, code(Flow::loan), w.step, at.region);
     born.loan_usd = loan;
   }
-  log_event(w, EventKind::founding, AgentType::startup, id, r.region, r.parent_type, r.parent_id, cash, 0,
-            static_cast<int>(r.origin));
-  count(w, w.m.founded, r.region);
-  count(w, w.m.founded_by_origin[static_cast<std::size_t>(r.origin)], r.region);
-  if (r.origin == Origin::university) {
-    log_event(w, EventKind::licence, AgentType::startup, id, r.region, AgentType::university, r.parent_id);
-    count(w, w.m.licences, r.region);
+  log_event(w, EventKind::founding, AgentType::startup, id, at.region, r.parent_type, r.parent_id, cash, 0,
+            static_cast<int>(r.origin), r.region);
+  if (at.region != r.region) {
+    count(w, w.m.founded_moved_in, at.region);
+    count(w, w.m.founded_moved_out, r.region);
   }
-  if (r.origin == Origin::serial) count(w, w.m.serial_founders, r.region);
-  compute_costs(born, P.startup, cost_per_employee(w, r.region), w.rent.at(w.grid.cell_of(born.x_km, born.y_km)),
-                incubator_fee(w, r.region));
+  count(w, w.m.founded, at.region);
+  count(w, w.m.founded_by_origin[static_cast<std::size_t>(r.origin)], at.region);
+  if (r.origin == Origin::university) {
+    log_event(w, EventKind::licence, AgentType::startup, id, at.region, AgentType::university, r.parent_id);
+    count(w, w.m.licences, at.region);
+  }
+  if (r.origin == Origin::serial) count(w, w.m.serial_founders, at.region);
+  compute_costs(born, P.startup, cost_per_employee(w, at.region), w.rent.at(w.grid.cell_of(born.x_km, born.y_km)),
+                incubator_fee(w, at.region));
 }
 
 /// A startup whose asset failed may in-license a technology from a university within reach
@@ -308,7 +333,48 @@ void settle_startups(World& w) {
   }
 }
 
+void relocate_startups(World& w) {
+  const auto& P = w.params;
+  if (w.region_count() < 2) return;
+  measure_sites(w);  // idempotent within a step
+  auto& F = w.site_factors;
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    auto& s = w.startups[i];
+    if (!s.alive || s.round_step != w.step || s.owner_id >= 0 || s.region < 0) continue;
+    const double staff = std::max(s.headcount, s.target_headcount);  // the team the round pays for
+    for (std::size_t k = 0; k < w.regions.size(); ++k) {
+      F.cost[k] = startup_cost_in(w, k, staff, false);
+      F.allowed[k] = 1;
+    }
+    auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::relocation);
+    const int dest = choose_region(w, P.location.relocation, s.region, F.cost, F.allowed, rng);
+    if (dest < 0 || dest == s.region) continue;
+    const auto from = s.region;
+    if (s.incubated) {
+      s.incubated = false;
+      --w.regions[static_cast<std::size_t>(from)].incubator_used;
+    }
+    // The cheapest of a few sites near the new region's centre; the staff move with the firm.
+    const auto& D = P.regions[static_cast<std::size_t>(dest)];
+    double best = 1e300;
+    for (int k = 0; k < static_cast<int>(P.startup.location_candidates); ++k) {
+      const auto [x, y] = place_near(w, D.x_km, D.y_km, P.startup.location_radius_km, rng);
+      const double rent = w.rent.at(w.grid.cell_of(x, y));
+      if (rent < best) best = rent, s.x_km = x, s.y_km = y;
+    }
+    s.region = static_cast<std::int16_t>(dest);
+    w.ledger.set_region(s.account, s.region);
+    log_event(w, EventKind::relocation, AgentType::startup, s.id, s.region, AgentType::startup, -1, s.post_money_usd, 0,
+              from);
+    count(w, w.m.relocations_in, s.region);
+    count(w, w.m.relocations_out, from);
+    compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(w.grid.cell_of(s.x_km, s.y_km)),
+                  incubator_fee(w, s.region));
+  }
+}
+
 void found_requested_startups(World& w) {
+  measure_sites(w);  // idempotent within a step
   for (const auto& r : w.founding_requests) found_startup(w, r);
   w.startups.commit();
 }

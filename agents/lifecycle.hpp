@@ -49,6 +49,9 @@ void request_serial_founder(World& w, const Startup& s);
 /// Each live startup in id order: merger after approval, relicensing or failure, closure, leaving
 /// the incubator, layoffs. The dead stay in the store until the next commit.
 void settle_startups(World& w);
+/// Each independent startup that closed a priced round this step weighs moving to another region
+/// (location.relocation weights, MODEL.md §7.11); its staff move with it.
+void relocate_startups(World& w);
 /// Serves the founding requests in order and commits the startup store.
 void found_requested_startups(World& w);
 

@@ -78,6 +78,27 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
           "basic-research budget (-1: university.research_budget_usd_per_year)"});
   describe_region_policy(v, r.policy);
 }
+/// One chooser's location-choice weights (MODEL.md §7.11; the key path says who chooses).
+void describe_location(sim::ParamVisitor& v, const char* name, LocationWeights& l) {
+  v.begin_section(name);
+  v.real("reach_km", l.reach_km, {"km", 0, 1e5, "regions whose centre lies within this distance of home are weighed"});
+  v.real("home", l.home,
+         {"", 0, 100, "logit bonus of the home region (ties to home: Dahl & Sorenson 2012; moving cost)"});
+  v.real("distance", l.distance, {"", 0, 100, "logit weight per ln(1 + km from home)"});
+  v.real("cost", l.cost, {"", 0, 100, "logit weight per ln(monthly cost there, net of the incentives received there)"});
+  v.real("talent", l.talent, {"", 0, 100, "logit weight per ln(1 + the region's job seekers / 1000)"});
+  v.real("hospitals", l.hospitals,
+         {"", 0, 100, "logit weight per ln(1 + research hospitals within hospital.trial_reach_km)"});
+  v.real("vc", l.vc, {"", 0, 100, "logit weight per ln(1 + VC firms, each weighted by deal flow's distance decay)"});
+  v.real("knowledge", l.knowledge, {"", 0, 100, "logit weight per ln(1 + the region's knowledge stock)"});
+  v.real("startups", l.startups, {"", 0, 100, "logit weight per ln(1 + the region's startups)"});
+  v.real("deals", l.deals,
+         {"", 0, 100, "logit weight per ln(1 + VC money invested and exit proceeds there in the past year, M USD)"});
+  v.real("amenity", l.amenity, {"", 0, 100, "logit weight per unit of the amenity index"});
+  v.real("travel", l.travel, {"", 0, 100, "logit weight per hour of travel to the capital"});
+  v.end_section();
+}
+
 }  // namespace
 
 void describe(sim::ParamVisitor& v, Params& p) {
@@ -378,6 +399,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("wage_adjustment_per_month", m.wage_adjustment_per_month,
          {"1/month", 0, 1, "speed at which wages move to target"});
   v.real("commute_km", m.commute_km, {"km", 0, 1e4, "firms hire from talent within this distance"});
+  v.real("local_multiplier", m.local_multiplier,
+         {"jobs/job", 0, 100,
+          "local service jobs per market job, for the derived employment_local_services series only (Moretti 2010: "
+          "about 5 per high-tech job)"});
   v.real("migration_rate_per_year", m.migration_rate_per_year,
          {"1/year", 0, 10, "share of a region's job seekers who reconsider where to live each year"});
   v.real("migration_wage_weight", m.migration_wage_weight, {"", 0, 100, "logit weight of ln(wage) (FORMS.md 5)"});
@@ -533,6 +558,13 @@ void describe(sim::ParamVisitor& v, Params& p) {
           "share of what founders and angels receive at exits that returns to the region's pool (rest to households)"});
   v.end_section();
 
+  v.begin_section("location");
+  describe_location(v, "founder", p.location.founder);
+  describe_location(v, "relocation", p.location.relocation);
+  describe_location(v, "rd_site", p.location.rd_site);
+  describe_location(v, "vc_office", p.location.vc_office);
+  v.end_section();
+
   v.begin_section("output");
   v.integer("snapshot_every_steps", p.output.snapshot_every_steps,
             {"steps", 0, 1e6, "agent-state snapshot interval (0: none)"});
@@ -616,7 +648,8 @@ std::string unschedulable(const std::string& key) {
   for (const char* k : {"hospital.beds", "pharma.outside_firms", "startup.initial_headcount_max",
                         "startup.initial_stage_spread", "vc.fund_size_usd", "capital.founder_capital_usd"})
     if (key == k) return "read only when the world is built (the agents present at step 0)";
-  for (const char* sec : {"policy.", "capital.", "vc.", "market.", "pharma.", "startup.", "university.", "hospital."})
+  for (const char* sec :
+       {"policy.", "capital.", "location.", "vc.", "market.", "pharma.", "startup.", "university.", "hospital."})
     if (starts(sec)) return "";
   return "not a parameter that can change during a run";
 }

@@ -209,6 +209,7 @@ struct MarketParams {
   double wage_adjustment_per_month = 0.05;
   double commute_km = 15.0;
   double migration_rate_per_year = 0.2;
+  double local_multiplier = 5.0;
   double migration_wage_weight = 2.0;
   double migration_amenity_weight = 2.0;
   double migration_jobs_weight = 1.0;
@@ -235,6 +236,38 @@ struct MarketParams {
   double delist_value_usd = 30e6;              ///< a listed firm whose market value falls below this is delisted
   double corporate_tax_rate = 0.21;
   double capital_goods_duty = 0.08;
+};
+
+/// Weights of one conditional-logit location choice (FORMS.md §5; MODEL.md §7.11). A chooser weighs
+/// each region whose centre lies within `reach_km` of its home: U = -cost·ln(monthly cost net of the
+/// incentives it would receive there) + talent·ln(1 + job seekers/1000) + hospitals·ln(1 + research
+/// hospitals within trial reach) + vc·ln(1 + distance-weighted VC firms) + knowledge·ln(1 +
+/// knowledge) + startups·ln(1 + startups) + deals·ln(1 + VC deal money of the past year in M USD) +
+/// amenity·amenity - travel·hours to the capital - distance·ln(1 + km from home) + home·[home].
+struct LocationWeights {
+  double reach_km = 400.0;
+  double home = 3.0;
+  double distance = 0.5;
+  double cost = 2.0;
+  double talent = 0.5;
+  double hospitals = 0.5;
+  double vc = 0.5;
+  double knowledge = 0.25;
+  double startups = 0.0;
+  double deals = 0.0;
+  double amenity = 2.0;
+  double travel = 0.5;
+};
+
+/// Who chooses a region, each with its own weights (MODEL.md §7.11).
+struct LocationParams {
+  LocationWeights founder{};  ///< a new startup's founders
+  /// a startup that has just closed a priced round weighs moving (home: the cost of moving a team)
+  LocationWeights relocation{400.0, 5.0, 0.5, 2.0, 0.5, 0.5, 0.5, 0.25, 0.0, 0.0, 2.0, 0.5};
+  /// a pharma firm opening an R&D site (no home region: it comes from outside the grid)
+  LocationWeights rd_site{1e4, 0.0, 0.0, 1.0, 0.5, 0.5, 0.0, 1.0, 1.0, 0.0, 2.0, 0.5};
+  /// a new VC manager choosing its office: where deals and exits happened (no home region)
+  LocationWeights vc_office{1e4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0};
 };
 
 /// National policy levers (MODEL.md §7.9).
@@ -316,6 +349,7 @@ struct Params {
   FieldParams fields;
   OutputParams output;
   CapitalParams capital;
+  LocationParams location;
   /// Scheduled changes, in the order written; `snapshots` holds the parameters they put in force
   /// (null without a schedule). Both are copied with the parameters; the snapshots are shared.
   std::vector<ScheduledValue> schedule;

@@ -90,6 +90,16 @@ void register_metrics(World& w) {
   m.employment_budget =
       t.add("employment_budget", "persons",
             "budget-derived jobs: public research money / cost per employee (universities, research hospitals)");
+  m.employment_local_services =
+      t.add("employment_local_services", "persons",
+            "DERIVED, not simulated: local service jobs implied by the market jobs, market.local_multiplier x "
+            "employment_market (Moretti 2010); not counted in employment_total");
+  m.founded_moved_in = t.add_flow("foundings_moved_in", "count/month",
+                                  "startups founded here by founders from another region (location choice)");
+  m.founded_moved_out = t.add_flow("foundings_moved_out", "count/month",
+                                   "founders from this region who started their company in another region");
+  m.relocations_in = t.add_flow("relocations_in", "count/month", "startups that moved here after a priced round");
+  m.relocations_out = t.add_flow("relocations_out", "count/month", "startups that left after a priced round");
   m.talent_pool = t.add("talent_pool", "persons", "job seekers (all skills) in the region's cells");
   m.talent_pool_phd = t.add("talent_pool_phd", "persons", "job seekers with a PhD in the region's cells");
   m.wage = t.add("wage", "USD/(person month)", "monthly wage of a life-science worker in the region");
@@ -184,6 +194,7 @@ void record_metrics(World& w) {
     M.set(m.employment_market, r, market);
     M.set(m.employment_budget, r, budget);
     M.set(m.employment_total, r, jobs);
+    M.set(m.employment_local_services, r, w.params.market.local_multiplier * market);
     M.set(m.public_cost_per_job, r, jobs > 0 ? w.regions[ri].public_spend_total / jobs : 0.0);
     M.set(m.wage, r, w.params.market.wage_usd_month * w.regions[ri].wage_index);
     w.regions[ri].vc_invested_year += M.get(m.vc_invested, r);  // VC entry's placement weight
@@ -252,6 +263,9 @@ const std::vector<SummaryRow>& summary_rows() {
       {"employment_market", "market jobs at end"},
       {"employment_budget", "budget-derived jobs at end"},
       {"employment_total", "bio employment at end (both)"},
+      {"employment_local_services", "local service jobs at end (derived)"},
+      {"foundings_moved_in", "foundings by founders from elsewhere"},
+      {"relocations_in", "relocations after a round"},
       {"wage", "wage at end (USD/month)", true},
       {"talent_pool", "talent pool at end"},
       {"vc_invested", "VC invested (M)"},

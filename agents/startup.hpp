@@ -50,6 +50,7 @@ struct Startup {
   double headcount = 0;
   double target_headcount = 0;
   std::int32_t rounds = 0;
+  std::int32_t round_step = -1;      ///< step of its last priced round (a relocation decision follows it)
   double post_money_usd = 0;         ///< valuation at the last round (for a listed firm: its last market value)
   std::vector<Stake> stakes;         ///< VC investors; the rest belongs to public holders and founders (households)
   double public_share = 0;           ///< fraction of equity held by public investors (after an IPO)

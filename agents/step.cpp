@@ -6,6 +6,7 @@
 #include "agents/entry.hpp"
 #include "agents/fields.hpp"
 #include "agents/lifecycle.hpp"
+#include "agents/location.hpp"
 #include "agents/markets/acquisitions.hpp"
 #include "agents/markets/alliances.hpp"
 #include "agents/markets/funds.hpp"
@@ -62,9 +63,11 @@ void phase_apply(World& w) {
 
 /// births_deaths_hiring (sequential): entry, deaths, foundings, then hiring.
 void phase_births_deaths_hiring(World& w) {
+  measure_sites(w);             // location: what location choosers see this month
   open_rd_sites(w);             // entry (January)
   open_vc_firms(w);             // entry (January)
   settle_startups(w);           // lifecycle: mergers, relicensing, failures, layoffs
+  relocate_startups(w);         // lifecycle: moves after a priced round (location)
   found_requested_startups(w);  // lifecycle: foundings; the startup store commits
   hire_staff(w);                // markets/labour
 }

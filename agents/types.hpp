@@ -34,11 +34,12 @@ enum class EventKind : std::int16_t {
   fund_closed,    ///< subject VC; amount = paid back to LPs by the fund; value = NAV at close; detail = fund number;
                   ///< aux = vintage step
   raise_failed,   ///< subject VC; amount = ask; value = TVPI; detail = failures in a row; aux = 1 if the firm fades
+  relocation,     ///< subject startup; region = the new region; detail = the region it left; amount = post-money
 };
 inline const std::vector<std::string> kEventKindNames{
-    "founding",    "funding_round", "licence",  "trial_start", "stage_success", "approval",
-    "acquisition", "ipo",           "failure",  "fund_raised", "grace_expired", "site_opened",
-    "alliance",    "round_priced",  "proceeds", "delisted",    "fund_closed",   "raise_failed"};
+    "founding", "funding_round", "licence",     "trial_start",   "stage_success", "approval", "acquisition",
+    "ipo",      "failure",       "fund_raised", "grace_expired", "site_opened",   "alliance", "round_priced",
+    "proceeds", "delisted",      "fund_closed", "raise_failed",  "relocation"};
 
 /// Money-flow types booked in the ledger. Public spending has one type per lever.
 enum class Flow : int {
@@ -137,7 +138,9 @@ enum class Purpose : std::uint32_t {
   closure,
   signal,
   market_index,
-  market_signal
+  market_signal,
+  region_choice,
+  relocation
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

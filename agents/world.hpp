@@ -8,6 +8,7 @@
 
 #include "agents/hospital.hpp"
 #include "agents/lifecycle.hpp"
+#include "agents/location.hpp"
 #include "agents/markets/acquisitions.hpp"
 #include "agents/markets/alliances.hpp"
 #include "agents/markets/funds.hpp"
@@ -103,6 +104,7 @@ struct World {
   AcquisitionBuffers acquisition_buffers;  ///< agents/markets/acquisitions.cpp
   FundBuffers fund_buffers;                ///< agents/markets/funds.cpp
   SpinoutDraws spinout_draws;              ///< agents/lifecycle.cpp
+  SiteFactors site_factors;                ///< agents/location.cpp
   std::vector<float> field_buffer;         ///< diffusion's second buffer (agents/fields.cpp)
 
   int region_count() const { return static_cast<int>(params.regions.size()); }

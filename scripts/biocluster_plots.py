@@ -179,7 +179,12 @@ SERIES_GROUPS = [
     SeriesGroup("employment", "Employment",
                 "Bio employment in each region by employer type (end of month).",
                 ["employment_startups", "employment_universities", "employment_hospitals", "employment_pharma",
-                 "employment_total", "employment_market", "employment_budget"], 3),
+                 "employment_total", "employment_market", "employment_budget", "employment_local_services"], 3),
+    SeriesGroup("location", "Where firms go",
+                "Startups founded here by founders from another region and founders from here who started "
+                "elsewhere; startups that moved in or out after a priced round (left: per month; right: "
+                "12-month rolling sum; MODEL.md 7.11).",
+                ["foundings_moved_in", "foundings_moved_out", "relocations_in", "relocations_out"]),
     SeriesGroup("money", "Venture capital",
                 "VC money invested in the region's startups, exit proceeds received by its VC firms and new funds "
                 "they raised (left: per month; right: 12-month rolling sum), and the VC firms' uninvested cash.",
@@ -236,7 +241,7 @@ STACK_GROUPS = [
 
 #: The order of the figures in the report (stems of SERIES_GROUPS and STACK_GROUPS).
 FIGURE_SEQUENCE = ["firms", "employment", "money", "rounds_failed", "public", "public_programmes", "startups",
-                   "founding_origin", "acquirers", "listing", "innovation", "pipeline", "environment"]
+                   "founding_origin", "location", "acquirers", "listing", "innovation", "pipeline", "environment"]
 
 
 def figure_groups() -> list:

@@ -42,6 +42,8 @@ class Ledger {
 
   double balance(AccountId a) const { return balance_[a]; }
   const AccountInfo& info(AccountId a) const { return info_[a]; }
+  /// Moves an account to another region (its owner relocated); later flows are attributed there.
+  void set_region(AccountId a, std::int16_t region) { info_[a].region = region; }
   std::size_t account_count() const { return balance_.size(); }
   const std::vector<std::string>& flow_type_names() const { return flow_type_names_; }
 

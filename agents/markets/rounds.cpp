@@ -213,6 +213,7 @@ void match_rounds(World& w) {
     }
     s.post_money_usd = post_money;
     s.rounds = round;
+    s.round_step = static_cast<std::int32_t>(w.step);
     hire_for(w, s, amount / need);
   }
 }

@@ -102,10 +102,11 @@ TEST_CASE("mechanism: a longer grace period gives more acquisitions by large gro
 }
 
 TEST_CASE("mechanism: startups nearer to VCs raise their first round sooner", "[mechanism]") {
-  // All VCs sit in the capital; the regional cluster is 110 km away but within their reach. Lean
-  // founders want a seed round at once, so the time to the first round is the search time.
+  // All VCs sit in the capital (new managers follow its deals); the regional cluster is 110 km away but within their
+  // reach. Lean founders want a seed round at once, so the time to the first round is the search time.
   const Params p = params_with(120, {"vc.search_radius_km=200", "vc.distance_half_km=40", "regions.regional.vc_firms=0",
-                                     "regions.regional.policy.public_fund_usd=0", "startup.founding_cash_usd=3e5"});
+                                     "regions.regional.policy.public_fund_usd=0", "startup.founding_cash_usd=3e5",
+                                     "location.founder.reach_km=0", "location.vc_office.deals=5"});
   double funded_fast[2] = {0, 0}, founded_n[2] = {0, 0};
   for (int k = 0; k < 6; ++k) {
     const Outcome o = run(p, 500 + static_cast<std::uint64_t>(k));
@@ -725,4 +726,33 @@ TEST_CASE("capital: a regional reserve of the LP pool funds managers outside the
   const Outcome plain = run(params_with(120, rich), 31);
   CHECK(plain.sum.at("vc_raised") == none.sum.at("vc_raised"));
   CHECK(plain.sum.at("vc_invested") == none.sum.at("vc_invested"));
+}
+
+TEST_CASE("mechanism: founders choose a region: amenity and rent draw them, reach 0 keeps them home", "[mechanism]") {
+  // default.toml: a capital cluster and a regional one 110 km away. Count foundings whose founders
+  // came from the other region (founding events carry the home region in aux).
+  auto moved_into_regional = [](const std::vector<std::string>& o) {
+    double moved = 0, all = 0;
+    for (int k = 0; k < 4; ++k) {
+      const Outcome out = run(params_with(120, o), 900 + static_cast<std::uint64_t>(k));
+      for (const auto& e : out.events)
+        if (e.kind == code(EventKind::founding)) {
+          all += 1;
+          if (e.region == 1 && e.aux == 0) moved += 1;
+        }
+    }
+    return std::pair{moved, all};
+  };
+  const std::string h = "location.founder.home=0", d = "location.founder.distance=0";
+  const auto base = moved_into_regional({h, d});
+  const auto liveable = moved_into_regional({h, d, "regions.regional.amenity_index=1.0"});
+  const auto cheap = moved_into_regional({h, d, "regions.regional.policy.rent_discount=0.9"});
+  const auto home = moved_into_regional({h, d, "location.founder.reach_km=0"});
+  INFO("foundings in the regional cluster by founders from the capital: base "
+       << base.first << ", amenity 1 " << liveable.first << ", rent -90% " << cheap.first << ", reach 0 "
+       << home.first);
+  REQUIRE(base.second > 100);
+  CHECK(liveable.first > 1.3 * base.first + 2);
+  CHECK(cheap.first > base.first);
+  CHECK(home.first == 0);
 }
