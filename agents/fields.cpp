@@ -15,7 +15,8 @@ void update_fields(World& w) {
   const auto& P = w.params;
   for (const auto& u : w.universities.items()) {
     const std::size_t c = w.grid.cell_of(u.x_km, u.y_km);
-    w.knowledge.at(c) += static_cast<float>(research_usd_per_month(u) / 1e8 * P.university.knowledge_per_100m_usd);
+    w.knowledge.at(c) +=
+        static_cast<float>(research_usd_per_month(u) * u.staffed / 1e8 * P.university.knowledge_per_100m_usd);
     const double grads = P.university.graduates_per_year / 12.0;
     w.talent_phd.at(c) += static_cast<float>(grads * P.university.phd_share_of_graduates);
     w.talent.at(c) += static_cast<float>(grads * (1.0 - P.university.phd_share_of_graduates));

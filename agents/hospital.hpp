@@ -20,6 +20,7 @@ struct Hospital {
   bool research_hospital = false;
   double trial_slots_per_year = 0;
   double slots_free = 0;      ///< trial slots left this year (refilled each January)
+  double staff = -1;          ///< research staff (persons); < 0 until first staffed (MODEL.md §7.7)
   std::int32_t spinouts = 0;  ///< outbox: startups to found this step
   std::int64_t trials_started_total = 0;
 };

@@ -4,6 +4,7 @@
 #include "agents/operations.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "agents/books.hpp"
 #include "agents/markets/acquisitions.hpp"
@@ -109,7 +110,10 @@ void progress_startups(World& w) {
     const std::size_t cell = w.grid.cell_of(s.x_km, s.y_km);
     auto timing = rng_for(w, PhaseKey::apply, AgentType::startup, s.id, Purpose::stage_timing);
     auto success = rng_for(w, PhaseKey::apply, AgentType::startup, s.id, Purpose::stage_success);
-    s.advanced_now = progress_asset(s, P.startup, w.knowledge.at(cell), timing, success);
+    // A team short of its plan advances more slowly (MODEL.md §7.7): pace = staffed share^elasticity.
+    const double plan = std::floor(s.target_headcount);
+    const double pace = plan > 0 ? std::pow(std::min(1.0, s.headcount / plan), P.market.understaffing_elasticity) : 1.0;
+    s.advanced_now = progress_asset(s, P.startup, w.knowledge.at(cell), timing, success, pace);
     s.approved_now = s.advanced_now && s.stage == Stage::approved;
     if (s.advanced_now) s.stage_entered_step = static_cast<std::int32_t>(w.step);
     if (s.approved_now) s.approved_step = static_cast<std::int32_t>(w.step);

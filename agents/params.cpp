@@ -136,7 +136,8 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("technology_shelf_life_years", u.technology_shelf_life_years,
          {"years", 0.1, 100, "a licensable technology not licensed within this time lapses"});
   v.real("graduates_per_year", u.graduates_per_year,
-         {"persons/year", 0, 1e6, "life-science graduates entering the local talent pool (Boston: 4,359 in all)"});
+         {"persons/year", 0, 1e6,
+          "life-science graduates entering the local talent pool (Boston: 4,359 over 8 universities, ~545 each)"});
   v.real("phd_share_of_graduates", u.phd_share_of_graduates,
          {"fraction", 0, 1, "PhD share of graduates (Boston: 408/4,359)"});
   v.real("knowledge_per_100m_usd", u.knowledge_per_100m_usd,
@@ -393,12 +394,26 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"USD/month", 0, 1e7, "base monthly wage of a life-science worker (MassBio: $161k/yr)"});
   v.real("phd_wage_premium", m.phd_wage_premium, {"ratio", 1, 10, "PhD wage / base wage"});
   v.real("overhead", m.overhead, {"ratio", 1, 10, "all-in cost per employee / wage (Pillar VC: ~$20k/month all-in)"});
-  v.real("phd_share_of_staff", m.phd_share_of_staff, {"fraction", 0, 1, "PhD share of a startup's hires"});
+  v.real("phd_share_of_staff", m.phd_share_of_staff, {"fraction", 0, 1, "PhD share of every employer's hires"});
   v.real("wage_elasticity", m.wage_elasticity,
-         {"", 0, 10, "elasticity of the regional wage to labour-market tightness"});
+         {"", 0, 10, "elasticity of the regional wage to 1 + unfilled openings per job seeker"});
   v.real("wage_adjustment_per_month", m.wage_adjustment_per_month,
          {"1/month", 0, 1, "speed at which wages move to target"});
-  v.real("commute_km", m.commute_km, {"km", 0, 1e4, "firms hire from talent within this distance"});
+  v.real("wage_curve_elasticity", m.wage_curve_elasticity,
+         {"", 0, 5,
+          "elasticity of the regional wage to the local unemployment rate, as the wage curve (Blanchflower & Oswald "
+          "1994: about -0.1); 0: wages never fall below the base"});
+  v.real("natural_unemployment", m.natural_unemployment,
+         {"fraction", 0.001, 0.9, "unemployment rate of bio workers at which the wage curve gives the base wage"});
+  v.real("commute_km", m.commute_km, {"km", 0, 1e4, "employers hire from talent within this distance"});
+  v.real("separation_per_year", m.separation_per_year,
+         {"1/year", 0, 1,
+          "share of every employer's staff who retire or leave the sector each year and must be replaced "
+          "(assumption)"});
+  v.real("understaffing_elasticity", m.understaffing_elasticity,
+         {"", 0, 10,
+          "a startup short of its planned team advances at (headcount / plan)^this of its stage hazard; universities' "
+          "discoveries and knowledge scale with their staffed share (0: staffing never slows anyone)"});
   v.real("local_multiplier", m.local_multiplier,
          {"jobs/job", 0, 100,
           "local service jobs per market job, for the derived employment_local_services series only (Moretti 2010: "
@@ -408,10 +423,19 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("migration_wage_weight", m.migration_wage_weight, {"", 0, 100, "logit weight of ln(wage) (FORMS.md 5)"});
   v.real("migration_amenity_weight", m.migration_amenity_weight, {"", 0, 100, "logit weight of the amenity index"});
   v.real("migration_jobs_weight", m.migration_jobs_weight,
-         {"", 0, 100, "logit weight of ln(1 + openings per job seeker)"});
+         {"", 0, 100, "logit weight of ln(1 + a job seeker's yearly odds of being hired there: 12 x hires / seekers)"});
   v.real("migration_distance_weight", m.migration_distance_weight,
-         {"", 0, 100, "logit weight of ln(1 + distance km) (elasticity 0.5-1.5)"});
+         {"", 0, 100, "logit weight of ln(1 + km / migration_distance_km) (distance elasticity 0.5-1.5, FORMS.md 5)"});
   v.real("migration_stay_bonus", m.migration_stay_bonus, {"", 0, 100, "logit bonus for staying (ties to home)"});
+  v.real("migration_distance_km", m.migration_distance_km,
+         {"km", 1, 1e5, "distance scale of migration: the logit weighs ln(1 + km / this) (assumption)"});
+  v.real("outside_movers_per_year", m.outside_movers_per_year,
+         {"persons/year", 0, 1e8,
+          "bio workers outside the grid who weigh moving each year (the labour force outside x a job-change rate; "
+          "0: a closed labour market)"});
+  v.real("outside_distance_km", m.outside_distance_km,
+         {"km", 0, 1e5, "typical distance between the outside labour market and the grid's regions"});
+  v.real("outside_amenity", m.outside_amenity, {"index", 0, 1, "amenity index of the outside labour market"});
   v.real(
       "amenity_gain_per_billion_usd", m.amenity_gain_per_billion_usd,
       {"index/(1B USD)", 0, 10, "rise of a region's amenity index per 1B USD of infrastructure grants (placeholder)"});
@@ -510,7 +534,9 @@ void describe(sim::ParamVisitor& v, Params& p) {
       "diffusion_per_month", p.fields.diffusion_per_month,
       {"fraction", 0, 0.25, "share of a cell's knowledge and talent spreading to each of its 4 neighbours each month"});
   v.real("talent_attrition_per_year", p.fields.talent_attrition_per_year,
-         {"1/year", 0, 1, "share of job seekers leaving the bio labour pool each year (placeholder)"});
+         {"1/year", 0, 12,
+          "rate at which job seekers not hired leave the bio labour pool for other work (1: within a year on average; "
+          "assumption, MODEL.md §7.7)"});
   v.real("rent_pressure_per_firm", p.fields.rent_pressure_per_firm,
          {"1/firm", 0, 10, "relative rise of a cell's rent per firm located in it"});
   v.end_section();

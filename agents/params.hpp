@@ -76,7 +76,7 @@ struct UniversityParams {
   double spinout_share = 0.15;
   double licence_fee_usd = 0.45e6;
   double technology_shelf_life_years = 2.0;
-  double graduates_per_year = 1500.0;
+  double graduates_per_year = 500.0;
   double phd_share_of_graduates = 0.1;
   double knowledge_per_100m_usd = 1.0;
 };
@@ -207,7 +207,11 @@ struct MarketParams {
   double phd_share_of_staff = 0.25;
   double wage_elasticity = 0.5;
   double wage_adjustment_per_month = 0.05;
+  double wage_curve_elasticity = 0.1;  ///< wage ~ (unemployment rate / natural rate)^-this (Blanchflower & Oswald)
+  double natural_unemployment = 0.05;  ///< unemployment rate at which the wage curve gives the base wage
   double commute_km = 15.0;
+  double separation_per_year = 0.1;       ///< share of every employer's staff leaving the sector a year
+  double understaffing_elasticity = 1.0;  ///< a startup's stage hazard x (staffed share)^this
   double migration_rate_per_year = 0.2;
   double local_multiplier = 5.0;
   double migration_wage_weight = 2.0;
@@ -215,6 +219,10 @@ struct MarketParams {
   double migration_jobs_weight = 1.0;
   double migration_distance_weight = 1.0;
   double migration_stay_bonus = 2.0;
+  double migration_distance_km = 100.0;  ///< distance scale: the logit weighs ln(1 + km / this)
+  double outside_movers_per_year = 1e4;  ///< workers outside the grid who weigh a move each year
+  double outside_distance_km = 1000.0;   ///< their typical distance to the grid's regions
+  double outside_amenity = 0.5;          ///< the amenity index of where they are
   double amenity_gain_per_billion_usd = 0.1;
   bool ipo_window_open = true;
   double ipo_min_value_usd = 150e6;   ///< smallest public valuation that can list
@@ -289,7 +297,7 @@ struct PolicyParams {
 struct FieldParams {
   double knowledge_decay_per_year = 0.10;
   double diffusion_per_month = 0.05;
-  double talent_attrition_per_year = 0.3;
+  double talent_attrition_per_year = 1.0;
   double rent_pressure_per_firm = 0.02;
 };
 

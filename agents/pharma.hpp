@@ -26,6 +26,7 @@ struct Pharma {
   double alliance_spent_year = 0;       ///< alliance upfronts paid since January
   sim::AgentId site_of = -1;            ///< an R&D site of this parent firm (outside the grid), -1 for a firm
   double site_budget_usd_per_year = 0;  ///< R&D budget of a site, paid by its parent
+  double staff = -1;                    ///< local R&D staff (persons); < 0 until first staffed (MODEL.md §7.7)
   // outbox: this month's flows
   double revenue_due = 0, rd_salary_due = 0, operating_cost_due = 0, tax_due = 0;
 };

@@ -79,17 +79,17 @@ void register_metrics(World& w) {
   m.serial_founders = t.add_flow("serial_founders", "count/month", "startups founded by founders of an exited startup");
   m.employment_startups = t.add("employment_startups", "persons", "employees of startups");
   m.employment_pharma =
-      t.add("employment_pharma", "persons", "R&D staff of local pharma sites (R&D salaries / cost per employee)");
+      t.add("employment_pharma", "persons", "R&D staff of local pharma sites, hired up to what R&D salaries pay for");
   m.employment_universities = t.add("employment_universities", "persons",
-                                    "research staff of universities (research money / cost per employee)");
-  m.employment_hospitals =
-      t.add("employment_hospitals", "persons", "research staff of research hospitals (funding / cost per employee)");
+                                    "research staff of universities, hired up to what research money pays for");
+  m.employment_hospitals = t.add("employment_hospitals", "persons",
+                                 "research staff of research hospitals, hired up to what their funding pays for");
   m.employment_total = t.add("employment_total", "persons", "all bio employment above");
   m.employment_market = t.add("employment_market", "persons",
                               "market jobs: staff paid from sales and investors' money (startups, pharma R&D sites)");
   m.employment_budget =
       t.add("employment_budget", "persons",
-            "budget-derived jobs: public research money / cost per employee (universities, research hospitals)");
+            "budget-derived jobs: staff hired with public research money (universities, research hospitals)");
   m.employment_local_services =
       t.add("employment_local_services", "persons",
             "DERIVED, not simulated: local service jobs implied by the market jobs, market.local_multiplier x "
@@ -103,6 +103,14 @@ void register_metrics(World& w) {
   m.talent_pool = t.add("talent_pool", "persons", "job seekers (all skills) in the region's cells");
   m.talent_pool_phd = t.add("talent_pool_phd", "persons", "job seekers with a PhD in the region's cells");
   m.wage = t.add("wage", "USD/(person month)", "monthly wage of a life-science worker in the region");
+  m.vacancies = t.add("vacancies", "persons", "openings of every employer left unfilled after the month's hiring");
+  m.hires = t.add_flow("hires", "persons/month", "persons hired by every employer in the region");
+  m.migrants_in = t.add_flow("migrants_in", "persons/month",
+                             "job seekers who moved into the region (from other regions and from outside the grid)");
+  m.migrants_out = t.add_flow("migrants_out", "persons/month",
+                              "job seekers who left the region (for other regions and for outside the grid)");
+  m.unemployment_rate = t.add("unemployment_rate", "fraction",
+                              "job seekers / (job seekers + staff of every employer) in the region, after hiring");
   m.knowledge_stock = t.add("knowledge_stock", "units", "knowledge stock summed over the region's cells");
   m.mean_rent = t.add("mean_rent", "USD/m2/month", "mean rent over the region's cells");
   m.amenity = t.add("amenity_index", "index", "amenity index of the region");
@@ -115,6 +123,10 @@ void register_metrics(World& w) {
   m.vc_cash = t.add("vc_cash", "USD", "uninvested cash of the region's VC firms");
   m.government_spend =
       t.add_flow("government_spend", "USD/month", "public money paid into the region this month (all programmes)");
+  m.public_revenue_forgone =
+      t.add_flow("public_revenue_forgone", "USD/month",
+                 "tax expenditures paid in kind, not cash (not ledger flows): startups' rent below market under "
+                 "policy.rent_discount, and import duty not charged under policy.customs_exemption_years");
   const std::pair<Flow, const char*> levers[] = {{Flow::grant_basic_research, "basic research grants to universities"},
                                                  {Flow::grant_applied, "applied grants to startups"},
                                                  {Flow::grant_hospital, "research-hospital funding"},
@@ -149,13 +161,11 @@ void record_metrics(World& w) {
   const auto& m = w.m;
   for (const auto& u : w.universities.items()) {
     count(w, m.universities, u.region);
-    count(w, m.employment_universities, u.region, research_usd_per_month(u) / cost_per_employee(w, u.region));
+    count(w, m.employment_universities, u.region, std::max(0.0, u.staff));
   }
   for (const auto& h : w.hospitals.items()) {
     count(w, m.hospitals, h.region);
-    if (h.research_hospital)
-      count(w, m.employment_hospitals, h.region,
-            w.params.hospital.research_funding_usd_per_year / 12.0 / cost_per_employee(w, h.region));
+    if (h.research_hospital) count(w, m.employment_hospitals, h.region, std::max(0.0, h.staff));
   }
   for (const auto& v : w.vcs.items()) {
     count(w, m.vc_firms, v.region);
@@ -164,7 +174,7 @@ void record_metrics(World& w) {
   }
   for (const auto& f : w.pharmas.items()) {
     count(w, m.pharma_firms, f.region);
-    if (f.region >= 0) count(w, m.employment_pharma, f.region, f.rd_salary_due / cost_per_employee(w, f.region));
+    if (f.region >= 0) count(w, m.employment_pharma, f.region, std::max(0.0, f.staff));
   }
   for (const auto& s : w.startups.items()) {
     count(w, m.startups, s.region);
@@ -173,6 +183,13 @@ void record_metrics(World& w) {
     else
       count(w, m.startups_by_stage[static_cast<std::size_t>(s.stage)], s.region);
     count(w, m.employment_startups, s.region, s.headcount);
+    if (s.region >= 0) {  // forgone public revenue: the rent discount and the customs exemption
+      const double d = w.params.regions[static_cast<std::size_t>(s.region)].policy.rent_discount;
+      double forgone = !s.incubated && d > 0 && d < 1 ? s.rent_due * d / (1.0 - d) : 0.0;
+      if (static_cast<double>(w.step - s.founded_step) < 12.0 * w.policy_of(s.region).customs_exemption_years)
+        forgone += s.equipment_due * w.params.market.capital_goods_duty;
+      count(w, m.public_revenue_forgone, s.region, forgone);
+    }
     if (s.listed) count(w, m.listed_firms, s.region);
   }
   const auto& flows = w.ledger.step_flows_by_type_region();
@@ -211,6 +228,11 @@ void record_metrics(World& w) {
       rent += w.rent.values[c];
     }
     M.set(m.talent_pool, r, pool);
+    M.set(m.vacancies, r, w.regions[ri].vacancies);
+    M.set(m.hires, r, w.regions[ri].hires);
+    M.set(m.migrants_in, r, w.regions[ri].migrants_in);
+    M.set(m.migrants_out, r, w.regions[ri].migrants_out);
+    M.set(m.unemployment_rate, r, pool + w.regions[ri].employed > 0 ? pool / (pool + w.regions[ri].employed) : 0.0);
     M.set(m.talent_pool_phd, r, phd);
     M.set(m.knowledge_stock, r, know);
     M.set(m.mean_rent, r, w.region_cells[ri].empty() ? 0.0 : rent / static_cast<double>(w.region_cells[ri].size()));
@@ -267,11 +289,16 @@ const std::vector<SummaryRow>& summary_rows() {
       {"foundings_moved_in", "foundings by founders from elsewhere"},
       {"relocations_in", "relocations after a round"},
       {"wage", "wage at end (USD/month)", true},
+      {"vacancies", "unfilled openings at end"},
+      {"migrants_in", "job seekers who moved in"},
+      {"migrants_out", "job seekers who moved out"},
+      {"unemployment_rate", "job seekers' share of labour force at end", true},
       {"talent_pool", "talent pool at end"},
       {"vc_invested", "VC invested (M)"},
       {"vc_raised", "VC funds raised (M)"},
       {"vc_distributed", "VC distributed (M)"},
       {"government_spend", "government spend (M)"},
+      {"public_revenue_forgone", "public revenue forgone (M)"},
       {"lp_committed", "LP commitments allocated (M)"},
       {"lp_unallocated", "LP unallocated at end (M)", true},
       {"vc_firms_active", "VC firms with an open fund at end"},

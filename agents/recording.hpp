@@ -31,9 +31,10 @@ struct MetricIds {
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
   sim::MetricId employment_market, employment_budget, employment_local_services;
   sim::MetricId founded_moved_in, founded_moved_out, relocations_in, relocations_out;
-  sim::MetricId talent_pool, talent_pool_phd, wage, knowledge_stock, mean_rent, amenity;
+  sim::MetricId talent_pool, talent_pool_phd, wage, vacancies, hires, unemployment_rate, migrants_in, migrants_out,
+      knowledge_stock, mean_rent, amenity;
   sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash, crossover_invested;
-  sim::MetricId government_spend, public_cost_per_job;
+  sim::MetricId government_spend, public_cost_per_job, public_revenue_forgone;
   std::vector<std::pair<Flow, sim::MetricId>> spend_by_lever;
   sim::MetricId lp_committed, lp_pool, lp_unallocated, vc_raise_failed, vc_firms_active, founder_pool,
       foundings_unfunded;

@@ -90,13 +90,14 @@ void decide_startup(Startup& s, const StartupParams& p, double cash_usd, double 
   s.wants_trial = is_clinical(s.stage) && !s.in_trial;
 }
 
-bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, sim::Rng& timing, sim::Rng& success) {
+bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, sim::Rng& timing, sim::Rng& success,
+                    double pace) {
   if (s.stage == Stage::approved || s.service) return false;
   // Local knowledge raises the odds, up to +50% (MODEL.md §7.3); quality shifts them by +-50%.
   s.odds_boost = static_cast<float>(1.0 + std::min(0.5, p.knowledge_boost * local_knowledge));
   if (is_clinical(s.stage) && !s.in_trial) return false;  // waiting for a trial slot
   ++s.months_in_stage;
-  if (!timing.bernoulli(1.0 / stage_months(s.stage, p))) return false;
+  if (!timing.bernoulli(pace / stage_months(s.stage, p))) return false;  // pace: staffed share (§7.7)
   const double prob = std::clamp(stage_success(s.stage, p) * s.odds_boost * (0.5 + s.quality), 0.0, 1.0);
   if (!success.bernoulli(prob)) {
     s.asset_failed = true;

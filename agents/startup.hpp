@@ -114,8 +114,10 @@ void decide_startup(Startup& s, const StartupParams& p, double cash_usd, double 
 
 /// Advances the lead asset: completion of the stage ~ 1/duration per month, then success with the
 /// stage probability raised by local knowledge and asset quality. MODEL.md §7.3.
+/// `pace` (0-1) scales the completion hazard: a team short of its plan advances more slowly (§7.7).
 /// Returns true when the asset moved to the next stage this month.
-bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, sim::Rng& timing, sim::Rng& success);
+bool progress_asset(Startup& s, const StartupParams& p, double local_knowledge, sim::Rng& timing, sim::Rng& success,
+                    double pace = 1.0);
 
 /// Founders' (households') share of equity.
 double founder_share(const Startup& s);

@@ -140,7 +140,8 @@ enum class Purpose : std::uint32_t {
   market_index,
   market_signal,
   region_choice,
-  relocation
+  relocation,
+  hiring_order
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

@@ -6,7 +6,7 @@
 namespace biocluster::agents {
 
 void decide_research(University& u, const UniversityParams& p, double local_knowledge, sim::Rng& rng) {
-  const double r100 = research_usd_per_month(u) / 1e8;
+  const double r100 = research_usd_per_month(u) * u.staffed / 1e8;  // a short-staffed lab does less
   // Knowledge-production form (FORMS.md §1): outputs ~ Poisson(a * R), raised by the local stock.
   const double knowledge_factor = 1.0 + std::min(1.0, 0.1 * local_knowledge);
   u.discoveries = static_cast<std::int32_t>(rng.poisson(p.discoveries_per_100m_usd * r100 * knowledge_factor));

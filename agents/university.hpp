@@ -25,6 +25,8 @@ struct University {
   double tto_credit = 0;                   ///< fractional processing capacity carried over
   std::vector<std::int32_t> technologies;  ///< licensable technologies (step each became available)
   // outbox of the current step (decide phase)
+  double staff = -1;   ///< research staff (persons); < 0 until first staffed (MODEL.md §7.7)
+  double staffed = 1;  ///< (staff / staff its money pays for, at most 1)^market.understaffing_elasticity
   std::int32_t discoveries = 0;
   std::int32_t new_technologies = 0;
   // totals

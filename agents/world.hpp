@@ -47,7 +47,11 @@ struct ExternalAccounts {
 struct RegionState {
   double wage_index = 1.0;
   double amenity = 0.5;
-  double vacancies = 0;
+  double vacancies = 0;                      ///< openings left unfilled after this month's hiring (persons)
+  double seekers = 0;                        ///< job seekers in the region's cells before this month's hiring
+  double employed = 0;                       ///< staff of every employer placed in the region after hiring
+  double hires = 0;                          ///< persons hired this month
+  double migrants_in = 0, migrants_out = 0;  ///< job seekers who moved in / out this month (persons)
   double startup_staff = 0;
   int incubator_used = 0;
   double public_spend_total = 0;  ///< cumulative public spending in the region

@@ -242,6 +242,7 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
 
 void print_summary(std::ostream& out, const RunSummary& s) {
   std::size_t label_w = 28;
+  for (const auto& row : agents::summary_rows()) label_w = std::max(label_w, row.label.size() + 2);
   std::vector<std::size_t> col_w;
   for (const auto& r : s.regions) col_w.push_back(std::max<std::size_t>(12, r.size() + 2));
   out << std::left << std::setw(static_cast<int>(label_w)) << "metric";
@@ -254,8 +255,11 @@ void print_summary(std::ostream& out, const RunSummary& s) {
     while (m < s.metric_names.size() && s.metric_names[m] != name) ++m;
     if (m == s.metric_names.size()) continue;
     const bool money = s.metric_units[m] == "USD" || s.metric_units[m] == "USD/month";
+    const bool fraction = s.metric_units[m] == "fraction";
     out << std::left << std::setw(static_cast<int>(label_w)) << label << std::right << std::fixed
-        << std::setprecision(money ? 1 : 0);
+        << std::setprecision(money      ? 1
+                             : fraction ? 3
+                                        : 0);
     double total = 0;
     for (std::size_t r = 0; r < s.regions.size(); ++r) {
       const double v = money ? s.values[m][r] / 1e6 : s.values[m][r];

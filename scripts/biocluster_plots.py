@@ -108,6 +108,8 @@ SHORT_LABELS = {
     "public_cost_per_job": "Public spending per bio job (cumulative)", "startups_listed": "Startups listed (IPO)",
     "serial_founders": "Startups by serial founders", "talent_pool_phd": "Job seekers with a PhD",
     "wage": "Monthly wage", "amenity_index": "Amenity index",
+    "vacancies": "Unfilled openings", "unemployment_rate": "Unemployment rate (job seekers / labour force)",
+    "hires": "Hires", "migrants_in": "Job seekers moving in", "migrants_out": "Job seekers moving out",
 }
 
 
@@ -205,10 +207,19 @@ SERIES_GROUPS = [
                 "University technologies licensed, clinical trials started and lead assets approved "
                 "(left: per month; right: 12-month rolling sum).",
                 ["licences", "trial_starts", "approvals"]),
-    SeriesGroup("environment", "Talent, knowledge, rent and wages",
-                "Job seekers and the knowledge stock summed over each region's cells, the mean rent over them, "
-                "the monthly wage and the amenity index (end of month).",
-                ["talent_pool", "talent_pool_phd", "knowledge_stock", "mean_rent", "wage", "amenity_index"], 3),
+    SeriesGroup("labour", "Labour market",
+                "Job seekers in each region's cells (all and with a PhD), openings every employer left unfilled, "
+                "the unemployment rate (seekers / (seekers + staff)) and the monthly wage (end of month; "
+                "MODEL.md 7.7).",
+                ["talent_pool", "talent_pool_phd", "vacancies", "unemployment_rate", "wage"], 3),
+    SeriesGroup("migration", "Hiring and migration",
+                "Persons hired by every employer, and job seekers moving in and out, from and to other regions "
+                "and outside the grid (left: per month; right: 12-month rolling sum; MODEL.md 7.7).",
+                ["hires", "migrants_in", "migrants_out"]),
+    SeriesGroup("environment", "Knowledge, rent and amenity",
+                "The knowledge stock summed over each region's cells, the mean rent over them and the amenity "
+                "index (end of month).",
+                ["knowledge_stock", "mean_rent", "amenity_index"], 3),
 ]
 
 
@@ -241,7 +252,8 @@ STACK_GROUPS = [
 
 #: The order of the figures in the report (stems of SERIES_GROUPS and STACK_GROUPS).
 FIGURE_SEQUENCE = ["firms", "employment", "money", "rounds_failed", "public", "public_programmes", "startups",
-                   "founding_origin", "location", "acquirers", "listing", "innovation", "pipeline", "environment"]
+                   "founding_origin", "location", "acquirers", "listing", "innovation", "pipeline", "labour", "migration",
+                   "environment"]
 
 
 def figure_groups() -> list:
