@@ -6,7 +6,9 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "agents/params.hpp"
 #include "app/replay.hpp"
@@ -62,9 +64,10 @@ int main(int argc, char** argv) {
   auto* run = cli.add_subcommand("run", "Run a scenario and write an HDF5 file, then print a summary table.");
   // No CLI::ExistingFile on scenario files: the loader's message says what is wrong (docs/TROUBLESHOOTING.md).
   run->add_option("scenario", ro.scenario, "Scenario file (TOML), e.g. scenarios/default.toml")->required();
-  run->add_option("-o,--output", ro.output,
-                  "Output file (default: <scenario name>.h5 in the current directory). Written as FILE.partial and "
-                  "renamed to FILE only when the run completes.");
+  run->add_option(
+      "-o,--output", ro.output,
+      "Output file (default: out/<scenario name>.h5, the directory made if missing). Written as FILE.partial "
+      "and renamed to FILE only when the run completes.");
   auto* seed_opt =
       run->add_option("--seed", seed_text, "Random seed, an integer in [0, 9e18]; overrides run.seed in the scenario");
   auto* steps_opt =
@@ -82,7 +85,7 @@ int main(int argc, char** argv) {
                       "Refuse scenarios estimated to need more than this many GiB (default: 80% of physical memory)");
 
   batch::RunOptions co;
-  bool defaults = false, markdown = false;
+  bool defaults = false, markdown = false, diff = false;
   auto* check = cli.add_subcommand(
       "check", "Validate a scenario and print the resolved parameters as TOML, with units and ranges.");
   check->add_option("scenario", co.scenario, "Scenario file (TOML)");
@@ -90,6 +93,9 @@ int main(int argc, char** argv) {
   check->add_flag("--defaults", defaults, "Print every parameter at its default (no scenario needed)");
   check->add_flag("--markdown", markdown,
                   "Print a Markdown table (key, default, unit, range, description) instead of TOML");
+  check->add_flag("--diff", diff,
+                  "Print only the parameters the scenario (its includes and --set) changes from the defaults, each "
+                  "with its default");
 
   app::SweepCommands sweeps(cli);  // sweep, sweep-merge, sweep-design (docs/SWEEPS.md)
 
@@ -165,7 +171,7 @@ int main(int argc, char** argv) {
       if (*seed_opt) ro.seed = parse_seed(seed_text);
       if (*max_memory_opt) ro.max_memory_gib = parse_max_memory(max_memory_text);
       if (*steps_opt) ro.steps = steps;
-      ro.progress = !quiet && isatty(STDERR_FILENO);
+      ro.progress = !quiet;  // a bar on a terminal, plain lines otherwise (batch/progress.hpp)
       ro.summary = !quiet;
       ro.report_interrupt = true;
       std::signal(SIGINT, on_signal);
@@ -182,7 +188,7 @@ int main(int argc, char** argv) {
     if (*calibrate || *experiment) {
       if (study_reps > 0) so.replicates = study_reps;
       if (study_steps > 0) so.steps = study_steps;
-      so.progress = !study_quiet && isatty(STDERR_FILENO);
+      so.progress = !study_quiet;
       if (*experiment) {
         batch::run_experiment(batch::load_experiment(study_file), so, std::cout);
         return 0;
@@ -200,6 +206,36 @@ int main(int argc, char** argv) {
       }
       if (co.scenario.empty()) throw ConfigError("check: give a scenario file, or --defaults");
       const auto params = agents::load_params(batch::load_doc(co));
+      if (diff) {
+        // The defaults, with a default region of each name the scenario declares.
+        auto base = agents::load_params(sim::parse_scenario_text(kDefaultsScenario, "(defaults)"));
+        const agents::RegionParams proto = base.regions.front();
+        base.regions.clear();
+        for (const auto& r : params.regions) {
+          base.regions.push_back(proto);
+          base.regions.back().name = r.name;
+        }
+        const auto was = batch::flatten_params(base), now = batch::flatten_params(params);
+        auto shown = [](const std::string& v) {  // numbers to 12 significant digits, the rest as they are
+          char* end = nullptr;
+          const double x = std::strtod(v.c_str(), &end);
+          if (v.empty() || end != v.c_str() + v.size()) return v;
+          std::ostringstream o;
+          o << std::setprecision(12) << x;
+          return o.str();
+        };
+        std::ostringstream lines;
+        std::size_t n = 0;
+        for (const auto& [k, v] : now) {
+          const auto it = was.find(k);
+          if (it != was.end() && it->second == v) continue;
+          lines << k << " = " << shown(v) << "  # default " << (it == was.end() ? "none" : shown(it->second)) << "\n";
+          ++n;
+        }
+        std::cout << "# " << co.scenario.string() << ": valid; " << n << " parameters differ from the defaults\n"
+                  << lines.str();
+        return 0;
+      }
       if (markdown)
         std::cout << agents::to_markdown(params);
       else

@@ -77,7 +77,7 @@ int SweepCommands::dispatch(const std::atomic<bool>* stop) {
         throw ConfigError("--shard '" + s.shard + "': expected i/N with 0 <= i < N");
     }
     s.so.quiet = s.quiet;
-    s.so.progress = !s.quiet && isatty(STDERR_FILENO);
+    s.so.progress = !s.quiet;
     return batch::run_sweep(s.so, stop);
   }
   if (s.merge->parsed()) return batch::merge_sweep(s.merge_dir, s.merge_quiet);

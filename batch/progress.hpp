@@ -1,7 +1,9 @@
 #pragma once
 /// @file The one progress reporter (stderr, only when on): counts finished work, draws the line for
 /// `run` (steps), `sweep` (runs, with runs done before and failures) and `calibrate`/`experiment`
-/// (runs), with elapsed time and ETA. Thread-safe.
+/// (runs), with elapsed time, rate and ETA. On a terminal it redraws one line; otherwise (a log file,
+/// a batch system) it prints a plain line when work starts, every BIOCLUSTER_PROGRESS_SECONDS
+/// (default 10) and at the end. Thread-safe.
 #include <chrono>
 #include <cstddef>
 #include <mutex>
@@ -30,8 +32,13 @@ class Progress {
 
  private:
   void draw(const std::string& label);
+  void log_line(const std::string& label, bool last);
   Style style_;
   bool on_;
+  bool tty_;                 ///< stderr is a terminal: redraw one line
+  double log_every_s_ = 10;  ///< otherwise: seconds between lines
+  double logged_at_ = -1;    ///< elapsed seconds at the last line (< 0: none yet)
+  std::string last_label_;
   std::size_t total_, skipped_, done_ = 0, failed_ = 0, errors_ = 0, interrupted_ = 0;
   std::string first_error_;
   Clock::time_point t0_;

@@ -174,7 +174,12 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   auto seconds_since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
   sum.setup_seconds = seconds_since(t0);
   std::filesystem::path out_path = o.output;
-  if (out_path.empty()) out_path = o.scenario.stem().string() + ".h5";
+  if (out_path.empty()) {  // no -o: out/<scenario name>.h5, said on stderr so nobody hunts for it
+    out_path = std::filesystem::path("out") / (o.scenario.stem().string() + ".h5");
+    std::error_code ec;
+    std::filesystem::create_directories(out_path.parent_path(), ec);
+    if (o.progress || o.summary) std::cerr << "biocluster: no -o given: writing " << out_path.string() << "\n";
+  }
   // One writer per output path (a second process refuses at once), and -o replaces only what is ours.
   const OutputLock lock(out_path.string() + ".lock", OutputLock::Mode::exclusive, out_path.string());
   check_replaceable_run_file(out_path, o.force);

@@ -15,6 +15,11 @@ case "$case" in
     [ ! -e run.h5.partial ] || { echo "run.h5.partial left behind"; exit 1; }
     grep -q "startups founded" summary.txt || { echo "no summary table"; cat summary.txt; exit 1; }
     "$py" "$src/tests/app/check_run_file.py" run.h5 36
+    # Without -o: out/<scenario name>.h5, made and named on stderr.
+    rm -rf out
+    "$bin" run "$scenario" --steps 6 > /dev/null 2> noout.txt
+    [ -f out/default.h5 ] || { echo "out/default.h5 missing"; ls; exit 1; }
+    grep -q "no -o given: writing out/default.h5" noout.txt || { echo "not said: $(cat noout.txt)"; exit 1; }
     ;;
   threads)
     for t in 1 2 4 8; do "$bin" run "$scenario" --steps 48 --seed 5 --threads $t -q -o t$t.h5; done
@@ -30,6 +35,12 @@ with h5py.File("a.h5", "r") as f:
     assert "policy.basic_research_share = 0.9" in f.attrs["resolved_parameters"], "override not in resolved parameters"
 print("override recorded")
 PY
+    # check --diff: only what the file and --set change, each with its default
+    "$bin" check "$scenario" --diff --set policy.basic_research_share=0.9 > diff.txt
+    grep -q "^policy.basic_research_share = 0.9  # default 0.4$" diff.txt || { cat diff.txt; exit 1; }
+    grep -q "^regions.capital.amenity_index = 0.8  # default 0.5$" diff.txt || { cat diff.txt; exit 1; }
+    ! grep -q "^policy.grace_period_years" diff.txt || { echo "an unchanged key listed"; exit 1; }
+    n=$(grep -vc '^#' diff.txt); grep -q "valid; $n parameters differ from the defaults" diff.txt || { head -1 diff.txt; exit 1; }
     ;;
   version)
     "$bin" --version | grep -q "biocluster 0" || { echo "bad --version"; exit 1; }
@@ -162,10 +173,17 @@ PY
     set +e; out=$("$bin" experiment "$src/tests/data/study/undeclared.experiment.toml" --check 2>&1); rc=$?; set -e
     [ $rc -eq 2 ] || { echo "undeclared change: exit $rc (expected 2): $out"; exit 1; }
     grep -q "changes keys it does not declare: policy.basic_research_share" <<<"$out" || { echo "bad message: $out"; exit 1; }
-    "$bin" experiment "$src/scenarios/experiments/grace_period.toml" --replicates 2 --steps 12 --csv exp.csv > exp.txt
+    BIOCLUSTER_PROGRESS_SECONDS=0 "$bin" experiment "$src/scenarios/experiments/grace_period.toml" --replicates 2 \
+      --steps 12 --csv exp.csv > exp.txt 2> progress.txt
     grep -q "10 years vs 7 years" exp.txt || { cat exp.txt; exit 1; }
+    # stderr is a file here: progress comes as plain lines (no carriage returns), the last one "finished"
+    grep -q "^study: 8/8 runs (100%), .* runs/s, elapsed .*, finished$" progress.txt || { cat progress.txt; exit 1; }
+    [ "$(grep -c '^study: ' progress.txt)" -ge 2 ] || { echo "one progress line only"; cat progress.txt; exit 1; }
+    ! grep -q $'\r' progress.txt || { echo "carriage return in a log"; exit 1; }
+    "$bin" experiment -q "$src/scenarios/experiments/grace_period.toml" --replicates 2 --steps 12 > /dev/null 2> quiet.txt
+    [ ! -s quiet.txt ] || { echo "-q printed: $(cat quiet.txt)"; exit 1; }
     [ "$(wc -l < exp.csv)" -gt 10 ] || { echo "CSV too short"; exit 1; }
-    echo "experiment: all shipped sets valid, undeclared change refused, paired table written"
+    echo "experiment: all shipped sets valid, undeclared change refused, paired table written, progress lines in a log"
     ;;
   *) echo "unknown case $case"; exit 2 ;;
 esac
