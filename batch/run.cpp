@@ -187,7 +187,7 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   output::RunWriter out(out_path, make_header(o, doc, w, threads));
   sum.output_seconds += seconds_since(t_out);
 
-  for (const auto& r : params.regions) sum.regions.push_back(r.name);
+  for (const auto& r : params.regions) sum.regions.push_back(r.name), sum.capital_area.push_back(r.capital_area);
   for (const auto& m : w.metrics.defs())
     sum.metric_names.push_back(m.name), sum.metric_units.push_back(m.unit), sum.metric_flow.push_back(m.flow);
   sum.values.assign(sum.metric_names.size(), std::vector<double>(sum.regions.size(), 0.0));
@@ -250,9 +250,14 @@ void print_summary(std::ostream& out, const RunSummary& s) {
   for (const auto& row : agents::summary_rows()) label_w = std::max(label_w, row.label.size() + 2);
   std::vector<std::size_t> col_w;
   for (const auto& r : s.regions) col_w.push_back(std::max<std::size_t>(12, r.size() + 2));
+  // The capital area and the rest as columns of their own, when the scenario has both.
+  std::size_t in_capital = 0;
+  for (std::size_t r = 0; r < s.regions.size(); ++r) in_capital += r < s.capital_area.size() && s.capital_area[r];
+  const bool groups = in_capital > 0 && in_capital < s.regions.size();
   out << std::left << std::setw(static_cast<int>(label_w)) << "metric";
   for (std::size_t r = 0; r < s.regions.size(); ++r)
     out << std::right << std::setw(static_cast<int>(col_w[r])) << s.regions[r];
+  if (groups) out << std::right << std::setw(14) << "capital area" << std::setw(12) << "elsewhere";
   out << std::right << std::setw(12) << "total"
       << "\n";
   for (const auto& [name, label, average] : agents::summary_rows()) {
@@ -265,12 +270,15 @@ void print_summary(std::ostream& out, const RunSummary& s) {
         << std::setprecision(money      ? 1
                              : fraction ? 3
                                         : 0);
-    double total = 0;
+    double total = 0, capital = 0, rest = 0;
     for (std::size_t r = 0; r < s.regions.size(); ++r) {
       const double v = money ? s.values[m][r] / 1e6 : s.values[m][r];
+      const bool cap = r < s.capital_area.size() && s.capital_area[r];
       total += average ? v / static_cast<double>(s.regions.size()) : v;
+      (cap ? capital : rest) += average ? v / static_cast<double>(cap ? in_capital : s.regions.size() - in_capital) : v;
       out << std::setw(static_cast<int>(col_w[r])) << v;
     }
+    if (groups) out << std::setw(14) << capital << std::setw(12) << rest;
     out << std::setw(12) << total << "\n";
   }
   out << std::defaultfloat << std::setprecision(3) << "\n"

@@ -56,6 +56,7 @@ std::map<std::string, std::string> flatten_params(agents::Params params);
 /// Per-region totals over a run, for the summary table.
 struct RunSummary {
   std::vector<std::string> regions;
+  std::vector<bool> capital_area;  ///< per region: in the capital area (regions.NAME.capital_area)
   std::vector<std::string> metric_names;
   std::vector<std::string> metric_units;
   std::vector<bool> metric_flow;            ///< flows are summed over steps, stocks reported at the end

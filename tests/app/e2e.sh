@@ -14,6 +14,16 @@ case "$case" in
     [ -f run.h5 ] || { echo "run.h5 missing"; exit 1; }
     [ ! -e run.h5.partial ] || { echo "run.h5.partial left behind"; exit 1; }
     grep -q "startups founded" summary.txt || { echo "no summary table"; cat summary.txt; exit 1; }
+    # default.toml has a capital-area region and one outside it: group columns add up to the total
+    "$py" - <<'PY'
+lines = open("summary.txt").read().splitlines()
+head = lines[0].replace("capital area", "capital_area").split()
+assert head[-3:] == ["capital_area", "elsewhere", "total"], head
+row = next(l for l in lines if l.startswith("startups founded"))
+capital, regional, cap, rest, total = (float(x) for x in row.split()[-5:])
+assert (cap, rest, total) == (capital, regional, capital + regional), row
+print("summary: capital-area and elsewhere columns")
+PY
     "$py" "$src/tests/app/check_run_file.py" run.h5 36
     # Without -o: out/<scenario name>.h5, made and named on stderr.
     rm -rf out
