@@ -22,7 +22,7 @@ void update_fields(World& w) {
     w.talent.at(c) += static_cast<float>(grads * (1.0 - P.university.phd_share_of_graduates));
   }
   for (const auto& f : w.pharmas.items())
-    if (f.region >= 0)
+    if (f.region >= 0 && !f.production)  // R&D sites add knowledge; production plants do not
       w.knowledge.at(w.grid.cell_of(f.x_km, f.y_km)) +=
           static_cast<float>(f.rd_salary_due / 1e8 * P.university.knowledge_per_100m_usd);
   const float kdecay = static_cast<float>(1.0 - P.fields.knowledge_decay_per_year / 12.0);

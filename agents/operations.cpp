@@ -133,7 +133,8 @@ void plan_pharma_months(World& w) {
   const auto& P = w.params;
   parallel_each(w.pharmas.size(), [&](std::size_t i) {
     auto& f = w.pharmas[i];
-    if (f.site_of >= 0) {  // an R&D site: its parent pays its R&D budget
+    if (f.production) return;  // plants: plan_production
+    if (f.site_of >= 0) {      // an R&D site: its parent pays its R&D budget
       f.revenue_due = f.operating_cost_due = f.tax_due = 0;
       f.rd_salary_due = f.site_budget_usd_per_year / 12.0;
       return;
@@ -203,6 +204,16 @@ void book_pharma(World& w) {
                    code(Flow::intra_group), t);
       f.rd_salary_due = L.balance(f.account);
       L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
+      continue;
+    }
+    if (f.production) {  // a plant: sales in, wages, tax, then materials and the owners' payout
+      L.transfer(w.ext.world_market, f.account, f.revenue_due, code(Flow::revenue), t);
+      if (f.operating_cost_due < 0)  // a loss: the owners cover it
+        L.transfer(w.ext.world_market, f.account, -f.operating_cost_due, code(Flow::equity), t);
+      L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
+      L.transfer(f.account, w.ext.government, f.tax_due, code(Flow::tax), t);
+      if (f.operating_cost_due > 0)
+        L.transfer(f.account, w.ext.world_market, f.operating_cost_due, code(Flow::operating_cost), t);
       continue;
     }
     L.transfer(w.ext.world_market, f.account, f.revenue_due, code(Flow::revenue), t);

@@ -68,6 +68,9 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
   v.integer("pharma_firms", r.pharma_firms, {"count", 0, 1e5, "pharma firms with a site here at start"});
   v.integer("large_group_firms", r.large_group_firms,
             {"count", 0, 1e5, "of which large business groups (subject to the M&A grace-period rule)"});
+  v.integer("production_plants", r.production_plants,
+            {"count", 0, 1e4, "biologics production / contract manufacturing (CDMO) plants here at start"});
+  v.real("plant_litres", r.plant_litres, {"litres", 0, 1e8, "bioreactor capacity of each of those plants at start"});
   v.integer("startups", r.startups, {"count", 0, 1e7, "startups at start"});
   v.real("talent_pool_persons", r.talent_pool_persons,
          {"persons", 0, 1e8, "life-science workers looking for work at start"});
@@ -325,6 +328,36 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.end_section();
 
   auto& f = p.pharma;
+  auto& prod = p.production;
+  v.begin_section("production");
+  v.real("price_usd_per_litre_year", prod.price_usd_per_litre_year,
+         {"USD/(litre year)", 0, kBig,
+          "contract revenue per litre of bioreactor capacity in use (Samsung Biologics 2024: 4.0T KRW over ~604,000 L, "
+          "k 632-633)"});
+  v.real("staff_per_litre", prod.staff_per_litre,
+         {"persons/litre", 0, 10,
+          "staff per litre of capacity in use (Samsung Biologics 5,000 / 784,000 L, Celltrion 1,950 / 190,000 L: k "
+          "631-632, 635-638)"});
+  v.real("materials_share", prod.materials_share,
+         {"fraction", 0, 1, "share of a plant's revenue paid for materials and services (assumption)"});
+  v.real("demand_growth_per_year", prod.demand_growth_per_year,
+         {"1/year", -0.5, 2,
+          "growth of the contract-manufacturing demand the grid's plants serve, for demand_growth_years (assumption)"});
+  v.real("demand_growth_years", prod.demand_growth_years,
+         {"years", 0, 1000, "years from step 0 during which demand grows at demand_growth_per_year (assumption)"});
+  v.real("long_run_growth_per_year", prod.long_run_growth_per_year,
+         {"1/year", -0.5, 2, "growth of that demand afterwards (assumption: about the world drug market's)"});
+  v.real("initial_utilisation", prod.initial_utilisation,
+         {"fraction", 0, 1, "demand at step 0 / the plants' capacity at step 0 (assumption)"});
+  v.real("plant_litres", prod.plant_litres,
+         {"litres", 1, 1e8, "capacity of a new plant (Samsung's plant 5: 180,000 L, k 632)"});
+  v.real("capex_usd_per_litre", prod.capex_usd_per_litre,
+         {"USD/litre", 0, kBig, "cost of building and equipping a new plant per litre (assumption)"});
+  v.real("build_years", prod.build_years, {"years", 0, 20, "from the decision to build to operation (assumption)"});
+  v.real("discount_rate", prod.discount_rate, {"1/year", 0, 1, "the owner's discount rate for a new plant"});
+  v.real("life_years", prod.life_years, {"years", 1, 100, "a plant's working life in the valuation"});
+  v.end_section();
+
   v.begin_section("pharma");
   v.real("revenue_usd_per_year", f.revenue_usd_per_year, {"USD/year", 0, kBig, "sales of one pharma firm at start"});
   v.real("outside_revenue_usd_per_year", f.outside_revenue_usd_per_year,
@@ -674,8 +707,8 @@ std::string unschedulable(const std::string& key) {
   for (const char* k : {"hospital.beds", "pharma.outside_firms", "startup.initial_headcount_max",
                         "startup.initial_stage_spread", "vc.fund_size_usd", "capital.founder_capital_usd"})
     if (key == k) return "read only when the world is built (the agents present at step 0)";
-  for (const char* sec :
-       {"policy.", "capital.", "location.", "vc.", "market.", "pharma.", "startup.", "university.", "hospital."})
+  for (const char* sec : {"policy.", "capital.", "location.", "vc.", "market.", "pharma.", "production.", "startup.",
+                          "university.", "hospital."})
     if (starts(sec)) return "";
   return "not a parameter that can change during a run";
 }

@@ -61,6 +61,8 @@ struct RegionParams {
   int vc_firms = 2;
   int pharma_firms = 1;
   int large_group_firms = 0;
+  int production_plants = 0;       ///< contract/biologics manufacturing plants here at start (MODEL.md §7.5)
+  double plant_litres = 100000.0;  ///< bioreactor capacity of each of them at start
   int startups = 5;
   double talent_pool_persons = 2000.0;
   double phd_share_of_talent = 0.15;
@@ -278,6 +280,22 @@ struct LocationParams {
   LocationWeights vc_office{1e4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0};
 };
 
+/// Production and contract manufacturing (CDMO) plants (MODEL.md §7.5, "Production plants").
+struct ProductionParams {
+  double price_usd_per_litre_year = 4800.0;  ///< revenue per litre of capacity in use a year
+  double staff_per_litre = 0.008;            ///< staff per litre of capacity in use
+  double materials_share = 0.3;              ///< share of revenue paid for materials and services
+  double demand_growth_per_year = 0.10;      ///< growth of the contract demand the grid's plants serve
+  double demand_growth_years = 15.0;         ///< ... for this many years from step 0
+  double long_run_growth_per_year = 0.03;    ///< ... and this after
+  double initial_utilisation = 0.8;          ///< demand at step 0 / capacity at step 0
+  double plant_litres = 180000.0;            ///< capacity of a new plant
+  double capex_usd_per_litre = 6600.0;       ///< building and equipping a new plant, per litre
+  double build_years = 2.0;                  ///< from decision to operation
+  double discount_rate = 0.08;               ///< the owner's rate for a new plant
+  double life_years = 20.0;                  ///< a plant's working life in the valuation
+};
+
 /// National policy levers (MODEL.md §7.9).
 struct PolicyParams {
   double public_rd_usd_per_year = 2.0e9;
@@ -352,6 +370,7 @@ struct Params {
   StartupParams startup;
   VcParams vc;
   PharmaParams pharma;
+  ProductionParams production;
   MarketParams market;
   PolicyParams policy;
   FieldParams fields;

@@ -27,6 +27,11 @@ struct Pharma {
   sim::AgentId site_of = -1;            ///< an R&D site of this parent firm (outside the grid), -1 for a firm
   double site_budget_usd_per_year = 0;  ///< R&D budget of a site, paid by its parent
   double staff = -1;                    ///< local R&D staff (persons); < 0 until first staffed (MODEL.md §7.7)
+  // A production plant (MODEL.md §7.5, "Production plants"): no R&D, no deals; staff run capacity.
+  bool production = false;
+  double capacity_litres = 0;  ///< bioreactor capacity in operation
+  double pending_litres = 0;   ///< capacity being built (World::plant_builds)
+  double staff_needed = 0;     ///< staff the capacity in use needs this month
   // outbox: this month's flows
   double revenue_due = 0, rd_salary_due = 0, operating_cost_due = 0, tax_due = 0;
 };

@@ -84,9 +84,17 @@ void register_metrics(World& w) {
                                     "research staff of universities, hired up to what research money pays for");
   m.employment_hospitals = t.add("employment_hospitals", "persons",
                                  "research staff of research hospitals, hired up to what their funding pays for");
+  m.employment_production =
+      t.add("employment_production", "persons", "staff of production and contract-manufacturing (CDMO) plants");
   m.employment_total = t.add("employment_total", "persons", "all bio employment above");
-  m.employment_market = t.add("employment_market", "persons",
-                              "market jobs: staff paid from sales and investors' money (startups, pharma R&D sites)");
+  m.employment_market =
+      t.add("employment_market", "persons",
+            "market jobs: staff paid from sales and investors' money (startups, pharma R&D sites, production plants)");
+  m.production_plants = t.add("production_plants", "count", "production and contract-manufacturing (CDMO) plants");
+  m.production_capacity =
+      t.add("production_capacity", "litres", "bioreactor capacity of the plants in operation (MODEL.md §7.5)");
+  m.production_revenue =
+      t.add_flow("production_revenue", "USD/month", "contract-manufacturing revenue of the region's plants");
   m.employment_budget =
       t.add("employment_budget", "persons",
             "budget-derived jobs: staff hired with public research money (universities, research hospitals)");
@@ -173,6 +181,13 @@ void record_metrics(World& w) {
     if (!v.public_fund && v.fund_open) count(w, m.vc_firms_active, v.region);
   }
   for (const auto& f : w.pharmas.items()) {
+    if (f.production) {
+      count(w, m.production_plants, f.region);
+      count(w, m.production_capacity, f.region, f.capacity_litres);
+      count(w, m.production_revenue, f.region, f.revenue_due);
+      count(w, m.employment_production, f.region, std::max(0.0, f.staff));
+      continue;
+    }
     count(w, m.pharma_firms, f.region);
     if (f.region >= 0) count(w, m.employment_pharma, f.region, std::max(0.0, f.staff));
   }
@@ -205,7 +220,8 @@ void record_metrics(World& w) {
     spend += flows[static_cast<std::size_t>(code(Flow::research_income)) * nr + ri];
     M.set(m.government_spend, r, spend);
     w.regions[ri].public_spend_total += spend;
-    const double market = M.get(m.employment_startups, r) + M.get(m.employment_pharma, r);
+    const double market =
+        M.get(m.employment_startups, r) + M.get(m.employment_pharma, r) + M.get(m.employment_production, r);
     const double budget = M.get(m.employment_universities, r) + M.get(m.employment_hospitals, r);
     const double jobs = market + budget;
     M.set(m.employment_market, r, market);
@@ -282,6 +298,7 @@ const std::vector<SummaryRow>& summary_rows() {
       {"trial_starts", "trials started"},
       {"licences", "licences"},
       {"employment_startups", "startup employment at end"},
+      {"employment_production", "production (CDMO) jobs at end"},
       {"employment_market", "market jobs at end"},
       {"employment_budget", "budget-derived jobs at end"},
       {"employment_total", "bio employment at end (both)"},

@@ -29,7 +29,8 @@ struct MetricIds {
       rounds_failed_target, rounds_failed_short, listed_firms, drug_sales, public_index, trial_starts, licences,
       serial_founders, alliances;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
-  sim::MetricId employment_market, employment_budget, employment_local_services;
+  sim::MetricId employment_market, employment_budget, employment_local_services, employment_production;
+  sim::MetricId production_plants, production_capacity, production_revenue;
   sim::MetricId founded_moved_in, founded_moved_out, relocations_in, relocations_out;
   sim::MetricId talent_pool, talent_pool_phd, wage, vacancies, hires, unemployment_rate, migrants_in, migrants_out,
       knowledge_stock, mean_rent, amenity;

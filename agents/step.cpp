@@ -16,6 +16,7 @@
 #include "agents/markets/rounds.hpp"
 #include "agents/markets/trials.hpp"
 #include "agents/operations.hpp"
+#include "agents/production.hpp"
 #include "agents/recording.hpp"
 #include "agents/world.hpp"
 
@@ -53,6 +54,7 @@ void phase_match(World& w) {
 void phase_apply(World& w) {
   progress_startups(w);   // operations: asset progress, bills
   plan_pharma_months(w);  // operations
+  plan_production(w);     // production
   compute_vc_fees(w);     // operations
   book_universities_and_hospitals(w);
   book_startups(w);  // public support, grace expiry (markets/acquisitions), bills
@@ -66,6 +68,7 @@ void phase_births_deaths_hiring(World& w) {
   measure_sites(w);             // location: what location choosers see this month
   open_rd_sites(w);             // entry (January)
   open_vc_firms(w);             // entry (January)
+  expand_production(w);         // production (January)
   settle_startups(w);           // lifecycle: mergers, relicensing, failures, layoffs
   relocate_startups(w);         // lifecycle: moves after a priced round (location)
   found_requested_startups(w);  // lifecycle: foundings; the startup store commits

@@ -35,11 +35,12 @@ enum class EventKind : std::int16_t {
                   ///< aux = vintage step
   raise_failed,   ///< subject VC; amount = ask; value = TVPI; detail = failures in a row; aux = 1 if the firm fades
   relocation,     ///< subject startup; region = the new region; detail = the region it left; amount = post-money
+  plant_built,    ///< subject production plant (pharma); amount = capital cost; value = litres added
 };
 inline const std::vector<std::string> kEventKindNames{
-    "founding", "funding_round", "licence",     "trial_start",   "stage_success", "approval", "acquisition",
-    "ipo",      "failure",       "fund_raised", "grace_expired", "site_opened",   "alliance", "round_priced",
-    "proceeds", "delisted",      "fund_closed", "raise_failed",  "relocation"};
+    "founding", "funding_round", "licence",     "trial_start",   "stage_success", "approval",   "acquisition",
+    "ipo",      "failure",       "fund_raised", "grace_expired", "site_opened",   "alliance",   "round_priced",
+    "proceeds", "delisted",      "fund_closed", "raise_failed",  "relocation",    "plant_built"};
 
 /// Money-flow types booked in the ledger. Public spending has one type per lever.
 enum class Flow : int {

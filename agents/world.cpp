@@ -221,6 +221,15 @@ World make_world(const Params& params, std::uint64_t seed) {
       f.large_group = k < R.large_group_firms;
       w.pharmas.queue_birth(f);
     }
+    for (int k = 0; k < R.production_plants; ++k) {
+      Pharma f;  // a production / CDMO plant (MODEL.md §7.5)
+      std::tie(f.x_km, f.y_km) = place_in(R, ri, AgentType::pharma, R.pharma_firms + k);
+      f.region = region;
+      f.production = true;
+      f.capacity_litres = R.plant_litres;
+      w.production_base_litres += R.plant_litres * P.production.initial_utilisation;
+      w.pharmas.queue_birth(f);
+    }
     for (int k = 0; k < R.startups; ++k) {
       Startup s;
       std::tie(s.x_km, s.y_km) = place_in(R, ri, AgentType::startup, k);
@@ -303,6 +312,7 @@ World make_world(const Params& params, std::uint64_t seed) {
   }
   for (auto& f : w.pharmas.queued_births()) {
     f.account = open_account(w, AgentType::pharma, f.id, f.region);
+    if (f.production) continue;  // a plant holds no cash: it pays out what it earns (MODEL.md §7.5)
     auto rng = sim::Rng(seed, 0, ph(PhaseKey::init), agent_key(AgentType::pharma, f.id), pu(Purpose::portfolio));
     f.expiring_share = rng.uniform(0.1, 0.5);
     f.revenue_usd_per_year = f.region < 0 && P.pharma.outside_revenue_usd_per_year >= 0

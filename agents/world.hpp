@@ -63,6 +63,13 @@ struct RegionState {
   int loan_year = -1;               ///< calendar year of that budget
 };
 
+/// A production plant being built (agents/production.cpp): it adds `litres` at `ready_step`.
+struct PlantBuild {
+  sim::AgentId plant = -1;
+  std::int32_t ready_step = 0;
+  double litres = 0;
+};
+
 struct World {
   Params params;
   std::uint64_t seed = 0;
@@ -93,6 +100,8 @@ struct World {
   struct {
     RateTable vc, pharma, market;  ///< valuation tables at the VC, pharma and public-market rates
   } rates;
+  double production_base_litres = 0;     ///< contract demand at step 0 (agents/production.cpp)
+  std::vector<PlantBuild> plant_builds;  ///< plants being built, in order of decision
   double market_log_index = 0;  ///< log of the public market's valuation index (agents/markets/public_markets.cpp)
   double applied_grant_usd_month = 0;    ///< applied grant per SME-eligible startup this month
   double public_equity_left_usd = 0;     ///< public investors' budget left this year for IPOs and offerings

@@ -109,7 +109,9 @@ SHORT_LABELS = {
     "serial_founders": "Startups by serial founders", "talent_pool_phd": "Job seekers with a PhD",
     "wage": "Monthly wage", "amenity_index": "Amenity index",
     "vacancies": "Unfilled openings", "unemployment_rate": "Unemployment rate (job seekers / labour force)",
-    "hires": "Hires", "migrants_in": "Job seekers moving in", "migrants_out": "Job seekers moving out",
+    "hires": "Hires", "employment_production": "Production (CDMO) staff",
+    "production_plants": "Production plants", "production_capacity": "Bioreactor capacity",
+    "production_revenue": "Contract-manufacturing revenue", "migrants_in": "Job seekers moving in", "migrants_out": "Job seekers moving out",
 }
 
 
@@ -177,20 +179,22 @@ class SeriesGroup:
 SERIES_GROUPS = [
     SeriesGroup("firms", "Firms by type",
                 "Number of firms and institutions of each type in each region (end of month).",
-                ["startups", "vc_firms", "pharma_firms", "universities", "hospitals"], 3),
+                ["startups", "vc_firms", "pharma_firms", "production_plants", "universities", "hospitals"], 3),
     SeriesGroup("employment", "Employment",
                 "Bio employment in each region by employer type (end of month).",
                 ["employment_startups", "employment_universities", "employment_hospitals", "employment_pharma",
-                 "employment_total", "employment_market", "employment_budget", "employment_local_services"], 3),
+                 "employment_production", "employment_total", "employment_market", "employment_budget",
+                 "employment_local_services"], 3),
     SeriesGroup("location", "Where firms go",
                 "Startups founded here by founders from another region and founders from here who started "
                 "elsewhere; startups that moved in or out after a priced round (left: per month; right: "
                 "12-month rolling sum; MODEL.md 7.11).",
                 ["foundings_moved_in", "foundings_moved_out", "relocations_in", "relocations_out"]),
-    SeriesGroup("money", "Venture capital",
-                "VC money invested in the region's startups, exit proceeds received by its VC firms and new funds "
-                "they raised (left: per month; right: 12-month rolling sum), and the VC firms' uninvested cash.",
-                ["vc_invested", "vc_distributed", "vc_raised", "vc_cash"]),
+    SeriesGroup("money", "Venture capital and contract manufacturing",
+                "VC money invested in the region's startups, exit proceeds received by its VC firms, new funds "
+                "they raised and its plants' contract-manufacturing revenue (left: per month; right: 12-month "
+                "rolling sum), and the VC firms' uninvested cash.",
+                ["vc_invested", "vc_distributed", "vc_raised", "vc_cash", "production_revenue"]),
     SeriesGroup("public", "Public money",
                 "Public money paid into the region (left: per month; right: 12-month rolling sum) and the "
                 "cumulative public spending per bio job.",
@@ -216,10 +220,10 @@ SERIES_GROUPS = [
                 "Persons hired by every employer, and job seekers moving in and out, from and to other regions "
                 "and outside the grid (left: per month; right: 12-month rolling sum; MODEL.md 7.7).",
                 ["hires", "migrants_in", "migrants_out"]),
-    SeriesGroup("environment", "Knowledge, rent and amenity",
-                "The knowledge stock summed over each region's cells, the mean rent over them and the amenity "
-                "index (end of month).",
-                ["knowledge_stock", "mean_rent", "amenity_index"], 3),
+    SeriesGroup("environment", "Knowledge, rent, amenity and production capacity",
+                "The knowledge stock summed over each region's cells, the mean rent over them, the amenity "
+                "index and the bioreactor capacity of its production plants (end of month).",
+                ["knowledge_stock", "mean_rent", "amenity_index", "production_capacity"], 3),
 ]
 
 

@@ -127,7 +127,7 @@ void match_acquisitions(World& w) {
   C.budget.clear();
   for (std::size_t i = 0; i < w.pharmas.size(); ++i) {
     const auto& f = w.pharmas[i];
-    if (f.site_of >= 0) continue;  // R&D sites do not buy; their parents do
+    if (f.site_of >= 0 || f.production) continue;  // R&D sites do not buy (their parents do), nor plants
     const double budget = w.ledger.balance(f.account) - 3.0 * f.revenue_usd_per_year / 12.0 * P.pharma.rd_share;
     if (budget <= 0 || acquisition_share(f, P.pharma) <= 0) continue;
     C.buyers.push_back(static_cast<std::uint32_t>(i));

@@ -59,7 +59,7 @@ void match_alliances(World& w) {
   // candidate of highest headline x distance weight (a firm outside the grid weighs all alike);
   // ties go to the lower startup id.
   for (auto& f : w.pharmas.items()) {
-    if (f.site_of >= 0 || cand.empty()) continue;  // sites do not sign; their parents do
+    if (f.site_of >= 0 || f.production || cand.empty()) continue;  // sites do not sign (parents do), nor plants
     const double rd_year = f.revenue_usd_per_year * P.pharma.rd_share;
     const double reserve = 3.0 * rd_year / 12.0;
     while (!cand.empty()) {

@@ -89,7 +89,8 @@ void hire_staff(World& w) {
            h.region, nullptr);
   for (auto& f : w.pharmas.items())
     if (f.alive && f.region >= 0)
-      post(f.staff, staff_paid_for(w, f.rd_salary_due, f.region), f.x_km, f.y_km, f.region, nullptr);
+      post(f.staff, f.production ? f.staff_needed : staff_paid_for(w, f.rd_salary_due, f.region), f.x_km, f.y_km,
+           f.region, nullptr);
   for (auto& s : w.startups.items()) {
     if (!s.alive) continue;
     s.headcount *= keep;

@@ -19,14 +19,15 @@ void rank_licence_buyers(World& w) {
   auto& key = R.key_now;
   key.clear();
   for (std::size_t i = 0; i < w.pharmas.size(); ++i)
-    if (w.pharmas[i].site_of < 0) key.push_back(static_cast<std::int64_t>(i)), key.push_back(w.pharmas[i].id);
+    if (w.pharmas[i].site_of < 0 && !w.pharmas[i].production)
+      key.push_back(static_cast<std::int64_t>(i)), key.push_back(w.pharmas[i].id);
   key.push_back(-1);
   for (const auto& u : w.universities.items()) key.push_back(u.id);
   if (key == R.key) return;
   R.key.swap(key);
   std::vector<std::uint32_t> firms;
   for (std::size_t i = 0; i < w.pharmas.size(); ++i)
-    if (w.pharmas[i].site_of < 0) firms.push_back(static_cast<std::uint32_t>(i));
+    if (w.pharmas[i].site_of < 0 && !w.pharmas[i].production) firms.push_back(static_cast<std::uint32_t>(i));
   R.offsets.assign(1, 0);
   R.ranked.clear();
   std::vector<std::pair<double, std::uint32_t>> by_distance(firms.size());

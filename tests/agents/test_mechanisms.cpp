@@ -703,10 +703,12 @@ TEST_CASE("universities: a region's own research setting sets its universities' 
     hongneung += R.name == "hongneung";
   }
   CHECK(hongneung > 0);
-  // Global buyers keep their own size; home pharma the Korean one.
+  // Global buyers keep their own size; home pharma the Korean one; production plants sell contract
+  // capacity instead (MODEL.md §7.5).
   for (const auto& f : w.pharmas.items())
-    CHECK(f.revenue_usd_per_year ==
-          Approx(f.region < 0 ? base.pharma.outside_revenue_usd_per_year : base.pharma.revenue_usd_per_year));
+    CHECK(f.revenue_usd_per_year == Approx(f.production   ? 0.0
+                                           : f.region < 0 ? base.pharma.outside_revenue_usd_per_year
+                                                          : base.pharma.revenue_usd_per_year));
 }
 
 TEST_CASE("capital: a regional reserve of the LP pool funds managers outside the capital area",
@@ -843,4 +845,42 @@ TEST_CASE("mechanism: a startup short of its planned team advances more slowly; 
   INFO("mean months to leave preclinical: full team " << full / 200 << ", half team " << half / 200);
   CHECK(half > 1.5 * full);
   CHECK(months_to_advance(0.0, 1) == 600);
+}
+
+TEST_CASE("mechanism: production plants earn from contract demand, hire, and build when demand outgrows them",
+          "[mechanism]") {
+  // default.toml plus one 100,000 L plant in the capital cluster; 10 years.
+  struct End {
+    double capacity = 0, staff = 0, revenue = 0, builds = 0;
+  };
+  auto run_plants = [](std::vector<std::string> o) {
+    o.push_back("regions.capital.production_plants=1");
+    o.push_back("regions.capital.plant_litres=100000");
+    const Params p = params_with(120, o);
+    World w = make_world(p, 47);
+    End e;
+    simulate(w, p.run.steps, [&](World& world, std::int64_t) {
+      for (const auto& ev : world.events.pending()) e.builds += ev.kind == code(EventKind::plant_built);
+      for (const auto& f : world.pharmas.items())
+        if (f.production) e.revenue += f.revenue_due;
+      world.events.clear_pending();
+    });
+    for (const auto& f : w.pharmas.items())
+      if (f.production) e.capacity += f.capacity_litres, e.staff += f.staff;
+    return e;
+  };
+  const End base = run_plants({});
+  const End flat = run_plants({"production.demand_growth_per_year=0"});
+  const End scarce = run_plants({"university.graduates_per_year=0", "market.outside_movers_per_year=0",
+                                 "regions.capital.talent_pool_persons=0", "regions.regional.talent_pool_persons=0"});
+  const End dear = run_plants({"production.capex_usd_per_litre=1e6"});
+  INFO("capacity at end: base " << base.capacity << " (" << base.builds << " plants built), flat demand "
+                                << flat.capacity << ", capex x150 " << dear.capacity << "; revenue base "
+                                << base.revenue << ", scarce labour " << scarce.revenue << "; staff " << base.staff);
+  CHECK(base.builds > 0);
+  CHECK(base.capacity > 100000);
+  CHECK(flat.capacity == 100000);  // demand at 80% of capacity and not growing: nothing to build
+  CHECK(dear.capacity == 100000);  // growing demand, but no plant worth its cost
+  CHECK(base.staff > 0.9 * 0.008 * 100000 * 0.8);
+  CHECK(scarce.revenue < 0.9 * base.revenue);  // a plant that cannot hire produces less
 }

@@ -1,0 +1,92 @@
+// Production and CDMO plants. docs/MODEL.md §7.5, "Production plants".
+#include "agents/production.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "agents/books.hpp"
+#include "agents/world.hpp"
+
+namespace biocluster::agents {
+
+double production_demand_litres(const World& w, double step) {
+  const auto& Q = w.params.production;
+  const double years = step / 12.0, fast = std::min(years, Q.demand_growth_years);
+  return w.production_base_litres * std::pow(1.0 + Q.demand_growth_per_year, fast) *
+         std::pow(1.0 + Q.long_run_growth_per_year, std::max(0.0, years - fast));
+}
+
+void plan_production(World& w) {
+  const auto& Q = w.params.production;
+  // Plants whose building finished start running (builds in order of decision).
+  auto& builds = w.plant_builds;
+  for (auto it = builds.begin(); it != builds.end();) {
+    if (w.step < it->ready_step) {
+      ++it;
+      continue;
+    }
+    if (auto* f = w.pharmas.find(it->plant)) f->capacity_litres += it->litres, f->pending_litres -= it->litres;
+    it = builds.erase(it);
+  }
+  double capacity = 0;
+  for (const auto& f : w.pharmas.items())
+    if (f.production) capacity += f.capacity_litres;
+  const double demand = production_demand_litres(w, static_cast<double>(w.step));
+  for (auto& f : w.pharmas.items()) {
+    if (!f.production) continue;
+    const double used = capacity > 0 ? std::min(f.capacity_litres, demand * f.capacity_litres / capacity) : 0.0;
+    f.staff_needed = used * Q.staff_per_litre;
+    // Output as far as the staff allow (a plant present at step 0 starts staffed, MODEL.md §7.7).
+    const double staff = f.staff < 0 ? f.staff_needed : f.staff;
+    const double output = f.staff_needed > 0 ? used * std::min(1.0, staff / f.staff_needed) : 0.0;
+    f.revenue_due = output * Q.price_usd_per_litre_year / 12.0;
+    f.rd_salary_due = staff * cost_per_employee(w, f.region);  // wages of the plant's staff
+    const bool exempt = static_cast<double>(w.step - f.founded_step) < 12.0 * w.policy_of(f.region).tax_exemption_years;
+    const double profit = f.revenue_due * (1.0 - Q.materials_share) - f.rd_salary_due;
+    f.tax_due = exempt ? 0.0 : w.params.market.corporate_tax_rate * std::max(0.0, profit);
+    // Materials and the owners' payout; negative: the owners cover a loss (book_pharma).
+    f.operating_cost_due = f.revenue_due - f.rd_salary_due - f.tax_due;
+  }
+}
+
+void expand_production(World& w) {
+  const auto& Q = w.params.production;
+  if (w.calendar.date_of(w.step).month != 1 || Q.plant_litres <= 0) return;
+  double capacity = 0;
+  Pharma* cheapest = nullptr;
+  double best_cost = 0;
+  for (auto& f : w.pharmas.items()) {
+    if (!f.production) continue;
+    capacity += f.capacity_litres + f.pending_litres;
+    const double c = cost_per_employee(w, f.region);
+    if (cheapest == nullptr || c < best_cost) cheapest = &f, best_cost = c;
+  }
+  if (cheapest == nullptr) return;
+  const double build_months = 12.0 * Q.build_years;
+  const double expected = production_demand_litres(w, static_cast<double>(w.step) + build_months);
+  // Value of a litre a year once running: contract revenue less materials, staff at today's local
+  // cost and tax; over the plant's life from when it runs.
+  const double margin = Q.price_usd_per_litre_year * (1.0 - Q.materials_share) - Q.staff_per_litre * 12.0 * best_cost;
+  const double after_tax = margin * (1.0 - w.params.market.corporate_tax_rate);
+  const double r = Q.discount_rate;
+  const double annuity = r > 0 ? (1.0 - std::pow(1.0 + r, -Q.life_years)) / r : Q.life_years;
+  const double value = after_tax * annuity / std::pow(1.0 + r, Q.build_years);
+  const auto& pol = w.policy_of(cheapest->region);
+  const double duty = pol.customs_exemption_years > 0 ? 0.0 : w.params.market.capital_goods_duty;
+  const double cost = Q.capex_usd_per_litre * (1.0 + duty);
+  // Build while the demand expected then is not covered and a plant is worth its cost.
+  for (int k = 0; k < 10 && expected > capacity && value > cost; ++k) {
+    cheapest->pending_litres += Q.plant_litres;
+    w.plant_builds.push_back(
+        {cheapest->id, static_cast<std::int32_t>(w.step + static_cast<std::int64_t>(build_months)), Q.plant_litres});
+    capacity += Q.plant_litres;
+    const double capex = Q.capex_usd_per_litre * Q.plant_litres;
+    w.ledger.transfer(w.ext.world_market, w.ext.landlords, capex, code(Flow::equipment), w.step, cheapest->region);
+    if (duty > 0)
+      w.ledger.transfer(w.ext.world_market, w.ext.government, capex * duty, code(Flow::tax), w.step, cheapest->region);
+    log_event(w, EventKind::plant_built, AgentType::pharma, cheapest->id, cheapest->region, AgentType::pharma,
+              cheapest->id, capex, Q.plant_litres, 0, 0);
+  }
+}
+
+}  // namespace biocluster::agents
