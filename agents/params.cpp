@@ -15,6 +15,7 @@ using sim::Meta;
 namespace {
 constexpr double kBig = 1e15;  // upper bound for money amounts
 constexpr std::array<std::string_view, 1> kCurrencies{"USD"};
+constexpr std::array<std::string_view, 4> kOutputLevels{"summary", "series", "events", "full"};
 
 void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
   v.begin_section("policy");
@@ -625,6 +626,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.end_section();
 
   v.begin_section("output");
+  v.text("level", p.output.level,
+         "what the run file holds: summary (run totals per metric and region), series (+ monthly time series), "
+         "events (+ the event table), full (+ agent and field snapshots); sweeps default to summary",
+         kOutputLevels);
   v.integer("snapshot_every_steps", p.output.snapshot_every_steps,
             {"steps", 0, 1e6, "agent-state snapshot interval (0: none)"});
   v.integer("field_snapshot_every_steps", p.output.field_snapshot_every_steps,

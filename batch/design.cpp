@@ -317,7 +317,10 @@ Plan make_plan(const SweepSpec& spec, const std::vector<DesignPoint>& design) {
   plan.seed = spec.seed;
   plan.steps = spec.steps;
   for (const auto& d : design) {
-    Point p{spec.scenario, spec.set};
+    // The sweep's output level first, so that a `set` entry for output.level wins over it.
+    std::vector<std::string> fixed{"output.level=\"" + spec.output_level + "\""};
+    fixed.insert(fixed.end(), spec.set.begin(), spec.set.end());
+    Point p{spec.scenario, fixed};
     for (std::size_t j = 0; j < spec.factors.size(); ++j) p.overrides.push_back(spec.factors[j].key + "=" + d.text[j]);
     plan.points.push_back(std::move(p));
   }

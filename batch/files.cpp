@@ -382,6 +382,14 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& name, con
         if (s.find('=') == std::string::npos) p.error(v, "'set' entries are \"key.path=value\", got '" + s + "'");
     } else if (k == "metrics") {
       spec.metrics = p.string_list(v, k);
+    } else if (k == "output") {
+      const std::string o = v.is_string() ? v.as_string().str : "";
+      if (o == "summary" || o == "series" || o == "events" || o == "full")
+        spec.output_level = o;
+      else
+        p.error(v,
+                "'output' must be one of \"summary\" (run totals, the default), \"series\" (+ monthly time "
+                "series), \"events\" (+ events) or \"full\" (+ snapshots)");
     } else if (k == "design") {
       const std::string d = v.is_string() ? v.as_string().str : "";
       if (d == "grid")
@@ -404,7 +412,7 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& name, con
       p.factors(v, "", spec);
     } else {
       p.error(v, "unknown key '" + k +
-                     "'; a sweep file has scenario, replicates, seed, steps, set, metrics, design, samples, "
+                     "'; a sweep file has scenario, replicates, seed, steps, set, metrics, output, design, samples, "
                      "trajectories, levels and [factors.<key>] tables");
     }
   }

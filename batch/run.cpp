@@ -8,6 +8,7 @@
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "agents/model.hpp"
@@ -60,7 +61,9 @@ output::RunHeader make_header(const RunOptions& o, const sim::ScenarioDoc& doc, 
   }
   h.event_kind_names = agents::kEventKindNames;
   h.agent_type_names = agents::kAgentTypeNames;
-  h.flush_every_steps = static_cast<int>(w.params.output.flush_every_steps);
+  h.flush_every_steps =
+      o.flush_at_end ? std::numeric_limits<int>::max() : static_cast<int>(w.params.output.flush_every_steps);
+  h.level = output::parse_output_level(w.params.output.level);
   return h;
 }
 
@@ -184,7 +187,9 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   const OutputLock lock(out_path.string() + ".lock", OutputLock::Mode::exclusive, out_path.string());
   check_replaceable_run_file(out_path, o.force);
   auto t_out = clock::now();
-  output::RunWriter out(out_path, make_header(o, doc, w, threads));
+  const output::RunHeader header = make_header(o, doc, w, threads);
+  const output::OutputLevel level = header.level;
+  output::RunWriter out(out_path, header);
   sum.output_seconds += seconds_since(t_out);
 
   for (const auto& r : params.regions) sum.regions.push_back(r.name), sum.capital_area.push_back(r.capital_area);
@@ -204,13 +209,14 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
         t_out = clock::now();
         const std::string date = sim::to_string(world.calendar.date_of(k));
         out.append_step(k, date, world.calendar.decimal_year(k), world.metrics.frame());
-        out.append_events(world.events.pending());
+        if (level >= output::OutputLevel::events) out.append_events(world.events.pending());
         world.events.clear_pending();
         const bool last = k + 1 == n;
-        // Snapshots after the first step, every N steps, and after the last.
-        write_snapshots(
-            out, world, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
-            O.field_snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.field_snapshot_every_steps == 0 || last));
+        // Snapshots after the first step, every N steps, and after the last (output level "full").
+        if (level >= output::OutputLevel::full)
+          write_snapshots(
+              out, world, k, O.snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.snapshot_every_steps == 0 || last),
+              O.field_snapshot_every_steps > 0 && (k == 0 || (k + 1) % O.field_snapshot_every_steps == 0 || last));
         sum.output_seconds += seconds_since(t_out);
         for (std::size_t m = 0; m < sum.metric_names.size(); ++m)
           for (std::size_t r = 0; r < sum.regions.size(); ++r) {
@@ -238,7 +244,10 @@ RunSummary run_document(const sim::ScenarioDoc& doc, const RunOptions& o, const 
   for (std::size_t i = 0; i < phases.size(); ++i)
     sum.phase_seconds.emplace_back(std::string(phases[i].name), times.seconds[i]);
   t_out = clock::now();
-  out.finish({utc_now(), n, sum.wall_seconds});
+  output::RunFooter footer{utc_now(), n, sum.wall_seconds, {}};
+  for (const auto& per_region : sum.values)
+    footer.summary.insert(footer.summary.end(), per_region.begin(), per_region.end());
+  out.finish(footer);
   sum.output_seconds += seconds_since(t_out);
   sum.output_worker_seconds = out.worker_busy_seconds();
   sum.wall_seconds = seconds_since(t0);

@@ -32,6 +32,7 @@ struct RunOptions {
   double max_memory_gib = 0;           ///< refuse scenarios estimated above this (0: 80% of physical memory)
   bool report_interrupt = false;       ///< on interruption, say on stderr that the queued steps are being written
   bool force = false;                  ///< -o may replace any regular file, not only an earlier run file
+  bool flush_at_end = false;  ///< write the file once, at the end (a resumable sweep's runs: a killed run is redone)
   bool own_thread_limit =
       true;  ///< false: no tbb::global_control (the caller bounds threads, e.g. a sweep's task_arena)
   /// Called after each step (before its output is written) with the world and the step; for

@@ -211,7 +211,8 @@ Outcome SweepRuns::execute(const Run& p, int threads, bool own_thread_limit, con
   ro.progress = false;
   ro.summary = false;
   ro.own_thread_limit = own_thread_limit;
-  ro.force = true;  // DIR/runs is the sweep's own (and locked): a damaged file there is redone
+  ro.force = true;         // DIR/runs is the sweep's own (and locked): a damaged file there is redone
+  ro.flush_at_end = true;  // a run killed before its end is redone, so intermediate flushes buy nothing
   std::string failure;
   try {
     const RunSummary sum = run_scenario(ro, stop);

@@ -46,6 +46,9 @@ struct SweepSpec {
   std::int64_t trajectories = 0;     ///< morris: r (r*(k+1) points)
   std::int64_t levels = 4;           ///< morris: grid levels p (even)
   std::vector<std::string> metrics;  ///< timeseries to summarise; empty: all
+  /// output.level of every run (docs/SWEEPS.md): "summary" by default, the run totals the index
+  /// needs; a `set` entry "output.level=..." wins over it.
+  std::string output_level = "summary";
 };
 
 /// Reads and validates a sweep file (UTF-8, TOML, known keys, ranges; batch/files.cpp). @throws ConfigError with

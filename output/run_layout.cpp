@@ -270,6 +270,7 @@ void RunFile::write_header_attributes(hid_t root) const {
                    {"planned_steps", h.planned_steps},
                    {"currency", h.currency},
                    {"flush_every_steps", std::int32_t{h.flush_every_steps}},
+                   {"output_level", output_level_name(h.level)},
                    {"steps_written", std::int64_t{0}}});
 }
 
@@ -315,7 +316,7 @@ void RunFile::create_grid_and_regions() {
   io_.ok(ds.reset(), "close dataset 'regions'");
 }
 
-void RunFile::create_time_and_timeseries() {
+void RunFile::create_time() {
   h5::Handle time = io_.group(file_.get(), "time");
   time_step_ = extendible(time.get(), "step", H5T_STD_I64LE, 1, {0, 0, 0}, {kStepsPerChunk, 0, 0});
   describe(time_step_.id.get(), "step", "simulation step of each row of /timeseries");
@@ -325,7 +326,9 @@ void RunFile::create_time_and_timeseries() {
   time_year_ = extendible(time.get(), "decimal_year", H5T_IEEE_F64LE, 1, {0, 0, 0}, {kStepsPerChunk, 0, 0});
   describe(time_year_.id.get(), "year", "decimal year of each step (e.g. 2026.5 for July 2026)");
   io_.ok(time.reset(), "close group 'time'");
+}
 
+void RunFile::create_timeseries() {
   h5::Handle ts = io_.group(file_.get(), "timeseries");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   hsize_t steps_per_chunk = kStepsPerChunk;
@@ -438,10 +441,14 @@ void RunFile::create() {
   try {
     write_header_attributes(file_.get());
     create_grid_and_regions();
-    create_time_and_timeseries();
-    create_events();
-    create_fields();
-    create_agent_tables();
+    create_time();
+    // What the output level leaves out is absent, not empty (docs/OUTPUT.md, "Output levels").
+    if (header_.level >= OutputLevel::series) create_timeseries();
+    if (header_.level >= OutputLevel::events) create_events();
+    if (header_.level >= OutputLevel::full) {
+      create_fields();
+      create_agent_tables();
+    }
     sync_to_disk();
     // From here on the file is only appended to, in SWMR mode (see the file comment).
     io_.ok(H5Fstart_swmr_write(file_.get()), "start SWMR writing");
@@ -536,7 +543,28 @@ hsize_t RunFile::data_bytes() const {
   return total;
 }
 
+/// /summary/<metric> [region]: the run totals the caller computed (a flow's sum over the steps, a
+/// stock's last value), with the metric's units and kind; what sweeps and experiments read.
+void RunFile::write_summary(hid_t root, const RunFooter& footer) const {
+  if (footer.summary.empty()) return;
+  h5::Handle g = io_.group(root, "summary");
+  io_.attr_str(g.get(), "description",
+               "run totals per metric and region: flows summed over the steps, stocks at the last step");
+  for (std::size_t m = 0; m < header_.metrics.size(); ++m) {
+    const MetricSpec& spec = header_.metrics[m];
+    h5::Handle d = io_.dataset(g.get(), spec.name, H5T_IEEE_F64LE, {n_regions_});
+    io_.write(d.get(), H5T_NATIVE_DOUBLE, footer.summary.data() + m * n_regions_, n_regions_, "/summary/" + spec.name);
+    describe(d.get(), spec.unit, spec.description);
+    io_.attr_str(d.get(), "dimensions", "region");
+    io_.attr_str(d.get(), "kind", spec.kind);
+    io_.attr_str(d.get(), "summary", spec.kind == "flow" ? "sum" : "final");
+    io_.ok(d.reset(), "close /summary/" + spec.name);
+  }
+  io_.ok(g.reset(), "close group 'summary'");
+}
+
 void RunFile::write_footer(hid_t root, const RunFooter& footer) const {
+  write_summary(root, footer);
   io_.attrs(root, {{"finished_at_utc", footer.finished_at_utc},
                    {"steps_completed", footer.steps_completed},
                    {"wall_seconds", footer.wall_seconds},
@@ -553,8 +581,9 @@ void RunFile::write_compact_copy(const fs::path& to, const RunFooter& footer) co
   h5::Handle dst =
       out.own(H5Fcreate(to.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), "cannot create the compacted copy");
   for (const char* name : {"grid", "regions", "time", "timeseries", "events", "fields", "agents"})
-    out.ok(H5Ocopy(src.get(), name, dst.get(), name, H5P_DEFAULT, H5P_DEFAULT),
-           std::string("copying /") + name + " into the compacted file failed");
+    if (H5Lexists(src.get(), name, H5P_DEFAULT) > 0)
+      out.ok(H5Ocopy(src.get(), name, dst.get(), name, H5P_DEFAULT, H5P_DEFAULT),
+             std::string("copying /") + name + " into the compacted file failed");
   write_header_attributes(dst.get());
   io_.attr_i64(dst.get(), "steps_written", steps_written_);
   write_footer(dst.get(), footer);

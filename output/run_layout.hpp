@@ -90,7 +90,8 @@ class RunFile {
   void create_file();
   void write_header_attributes(hid_t root) const;
   void create_grid_and_regions();
-  void create_time_and_timeseries();
+  void create_time();
+  void create_timeseries();
   void create_events();
   void create_fields();
   void create_agent_tables();
@@ -99,6 +100,7 @@ class RunFile {
   void sync_to_disk() const;
   hsize_t data_bytes() const;
   void write_footer(hid_t root, const RunFooter& footer) const;
+  void write_summary(hid_t root, const RunFooter& footer) const;
   void write_compact_copy(const std::filesystem::path& to, const RunFooter& footer) const;
   /// Calls f(Dset&) (or f(const Dset&)) for every extendible dataset.
   template <class Self, class F>

@@ -222,6 +222,26 @@ struct RunWriter::Impl {
   }
 };
 
+OutputLevel parse_output_level(const std::string& name) {
+  for (const OutputLevel l : {OutputLevel::summary, OutputLevel::series, OutputLevel::events, OutputLevel::full})
+    if (name == output_level_name(l)) return l;
+  throw OutputError("output level '" + name + "' is not one of summary, series, events, full");
+}
+
+const char* output_level_name(OutputLevel level) {
+  switch (level) {
+    case OutputLevel::summary:
+      return "summary";
+    case OutputLevel::series:
+      return "series";
+    case OutputLevel::events:
+      return "events";
+    case OutputLevel::full:
+      return "full";
+  }
+  return "full";
+}
+
 std::filesystem::path RunWriter::partial_path(const std::filesystem::path& final_path) {
   std::filesystem::path p = final_path;
   p += ".partial";
@@ -277,11 +297,14 @@ void RunWriter::append_step(std::int64_t step, const std::string& date, double d
   b.date.resize(at + kDateLen, '\0');
   std::memcpy(b.date.data() + at, date.data(), date.size());
   b.year.push_back(decimal_year);
-  for (std::size_t m = 0; m < b.metric.size(); ++m) {
-    const auto first = values.begin() + static_cast<std::ptrdiff_t>(m * im.n_regions);
-    b.metric[m].insert(b.metric[m].end(), first, first + static_cast<std::ptrdiff_t>(im.n_regions));
+  b.bytes += 2 * sizeof(double) + kDateLen;
+  if (im.header.level >= OutputLevel::series) {
+    for (std::size_t m = 0; m < b.metric.size(); ++m) {
+      const auto first = values.begin() + static_cast<std::ptrdiff_t>(m * im.n_regions);
+      b.metric[m].insert(b.metric[m].end(), first, first + static_cast<std::ptrdiff_t>(im.n_regions));
+    }
+    b.bytes += expected * sizeof(double);
   }
-  b.bytes += expected * sizeof(double) + 2 * sizeof(double) + kDateLen;
   if (++im.steps_since_flush >= im.header.flush_every_steps || b.bytes > kMaxBufferedBytes) im.submit_flush();
 }
 
@@ -303,6 +326,7 @@ void RunWriter::append_events(std::span<const sim::Event> events) {
     if (e.object_type < -1 || e.object_type >= n_types)
       bad("object_type " + std::to_string(e.object_type) + ", not -1 or an index into agent_type_names");
   }
+  if (im.header.level < OutputLevel::events) return;  // validated, not kept (docs/OUTPUT.md, "Output levels")
   Batch& b = *im.batch;
   b.events.insert(b.events.end(), events.begin(), events.end());
   b.bytes += events.size() * sizeof(sim::Event);
@@ -322,6 +346,7 @@ void RunWriter::append_field_snapshot(std::int64_t step, std::span<const std::sp
                         std::to_string(step) + " has " + std::to_string(fields[f].size()) + " cells, expected " +
                         std::to_string(im.cells) + " (" + std::to_string(im.header.grid_height) + " x " +
                         std::to_string(im.header.grid_width) + ")");
+  if (im.header.level < OutputLevel::full) return;
   Batch& b = *im.batch;
   b.field_step.push_back(step);
   for (std::size_t f = 0; f < fields.size(); ++f)
@@ -347,6 +372,7 @@ void RunWriter::append_agent_snapshot(std::int64_t step, std::size_t table, std:
       throw OutputError("HDF5 output '" + im.current.string() + "': agent table '" + spec.type_name + "' column '" +
                         spec.columns[c].name + "' at step " + std::to_string(step) + " has " +
                         std::to_string(columns[c].size()) + " values for " + std::to_string(ids.size()) + " ids");
+  if (im.header.level < OutputLevel::full) return;
   AgentBuffer& b = im.batch->tables[table];
   b.snap_step.push_back(step);
   b.snap_start.push_back(im.table_rows[table]);
@@ -371,6 +397,11 @@ void RunWriter::finish(const RunFooter& footer) {
   Impl& im = *impl_;
   if (im.finished) throw OutputError("HDF5 output '" + im.final_path.string() + "': finish() called twice");
   im.rethrow_if_failed();
+  const std::size_t cells = im.header.metrics.size() * im.n_regions;
+  if (!footer.summary.empty() && footer.summary.size() != cells)
+    throw OutputError("HDF5 output '" + im.current.string() + "': finish() got " +
+                      std::to_string(footer.summary.size()) + " summary values, expected " + std::to_string(cells) +
+                      " (metrics x regions, metric-major)");
   im.submit_flush();
   Impl::Job job;
   job.kind = Impl::Kind::finish;

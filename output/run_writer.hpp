@@ -13,6 +13,19 @@
 
 namespace biocluster::output {
 
+/// What a run file holds (docs/OUTPUT.md, "Output levels"); each level adds to the one before.
+/// Every level writes the header, /grid, /regions, /time and, at finish, /summary.
+enum class OutputLevel {
+  summary,  ///< run totals only: /summary/<metric> [region]
+  series,   ///< + /timeseries (monthly, per region)
+  events,   ///< + /events
+  full,     ///< + /fields and /agents snapshots
+};
+
+/// "summary", "series", "events" or "full". @throws OutputError naming the allowed values.
+OutputLevel parse_output_level(const std::string& name);
+const char* output_level_name(OutputLevel level);
+
 /// A time series recorded per step and region: dataset /timeseries/<name> [step x region].
 struct MetricSpec {
   std::string name;         ///< dataset name, snake_case
@@ -75,6 +88,7 @@ struct RunHeader {
   std::vector<std::string> event_kind_names;  ///< index = Event::kind; written as an HDF5 enum
   std::vector<std::string> agent_type_names;  ///< index = Event::subject_type/object_type
   int flush_every_steps = 12;                 ///< flush the file every N appended steps (>= 1)
+  OutputLevel level = OutputLevel::full;      ///< what the file holds; append_* calls for more are ignored
 };
 
 /// What is known at the end of a run.
@@ -82,6 +96,9 @@ struct RunFooter {
   std::string finished_at_utc;
   std::int64_t steps_completed = 0;
   double wall_seconds = 0.0;
+  /// Run totals, metric-major (summary[m * n_regions + r]): a flow summed over the steps, a stock's
+  /// value at the last step. Written as /summary/<metric> [region]; empty: no /summary group.
+  std::vector<double> summary;
 };
 
 /// Writes one run to NAME.h5.partial and renames it to NAME.h5 only in finish().

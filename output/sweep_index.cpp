@@ -65,8 +65,14 @@ RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vect
   if (!f.valid()) throw OutputError("cannot open run file '" + file.string() + "'");
   RunMetrics out;
   out.seed = h5::read_attr<std::uint64_t>(f.get(), "seed", H5T_NATIVE_UINT64).value_or(0);
-  h5::Handle ts(H5Gopen2(f.get(), "timeseries", H5P_DEFAULT));
-  if (!ts.valid()) throw OutputError("run file '" + file.string() + "' has no /timeseries group");
+  // Files written by this version carry /summary (the run totals, at every output level); older
+  // ones are summarised from /timeseries, with the same sums in the same order.
+  const bool has_summary = H5Lexists(f.get(), "summary", H5P_DEFAULT) > 0;
+  if (!has_summary && H5Lexists(f.get(), "timeseries", H5P_DEFAULT) <= 0)
+    throw OutputError("run file '" + file.string() + "' has neither /summary nor /timeseries");
+  const char* group = has_summary ? "summary" : "timeseries";
+  h5::Handle ts(H5Gopen2(f.get(), group, H5P_DEFAULT));
+  if (!ts.valid()) throw OutputError("run file '" + file.string() + "': cannot open /" + group);
   const std::vector<std::string> available = h5::link_names(ts.get());
   out.names = metrics.empty() ? available : metrics;
   for (const auto& m : out.names) {
@@ -75,34 +81,42 @@ RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vect
       for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
       throw ConfigError("sweep metric '" + m + "' is not a time series of the model; available: " + list);
     }
+    const std::string where = std::string("/") + group + "/" + m;
     h5::Handle d(H5Dopen2(ts.get(), m.c_str(), H5P_DEFAULT));
-    if (!d.valid()) throw OutputError("run file '" + file.string() + "': cannot open /timeseries/" + m);
+    if (!d.valid()) throw OutputError("run file '" + file.string() + "': cannot open " + where);
     const std::string unit = h5::read_string_attr(d.get(), "units").value_or("");
     h5::Handle sp(H5Dget_space(d.get()));
+    const int rank = H5Sget_simple_extent_ndims(sp.get());
+    if (rank != (has_summary ? 1 : 2))
+      throw OutputError("run file '" + file.string() + "': " + where + " is not " + (has_summary ? "1-D" : "2-D"));
     hsize_t dims[2] = {0, 0};
-    if (H5Sget_simple_extent_ndims(sp.get()) != 2)
-      throw OutputError("run file '" + file.string() + "': /timeseries/" + m + " is not 2-D");
     H5Sget_simple_extent_dims(sp.get(), dims, nullptr);
-    std::vector<double> v(dims[0] * dims[1]);
+    std::vector<double> v(has_summary ? dims[0] : dims[0] * dims[1]);
     if (!v.empty() && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
-      throw OutputError("run file '" + file.string() + "': cannot read /timeseries/" + m);
+      throw OutputError("run file '" + file.string() + "': cannot read " + where);
     // The run file's "kind" attribute ("flow" or "stock"); older files: a unit ending in "/month" is a flow.
     const std::optional<std::string> kind = h5::read_string_attr(d.get(), "kind");
     const bool flow = kind ? *kind == "flow" : unit.size() > 6 && unit.ends_with("/month");
     double total = 0.0;
-    const std::size_t steps = dims[0], regions = dims[1];
-    for (std::size_t r = 0; r < regions; ++r) {
-      double x = 0.0;
-      if (flow) {
-        for (std::size_t s = 0; s < steps; ++s) x += v[s * regions + r];
-      } else if (steps > 0) {
-        x = v[(steps - 1) * regions + r];
+    bool any = has_summary;  // /summary is written only for a finished run
+    if (has_summary) {
+      for (const double x : v) total += x;
+    } else {
+      const std::size_t steps = dims[0], regions = dims[1];
+      any = steps > 0;
+      for (std::size_t r = 0; r < regions; ++r) {
+        double x = 0.0;
+        if (flow) {
+          for (std::size_t s = 0; s < steps; ++s) x += v[s * regions + r];
+        } else if (steps > 0) {
+          x = v[(steps - 1) * regions + r];
+        }
+        total += x;
       }
-      total += x;
     }
     out.units.push_back(unit);
     out.summaries.push_back(flow ? "sum" : "final");
-    out.values.push_back(steps > 0 ? total : std::nan(""));
+    out.values.push_back(any ? total : std::nan(""));
   }
   return out;
 }

@@ -235,8 +235,17 @@ class Run:
         self.grid = {"width": int(g["width"]), "height": int(g["height"]), "cell_km": float(g["cell_km"])}
 
         # -- metrics (one table of name, units, description, kind) and the long time-series table
+        # Output level (docs/OUTPUT.md, "Output levels"): "summary" files have no /timeseries, only
+        # /summary; files before levels existed are "full".
+        self.level: str = str(self.attrs.get("output_level", "full"))
         rows, frames = [], []
-        for name, d in f["timeseries"].items():
+        series = f["timeseries"] if "timeseries" in f else {}
+        if not series and "summary" in f:  # a summary-level file: the metrics are described in /summary
+            for name, d in f["summary"].items():
+                units, kind = _text(d.attrs.get("units", "")), _text(d.attrs.get("kind", ""))
+                rows.append({"metric": name, "units": units, "description": _text(d.attrs.get("description", "")),
+                             "kind": kind, "additive": is_additive(name, units, kind)})
+        for name, d in series.items():
             units = _text(d.attrs.get("units", ""))
             kind = _text(d.attrs.get("kind", ""))  # an explicit flow/stock attribute wins, if written
             if kind not in ("flow", "stock"):
@@ -258,6 +267,16 @@ class Run:
         ts_cols = ["date", "step", "region", "metric", "value", "units"]
         self.timeseries = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ts_cols))[ts_cols]
         self.timeseries["region"] = pd.Categorical(self.timeseries["region"], categories=self.region_names)
+
+        # -- run totals per metric and region (/summary: flows summed over the steps, stocks at the
+        # last step); None for a file without it (an unfinished run, or one written before levels)
+        self.summary: pd.DataFrame | None = None
+        if "summary" in f:
+            self.summary = pd.DataFrame([
+                {"metric": name, "region": self.region_names[r], "value": float(v),
+                 "units": _text(d.attrs.get("units", "")), "summary": _text(d.attrs.get("summary", ""))}
+                for name, d in f["summary"].items() for r, v in enumerate(np.asarray(d[()], dtype=float))],
+                columns=["metric", "region", "value", "units", "summary"])
 
         # -- events
         self.events = self._read_events(f)
@@ -335,6 +354,9 @@ class Run:
         """One metric as a table: index date, one column per region (in file order)."""
         if metric not in self.metrics.index:
             raise KeyError(f"no metric '{metric}'; metrics are: {', '.join(self.metrics.index)}")
+        if self.level == "summary":
+            raise RunFileError(f"'{self.path}' was written with output.level = \"summary\": it holds run totals "
+                               "(run.summary), not time series; run again with --set 'output.level=\"series\"'")
         t = self.timeseries[self.timeseries["metric"] == metric]
         w = t.pivot(index="date", columns="region", values="value")
         w.columns = list(w.columns.astype(str))

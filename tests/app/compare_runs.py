@@ -6,7 +6,9 @@ import sys
 import h5py
 import numpy as np
 
-RUNTIME_ATTRS = {"started_at_utc", "finished_at_utc", "wall_seconds", "threads", "scenario_file"}
+# How and when the file was written, not what it holds (a sweep writes its runs once, at the end:
+# flush_every_steps is then the largest int).
+RUNTIME_ATTRS = {"started_at_utc", "finished_at_utc", "wall_seconds", "threads", "scenario_file", "flush_every_steps"}
 
 
 def datasets(f):

@@ -44,6 +44,26 @@ PY
     seed=$(cut -d, -f4 <<<"$line"); sets=$(cut -d, -f5- <<<"$line")
     eval "\"$bin\" run \"$sweeps/../../../scenarios/default.toml\" --seed $seed --steps 24 $sets -q -o alone.h5"
     "$py" "$src/tests/app/compare_runs.py" alone.h5 s/runs/p1_r1.h5
+    # Output levels (docs/SWEEPS.md): the default "summary" runs hold /summary and no time series;
+    # the same sweep at output = "full" keeps them; both give the same index values.
+    sed -e "s|^scenario = .*|scenario = \"$src/scenarios/default.toml\"|" -e 's|^metrics = |output = "full"\nmetrics = |' \
+      "$sweeps/small.toml" > full.toml
+    "$bin" sweep full.toml -o f -q --threads 2
+    "$py" - <<'PY'
+import h5py, numpy as np
+with h5py.File("s/runs/p1_r1.h5", "r") as a, h5py.File("f/runs/p1_r1.h5", "r") as b:
+    assert a.attrs["output_level"] == "summary" and b.attrs["output_level"] == "full", (a.attrs["output_level"], b.attrs["output_level"])
+    assert "timeseries" not in a and "events" not in a and "summary" in a, list(a)
+    assert "timeseries" in b and "events" in b and "agents" in b, list(b)
+    for m in ("startups", "startups_founded"):  # /summary = the totals of the full file's time series
+        ts = b["timeseries/" + m][()]
+        want = ts.sum(axis=0) if b["timeseries/" + m].attrs["kind"] == "flow" else ts[-1]
+        assert np.array_equal(a["summary/" + m][()], want), (m, a["summary/" + m][()], want)
+with h5py.File("s/index.h5", "r") as a, h5py.File("f/index.h5", "r") as b:
+    for m in ("startups", "startups_founded", "vc_invested"):
+        assert np.array_equal(a["metrics/" + m][()], b["metrics/" + m][()], equal_nan=True), m
+print("summary-level sweep runs: /summary only, same index values as full output")
+PY
     ;;
   shards)
     "$bin" sweep "$sweeps/small.toml" -o full -q

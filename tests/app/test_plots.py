@@ -340,8 +340,29 @@ def case_data(bin_, src, work):
     assert any(issubclass(c.category, bd.IncompleteRunWarning) for c in caught), "no IncompleteRunWarning"
     assert not r2.complete and r2.n_steps == 12 and r2.timeseries["step"].max() == 11
     assert (r2.events["step"] < 12).all() and list(r2.fields.steps) == [s for s in fsteps if s < 12]
+    # run.summary (/summary, written by finish) = the time series' totals; a summary-level file
+    # loads with its metrics and totals and says clearly that it has no time series.
+    s = run.summary
+    assert s is not None and len(s) == len(units) * len(regions), s
+    got = s[(s["metric"] == "startups_founded")].set_index("region")["value"]
+    want = run.wide("startups_founded").sum()
+    assert all(abs(got[r] - want[r]) < 1e-9 for r in regions), (got, want)
+    spath = os.path.join(work, "summary.h5")
+    r = sh([bin_, "run", os.path.join(src, "scenarios", "default.toml"), "--steps", str(STEPS), "-q", "-o", spath,
+            "--set", 'output.level="summary"'])
+    assert r.returncode == 0, r.stderr
+    rs = bd.load_run(spath)
+    assert rs.level == "summary" and run.level == "full" and len(rs.timeseries) == 0 and len(rs.events) == 0
+    assert set(rs.metrics.index) == set(units) and len(rs.summary) == len(s)
+    assert rs.summary.set_index(["metric", "region"])["value"].equals(s.set_index(["metric", "region"])["value"])
+    try:
+        rs.wide("startups")
+        raise AssertionError("wide() on a summary-level file did not raise")
+    except bd.RunFileError as e:
+        assert "output.level" in str(e), e
     print(f"data: {len(units)} metrics x {len(regions)} regions x {STEPS} steps, {len(ev)} events "
-          f"({len(founding)} foundings = sum of startups_founded), {len(snaps)} startup snapshot rows ok")
+          f"({len(founding)} foundings = sum of startups_founded), {len(snaps)} startup snapshot rows, "
+          "summary level ok")
 
 
 def main():

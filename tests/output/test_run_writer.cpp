@@ -196,9 +196,14 @@ std::vector<float> field_values(int snapshot, int field) {
   return v;
 }
 
-/// Writes the complete small run of 10 steps to `final_path` (finish() included).
-void write_small_run(const fs::path& final_path) {
-  RunWriter w(final_path, small_header());
+/// Writes the complete small run of 10 steps to `final_path` (finish() included), at `level`,
+/// with run totals `summary` (empty: none).
+void write_small_run(const fs::path& final_path,
+                     biocluster::output::OutputLevel level = biocluster::output::OutputLevel::full,
+                     std::vector<double> summary = {}) {
+  RunHeader header = small_header();
+  header.level = level;
+  RunWriter w(final_path, header);
   CHECK(w.current_path() == RunWriter::partial_path(final_path));
   for (std::int64_t s = 0; s < 10; ++s) {
     append_steps(w, s, s + 1);
@@ -227,7 +232,7 @@ void write_small_run(const fs::path& final_path) {
       w.append_agent_snapshot(s, 1, inv, icols);
     }
   }
-  w.finish(RunFooter{"2026-11-24T19:41:00Z", 10, 1.5});
+  w.finish(RunFooter{"2026-11-24T19:41:00Z", 10, 1.5, std::move(summary)});
   CHECK(w.current_path() == final_path);
 }
 
@@ -600,7 +605,7 @@ void write_long_run(const fs::path& final_path, int flush_every, std::uintmax_t*
   }
   w.flush();
   *partial_bytes = fs::file_size(RunWriter::partial_path(final_path));
-  w.finish(RunFooter{"2026-11-24T20:00:00Z", 300, 2.0});
+  w.finish(RunFooter{"2026-11-24T20:00:00Z", 300, 2.0, {}});
 }
 
 }  // namespace
@@ -655,6 +660,46 @@ TEST_CASE("identical runs give byte-identical files", "[output]") {
   CHECK(ba == bb);
 }
 
+TEST_CASE("each output level writes its groups and leaves the rest out; /summary holds the run totals", "[output]") {
+  using biocluster::output::OutputLevel;
+  TempDir tmp;
+  // Totals as a caller computes them: metric-major [metric x region].
+  std::vector<double> totals(3 * 2);
+  for (std::size_t m = 0; m < 3; ++m)
+    for (std::size_t r = 0; r < 2; ++r) totals[m * 2 + r] = metric_value(9, m, r) + 0.5;
+  const std::array<OutputLevel, 4> levels{OutputLevel::summary, OutputLevel::series, OutputLevel::events,
+                                          OutputLevel::full};
+  for (const OutputLevel level : levels) {
+    const std::string name = biocluster::output::output_level_name(level);
+    CHECK(biocluster::output::parse_output_level(name) == level);
+    const fs::path p = tmp.path / (name + ".h5");
+    write_small_run(p, level, totals);
+    Id f(open_file(p), H5Fclose);
+    CHECK(attr_str(f, "/", "output_level") == name);
+    CHECK(attr_str(f, "/", "status") == "complete");
+    auto has = [&](const char* obj) { return H5Lexists(f, obj, H5P_DEFAULT) > 0; };
+    CHECK(has("grid"));
+    CHECK(has("regions"));
+    CHECK(has("time"));
+    CHECK(dims_of(f, "/time/step") == std::vector<hsize_t>{10});
+    CHECK(has("timeseries") == (level >= OutputLevel::series));
+    CHECK(has("events") == (level >= OutputLevel::events));
+    CHECK(has("fields") == (level == OutputLevel::full));
+    CHECK(has("agents") == (level == OutputLevel::full));
+    REQUIRE(has("summary"));
+    const auto funding = read_all<double>(f, "/summary/funding", H5T_NATIVE_DOUBLE);
+    CHECK(funding == std::vector<double>{totals[2], totals[3]});
+    CHECK(attr_str(f, "/summary/funding", "units") == "USD");
+    CHECK(attr_str(f, "/summary/startups", "summary") == "final");
+  }
+  CHECK_THROWS_WITH(biocluster::output::parse_output_level("everything"),
+                    Catch::Contains("summary, series, events, full"));
+  // A summary of the wrong size is refused, naming the expected size.
+  RunWriter w(tmp.path / "bad.h5", small_header());
+  append_steps(w, 0, 1);
+  CHECK_THROWS_WITH(w.finish(RunFooter{"x", 1, 0.0, {1.0, 2.0}}), Catch::Contains("expected 6"));
+}
+
 TEST_CASE("finish replaces an existing final file", "[output]") {
   TempDir tmp;
   const fs::path final_path = tmp.path / "run.h5";
@@ -663,7 +708,7 @@ TEST_CASE("finish replaces an existing final file", "[output]") {
     RunWriter w(final_path, small_header());
     CHECK(fs::file_size(final_path) == 12);  // left alone until finish()
     append_steps(w, 0, 3);
-    w.finish(RunFooter{"x", 3, 0.1});
+    w.finish(RunFooter{"x", 3, 0.1, {}});
   }
   Id f(open_file(final_path), H5Fclose);
   CHECK(attr_str(f, "/", "status") == "complete");
@@ -773,7 +818,7 @@ TEST_CASE("size mismatches and bad codes are OutputErrors", "[output]") {
   CHECK_THROWS_AS(w.append_agent_snapshot(0, 5, ids, cols), OutputError);
   // the writer still works after rejected input
   append_steps(w, 0, 2);
-  w.finish(RunFooter{"x", 2, 0.0});
+  w.finish(RunFooter{"x", 2, 0.0, {}});
   Id file(open_file(final_path), H5Fclose);
   CHECK(dims_of(file, "/timeseries/funding") == std::vector<hsize_t>{2, 2});
 }
@@ -801,7 +846,7 @@ TEST_CASE("an empty model (no regions, metrics, fields, tables or kinds) still w
     for (std::int64_t s = 0; s < 3; ++s) w.append_step(s, date_of(s), 2025.0, {});
     w.append_events({});
     w.append_field_snapshot(0, {});
-    w.finish(RunFooter{"x", 3, 0.0});
+    w.finish(RunFooter{"x", 3, 0.0, {}});
   }
   Id f(open_file(p), H5Fclose);
   CHECK(attr_str(f, "/", "status") == "complete");
@@ -819,7 +864,7 @@ TEST_CASE("metrics without regions are [steps x 0] time series", "[output]") {
   {
     RunWriter w(p, h);
     w.append_step(0, "2025-01", 2025.0, {});
-    w.finish(RunFooter{"x", 1, 0.0});
+    w.finish(RunFooter{"x", 1, 0.0, {}});
   }
   Id f(open_file(p), H5Fclose);
   CHECK(dims_of(f, "/timeseries/funding") == std::vector<hsize_t>{1, 0});
@@ -838,7 +883,7 @@ TEST_CASE("large grids are chunked by bands of rows under 4 MiB", "[output]") {
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 1000);
     const std::array<std::span<const float>, 1> f{std::span<const float>(v)};
     w.append_field_snapshot(0, f);
-    w.finish(RunFooter{"x", 0, 0.0});
+    w.finish(RunFooter{"x", 0, 0.0, {}});
   }
   Id file(open_file(p), H5Fclose);
   Id d(H5Dopen2(file, "/fields/rent", H5P_DEFAULT), H5Dclose);
@@ -933,7 +978,7 @@ void write_many_steps(const fs::path& final_path, bool finish_it) {
       w.append_agent_snapshot(s, 0, ids, cols);
     }
   }
-  if (finish_it) w.finish(RunFooter{"x", 500, 1.0});
+  if (finish_it) w.finish(RunFooter{"x", 500, 1.0, {}});
 }
 
 }  // namespace
@@ -1008,7 +1053,7 @@ TEST_CASE("a write failure on the writer thread is thrown by the next call, flus
         second = e.what();
       }
       try {
-        w.finish(RunFooter{"x", 2, 0.0});
+        w.finish(RunFooter{"x", 2, 0.0, {}});
         code = 13;
       } catch (const OutputError& e) {
         third = e.what();
