@@ -188,7 +188,8 @@ std::vector<Case> standard_cases(bool quick) {
   };
   auto boltzmann_rules = [](const BoltzmannParams& p, bool sync) {
     std::ostringstream s;
-    s << "n=" << p.agents << " on " << p.width << "x" << p.height << " torus, " << p.steps << " steps, ";
+    s << "n=" << p.agents << " on " << p.width << "x" << p.height
+      << " grid, not periodic (Mesa OrthogonalMooreGrid torus=False), " << p.steps << " steps, ";
     if (sync)
       s << "DIFFERENT RULE (synchronous): all move at once, then each cell's agents give in keyed order; "
            "Gini + all wealths recorded every step";

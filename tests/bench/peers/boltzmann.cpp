@@ -21,13 +21,22 @@ constexpr std::array<int, 8> moore_dx{-1, 0, 1, -1, 1, -1, 0, 1};
 constexpr std::array<int, 8> moore_dy{-1, -1, -1, 0, 0, 1, 1, 1};
 constexpr std::uint64_t low61 = (std::uint64_t{1} << 61) - 1;
 
-/// Cell reached from `cell` by Moore direction `dir` (0..7) on the torus.
-std::int32_t neighbour(std::int32_t cell, unsigned dir, int width, int height) {
-  int x = cell % width + moore_dx[dir];
-  int y = cell / width + moore_dy[dir];
-  x += x < 0 ? width : (x >= width ? -width : 0);
-  y += y < 0 ? height : (y >= height ? -height : 0);
-  return y * width + x;
+/// Mesa 3.3.1's `cell.neighborhood.select_random_cell()` on `OrthogonalMooreGrid(torus=False)`: one of
+/// the cell's Moore neighbours that lie on the grid (8 inside, 5 on an edge, 3 at a corner), uniformly.
+/// Inside the grid the top 3 bits of `bits` pick the direction; on the border `rng` is drawn once more.
+std::int32_t move_target(std::int32_t cell, std::uint64_t bits, sim::Rng& rng, int width, int height) {
+  const int x = cell % width, y = cell / width;
+  if (x > 0 && x < width - 1 && y > 0 && y < height - 1) {
+    const auto dir = static_cast<std::size_t>(bits >> 61);
+    return cell + moore_dy[dir] * width + moore_dx[dir];
+  }
+  std::array<std::int32_t, 8> on_grid{};
+  std::uint64_t k = 0;
+  for (std::size_t dir = 0; dir < 8; ++dir) {
+    const int nx = x + moore_dx[dir], ny = y + moore_dy[dir];
+    if (nx >= 0 && nx < width && ny >= 0 && ny < height) on_grid[k++] = ny * width + nx;
+  }
+  return on_grid[rng.below(k)];
 }
 
 /// Uniform integer in [0, m) from 61 random bits (multiply-shift; bias < m / 2^61).
@@ -64,9 +73,10 @@ void shuffle_order(Boltzmann& m) {
   for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
 }
 
-/// Phase 2: each agent in order moves to a random Moore neighbour cell, then gives 1 unit to a random
-/// other agent of its new cell if it has wealth. One 64-bit draw per agent: the top 3 bits pick the
-/// direction, the low 61 bits the recipient.
+/// Phase 2: each agent in order moves to a random Moore neighbour cell (on the grid, not wrapping), then
+/// gives 1 unit to a random other agent of its new cell if it has wealth. One 64-bit draw per agent: the
+/// top 3 bits pick the direction (inside the grid), the low 61 bits the recipient; a border cell draws
+/// once more for its direction (move_target).
 void activate_agents(Boltzmann& m) {
   sim::Rng rng(m.seed, m.step, boltzmann_activate, 0, 0);
   const int width = m.params.width, height = m.params.height;
@@ -77,7 +87,7 @@ void activate_agents(Boltzmann& m) {
     if (i + ahead < n) __builtin_prefetch(&m.cells[m.agents[m.order[i + ahead]].cell]);
     const std::int32_t a = m.order[i];
     const std::uint64_t bits = rng.bits();
-    const std::int32_t dest = neighbour(m.agents[a].cell, static_cast<unsigned>(bits >> 61), width, height);
+    const std::int32_t dest = move_target(m.agents[a].cell, bits, rng, width, height);
     unlink(m, a);
     link_front(m, a, dest);
     const std::int32_t others = m.cells[dest].count - 1;
@@ -115,11 +125,11 @@ constexpr std::array<sim::Phase<Boltzmann>, 3> boltzmann_phases{{
 }  // namespace
 
 Boltzmann make_boltzmann(const BoltzmannParams& p, std::uint64_t seed) {
-  if (p.agents < 2 || p.width < 3 || p.height < 3 || p.steps < 0 ||
+  if (p.agents < 2 || p.width < 2 || p.height < 2 || p.steps < 0 ||
       static_cast<std::int64_t>(p.width) * p.height > 1'000'000'000 || p.agents > 200'000'000)
     throw ConfigError(
-        "boltzmann: need 2 <= agents <= 2e8, width and height >= 3 (8 distinct Moore neighbours on "
-        "the torus), width * height <= 1e9, steps >= 0; got agents " +
+        "boltzmann: need 2 <= agents <= 2e8, width and height >= 2 (every cell has a Moore neighbour "
+        "on the non-wrapping grid), width * height <= 1e9, steps >= 0; got agents " +
         std::to_string(p.agents) + ", " + std::to_string(p.width) + " x " + std::to_string(p.height) + ", steps " +
         std::to_string(p.steps) + " (fix the --size arguments)");
   Boltzmann m;
@@ -203,7 +213,8 @@ void step_boltzmann_sync_parallel(Boltzmann& m) {
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
     for (std::size_t a = r.begin(); a < r.end(); ++a) {
       sim::Rng rng(m.seed, m.step, boltzmann_sync_move, static_cast<std::int64_t>(a), 0);
-      m.agents[a].cell = neighbour(m.agents[a].cell, static_cast<unsigned>(rng.bits() >> 61), width, height);
+      const std::uint64_t bits = rng.bits();
+      m.agents[a].cell = move_target(m.agents[a].cell, bits, rng, width, height);
     }
   });
   // 2. Group agents by cell (stable counting sort: id order within a cell).

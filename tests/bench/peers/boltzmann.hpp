@@ -2,9 +2,11 @@
 /// @file Boltzmann wealth exchange with the rules of Mesa's BoltzmannWealth benchmark
 /// (mesa/benchmarks, mesa.examples.basic.boltzmann_wealth_model; tests/bench/peers/README.md here).
 ///
-/// n agents with wealth 1 on a width x height torus (any number per cell). Each step, in a fresh
-/// random order, an agent moves to one of its 8 Moore neighbour cells at random, then, if its wealth
-/// is > 0 and another agent shares its new cell, gives 1 unit to one of those others at random.
+/// n agents with wealth 1 on a width x height grid that does NOT wrap (Mesa 3.3.1's
+/// `OrthogonalMooreGrid((width, height))`, torus=False; any number per cell). Each step, in a fresh
+/// random order, an agent moves to one of its Moore neighbour cells on the grid at random (8 inside,
+/// 5 on an edge, 3 at a corner), then, if its wealth is > 0 and another agent shares its new cell,
+/// gives 1 unit to one of those others at random.
 /// After setup and after every step the Gini coefficient and every agent's wealth are recorded.
 #include <cstdint>
 #include <span>
@@ -15,8 +17,8 @@ namespace biocluster::bench {
 /// Parameters of one Boltzmann run.
 struct BoltzmannParams {
   int agents = 100;  ///< n
-  int width = 10;    ///< torus width (cells), >= 3
-  int height = 10;   ///< torus height (cells), >= 3
+  int width = 10;    ///< grid width (cells), >= 2
+  int height = 10;   ///< grid height (cells), >= 2
   int steps = 125;   ///< steps per run
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -161,7 +162,8 @@ void check_boltzmann_records(const Boltzmann& m) {
   }
 }
 
-/// Mesa's rules with a std::vector per cell (new arrivals at the front), same keyed draws.
+/// Mesa's rules with a std::vector per cell (new arrivals at the front), same keyed draws; the grid does not
+/// wrap (a border cell has 5 or 3 neighbours and draws once more to pick one).
 struct ReferenceBoltzmann {
   BoltzmannParams p;
   std::uint64_t seed;
@@ -189,12 +191,16 @@ struct ReferenceBoltzmann {
     sim::Rng rng(seed, step, boltzmann_activate, 0, 0);
     for (const int a : order) {
       const std::uint64_t bits = rng.bits();
-      const int dir = static_cast<int>(bits >> 61);
-      const int nx = ((cell[a] % p.width + dx[dir]) % p.width + p.width) % p.width;
-      const int ny = ((cell[a] / p.width + dy[dir]) % p.height + p.height) % p.height;
+      // Mesa 3.3.1: OrthogonalMooreGrid(torus=False), neighbourhood = the Moore cells on the grid.
+      std::vector<int> on_grid;
+      for (int dir = 0; dir < 8; ++dir) {
+        const int nx = cell[a] % p.width + dx[dir], ny = cell[a] / p.width + dy[dir];
+        if (nx >= 0 && nx < p.width && ny >= 0 && ny < p.height) on_grid.push_back(ny * p.width + nx);
+      }
+      const std::size_t pick = on_grid.size() == 8 ? static_cast<std::size_t>(bits >> 61) : rng.below(on_grid.size());
       auto& from = cells[cell[a]];
       from.erase(std::find(from.begin(), from.end(), a));
-      cell[a] = ny * p.width + nx;
+      cell[a] = on_grid[pick];
       auto& to = cells[cell[a]];
       to.insert(to.begin(), a);
       if (wealth[a] > 0 && to.size() > 1) {
@@ -307,6 +313,26 @@ TEST_CASE("Boltzmann matches a reference implementation draw for draw", "[smoke]
       }
     }
   }
+}
+
+TEST_CASE("Boltzmann moves to an adjacent cell on the grid, never wrapping", "[smoke][boltzmann]") {
+  const BoltzmannParams p{200, 6, 4, 30};  // most cells on the border
+  Boltzmann m = make_boltzmann(p, 11);
+  std::vector<int> visits(m.cells.size(), 0);
+  for (int s = 0; s < p.steps; ++s) {
+    std::vector<std::int32_t> before;
+    for (const MoneyAgent& a : m.agents) before.push_back(a.cell);
+    step_boltzmann(m);
+    for (std::size_t a = 0; a < m.agents.size(); ++a) {
+      const int c = m.agents[a].cell;
+      REQUIRE(c >= 0);
+      REQUIRE(c < p.width * p.height);
+      const int dx = c % p.width - before[a] % p.width, dy = c / p.width - before[a] / p.width;
+      REQUIRE(std::max(std::abs(dx), std::abs(dy)) == 1);  // a wrap would jump by width - 1 or height - 1
+      ++visits[static_cast<std::size_t>(c)];
+    }
+  }
+  for (const int v : visits) CHECK(v > 0);  // corners and edges are reached
 }
 
 TEST_CASE("Boltzmann synchronous variant conserves wealth", "[smoke][boltzmann]") {
