@@ -40,6 +40,11 @@ SweepCommands::SweepCommands(CLI::App& cli) : s_(std::make_unique<State>()) {
       "--shard", s.shard,
       "Run only plan indices with index % N == i, e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT; "
       "then `sweep-merge DIR` writes the index");
+  s.sweep
+      ->add_option("--extend-replicates", s.so.extend_replicates,
+                   "Add replicates to the sweep already in DIR, up to this new total; the runs done keep their seeds, "
+                   "files and index rows (docs/SWEEPS.md)")
+      ->check(CLI::Range(std::int64_t{2}, std::int64_t{10000000}));
   s.sweep->add_flag("-q,--quiet", s.quiet, "No progress bar and no report");
 
   s.merge = cli.add_subcommand("sweep-merge",

@@ -60,9 +60,43 @@ class SweepRuns : public Sink {
 /// Loads and validates the sweep file against its scenario (factor keys, metrics, fixed overrides).
 /// If `init_dir`, creates DIR/runs and DIR/sweep.toml + DIR/sweep.hash, or checks that an existing
 /// DIR holds the same sweep. @throws ConfigError, OutputError.
+/// DIR/sweep.replicates: the replicate count a sweep was extended to (0 if it never was).
+std::int64_t recorded_replicates(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path f = dir / "sweep.replicates";
+  if (!fs::exists(f, ec)) return 0;
+  const std::string line = read_line(f);
+  char* end = nullptr;
+  const long long n = std::strtoll(line.c_str(), &end, 10);
+  if (line.empty() || *end != '\0' || n < 1)
+    throw OutputError("'" + f.string() + "' should hold the sweep's replicate count, a positive integer, but holds '" +
+                      line + "'; write the number of replicates run so far, or delete the file");
+  return n;
+}
+
+/// The sweep's replicates: the file's, or more when DIR records an extension or --extend-replicates asks for one.
+void apply_replicates(SweepSpec& spec, const SweepOptions& o, bool init_dir) {
+  const std::int64_t current = std::max(spec.replicates, recorded_replicates(o.dir));
+  if (o.extend_replicates <= 0) {
+    spec.replicates = current;
+    return;
+  }
+  std::error_code ec;
+  if (init_dir && !fs::exists(o.dir / "sweep.hash", ec))
+    throw ConfigError("--extend-replicates adds replicates to a sweep already run in the output directory, but '" +
+                      o.dir.string() + "' holds none; run the sweep first, or set replicates = " +
+                      std::to_string(o.extend_replicates) + " in '" + spec.file + "'");
+  if (o.extend_replicates <= current)
+    throw ConfigError("--extend-replicates " + std::to_string(o.extend_replicates) + ": the sweep in '" +
+                      o.dir.string() + "' already has " + std::to_string(current) +
+                      " replicates; give the new total, more than " + std::to_string(current));
+  spec.replicates = o.extend_replicates;
+}
+
 void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
   s.spec = load_sweep_file(o.file);
   s.dir = o.dir;
+  apply_replicates(s.spec, o, init_dir);
   const auto& spec = s.spec;
   if (spec.scenario.empty())
     throw ConfigError("sweep file '" + spec.file + "' needs scenario = \"FILE\" (relative to the sweep file)");
@@ -149,6 +183,9 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
       write_text(s.dir / "sweep.toml", spec.text);
       write_text(hash_file, s.hash + "\n");
     }
+    // Same sweep, more replicates: the old runs keep their seeds (a replicate's seed depends only
+    // on the sweep seed and its number), so their files and index rows stay as they are.
+    if (o.extend_replicates > 0) write_text(s.dir / "sweep.replicates", std::to_string(spec.replicates) + "\n");
   }
 }
 
@@ -417,6 +454,7 @@ int merge_sweep(const std::filesystem::path& dir, bool quiet) {
   SweepRuns s;
   s.spec = load_sweep_file(sweep_file);
   s.dir = dir;
+  s.spec.replicates = std::max(s.spec.replicates, recorded_replicates(dir));
   s.lock = std::make_unique<OutputLock>(dir / ".lock", OutputLock::Mode::exclusive, dir.string());
   s.design = make_design(s.spec);
   s.runs = make_plan(s.spec, s.design);

@@ -87,6 +87,9 @@ struct SweepOptions {
   int shard = 0, shards = 1;   ///< run plan indices with index % shards == shard
   bool progress = false;       ///< progress bar with ETA on stderr
   bool quiet = false;          ///< no final report
+  /// > 0: extend the sweep already in `dir` to this many replicates (docs/SWEEPS.md, "More
+  /// replicates"); recorded in DIR/sweep.replicates, so later resumes and sweep-merge keep it.
+  std::int64_t extend_replicates = 0;
 };
 
 /// Runs (or resumes) a sweep locally with TBB, or distributed when launched under mpirun.

@@ -187,23 +187,32 @@ def point_matrix(ix, metric):
     return y
 
 
-def _point_label(ix, p):
-    return ";".join(f"{f}={ix['text'][p, j]}" for j, f in enumerate(ix["factors"]))
+def _factor_values(ix, p):
+    """The point's value of each factor, as the design wrote it (TOML text; a string unquoted)."""
+    return [str(ix["text"][p, j]).strip('"') for j in range(len(ix["factors"]))]
 
 
-def _fmt(v):
-    return "" if v is None or (isinstance(v, float) and not math.isfinite(v)) else repr(float(v)) if isinstance(v, float) else str(v)
+def _fmt(v, digits=6):
+    """A CSV cell: '' for a missing or non-finite number, floats to `digits` significant digits
+    (0: every digit, repr), anything else as str."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if isinstance(v, float):
+        return repr(v) if digits <= 0 else f"{v:.{digits}g}"
+    return str(v)
 
 
-def _csv(rows, header):
+def _csv(rows, header, digits=6):
     import csv
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(header)
     for r in rows:
-        w.writerow([_fmt(v) for v in r])
+        w.writerow([_fmt(v, digits) for v in r])
 
 
 def main(argv=None):
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the output quietly
     try:
         _main(argv)
     except NoStatsError as e:
@@ -217,6 +226,8 @@ def _main(argv):
     ap.add_argument("--metric", action="append", help="metric (repeatable; default: all in the index)")
     ap.add_argument("--baseline", type=int, default=0, help="paired: the baseline point (default 0)")
     ap.add_argument("--bootstrap", type=int, default=1000, help="sobol: bootstrap resamples (default 1000)")
+    ap.add_argument("--digits", type=int, default=6,
+                    help="significant digits of the statistics (default 6; 0: every digit, for exact comparisons)")
     a = ap.parse_args(argv)
     try:
         ix = read_index(a.dir)
@@ -233,8 +244,9 @@ def _main(argv):
         for m in metrics:
             st = point_stats(ix, m)
             for p in range(npts):
-                rows.append([m, p, _point_label(ix, p), int(st["n"][p]), *(float(st[k][p]) for k in STAT_FIELDS[1:])])
-        _csv(rows, ["metric", "point", "factors", "n", "mean", "sd", "ci95_lo", "ci95_hi"])
+                rows.append([m, p, *_factor_values(ix, p), int(st["n"][p]),
+                             *(float(st[k][p]) for k in STAT_FIELDS[1:])])
+        _csv(rows, ["metric", "point", *ix["factors"], "n", "mean", "sd", "ci95_lo", "ci95_hi"], a.digits)
     elif a.command == "paired":
         if not 0 <= a.baseline < npts:
             sys.exit(f"sweep_stats: --baseline {a.baseline} is not a point (0..{npts - 1})")
@@ -244,8 +256,10 @@ def _main(argv):
                 if p == a.baseline:
                     continue
                 d = y[p] - y[a.baseline]  # same replicate = same seed: common random numbers
-                rows.append([m, p, a.baseline, _point_label(ix, p), *paired_ci(d, t95_table(ix))])
-        _csv(rows, ["metric", "point", "baseline", "factors", "n_pairs", "mean_diff", "sd_diff", "ci95_lo", "ci95_hi"])
+                n, *rest = paired_ci(d, t95_table(ix))
+                rows.append([m, p, a.baseline, *_factor_values(ix, p), int(n), *(float(x) for x in rest)])
+        _csv(rows, ["metric", "point", "baseline", *ix["factors"], "n_pairs", "mean_diff", "sd_diff", "ci95_lo",
+                    "ci95_hi"], a.digits)
     elif a.command == "morris":
         if ix["design"] != "morris":
             sys.exit("sweep_stats: morris needs a sweep with design = \"morris\"")
@@ -253,7 +267,7 @@ def _main(argv):
             res = morris_effects(ix["unit"], ix["block"], ix["role"], ix["factors"], point_matrix(ix, m))
             for f in ix["factors"]:
                 rows.append([m, f, *res[f]])
-        _csv(rows, ["metric", "factor", "mu", "mu_star", "sigma", "n_effects"])
+        _csv(rows, ["metric", "factor", "mu", "mu_star", "sigma", "n_effects"], a.digits)
     elif a.command == "sobol":
         if ix["design"] != "sobol":
             sys.exit("sweep_stats: sobol needs a sweep with design = \"sobol\"")
@@ -262,7 +276,7 @@ def _main(argv):
             res = sobol_indices(ix["block"], ix["role"], ix["factors"], y, bootstrap=a.bootstrap)
             for f in ix["factors"]:
                 rows.append([m, f, *res[f]])
-        _csv(rows, ["metric", "factor", "S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi"])
+        _csv(rows, ["metric", "factor", "S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi"], a.digits)
 
 
 if __name__ == "__main__":

@@ -143,8 +143,34 @@ PY
     rm r1/runs/p0_r4.h5 r1/runs/p1_r0.h5 r1/runs/p1_r2.h5 r1/runs/p1_r3.h5 r1/runs/p1_r4.h5
     set +e; "$bin" sweep-merge r1 -q 2> /dev/null; rc=$?; set -e
     [ $rc -eq 1 ] || { echo "sweep-merge with runs missing: rc $rc"; exit 1; }
-    for d in s r r1; do "$py" "$src/scripts/sweep_stats.py" summary $d > $d.summary.csv; done
-    "$py" "$src/scripts/sweep_stats.py" paired r > r.paired.csv
+    # More replicates for a finished sweep: the old runs keep their rows; resume and merge keep the total.
+    cp -r r rx
+    "$bin" sweep reps.toml -o rx -q --extend-replicates 8
+    [ "$(cat rx/sweep.replicates)" = 8 ] || { echo "extend: sweep.replicates not written"; exit 1; }
+    "$py" - <<'PY'
+import csv
+old = {(r["point"], r["replicate"]): r for r in csv.DictReader(open("r/index.csv"))}
+new = list(csv.DictReader(open("rx/index.csv")))
+assert len(new) == 16 and all(r["status"] == "done" for r in new), len(new)
+for r in new:
+    if (r["point"], r["replicate"]) in old:
+        o = dict(old[(r["point"], r["replicate"])]); o.pop("run"); n = dict(r); n.pop("run")
+        assert o == n, (o, n)
+assert sum((r["point"], r["replicate"]) in old for r in new) == 10
+print("extend-replicates: 10 old rows unchanged, 6 new runs")
+PY
+    cp rx/index.csv rx.index.csv
+    "$bin" sweep reps.toml -o rx -q
+    "$bin" sweep-merge rx -q
+    cmp rx/index.csv rx.index.csv || { echo "extend: a plain resume or merge changed the extended index"; exit 1; }
+    set +e
+    out=$("$bin" sweep reps.toml -o rx -q --extend-replicates 8 2>&1); rc1=$?
+    out2=$("$bin" sweep reps.toml -o empty -q --extend-replicates 8 2>&1); rc2=$?
+    set -e
+    [ $rc1 -eq 2 ] && grep -q "already has 8 replicates" <<<"$out" || { echo "extend to the same count: rc $rc1: $out"; exit 1; }
+    [ $rc2 -eq 2 ] && grep -q "holds none" <<<"$out2" || { echo "extend an empty dir: rc $rc2: $out2"; exit 1; }
+    for d in s r r1; do "$py" "$src/scripts/sweep_stats.py" summary $d --digits 0 > $d.summary.csv; done
+    "$py" "$src/scripts/sweep_stats.py" paired r --digits 0 > r.paired.csv
     "$py" - <<'PY'
 import csv, math
 import h5py

@@ -52,7 +52,7 @@ def plot(src, sweep_dir, outdir, *extra):
 
 
 def stats_csv(src, *args):
-    r = sh([PY, os.path.join(src, "scripts", "sweep_stats.py"), *args])
+    r = sh([PY, os.path.join(src, "scripts", "sweep_stats.py"), *args, "--digits", "0"])  # exact: compared below
     assert r.returncode == 0, f"sweep_stats {args}: {r.stderr}"
     return list(csv.DictReader(io.StringIO(r.stdout)))
 
