@@ -10,6 +10,8 @@ packages=(
   libopenmpi-dev openmpi-bin
   python3-h5py python3-matplotlib python3-numpy python3-pandas python3-pil
   clang libclang-rt-14-dev clang-format
+  # the peers of scripts/bench_peers.sh (../shared/peers): MASON on Java 17, Mesa's Python needs
+  openjdk-17-jre-headless python3-scipy python3-tqdm python3-networkx
 )
 
 missing=()
