@@ -130,12 +130,27 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
     const agents::World w = agents::make_world(params, static_cast<std::uint64_t>(params.run.seed));
     std::vector<std::string> names;
     for (const auto& m : w.metrics.defs()) names.push_back(m.name);
-    for (const auto& m : spec.metrics)
+    std::size_t in_capital = 0;
+    for (const auto& r : params.regions) in_capital += r.capital_area;
+    const bool groups = in_capital > 0 && in_capital < params.regions.size();
+    for (const auto& name : spec.metrics) {
+      // NAME@capital_area / NAME@elsewhere: a metric over one region group (SWEEPS.md, "Region groups").
+      const auto at = name.rfind('@');
+      const std::string m = at == std::string::npos ? name : name.substr(0, at);
+      const std::string g = at == std::string::npos ? "" : name.substr(at + 1);
+      if (!g.empty() && g != "capital_area" && g != "elsewhere")
+        errors.push_back(spec.file + ": metric '" + name +
+                         "': the region group after '@' is capital_area or elsewhere");
+      else if (!g.empty() && !groups)
+        errors.push_back(spec.file + ": metric '" + name +
+                         "': the scenario has no capital_area regions beside others; mark them with "
+                         "regions.NAME.capital_area = true");
       if (std::find(names.begin(), names.end(), m) == names.end()) {
         std::string list;
         for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
         errors.push_back(spec.file + ": metric '" + m + "' is not a time series of the model; available: " + list);
       }
+    }
   }
   // A factor (or a fixed `set`) on run.steps would be overridden by the sweep's own `steps` in every run.
   if (spec.steps) {

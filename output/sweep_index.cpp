@@ -6,6 +6,7 @@
 #include <optional>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 
 #include "output/hdf5.hpp"
 #include "sim/errors.hpp"
@@ -59,6 +60,35 @@ std::string run_file_status(const std::filesystem::path& file) {
   return h5::read_string_attr(f.get(), "status").value_or("");
 }
 
+namespace {
+
+/// Per region: in the capital area (the /regions compound's capital_area member); empty if unreadable.
+std::vector<bool> capital_area_flags(hid_t file) {
+  h5::Handle d(H5Dopen2(file, "regions", H5P_DEFAULT));
+  if (!d.valid()) return {};
+  h5::Handle sp(H5Dget_space(d.get()));
+  const hssize_t n = H5Sget_simple_extent_npoints(sp.get());
+  if (n <= 0) return {};
+  h5::Handle boolean(H5Tenum_create(H5T_NATIVE_INT8));
+  const std::int8_t f0 = 0, t1 = 1;
+  H5Tenum_insert(boolean.get(), "FALSE", &f0);
+  H5Tenum_insert(boolean.get(), "TRUE", &t1);
+  h5::Handle mem(H5Tcreate(H5T_COMPOUND, sizeof(std::int8_t)));
+  H5Tinsert(mem.get(), "capital_area", 0, boolean.get());
+  std::vector<std::int8_t> v(static_cast<std::size_t>(n));
+  if (H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0) return {};
+  return {v.begin(), v.end()};
+}
+
+/// "startups@capital_area" -> ("startups", "capital_area"); no '@' -> (name, "").
+std::pair<std::string, std::string> split_group(const std::string& name) {
+  const auto at = name.rfind('@');
+  if (at == std::string::npos) return {name, ""};
+  return {name.substr(0, at), name.substr(at + 1)};
+}
+
+}  // namespace
+
 RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vector<std::string>& metrics) {
   h5::ErrorGuard quiet;
   h5::Handle f = open_run_file(file);
@@ -74,8 +104,26 @@ RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vect
   h5::Handle ts(H5Gopen2(f.get(), group, H5P_DEFAULT));
   if (!ts.valid()) throw OutputError("run file '" + file.string() + "': cannot open /" + group);
   const std::vector<std::string> available = h5::link_names(ts.get());
+  // Region groups (docs/SWEEPS.md, "Region groups"): with regions both in and outside the capital
+  // area, every metric also gets NAME@capital_area and NAME@elsewhere, unless the list names groups.
+  const std::vector<bool> capital = capital_area_flags(f.get());
+  const auto in_capital = static_cast<std::size_t>(std::count(capital.begin(), capital.end(), true));
+  const bool groups = in_capital > 0 && in_capital < capital.size();
   out.names = metrics.empty() ? available : metrics;
-  for (const auto& m : out.names) {
+  const bool named_groups = std::any_of(out.names.begin(), out.names.end(),
+                                        [](const std::string& n) { return !split_group(n).second.empty(); });
+  if (groups && !named_groups) {
+    const std::size_t n = out.names.size();
+    for (std::size_t i = 0; i < n; ++i)
+      for (const char* g : {"@capital_area", "@elsewhere"}) out.names.push_back(out.names[i] + g);
+  }
+  for (const auto& name : out.names) {
+    const auto [m, grp] = split_group(name);
+    if (!grp.empty() && grp != "capital_area" && grp != "elsewhere")
+      throw ConfigError("sweep metric '" + name + "': the region group after '@' is capital_area or elsewhere");
+    if (!grp.empty() && !groups)
+      throw ConfigError("sweep metric '" + name + "': the scenario has no capital_area regions beside others, so " +
+                        "there is no '" + grp + "' group; mark regions with regions.NAME.capital_area = true");
     if (std::find(available.begin(), available.end(), m) == available.end()) {
       std::string list;
       for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
@@ -97,14 +145,20 @@ RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vect
     // The run file's "kind" attribute ("flow" or "stock"); older files: a unit ending in "/month" is a flow.
     const std::optional<std::string> kind = h5::read_string_attr(d.get(), "kind");
     const bool flow = kind ? *kind == "flow" : unit.size() > 6 && unit.ends_with("/month");
+    const std::size_t regions = has_summary ? dims[0] : dims[1];
+    auto counted = [&](std::size_t r) {
+      return grp.empty() || (r < capital.size() && capital[r] == (grp == "capital_area"));
+    };
     double total = 0.0;
     bool any = has_summary;  // /summary is written only for a finished run
     if (has_summary) {
-      for (const double x : v) total += x;
+      for (std::size_t r = 0; r < regions; ++r)
+        if (counted(r)) total += v[r];
     } else {
-      const std::size_t steps = dims[0], regions = dims[1];
+      const std::size_t steps = dims[0];
       any = steps > 0;
       for (std::size_t r = 0; r < regions; ++r) {
+        if (!counted(r)) continue;
         double x = 0.0;
         if (flow) {
           for (std::size_t s = 0; s < steps; ++s) x += v[s * regions + r];

@@ -362,6 +362,21 @@ class Run:
         w.columns = list(w.columns.astype(str))
         return w.reindex(columns=self.region_names)
 
+    def by_group(self, metric: str) -> pd.DataFrame:
+        """One metric over the region groups: index date, columns capital_area, elsewhere and total
+        (regions marked capital_area in /regions, the rest, and all). Additive metrics are summed
+        over the group's regions, others (wages, rates, indices) averaged, as the run summary does.
+        Raises KeyError when the scenario does not have regions both in and outside the capital area."""
+        w = self.wide(metric)
+        cap = [bool(x) for x in self.regions["capital_area"]] if "capital_area" in self.regions else []
+        if not any(cap) or all(cap):
+            raise KeyError(f"'{self.path}' has no capital_area regions beside others: no region groups")
+        inside = [r for r, c in zip(self.region_names, cap) if c]
+        outside = [r for r, c in zip(self.region_names, cap) if not c]
+        agg = (lambda cols: w[cols].sum(axis=1)) if bool(self.metrics.loc[metric, "additive"]) \
+            else (lambda cols: w[cols].mean(axis=1))
+        return pd.DataFrame({"capital_area": agg(inside), "elsewhere": agg(outside), "total": agg(self.region_names)})
+
     @cached_property
     def stages(self) -> list[str]:
         """Pipeline stages in order, from the startup table's stage column (or the default)."""
@@ -586,6 +601,8 @@ class Sweep:
                      as passed to --set: numbers, strings or booleans)
     sweep.runs       one row per run: run, point, replicate, seed, status (done/failed/missing),
                      error, file (path of the run file), then one column per summary metric
+    sweep.by_group   the metrics over region groups (index metrics NAME@capital_area and
+                     NAME@elsewhere): one row per run, metric and group; sweep.groups names them
     sweep.units      metric -> units of its summary ('count/month' for a flow: a total over the run)
     sweep.factors    factor key paths, in design order
     sweep.factor_info  per factor: units, description, range (from a run file's parameter notes),
@@ -644,7 +661,17 @@ class Sweep:
         runs = pd.DataFrame({"run": np.arange(nr, dtype=np.int64), "point": point, "replicate": replicate,
                              "seed": seed, "status": list(ix["status"]), "error": error,
                              "file": [os.path.normpath(os.path.join(directory, p)) for p in files]})
-        self.metrics: list[str] = self._metric_order(list(ix["metrics"]))
+        # Region groups (SWEEPS.md, "Region groups"): NAME@capital_area and NAME@elsewhere are the
+        # metric over one group of regions; they go to `by_group`, not to `metrics` and `runs`.
+        names = list(ix["metrics"])
+        self.metrics: list[str] = self._metric_order([m for m in names if "@" not in m])
+        grouped = [m for m in names if "@" in m]
+        self.groups: list[str] = sorted({m.rsplit("@", 1)[1] for m in grouped})
+        self.by_group = pd.DataFrame(
+            [{"run": r, "point": int(point[r]), "replicate": int(replicate[r]), "metric": m.rsplit("@", 1)[0],
+              "group": m.rsplit("@", 1)[1], "value": float(ix["metrics"][m][r])}
+             for m in grouped for r in range(nr)],
+            columns=["run", "point", "replicate", "metric", "group", "value"])
         self.units: dict[str, str] = {}
         self.summaries: dict[str, str] = {}
         for m in self.metrics:

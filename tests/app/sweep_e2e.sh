@@ -224,11 +224,12 @@ PY
     printf 'scenario = "%s/scenarios/default.toml"\nseed = 3\nsteps = 12\ndesign = "morris"\ntrajectories = 2\nlevels = 4\nreplicates = 2\nset = ["output.snapshot_every_steps=0"]\nmetrics = ["startups_founded"]\n[factors."policy.basic_research_share"]\nmin = 0.1\nmax = 0.7\n[factors."regions.capital.startups"]\nmin = 5\nmax = 30\n' "$src" > morris.toml
     "$bin" sweep morris.toml -o m -q
     "$py" "$src/scripts/sweep_stats.py" morris m | tee morris.csv
-    [ "$(wc -l < morris.csv)" -eq 3 ] || { echo "morris: expected 2 factor rows"; exit 1; }
+    # 2 factors x (the metric, and it over the capital area and elsewhere: the default scenario has both)
+    [ "$(wc -l < morris.csv)" -eq 7 ] || { echo "morris: expected 6 factor rows"; exit 1; }
     printf 'scenario = "%s/scenarios/default.toml"\nseed = 3\nsteps = 12\ndesign = "sobol"\nsamples = 4\nset = ["output.snapshot_every_steps=0"]\nmetrics = ["startups_founded"]\n[factors."policy.basic_research_share"]\nmin = 0.1\nmax = 0.7\n[factors."regions.capital.startups"]\nmin = 5\nmax = 30\n' "$src" > sobol.toml
     "$bin" sweep sobol.toml -o so -q
     "$py" "$src/scripts/sweep_stats.py" sobol so --bootstrap 50 | tee sobol.csv
-    [ "$(wc -l < sobol.csv)" -eq 3 ] || { echo "sobol: expected 2 factor rows"; exit 1; }
+    [ "$(wc -l < sobol.csv)" -eq 7 ] || { echo "sobol: expected 6 factor rows"; exit 1; }
     ;;
   mpi)
     "$bin" sweep "$sweeps/small.toml" -o local -q

@@ -347,6 +347,10 @@ def case_data(bin_, src, work):
     got = s[(s["metric"] == "startups_founded")].set_index("region")["value"]
     want = run.wide("startups_founded").sum()
     assert all(abs(got[r] - want[r]) < 1e-9 for r in regions), (got, want)
+    g = run.by_group("startups_founded")  # the default scenario: capital (capital area) and regional
+    assert list(g.columns) == ["capital_area", "elsewhere", "total"] and len(g) == STEPS, g
+    assert ((g["capital_area"] + g["elsewhere"] - g["total"]).abs() < 1e-9).all(), g
+    assert g["capital_area"].sum() == run.wide("startups_founded")["capital"].sum()
     spath = os.path.join(work, "summary.h5")
     r = sh([bin_, "run", os.path.join(src, "scenarios", "default.toml"), "--steps", str(STEPS), "-q", "-o", spath,
             "--set", 'output.level="summary"'])

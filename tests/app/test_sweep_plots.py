@@ -12,6 +12,7 @@ Usage: test_sweep_plots.py BIOCLUSTER SOURCE_DIR WORK_DIR CASE
 Each case writes its sweep file into WORK_DIR with `scenario` = SOURCE_DIR/scenarios/default.toml (absolute).
 Plain asserts; needs h5py, numpy, pandas, matplotlib (Debian packages) and Python >= 3.11.
 """
+import math
 import csv
 import html.parser
 import io
@@ -54,7 +55,11 @@ def plot(src, sweep_dir, outdir, *extra):
 def stats_csv(src, *args):
     r = sh([PY, os.path.join(src, "scripts", "sweep_stats.py"), *args, "--digits", "0"])  # exact: compared below
     assert r.returncode == 0, f"sweep_stats {args}: {r.stderr}"
-    return list(csv.DictReader(io.StringIO(r.stdout)))
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    # plot_sweep's tables cover the whole-grid metrics; sweep_stats also gives NAME@capital_area and
+    # NAME@elsewhere (region groups): those must be there, and are compared in case_grid.
+    assert any("@" in r["metric"] for r in rows), "no region-group rows in sweep_stats output"
+    return [r for r in rows if "@" not in r["metric"]]
 
 
 def png_size(path):
@@ -213,6 +218,14 @@ values = [0, 3]     # 3 research hospitals > 2 hospitals: an invalid combination
         assert html_escape(e.split("\n")[0]) in text, f"report lacks the error {e!r}"
     assert "4 failed runs" in text
     # statistics: the same numbers as sweep_stats.py (whose functions plot_sweep reuses)
+    # region groups: over the capital area plus elsewhere = the whole grid, run by run
+    sw = bd.load_sweep(d)
+    assert sw.groups == ["capital_area", "elsewhere"] and "startups@capital_area" not in sw.metrics, sw.groups
+    g = sw.by_group.pivot_table(index=["run", "metric"], columns="group", values="value")
+    for (run_, m), row in g.iterrows():
+        whole = sw.runs.loc[sw.runs["run"] == run_, m].iloc[0]
+        assert (math.isnan(whole) and math.isnan(row.sum())) or abs(row["capital_area"] + row["elsewhere"] - whole) \
+            <= 1e-9 * max(1.0, abs(whole)), (run_, m, row, whole)
     mine = list(csv.DictReader(open(os.path.join(out, "summary.csv"))))
     theirs = stats_csv(src, "summary", d)
     assert len(mine) == len(theirs) == 4 * 3
