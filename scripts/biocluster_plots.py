@@ -418,6 +418,39 @@ def fig_series(run: bd.Run, group: SeriesGroup, styles, dpi: int = DEFAULT_DPI):
     return fig
 
 
+#: The capital area against the other regions (runs whose scenario marks both; Run.by_group).
+GROUP_FIGURE = SeriesGroup(
+    "capital_area", "The capital area and elsewhere",
+    "The regions marked capital_area in the scenario, together, against all the others: startups founded "
+    "and VC money invested (left: per month; right: 12-month rolling sum), market jobs, live startups, "
+    "bio jobs and the wage (end of month). Sums over each group's regions; the wage is their mean.",
+    ["startups_founded", "employment_market", "vc_invested", "startups", "employment_total", "wage"])
+
+
+class _GroupView:
+    """A run seen through its two region groups: wide(m) has columns 'capital area' and 'elsewhere'."""
+
+    def __init__(self, run: bd.Run):
+        self._run, self.metrics, self.attrs = run, run.metrics, run.attrs
+
+    def wide(self, metric: str) -> pd.DataFrame:
+        return self._run.by_group(metric)[["capital_area", "elsewhere"]].rename(
+            columns={"capital_area": "capital area"})
+
+    def units(self, metric: str) -> str:
+        return self._run.units(metric)
+
+
+def fig_groups(run: bd.Run, dpi: int = DEFAULT_DPI):
+    """GROUP_FIGURE, or None when the run has no capital-area regions beside others (or no series)."""
+    try:
+        run.by_group("startups")
+    except (KeyError, bd.RunFileError):
+        return None
+    styles = {"capital area": RegionStyle("#0072B2", "-"), "elsewhere": RegionStyle("#D55E00", "--")}
+    return fig_series(_GroupView(run), GROUP_FIGURE, styles, dpi)
+
+
 def other_metrics(run: bd.Run) -> list[str]:
     """Metrics no figure shows (new metrics appear in an 'other' figure instead of being dropped)."""
     shown = {m for g in SERIES_GROUPS for m in g.metrics}

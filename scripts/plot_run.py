@@ -287,6 +287,9 @@ def make_figures(run, outdir: str, dpi: int, n_snapshots: int, gif: bool, log, g
             stem = "ts_" + g.stem
         if fig is not None:
             save(fig, stem, g.title, g.caption)
+    fig = bp.fig_groups(run, dpi)
+    if fig is not None:
+        save(fig, "ts_" + bp.GROUP_FIGURE.stem, bp.GROUP_FIGURE.title, bp.GROUP_FIGURE.caption)
     other = bp.other_metrics(run)
     if other:
         g = bp.SeriesGroup("other", "Other metrics", "Metrics recorded in the run that no other figure shows.", other, 3)

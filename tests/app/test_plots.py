@@ -80,7 +80,7 @@ def case_report(bin_, src, work):
     assert dpi == bp.DEFAULT_DPI
     figs = manifest["figures"]
     stems = {f["id"] for f in figs}
-    for need in ("ts_firms", "ts_startups", "ts_innovation", "ts_environment", "ts_money", "pipeline",
+    for need in ("ts_firms", "ts_startups", "ts_innovation", "ts_environment", "ts_money", "pipeline", "ts_capital_area",
                  "map_talent", "map_knowledge", "map_rent", "map_startup_density"):
         assert need in stems, f"figure {need} missing; have {sorted(stems)}"
 
