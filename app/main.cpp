@@ -146,6 +146,9 @@ int main(int argc, char** argv) {
   study_options(experiment);
   experiment->add_flag("--check", so.check_only,
                        "Only check the files and that each variant changes exactly what it declares");
+  experiment->add_option("--save-runs", so.save_runs,
+                         "Also keep every run's monthly time series in DIR (v<variant>_r<replicate>.h5, runs.csv, "
+                         "outcomes.csv, results.csv) for scripts/plot_experiment.py; the tables are unchanged");
 
   // Command-line mistakes exit 2 like every other bad input (docs/TROUBLESHOOTING.md), not with CLI11's codes.
   try {

@@ -126,16 +126,17 @@ BoundQuantity bind_quantity(const Quantity& q, const agents::Params& p, const st
 }
 
 /// Runs one scenario with one seed and returns each quantity's value (NaN for 0/0 ratios).
-std::vector<double> measure(const agents::Params& params, std::uint64_t seed, const std::vector<BoundQuantity>& qs) {
+/// `save`: also write the run to save->output through the run driver (same parameters and seed,
+/// output.level "series"), measuring from its steps; the quantities are the same either way.
+std::vector<double> measure(const agents::Params& params, std::uint64_t seed, const std::vector<BoundQuantity>& qs,
+                            const RunOptions* save = nullptr) {
   std::vector<const Bound*> parts;
   for (const auto& q : qs) {
     parts.push_back(&q.num);
     if (q.den) parts.push_back(&*q.den);
   }
   std::vector<double> acc(parts.size(), 0.0);
-  agents::World w = agents::make_world(params, seed);
-  agents::simulate(w, params.run.steps, [&](agents::World& world, std::int64_t k) {
-    world.events.clear_pending();
+  auto accumulate = [&](const agents::World& world, std::int64_t k) {
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const Bound& b = *parts[i];
       if (b.flow ? (k < b.s0 || k >= b.s1) : k != b.s1 - 1) continue;
@@ -144,7 +145,19 @@ std::vector<double> measure(const agents::Params& params, std::uint64_t seed, co
         for (int r : b.regions) s += world.metrics.get(m, r);
       acc[i] += s;
     }
-  });
+  };
+  if (save != nullptr) {
+    RunOptions ro = *save;
+    ro.on_step = accumulate;
+    const RunSummary sum = run_scenario(ro);
+    if (sum.interrupted) throw OutputError("run '" + ro.output.string() + "' was interrupted");
+  } else {
+    agents::World w = agents::make_world(params, seed);
+    agents::simulate(w, params.run.steps, [&](agents::World& world, std::int64_t k) {
+      world.events.clear_pending();
+      accumulate(world, k);
+    });
+  }
   std::vector<double> out;
   std::size_t i = 0;
   for (const auto& q : qs) {
@@ -161,6 +174,11 @@ std::vector<double> measure(const agents::Params& params, std::uint64_t seed, co
   return out;
 }
 
+/// DIR/v<point>_r<replicate>.h5: a saved run of an experiment.
+std::filesystem::path saved_run_path(const std::filesystem::path& dir, std::int64_t point, std::int64_t replicate) {
+  return dir / ("v" + std::to_string(point) + "_r" + std::to_string(replicate) + ".h5");
+}
+
 /// The studies' sink: each run's quantities, in memory; result[point][replicate][quantity].
 class Measurements : public Sink {
  public:
@@ -171,9 +189,24 @@ class Measurements : public Sink {
         qs_(qs),
         result(plan.points.size(), std::vector<std::vector<double>>(static_cast<std::size_t>(plan.replicates))) {}
   const Plan& plan() const override { return plan_; }
-  Outcome execute(const Run& r, int, bool, const std::atomic<bool>*, std::string&) override {
+  Outcome execute(const Run& r, int threads, bool, const std::atomic<bool>*, std::string&) override {
     const auto pt = static_cast<std::size_t>(r.point);
-    result[pt][static_cast<std::size_t>(r.replicate)] = measure(params_[pt], r.seed, qs_[pt]);
+    if (save_dir.empty()) {
+      result[pt][static_cast<std::size_t>(r.replicate)] = measure(params_[pt], r.seed, qs_[pt]);
+      return Outcome::done;
+    }
+    RunOptions ro;
+    ro.scenario = plan_.points[pt].scenario;
+    ro.output = saved_run_path(save_dir, r.point, r.replicate);
+    ro.seed = r.seed;
+    ro.steps = plan_.steps;
+    ro.overrides = {"output.level=\"series\""};
+    ro.threads = threads > 0 ? threads : 1;
+    ro.progress = false;
+    ro.summary = false;
+    ro.own_thread_limit = false;
+    ro.force = true;
+    result[pt][static_cast<std::size_t>(r.replicate)] = measure(params_[pt], r.seed, qs_[pt], &ro);
     return Outcome::done;
   }
   std::vector<double> result_of(const Run& r) const override {
@@ -189,6 +222,7 @@ class Measurements : public Sink {
   const std::vector<std::vector<BoundQuantity>>& qs_;  // [point][quantity]
 
  public:
+  std::filesystem::path save_dir;  // experiment --save-runs: write each run there too
   std::vector<std::vector<std::vector<double>>> result;
 };
 
@@ -199,6 +233,7 @@ std::optional<std::vector<std::vector<std::vector<double>>>> measure_all(
     const Plan& plan, const std::vector<agents::Params>& params, const std::vector<std::vector<BoundQuantity>>& qs,
     const StudyOptions& o) {
   Measurements sink(plan, params, qs);
+  sink.save_dir = o.save_runs;
   RunnerOptions ro;
   ro.threads = o.threads;
   ro.single_threaded_runs = false;  // runs share the arena's threads
@@ -362,6 +397,37 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
 
 // ---------------------------------------------------------------- experiments
 
+/// DIR/runs.csv (one row per saved run) and DIR/outcomes.csv (what each outcome sums) for
+/// experiment --save-runs; the figures (scripts/plot_experiment.py) read them.
+void write_saved_run_manifests(const ExperimentSpec& spec, const std::vector<const Variant*>& all, const Plan& plan,
+                               const std::filesystem::path& dir) {
+  std::string runs = "variant_index,variant,replicate,seed,file\n";
+  const auto seeds = plan.seeds();
+  for (std::size_t v = 0; v < all.size(); ++v)
+    for (std::size_t r = 0; r < seeds.size(); ++r)
+      runs += std::to_string(v) + "," + csv_field(all[v]->name) + "," + std::to_string(r) + "," +
+              std::to_string(seeds[r]) + "," +
+              saved_run_path(".", static_cast<std::int64_t>(v), static_cast<std::int64_t>(r)).filename().string() +
+              "\n";
+  write_text(dir / "runs.csv", runs);
+  std::string oc = "outcome,name,metrics,regions,when,per_year,ratio,scale,unit\n";
+  for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
+    const auto& o = spec.outcomes[q];
+    std::string metrics, regions = o.q.num.regions;
+    for (const auto& m : o.q.num.metrics) metrics += (metrics.empty() ? "" : "+") + m;
+    if (!o.q.num.region_list.empty()) {
+      regions.clear();
+      for (const auto& r : o.q.num.region_list) regions += (regions.empty() ? "" : "+") + r;
+    }
+    char scale[32];
+    std::snprintf(scale, sizeof scale, "%.17g", o.q.scale);
+    oc += std::to_string(q) + "," + csv_field(o.name) + "," + csv_field(metrics) + "," + csv_field(regions) + "," +
+          csv_field(o.q.num.when) + "," + (o.q.num.per_year ? "true" : "false") + "," + (o.q.den ? "true" : "false") +
+          "," + scale + "," + csv_field(o.q.unit) + "\n";
+  }
+  write_text(dir / "outcomes.csv", oc);
+}
+
 void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostream& out) {
   const auto steps = o.steps ? o.steps : spec.steps;
   std::vector<const Variant*> all{&spec.baseline};
@@ -418,9 +484,17 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
   plan.seed = spec.seed;
   plan.steps = steps;
   const auto seeds = plan.seeds();
+  if (!o.save_runs.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.save_runs, ec);
+    if (ec || !std::filesystem::is_directory(o.save_runs, ec))
+      throw OutputError("--save-runs: cannot create directory '" + o.save_runs.string() + "'" +
+                        (ec ? " (" + ec.message() + ")" : std::string()) + "; give a writable path");
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const auto all_runs = measure_all(plan, params, qs, o);
   if (!all_runs) return;  // an MPI worker rank: rank 0 prints the tables
+  if (!o.save_runs.empty()) write_saved_run_manifests(spec, all, plan, o.save_runs);
   const auto& res = *all_runs;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -431,9 +505,12 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
       << " paired replicates per variant (seeds " << seeds_text(seeds) << " from seed " << spec.seed << "), "
       << all.size() * seeds.size() << " runs in " << fmt(wall) << " s\n";
   std::ofstream csv;
-  if (!o.csv.empty()) {
-    csv.open(o.csv);
-    if (!csv) throw OutputError("cannot write '" + o.csv.string() + "'");
+  const std::filesystem::path csv_path = !o.csv.empty()         ? o.csv
+                                         : !o.save_runs.empty() ? o.save_runs / "results.csv"
+                                                                : std::filesystem::path();
+  if (!csv_path.empty()) {
+    csv.open(csv_path);
+    if (!csv) throw OutputError("cannot write '" + csv_path.string() + "'");
     csv << "variant,outcome,baseline_mean,variant_mean,diff_mean,diff_ci_low,diff_ci_high,rel_change,n\n";
   }
   if (all.size() == 1) {  // no variant: describe the baseline

@@ -101,6 +101,10 @@ struct StudyOptions {
   bool progress = false;
   bool check_only = false;       ///< experiment: validate files and declared changes, run nothing
   std::vector<std::string> set;  ///< calibrate: extra --set overrides (after the file's)
+  /// experiment: also write every run's monthly time series (output.level "series") to
+  /// DIR/v<variant>_r<replicate>.h5, with DIR/runs.csv, DIR/outcomes.csv and DIR/results.csv
+  /// (docs/EXPERIMENTS.md, "Figures over time"). The tables are the same with or without it.
+  std::filesystem::path save_runs;
 };
 
 /// Runs the calibration and prints the table. Returns the number of targets outside their tolerance.
