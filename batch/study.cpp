@@ -401,15 +401,20 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
 /// experiment --save-runs; the figures (scripts/plot_experiment.py) read them.
 void write_saved_run_manifests(const ExperimentSpec& spec, const std::vector<const Variant*>& all, const Plan& plan,
                                const std::filesystem::path& dir) {
-  std::string runs = "variant_index,variant,replicate,seed,file\n";
+  std::string runs = "variant_index,variant,replicate,seed,file,scenario\n";
   const auto seeds = plan.seeds();
-  for (std::size_t v = 0; v < all.size(); ++v)
+  for (std::size_t v = 0; v < all.size(); ++v) {
+    std::error_code ec;
+    const auto scenario = std::filesystem::absolute(all[v]->scenario, ec).lexically_normal();
     for (std::size_t r = 0; r < seeds.size(); ++r)
       runs += std::to_string(v) + "," + csv_field(all[v]->name) + "," + std::to_string(r) + "," +
               std::to_string(seeds[r]) + "," +
               saved_run_path(".", static_cast<std::int64_t>(v), static_cast<std::int64_t>(r)).filename().string() +
-              "\n";
+              "," + csv_field(scenario.string()) + "\n";
+  }
   write_text(dir / "runs.csv", runs);
+  // The experiment file itself: its name, question and mechanism head the report.
+  write_text(dir / "experiment.toml", read_text(spec.file));
   std::string oc = "outcome,name,metrics,regions,when,per_year,ratio,scale,unit\n";
   for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
     const auto& o = spec.outcomes[q];

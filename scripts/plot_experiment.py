@@ -12,7 +12,11 @@ files v<variant>_r<replicate>.h5, each with monthly time series) and writes, int
                         interval of the paired difference (from results.csv: the experiment's table)
   capital_area.png      the paired difference over time in the capital area and elsewhere
                         (scenarios that mark capital_area regions)
-  report.html           the figures with their captions, and the results table
+  report.html           for a director: the question, the findings in plain words with their 95%
+                        intervals, how far the baseline is calibrated (the shipped results of the
+                        targets files beside its scenario, docs/data/calibration/), the figures,
+                        the table (amounts in KRW, 억/조, when the scenario gives run.krw_per_usd),
+                        and the run metadata and parameters in an appendix
 A year's value is the sum of a flow's months, or a stock's value in the year's last month, summed
 over the outcome's regions. Ratio outcomes (a share, a cost per job) are left out of the time
 figures (they are in the forest plot). Needs Debian's python3-h5py, numpy, pandas, matplotlib, scipy.
@@ -120,6 +124,162 @@ def scaled(values, unit_hint: str = ""):
         if v >= 10 * div:
             return div, suf
     return 1.0, ""
+
+
+# ----- the report: findings first, then figures, the table, and an appendix --------------------
+
+def calibration_status(scenario: str) -> list[str]:
+    """Sentences on how the baseline scenario was calibrated: each targets file beside it that names
+    it, with the shipped result (docs/data/calibration/<name>.csv, from `biocluster calibrate --csv`)."""
+    import glob
+    import tomllib
+    scen = os.path.realpath(scenario)
+    root = os.path.dirname(scen)
+    while root != os.path.dirname(root) and not os.path.isdir(os.path.join(root, "docs", "data", "calibration")):
+        root = os.path.dirname(root)
+    out = []
+    targets = sorted(glob.glob(os.path.join(os.path.dirname(scen), "*.targets.toml")), key=lambda t: ("holdout" in t, t))
+    for t in targets:
+        try:
+            spec = tomllib.load(open(t, "rb"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if os.path.realpath(os.path.join(os.path.dirname(t), str(spec.get("scenario", "")))) != scen:
+            continue
+        stem = os.path.basename(t)[: -len(".targets.toml")]
+        kind = "validated on a holdout" if "holdout" in stem else "calibrated (fitted)"
+        data = os.path.join(root, "docs", "data", "calibration", stem + ".csv")
+        if os.path.isfile(data):
+            rows = pd.read_csv(data, keep_default_na=False)
+            within = int(rows["within"].astype(str).str.lower().isin(["true", "yes", "1"]).sum())
+            out.append(f"{kind} against {os.path.basename(t)}: {within} of {len(rows)} targets within their goal "
+                       f"(docs/CALIBRATION.md)")
+        else:
+            out.append(f"{kind} against {os.path.basename(t)} (no shipped result: run `biocluster calibrate {t}`)")
+    return out or ["not calibrated: no targets file names this scenario, so read the results as mechanisms, "
+                   "not forecasts"]
+
+
+def money_formatter(krw_per_usd: float):
+    """USD amount -> text in the scenario's currency: KRW in 억 (1e8) and 조 (1e12) when the scenario
+    gives run.krw_per_usd, else USD in M and bn."""
+    def fmt(usd: float) -> str:
+        if not math.isfinite(usd):
+            return "n/a"
+        if krw_per_usd and krw_per_usd > 1:
+            k = usd * krw_per_usd
+            if abs(k) >= 1e12:
+                return f"{k / 1e12:,.2f}조 KRW"
+            if abs(k) >= 1e8:
+                return f"{k / 1e8:,.0f}억 KRW"
+            return f"{k:,.0f} KRW"
+        if abs(usd) >= 1e9:
+            return f"{usd / 1e9:,.2f} bn USD"
+        if abs(usd) >= 1e6:
+            return f"{usd / 1e6:,.1f} M USD"
+        return f"{usd:,.0f} USD"
+    return fmt
+
+
+def number(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def write_report(dirname, outdir, runs, outcomes, results, variants, figures, files) -> None:
+    import tomllib
+    try:
+        exp = tomllib.load(open(os.path.join(dirname, "experiment.toml"), "rb"))
+    except (OSError, tomllib.TOMLDecodeError):
+        exp = {}
+    run0 = bd.load_run(files[(0, 0)])
+    krw = float(run0.param("run.krw_per_usd", 0) or 0)
+    money = money_formatter(krw)
+    first_metric = {str(o.name): str(o.metrics).split("+")[0] for o in outcomes.itertuples()}
+    scale = {str(o.name): float(o.scale) for o in outcomes.itertuples()}
+    unit = {str(o.name): str(o.unit) for o in outcomes.itertuples()}
+
+    def is_money(name: str) -> bool:
+        m = first_metric.get(name, "")
+        return m in run0.metrics.index and run0.units(m).startswith("USD")
+
+    def amount(name: str, x: float) -> str:
+        if is_money(name):
+            return money(x / scale.get(name, 1.0))
+        return number(x) + (f" {unit[name]}" if unit.get(name) else "")
+
+    res = results.copy()
+    for c in ("baseline_mean", "variant_mean", "diff_mean", "diff_ci_low", "diff_ci_high", "rel_change"):
+        res[c] = pd.to_numeric(res[c], errors="coerce")
+    findings, unclear = [], {}
+    for v in variants[1:]:
+        r = res[res["variant"] == v]
+        clear = r[(r["diff_ci_low"] > 0) | (r["diff_ci_high"] < 0)].copy()
+        clear["size"] = clear["rel_change"].abs()
+        for x in clear.sort_values("size", ascending=False).head(6).itertuples():
+            word = "raises" if x.diff_mean > 0 else "lowers"
+            pc = 100 * x.rel_change
+            rel = (f" ({pc:+.1f}%)" if abs(pc) < 10 else f" ({pc:+.0f}%)") if math.isfinite(pc) else ""
+            findings.append(
+                f"<b>{html.escape(v)}</b> {word} <b>{html.escape(x.outcome)}</b> by "
+                f"{html.escape(amount(x.outcome, abs(x.diff_mean)))}{rel}, from {html.escape(amount(x.outcome, x.baseline_mean))}; "
+                f"95% interval of the difference {html.escape(amount(x.outcome, x.diff_ci_low))} to "
+                f"{html.escape(amount(x.outcome, x.diff_ci_high))}.")
+        unclear[v] = [o for o in r["outcome"] if o not in set(clear["outcome"])]
+    n_reps = int(runs["replicate"].max()) + 1
+    scenario = str(runs[runs["variant_index"] == 0]["scenario"].iloc[0]) if "scenario" in runs else ""
+    status = calibration_status(scenario) if scenario else ["unknown (runs.csv names no scenario)"]
+    e = html.escape
+    parts = [f"<h1>{e(str(exp.get('name', 'Experiment')))}</h1>",
+             f"<p><b>Question.</b> {e(str(exp.get('question', '')))}</p>",
+             f"<p><b>Mechanism.</b> {e(str(exp.get('mechanism', '')))}</p>",
+             f"<p><b>Design.</b> {e(variants[0])} against {e(', '.join(variants[1:]))}: {n_reps} paired replicates "
+             f"each (the same seeds in every variant), {run0.n_steps} months from {run0.start:%Y-%m}; amounts in "
+             f"{'KRW (억 = 10^8, 조 = 10^12; ' + format(krw, ',.1f') + ' KRW/USD)' if krw > 1 else 'USD'}.</p>",
+             "<h2>Findings</h2>",
+             "<ul>" + "".join(f"<li>{f}</li>" for f in findings) + "</ul>" if findings else
+             "<p>No outcome changes by more than the noise (every 95% interval includes 0).</p>"]
+    for v, names in unclear.items():
+        if names:
+            parts.append(f"<p>No clear change under <b>{e(v)}</b> (the 95% interval includes 0): "
+                         f"{e(', '.join(names))}.</p>")
+    parts.append("<h2>How far to trust the baseline</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in status) + "</ul>")
+    parts.append("<h2>Figures</h2>")
+    for f, t, c in figures:
+        parts.append(f"<h3>{e(t)}</h3><p>{e(c)}</p><img src=\"{e(f)}\" style=\"max-width:100%\">")
+    head = ["variant", "outcome", "baseline mean", "variant mean", "difference", "95% interval", "change", "n"]
+    body = "".join(
+        "<tr>" + "".join(f"<td>{e(c)}</td>" for c in (
+            x.variant, x.outcome, amount(x.outcome, x.baseline_mean), amount(x.outcome, x.variant_mean),
+            amount(x.outcome, x.diff_mean), amount(x.outcome, x.diff_ci_low) + " to " + amount(x.outcome, x.diff_ci_high),
+            f"{100 * x.rel_change:+.1f}%" if math.isfinite(x.rel_change) else "n/a", str(x.n))) + "</tr>"
+        for x in res.itertuples())
+    parts.append("<h2>The table</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>" + body +
+                 "</table>")
+    meta = {k: run0.attrs.get(k, "") for k in ("program_version", "git_revision", "start_date", "planned_steps")}
+    params = run0.param_table
+    prow = ""
+    if len(params):
+        for r in params.itertuples(index=False):
+            vals = list(r)
+            key, val = str(vals[0]), vals[1]
+            if isinstance(val, float):
+                val = f"{val:.4g}"
+            prow += f"<tr><td>{e(key)}</td><td>{e(str(val))}</td></tr>"
+    parts.append("<h2>Appendix</h2><details><summary>Run metadata</summary><ul>" +
+                 "".join(f"<li>{e(k)}: {e(str(v))}</li>" for k, v in meta.items()) +
+                 f"<li>seeds: {e(', '.join(str(s) for s in runs[runs['variant_index'] == 0]['seed']))}</li>"
+                 "</ul></details><details><summary>Baseline parameters (rounded to 4 significant digits)"
+                 f"</summary><table>{prow}</table></details>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}"
+             "th{background:#f2f2f2}")
+    with open(os.path.join(outdir, "report.html"), "w", encoding="utf-8") as f:
+        f.write(f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{e(str(exp.get('name', 'Experiment')))}"
+                f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
 def main(argv=None) -> int:
@@ -243,16 +403,7 @@ def main(argv=None) -> int:
              "Mean paired difference per year of startups founded and market jobs (a year's last month) in the "
              "regions marked capital_area and in the others, with 95% Student-t bands.")
 
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in r) + "</tr>"
-                   for r in results.itertuples(index=False))
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in results.columns)
-    body = "".join(f"<h2>{html.escape(t)}</h2><p>{html.escape(c)}</p><img src=\"{html.escape(f)}\" "
-                   f"style=\"max-width:100%\">" for f, t, c in figures)
-    with open(os.path.join(outdir, "report.html"), "w", encoding="utf-8") as f:
-        f.write(f"<!doctype html><html><head><meta charset=\"utf-8\"><title>Experiment figures</title></head><body>"
-                f"<h1>Experiment: {html.escape(', '.join(variants))}</h1>{body}<h2>The table</h2>"
-                f"<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><tr>{head}</tr>{rows}</table>"
-                f"</body></html>\n")
+    write_report(a.dir, outdir, runs, outcomes, results, variants, figures, files)
     for fn, _, _ in figures:
         print(os.path.join(outdir, fn))
     return 0

@@ -35,6 +35,11 @@ for f in time_v1_1 time_v3_1 forest capital_area; do
   [ "$(stat -c %s "figs/$f.png")" -gt 20000 ] || { echo "figs/$f.png is nearly empty"; exit 1; }
   grep -q "src=\"$f.png\"" figs/report.html || { echo "report.html does not show $f.png"; exit 1; }
 done
+# The report opens with the question and the findings, says how the baseline is calibrated, shows KRW.
+for want in "Question." "<h2>Findings</h2>" "How far to trust the baseline" "korea.targets.toml" "KRW" "Appendix"; do
+  grep -q "$want" figs/report.html || { echo "report.html lacks '$want'"; exit 1; }
+done
+[ "$(grep -o '<h1>' figs/report.html | wc -l)" -eq 1 ] || { echo "report.html: expected one title"; exit 1; }
 set +e; out=$("$py" "$src/scripts/plot_experiment.py" "$work/nowhere" 2>&1); rc=$?; set -e
 [ $rc -eq 2 ] && grep -q "save-runs" <<<"$out" || { echo "a missing DIR: rc $rc: $out"; exit 1; }
 echo "experiment figures: time, forest and capital-area figures, report.html"
