@@ -30,6 +30,7 @@ sweep.load_run(point, replicate).
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -48,7 +49,8 @@ except ImportError:  # pragma: no cover - Python < 3.11
 
 __all__ = ["RunFileError", "IncompleteRunWarning", "Run", "Fields", "load_run", "is_flow_units",
            "FORMAT_NAME", "SUPPORTED_FORMAT_VERSIONS", "SweepIndexError", "IncompleteSweepWarning", "Sweep",
-           "load_sweep", "SWEEP_FORMAT_NAME", "SUPPORTED_SWEEP_FORMAT_VERSIONS"]
+           "load_sweep", "SWEEP_FORMAT_NAME", "SUPPORTED_SWEEP_FORMAT_VERSIONS", "calibration_status",
+           "money_formatter"]
 
 FORMAT_NAME = "biocluster-run"
 SUPPORTED_FORMAT_VERSIONS = (1,)
@@ -545,6 +547,62 @@ def load_run(path: str | os.PathLike, allow_incomplete: bool = False) -> Run:
 # ================================================================================================
 SWEEP_FORMAT_NAME = "biocluster-sweep-index"
 SUPPORTED_SWEEP_FORMAT_VERSIONS = (1,)
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared by the reports (plot_run.py, plot_experiment.py)
+
+def calibration_status(scenario: str) -> list[str]:
+    """Sentences on how the baseline scenario was calibrated: each targets file beside it that names
+    it, with the shipped result (docs/data/calibration/<name>.csv, from `biocluster calibrate --csv`)."""
+    import glob
+    scen = os.path.realpath(scenario)
+    root = os.path.dirname(scen)
+    while root != os.path.dirname(root) and not os.path.isdir(os.path.join(root, "docs", "data", "calibration")):
+        root = os.path.dirname(root)
+    out = []
+    targets = sorted(glob.glob(os.path.join(os.path.dirname(scen), "*.targets.toml")), key=lambda t: ("holdout" in t, t))
+    for t in targets:
+        try:
+            spec = tomllib.load(open(t, "rb"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if os.path.realpath(os.path.join(os.path.dirname(t), str(spec.get("scenario", "")))) != scen:
+            continue
+        stem = os.path.basename(t)[: -len(".targets.toml")]
+        kind = "validated on a holdout" if "holdout" in stem else "calibrated (fitted)"
+        data = os.path.join(root, "docs", "data", "calibration", stem + ".csv")
+        if os.path.isfile(data):
+            rows = pd.read_csv(data, keep_default_na=False)
+            within = int(rows["within"].astype(str).str.lower().isin(["true", "yes", "1"]).sum())
+            out.append(f"{kind} against {os.path.basename(t)}: {within} of {len(rows)} targets within their goal "
+                       f"(docs/CALIBRATION.md)")
+        else:
+            out.append(f"{kind} against {os.path.basename(t)} (no shipped result: run `biocluster calibrate {t}`)")
+    return out or ["not calibrated: no targets file names this scenario, so read the results as mechanisms, "
+                   "not forecasts"]
+
+
+def money_formatter(krw_per_usd: float):
+    """USD amount -> text in the scenario's currency: KRW in 억 (1e8) and 조 (1e12) when the scenario
+    gives run.krw_per_usd, else USD in M and bn."""
+    def fmt(usd: float) -> str:
+        if not math.isfinite(usd):
+            return "n/a"
+        if krw_per_usd and krw_per_usd > 1:
+            k = usd * krw_per_usd
+            if abs(k) >= 1e12:
+                return f"{k / 1e12:,.2f}조 KRW"
+            if abs(k) >= 1e8:
+                return f"{k / 1e8:,.0f}억 KRW"
+            return f"{k:,.0f} KRW"
+        if abs(usd) >= 1e9:
+            return f"{usd / 1e9:,.2f} bn USD"
+        if abs(usd) >= 1e6:
+            return f"{usd / 1e6:,.1f} M USD"
+        return f"{usd:,.0f} USD"
+    return fmt
+
 
 
 class SweepIndexError(RunFileError):

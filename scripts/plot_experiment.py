@@ -128,59 +128,6 @@ def scaled(values, unit_hint: str = ""):
 
 # ----- the report: findings first, then figures, the table, and an appendix --------------------
 
-def calibration_status(scenario: str) -> list[str]:
-    """Sentences on how the baseline scenario was calibrated: each targets file beside it that names
-    it, with the shipped result (docs/data/calibration/<name>.csv, from `biocluster calibrate --csv`)."""
-    import glob
-    import tomllib
-    scen = os.path.realpath(scenario)
-    root = os.path.dirname(scen)
-    while root != os.path.dirname(root) and not os.path.isdir(os.path.join(root, "docs", "data", "calibration")):
-        root = os.path.dirname(root)
-    out = []
-    targets = sorted(glob.glob(os.path.join(os.path.dirname(scen), "*.targets.toml")), key=lambda t: ("holdout" in t, t))
-    for t in targets:
-        try:
-            spec = tomllib.load(open(t, "rb"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue
-        if os.path.realpath(os.path.join(os.path.dirname(t), str(spec.get("scenario", "")))) != scen:
-            continue
-        stem = os.path.basename(t)[: -len(".targets.toml")]
-        kind = "validated on a holdout" if "holdout" in stem else "calibrated (fitted)"
-        data = os.path.join(root, "docs", "data", "calibration", stem + ".csv")
-        if os.path.isfile(data):
-            rows = pd.read_csv(data, keep_default_na=False)
-            within = int(rows["within"].astype(str).str.lower().isin(["true", "yes", "1"]).sum())
-            out.append(f"{kind} against {os.path.basename(t)}: {within} of {len(rows)} targets within their goal "
-                       f"(docs/CALIBRATION.md)")
-        else:
-            out.append(f"{kind} against {os.path.basename(t)} (no shipped result: run `biocluster calibrate {t}`)")
-    return out or ["not calibrated: no targets file names this scenario, so read the results as mechanisms, "
-                   "not forecasts"]
-
-
-def money_formatter(krw_per_usd: float):
-    """USD amount -> text in the scenario's currency: KRW in 억 (1e8) and 조 (1e12) when the scenario
-    gives run.krw_per_usd, else USD in M and bn."""
-    def fmt(usd: float) -> str:
-        if not math.isfinite(usd):
-            return "n/a"
-        if krw_per_usd and krw_per_usd > 1:
-            k = usd * krw_per_usd
-            if abs(k) >= 1e12:
-                return f"{k / 1e12:,.2f}조 KRW"
-            if abs(k) >= 1e8:
-                return f"{k / 1e8:,.0f}억 KRW"
-            return f"{k:,.0f} KRW"
-        if abs(usd) >= 1e9:
-            return f"{usd / 1e9:,.2f} bn USD"
-        if abs(usd) >= 1e6:
-            return f"{usd / 1e6:,.1f} M USD"
-        return f"{usd:,.0f} USD"
-    return fmt
-
-
 def number(x: float) -> str:
     if not math.isfinite(x):
         return "n/a"
@@ -197,7 +144,7 @@ def write_report(dirname, outdir, runs, outcomes, results, variants, figures, fi
         exp = {}
     run0 = bd.load_run(files[(0, 0)])
     krw = float(run0.param("run.krw_per_usd", 0) or 0)
-    money = money_formatter(krw)
+    money = bd.money_formatter(krw)
     first_metric = {str(o.name): str(o.metrics).split("+")[0] for o in outcomes.itertuples()}
     scale = {str(o.name): float(o.scale) for o in outcomes.itertuples()}
     unit = {str(o.name): str(o.unit) for o in outcomes.itertuples()}
@@ -231,7 +178,7 @@ def write_report(dirname, outdir, runs, outcomes, results, variants, figures, fi
         unclear[v] = [o for o in r["outcome"] if o not in set(clear["outcome"])]
     n_reps = int(runs["replicate"].max()) + 1
     scenario = str(runs[runs["variant_index"] == 0]["scenario"].iloc[0]) if "scenario" in runs else ""
-    status = calibration_status(scenario) if scenario else ["unknown (runs.csv names no scenario)"]
+    status = bd.calibration_status(scenario) if scenario else ["unknown (runs.csv names no scenario)"]
     e = html.escape
     parts = [f"<h1>{e(str(exp.get('name', 'Experiment')))}</h1>",
              f"<p><b>Question.</b> {e(str(exp.get('question', '')))}</p>",

@@ -162,6 +162,52 @@ pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; 
 """
 
 
+def scenario_path(run) -> str:
+    """The run's scenario file as a path that exists here ('' if none): as given, or relative to the run file."""
+    given = str(run.attrs.get("scenario_file", ""))
+    for p in (given, os.path.join(os.path.dirname(os.path.abspath(run.path)), given)):
+        if given and os.path.isfile(p):
+            return p
+    return ""
+
+
+def at_a_glance(run) -> list[str]:
+    """The report's first screen after the title: headline totals (the capital area, elsewhere and
+    all regions when the scenario marks both) in the scenario's currency, and its calibration status."""
+    e = html.escape
+    if run.n_steps == 0 or run.level == "summary":
+        return []
+    krw = float(run.param("run.krw_per_usd", 0) or 0)
+    money = bd.money_formatter(krw)
+    cap = [bool(x) for x in run.regions["capital_area"]] if "capital_area" in run.regions else []
+    groups = any(cap) and not all(cap)
+    cols = (["capital area", "elsewhere"] if groups else []) + ["all regions"]
+    rows = [("startups founded over the run", "startups_founded", "sum"), ("live startups at the end", "startups", "end"),
+            ("market jobs at the end (startups, pharma, plants)", "employment_market", "end"),
+            ("bio jobs at the end", "employment_total", "end"), ("VC invested over the run", "vc_invested", "sum")]
+    out = ["<h2>At a glance</h2>", "<table>\n<tr><th></th>" + "".join(f"<th>{e(c)}</th>" for c in cols) + "</tr>"]
+    for label, m, how in rows:
+        if m not in run.metrics.index:
+            continue
+        w = run.wide(m)
+        per_region = w.sum() if how == "sum" else w.iloc[-1]
+        vals = []
+        if groups:
+            vals += [per_region[[r for r, c in zip(run.region_names, cap) if c]].sum(),
+                     per_region[[r for r, c in zip(run.region_names, cap) if not c]].sum()]
+        vals.append(per_region.sum())
+        text = [money(v) if run.units(m).startswith("USD") else f"{v:,.0f}" for v in vals]
+        out.append(f"<tr><td>{e(label)}</td>" + "".join(f"<td class=\"num\">{e(t)}</td>" for t in text) + "</tr>")
+    out.append("</table>")
+    if krw > 1:
+        out.append(f"<p class=\"note\">Amounts in KRW at {krw:,.1f} KRW/USD (억 = 10^8, 조 = 10^12); the model "
+                   "computes in USD (run.currency).</p>")
+    scen = scenario_path(run)
+    status = bd.calibration_status(scen) if scen else ["unknown: the scenario file named in the run is not found here"]
+    out.append("<p><b>How far to trust the scenario:</b> " + e("; ".join(status)) + ".</p>")
+    return out
+
+
 def write_report(run, outdir: str, figures: list[dict], styles, currency: str) -> str:
     e = html.escape
     a = run.attrs
@@ -177,7 +223,11 @@ def write_report(run, outdir: str, figures: list[dict], styles, currency: str) -
         out.append(f"<p class=\"warn\"><b>Interrupted run.</b> Status '{e(str(a.get('status')))}': the file holds "
                    f"{n} of {a.get('planned_steps', '?')} planned steps; everything below covers only those.</p>")
 
-    # -- metadata
+    # -- at a glance: the headline totals, then how far the scenario is calibrated
+    out += at_a_glance(run)
+
+    # -- metadata and parameters: an appendix at the end
+    body_end = len(out)
     meta = [("scenario file", a.get("scenario_file")), ("seed", a.get("seed")),
             ("program version", a.get("program_version")), ("git revision", a.get("git_revision")),
             ("start month", a.get("start_date")), ("last month", f"{run.dates[-1]:%Y-%m}" if n else "–"),
@@ -211,6 +261,10 @@ def write_report(run, outdir: str, figures: list[dict], styles, currency: str) -
     if a.get("scenario_sources"):
         out.append("<details><summary>Scenario files as read</summary>\n<pre>" + e(str(a["scenario_sources"]))
                    + "</pre></details>")
+
+    appendix = ["<h2>Appendix: the run and its parameters</h2>"] + [
+        x.replace("<h2>", "<h3>").replace("</h2>", "</h3>") for x in out[body_end:]]
+    del out[body_end:]
 
     # -- summary
     out.append("<h2>Summary by region</h2>\n<p class=\"note\">Flows (per-month metrics) are totals over the "
@@ -250,6 +304,7 @@ def write_report(run, outdir: str, figures: list[dict], styles, currency: str) -
         dims = f" width=\"{fig['width']}\" height=\"{fig['height']}\"" if fig.get("width") else ""
         out.append(f"<figure id=\"{e(fig['id'])}\"><img src=\"{e(rel)}\" alt=\"{e(fig['title'])}\"{dims}>"
                    f"<figcaption><b>{e(fig['title'])}.</b> {e(fig['caption'])}</figcaption></figure>")
+    out += appendix
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     out.append(f"<p class=\"note\">Written by scripts/plot_run.py at {stamp}. Colours: Okabe–Ito palette, one "
                f"per region in every figure.</p>\n</body>\n</html>\n")

@@ -74,6 +74,11 @@ def case_report(bin_, src, work):
     assert r.returncode == 0, f"plot_run exited {r.returncode}: {r.stderr}"
     assert r.stdout == "", f"-q printed: {r.stdout!r}"
     assert "Traceback" not in r.stderr, r.stderr
+    # The report opens with the headline totals and the calibration status; metadata go last.
+    page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    at = [page.find(x) for x in ("At a glance", "Summary by region", "<h2>Figures</h2>", "Appendix")]
+    assert -1 not in at and at == sorted(at), at
+    assert "capital area" in page and "not calibrated" in page, "no groups or calibration status in the report"
 
     manifest = json.load(open(os.path.join(out, "figures.json")))
     dpi = manifest["dpi"]
