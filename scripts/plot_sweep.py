@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import html
+import math
 import json
 import os
 import sys
@@ -209,6 +210,54 @@ def fold(out: list[str], rows: int, summary: str, body: list[str]) -> None:
         out += body
 
 
+def findings(sweep, stats: dict, metrics: list[str], baseline: int) -> list[str]:
+    """The report's first screen: per metric, the point that moves it most against the baseline
+    (paired, with its 95% interval) and how many points move it by more than the noise; then how far
+    the base scenario is calibrated."""
+    e = html.escape
+    paired = stats.get("paired")
+    out = ["<h2>Findings</h2>"]
+    items = []
+    if paired is not None and len(paired):
+        summ = stats["summary"]
+        for m in metrics:
+            d = paired[paired["metric"] == m].dropna(subset=["mean_diff"])
+            if not len(d):
+                continue
+            clear = d[(d["ci_lo"] > 0) | (d["ci_hi"] < 0)]
+            base = summ[(summ["metric"] == m) & (summ["point"] == baseline)]["mean"]
+            b = float(base.iloc[0]) if len(base) else float("nan")
+            title = bp.sweep_metric_title(sweep, m)
+            if not len(clear):
+                items.append(f"<b>{e(title)}</b>: no point differs from the baseline by more than the noise "
+                             "(every 95% interval includes 0).")
+                continue
+            top = clear.loc[clear["mean_diff"].abs().idxmax()]
+            div, units = bp.sweep_metric_scale(sweep, m, pd.Series([top["mean_diff"], top["ci_lo"], top["ci_hi"], b]))
+            rel = f" ({100 * top['mean_diff'] / abs(b):+.1f}% of the baseline's {pr.fmt_number(b / div)})" \
+                if math.isfinite(b) and b != 0 else ""
+            items.append(
+                f"<b>{e(title)}</b>: {len(clear)} of {len(d)} points differ from the baseline by more than the noise; "
+                f"the largest change is at point {int(top['point'])} ({e(point_name(sweep, int(top['point'])))}): "
+                f"{pr.fmt_number(top['mean_diff'] / div)} {e(units)}{rel}, 95% interval "
+                f"{pr.fmt_number(top['ci_lo'] / div)} to {pr.fmt_number(top['ci_hi'] / div)}.")
+    out.append("<ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>" if items else
+               "<p class=\"note\">One design point: no paired differences (see the summary below).</p>")
+    done = sweep.runs[sweep.runs["status"] == "done"]
+    status = ["unknown: no finished run"]
+    if len(done):
+        try:
+            run = bd.load_run(str(done["file"].iloc[0]))
+            given = str(run.attrs.get("scenario_file", ""))
+            scen = next((q for q in (given, os.path.join(os.path.dirname(os.path.abspath(sweep.dir)), given))
+                         if given and os.path.isfile(q)), "")
+            status = bd.calibration_status(scen) if scen else ["unknown: the base scenario is not found here"]
+        except bd.RunFileError as err:
+            status = [f"unknown ({err})"]
+    out.append("<p><b>How far to trust the base scenario:</b> " + e("; ".join(status)) + ".</p>")
+    return out
+
+
 def write_report(sweep, stats: dict, metrics: list[str], baseline: int, outdir: str, figures: list[dict],
                  skipped: list[str], tables: list[str]) -> str:
     e = html.escape
@@ -231,6 +280,8 @@ def write_report(sweep, stats: dict, metrics: list[str], baseline: int, outdir: 
         out.append(f"<p class=\"warn\"><b>{c['failed']} failed runs</b> (invalid parameter combinations or broken "
                    f"model invariants) are left out of every statistic; they are listed with their errors in "
                    f"<a href=\"#failed\">Failed runs</a>.</p>")
+
+    out += findings(sweep, stats, metrics, baseline)
 
     # -- the sweep
     steps = sp.get("steps", "from the scenario")

@@ -218,6 +218,8 @@ values = [0, 3]     # 3 research hospitals > 2 hospitals: an invalid combination
         assert html_escape(e.split("\n")[0]) in text, f"report lacks the error {e!r}"
     assert "4 failed runs" in text
     # statistics: the same numbers as sweep_stats.py (whose functions plot_sweep reuses)
+    page = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    assert page.find("<h2>Findings</h2>") < page.find("<h2>Sweep</h2>") and "How far to trust" in page
     # region groups: over the capital area plus elsewhere = the whole grid, run by run
     sw = bd.load_sweep(d)
     assert sw.groups == ["capital_area", "elsewhere"] and "startups@capital_area" not in sw.metrics, sw.groups
