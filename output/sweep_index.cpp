@@ -118,7 +118,10 @@ RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vect
       for (const char* g : {"@capital_area", "@elsewhere"}) out.names.push_back(out.names[i] + g);
   }
   for (const auto& name : out.names) {
-    const auto [m, grp] = split_group(name);
+    // Named, not a structured binding: clang 14 cannot capture bindings in the lambda below.
+    const std::pair<std::string, std::string> split = split_group(name);
+    const std::string& m = split.first;
+    const std::string& grp = split.second;
     if (!grp.empty() && grp != "capital_area" && grp != "elsewhere")
       throw ConfigError("sweep metric '" + name + "': the region group after '@' is capital_area or elsewhere");
     if (!grp.empty() && !groups)
