@@ -135,9 +135,7 @@ void prepare(SweepRuns& s, const SweepOptions& o, bool init_dir) {
     const bool groups = in_capital > 0 && in_capital < params.regions.size();
     for (const auto& name : spec.metrics) {
       // NAME@capital_area / NAME@elsewhere: a metric over one region group (SWEEPS.md, "Region groups").
-      const auto at = name.rfind('@');
-      const std::string m = at == std::string::npos ? name : name.substr(0, at);
-      const std::string g = at == std::string::npos ? "" : name.substr(at + 1);
+      const auto [m, g] = output::split_group(name);
       if (!g.empty() && g != "capital_area" && g != "elsewhere")
         errors.push_back(spec.file + ": metric '" + name +
                          "': the region group after '@' is capital_area or elsewhere");

@@ -80,14 +80,13 @@ std::vector<bool> capital_area_flags(hid_t file) {
   return {v.begin(), v.end()};
 }
 
-/// "startups@capital_area" -> ("startups", "capital_area"); no '@' -> (name, "").
+}  // namespace
+
 std::pair<std::string, std::string> split_group(const std::string& name) {
   const auto at = name.rfind('@');
   if (at == std::string::npos) return {name, ""};
   return {name.substr(0, at), name.substr(at + 1)};
 }
-
-}  // namespace
 
 RunMetrics summarise_run_file(const std::filesystem::path& file, const std::vector<std::string>& metrics) {
   h5::ErrorGuard quiet;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace biocluster::output {
@@ -19,6 +20,10 @@ struct RunMetrics {
   std::vector<double> values;          ///< flows: sum over steps and regions; stocks: last step summed over regions
   std::uint64_t seed = 0;
 };
+
+/// A sweep metric name "startups@capital_area" -> ("startups", "capital_area"); without '@' ->
+/// (name, ""). The groups are capital_area and elsewhere (docs/SWEEPS.md, "Region groups").
+std::pair<std::string, std::string> split_group(const std::string& name);
 
 /// Summarises `metrics` (empty: every /timeseries dataset, in name order).
 /// @throws ConfigError naming the available metrics if one is missing; OutputError if unreadable.

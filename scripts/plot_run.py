@@ -179,8 +179,11 @@ def at_a_glance(run) -> list[str]:
         return []
     krw = float(run.param("run.krw_per_usd", 0) or 0)
     money = bd.money_formatter(krw)
-    cap = [bool(x) for x in run.regions["capital_area"]] if "capital_area" in run.regions else []
-    groups = any(cap) and not all(cap)
+    try:
+        run.by_group("startups")
+        groups = True
+    except KeyError:
+        groups = False
     cols = (["capital area", "elsewhere"] if groups else []) + ["all regions"]
     rows = [("startups founded over the run", "startups_founded", "sum"), ("live startups at the end", "startups", "end"),
             ("market jobs at the end (startups, pharma, plants)", "employment_market", "end"),
@@ -189,13 +192,9 @@ def at_a_glance(run) -> list[str]:
     for label, m, how in rows:
         if m not in run.metrics.index:
             continue
-        w = run.wide(m)
-        per_region = w.sum() if how == "sum" else w.iloc[-1]
-        vals = []
-        if groups:
-            vals += [per_region[[r for r, c in zip(run.region_names, cap) if c]].sum(),
-                     per_region[[r for r, c in zip(run.region_names, cap) if not c]].sum()]
-        vals.append(per_region.sum())
+        g = run.by_group(m) if groups else run.wide(m).sum(axis=1).to_frame("total")
+        per_col = g.sum() if how == "sum" else g.iloc[-1]
+        vals = [per_col[c] for c in (["capital_area", "elsewhere"] if groups else [])] + [per_col["total"]]
         text = [money(v) if run.units(m).startswith("USD") else f"{v:,.0f}" for v in vals]
         out.append(f"<tr><td>{e(label)}</td>" + "".join(f"<td class=\"num\">{e(t)}</td>" for t in text) + "</tr>")
     out.append("</table>")

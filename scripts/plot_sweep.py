@@ -247,10 +247,7 @@ def findings(sweep, stats: dict, metrics: list[str], baseline: int) -> list[str]
     status = ["unknown: no finished run"]
     if len(done):
         try:
-            run = bd.load_run(str(done["file"].iloc[0]))
-            given = str(run.attrs.get("scenario_file", ""))
-            scen = next((q for q in (given, os.path.join(os.path.dirname(os.path.abspath(sweep.dir)), given))
-                         if given and os.path.isfile(q)), "")
+            scen = pr.scenario_path(bd.load_run(str(done["file"].iloc[0])))
             status = bd.calibration_status(scen) if scen else ["unknown: the base scenario is not found here"]
         except bd.RunFileError as err:
             status = [f"unknown ({err})"]
