@@ -17,7 +17,9 @@ void register_metrics(World& w) {
   m.universities = t.add("universities", "count", "universities in the region");
   m.hospitals = t.add("hospitals", "count", "hospitals in the region (research hospitals included)");
   m.startups = t.add("startups", "count", "live startups in the region (subsidiaries and listed included)");
-  m.vc_firms = t.add("vc_firms", "count", "venture-capital firms in the region (public fund included)");
+  m.vc_firms = t.add("vc_firms", "count",
+                     "venture-capital firms that have entered the region, faded ones included (public fund "
+                     "included; vc_firms_active: those investing)");
   m.pharma_firms = t.add("pharma_firms", "count", "pharma firms with a site in the region");
   for (int s = 0; s < kStageCount; ++s)
     m.startups_by_stage[static_cast<std::size_t>(s)] =

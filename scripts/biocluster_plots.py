@@ -90,7 +90,7 @@ def money_scale(units: str, values, currency: str = "USD") -> tuple[float, str]:
 
 # Short panel titles of the metrics the model records today; others get their description.
 SHORT_LABELS = {
-    "startups": "Live startups", "vc_firms": "VC firms", "pharma_firms": "Pharma firms with a site",
+    "startups": "Live startups", "vc_firms": "VC firms ever entered", "pharma_firms": "Pharma firms with a site",
     "universities": "Universities", "hospitals": "Hospitals (incl. research hospitals)",
     "employment_startups": "Startup employment", "vc_invested": "VC invested",
     "vc_distributed": "VC exit proceeds", "government_spend": "Public money",
