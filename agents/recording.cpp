@@ -39,6 +39,16 @@ void register_metrics(World& w) {
       t.add_flow("acquired_by_other_region", "count/month", "acquired by a pharma firm of another region");
   m.acquired_outside = t.add_flow("acquired_by_outside", "count/month", "acquired by a pharma firm outside the grid");
   m.acquired_large_group = t.add_flow("acquired_by_large_group", "count/month", "acquired by a large business group");
+  m.acquired_on_grace = t.add_flow(
+      "acquired_on_grace", "count/month",
+      "acquisitions by a large group whose bid won only with its grace-period value (without it the bid would not "
+      "have beaten the next bid or the board's value of going on)");
+  m.acquisition_no_bid = t.add_flow("acquisition_no_bid", "count/month",
+                                    "acquisition candidates (independent clinical-stage or approved, investor-backed) "
+                                    "that got no bid a buyer could afford this month");
+  m.acquisition_declined =
+      t.add_flow("acquisition_declined", "count/month",
+                 "acquisition candidates whose best bid was below the board's value of going on (the board declined)");
   m.alliances = t.add_flow("alliances", "count/month", "pharma alliances signed this month by the region's startups");
   m.group_funding =
       t.add_flow("group_funding", "USD/month",
@@ -51,6 +61,15 @@ void register_metrics(World& w) {
                  "technology evaluations applied for this month (market.tech_listing; MODEL.md §7.4)");
   m.listing_rejections = t.add_flow("listing_rejections", "count/month",
                                     "technology evaluations that came back failed this month (market.tech_listing)");
+  m.ipo_blocked_window = t.add_flow(
+      "ipo_blocked_window", "count/month",
+      "private startups at a listable stage (market.ipo_min_stage, a priced round) while the IPO window was shut");
+  m.ipo_blocked_budget = t.add_flow(
+      "ipo_blocked_budget", "count/month",
+      "listings the market valued and the firm wanted that did not happen: the year's public equity was spent");
+  m.trial_waits = t.add_flow("trial_waits", "count/month",
+                             "startups ready for a trial with no hospital slot within hospital.trial_reach_km, or "
+                             "short of the fee, this month");
   m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
   m.rounds_failed = t.add_flow("rounds_failed", "count/month",
                                "startups seeking a round that no investor priced, or too few joined at the price");

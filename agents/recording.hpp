@@ -28,6 +28,9 @@ struct MetricIds {
       approvals, rounds_failed, delisted, rounds_failed_worthless, rounds_failed_unseen, rounds_failed_no_room,
       rounds_failed_target, rounds_failed_short, listed_firms, drug_sales, public_index, trial_starts, licences,
       serial_founders, alliances;
+  /// Constraints that bound and channels that carried (the experiments' mechanism trace, MODEL.md §7.10).
+  sim::MetricId acquisition_no_bid, acquisition_declined, acquired_on_grace, ipo_blocked_window, ipo_blocked_budget,
+      trial_waits;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
   sim::MetricId employment_market, employment_budget, employment_local_services, employment_production;
   sim::MetricId production_plants, production_capacity, production_revenue;

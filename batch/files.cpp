@@ -225,10 +225,17 @@ struct Reader {
         if (auto x = number(v, k, 1e-300, 1e300)) q.scale = *x;
       } else if (k == "unit")
         q.unit = text(v, k, false);
-      else if (!other(k, v))
+      else if (k == "at_least") {
+        if (auto x = number(v, k, -1e300, 1e300)) q.at_least = *x;
+      } else if (!other(k, v))
         error(v, "unknown key '" + k + "' in a " + what +
-                     "; a quantity has metric, regions, when, per_year, divide_by, scale, unit (docs/CALIBRATION.md)");
+                     "; a quantity has metric, regions, when, per_year, divide_by, scale, unit, at_least "
+                     "(docs/CALIBRATION.md)");
     }
+    if (q.at_least && t.as_table().count("scale"))
+      error(t, "a " + what +
+                   " with 'at_least' is 1 or 0 (the level reached or not): it takes no 'scale'; give the "
+                   "level in the metric's own unit");
     if (q.num.metrics.empty() && t.as_table().count("metric") == 0)
       error(t, "a " + what + " needs 'metric', e.g. metric = \"startups_founded\"");
     if (den) {

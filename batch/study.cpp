@@ -15,6 +15,7 @@
 #include "agents/model.hpp"
 #include "agents/params.hpp"
 #include "agents/simulate.hpp"
+#include "batch/explain.hpp"
 #include "batch/plan.hpp"
 #include "batch/run.hpp"
 #include "batch/runner.hpp"
@@ -41,6 +42,7 @@ struct Bound {
 struct BoundQuantity {
   Bound num;
   std::optional<Bound> den;
+  std::optional<double> at_least;
 };
 
 std::string where(const std::filesystem::path& file, int line) {
@@ -120,7 +122,7 @@ Bound bind_spec(const QuantitySpec& q, const agents::Params& p, const std::vecto
 
 BoundQuantity bind_quantity(const Quantity& q, const agents::Params& p, const std::vector<sim::MetricDef>& defs,
                             const std::filesystem::path& file, std::vector<std::string>& errors) {
-  BoundQuantity b{bind_spec(q.num, p, defs, file, errors), std::nullopt};
+  BoundQuantity b{bind_spec(q.num, p, defs, file, errors), std::nullopt, q.at_least};
   if (q.den) b.den = bind_spec(*q.den, p, defs, file, errors);
   return b;
 }
@@ -169,6 +171,7 @@ std::vector<double> measure(const agents::Params& params, std::uint64_t seed, co
       ++i;
       v = d != 0 ? v / d : std::numeric_limits<double>::quiet_NaN();
     }
+    if (q.at_least && std::isfinite(v)) v = v >= *q.at_least ? 1.0 : 0.0;
     out.push_back(v);
   }
   return out;
@@ -478,6 +481,26 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
     for (const auto& oc : spec.outcomes) qs[i].push_back(bind_quantity(oc.q, params[i], defs, spec.file, errors));
     throw_errors(errors, "", "experiment '" + spec.file.string() + "'");
   }
+  // The answer explains itself (batch/explain.hpp): the mechanism trace and each variant's lever reach
+  // are measured on every run, after the outcomes.
+  std::vector<std::string> names;
+  for (const auto& d : defs) names.push_back(d.name);
+  const auto trace = mechanism_trace(names);
+  std::vector<std::pair<std::size_t, LeverReach>> reach;  // (variant, what its changed key acts on)
+  std::vector<std::vector<std::string>> no_rule(all.size());
+  for (std::size_t v = 1; v < all.size(); ++v)
+    for (const auto& key : all[v]->changes) {
+      if (auto r = lever_reach(key, params[0], names))
+        reach.emplace_back(v, std::move(*r));
+      else
+        no_rule[v].push_back(key);
+    }
+  const std::size_t trace_at = spec.outcomes.size(), reach_at = trace_at + trace.size();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    for (const auto& t : trace) qs[i].push_back(bind_quantity(t.q, params[i], defs, spec.file, errors));
+    for (const auto& [v, r] : reach) qs[i].push_back(bind_quantity(r.q, params[i], defs, spec.file, errors));
+    throw_errors(errors, "", "experiment '" + spec.file.string() + "' (trace and lever reach)");
+  }
   if (o.check_only) {
     out << spec.file.string() << ": valid: baseline and " << spec.variants.size()
         << " variant(s) load; each changes exactly the keys it declares\n";
@@ -518,6 +541,81 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
     if (!csv) throw OutputError("cannot write '" + csv_path.string() + "'");
     csv << "variant,outcome,baseline_mean,variant_mean,diff_mean,diff_ci_low,diff_ci_high,rel_change,n\n";
   }
+  auto mean_of = [&](std::size_t v, std::size_t q, double* max = nullptr) {
+    double sum = 0, hi = -HUGE_VAL;
+    std::size_t n = 0;
+    for (const auto& run : res[v])
+      if (std::isfinite(run[q])) sum += run[q], hi = std::max(hi, run[q]), ++n;
+    if (max) *max = n ? hi : 0.0;
+    return n ? sum / static_cast<double>(n) : NAN;
+  };
+  std::string reach_csv = "variant,key,acts_on,metrics,regions,when,unit,baseline_mean,variant_mean,warning\n";
+  // Lever reach: what each key variant v changes acts on, in the baseline and in the variant.
+  auto print_reach = [&](std::size_t v) {
+    std::vector<std::string> lines, warnings;
+    for (std::size_t k = 0; k < reach.size(); ++k) {
+      if (reach[k].first != v) continue;
+      const auto& r = reach[k].second;
+      double bmax = 0;
+      const double b = mean_of(0, reach_at + k, &bmax), x = mean_of(v, reach_at + k);
+      std::string ms;
+      for (const auto& m : r.q.num.metrics) ms += (ms.empty() ? "" : " + ") + m;
+      const std::string scope = (r.q.num.region_list.empty() ? "" : ", " + r.q.num.region_list.front()) +
+                                (r.q.num.when == "all" ? "" : ", " + r.q.num.when);
+      lines.push_back(r.key + " acts on " + r.acts_on + " (" + ms + scope + "): " + fmt(b * r.q.scale) + " -> " +
+                      fmt(x * r.q.scale) + (r.q.unit.empty() ? "" : " " + r.q.unit) + " per run");
+      const std::string w = reach_warning(r, all[v]->name, b, bmax);
+      if (!w.empty()) warnings.push_back(w);
+      std::string regions;
+      for (const auto& g : r.q.num.region_list) regions += g;
+      char nums[96];
+      std::snprintf(nums, sizeof nums, "%.17g,%.17g", b * r.q.scale, x * r.q.scale);
+      reach_csv += csv_field(all[v]->name) + "," + csv_field(r.key) + "," + csv_field(r.acts_on) + "," + csv_field(ms) +
+                   "," + csv_field(regions.empty() ? "all" : regions) + "," + csv_field(r.q.num.when) + "," +
+                   csv_field(r.q.unit) + "," + nums + "," + csv_field(w) + "\n";
+    }
+    for (const auto& key : no_rule[v]) lines.push_back(key + ": no reach rule (batch/explain.cpp); not measured");
+    if (lines.empty()) return;
+    out << "\n"
+        << (o.markdown ? "Lever reach (baseline -> variant, mean per run):\n\n"
+                       : "lever reach (baseline -> variant, mean per run):\n");
+    for (const auto& l : lines) out << (o.markdown ? "- " : "  ") << l << "\n";
+    for (const auto& w : warnings) out << (o.markdown ? "\n**" + w + "**\n" : w + "\n");
+  };
+  // The mechanism trace: every variant's channels and binding constraints, mean per run.
+  auto print_trace = [&] {
+    if (trace.empty()) return;
+    out << "\n"
+        << (o.markdown ? "**" : "## ") << "Mechanism trace" << (o.markdown ? "**" : "")
+        << " (mean per run over the whole run; jobs and openings at end; constraints count the firm-months "
+           "each bound)\n\n";
+    Table tab{{"channel / constraint"}, {}};
+    for (const auto* v : all) tab.head.push_back(v->name);
+    std::string csv_t = "group,row,metrics,unit";
+    for (const auto* v : all) csv_t += "," + csv_field(v->name);
+    csv_t += "\n";
+    for (std::size_t t = 0; t < trace.size(); ++t) {
+      std::vector<std::string> row{trace[t].group + ": " + label(trace[t].label, trace[t].q)};
+      std::string ms;
+      for (const auto& m : trace[t].q.num.metrics) ms += (ms.empty() ? "" : "+") + m;
+      csv_t += csv_field(trace[t].group) + "," + csv_field(trace[t].label) + "," + csv_field(ms) + "," +
+               csv_field(trace[t].q.unit);
+      for (std::size_t v = 0; v < all.size(); ++v) {
+        const double m = mean_of(v, trace_at + t) * trace[t].q.scale;
+        row.push_back(fmt(m));
+        char num[40];
+        std::snprintf(num, sizeof num, ",%.17g", m);
+        csv_t += num;
+      }
+      csv_t += "\n";
+      tab.rows.push_back(std::move(row));
+    }
+    tab.print(out, o.markdown);
+    if (!o.save_runs.empty()) {
+      write_text(o.save_runs / "trace.csv", csv_t);
+      write_text(o.save_runs / "reach.csv", reach_csv);
+    }
+  };
   if (all.size() == 1) {  // no variant: describe the baseline
     out << "\n";
     Table tab{{"outcome", all[0]->name + " mean", "95% CI of mean", "95% of runs"}, {}};
@@ -557,7 +655,9 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
             << sd.mean << ',' << sd.mean - sd.half << ',' << sd.mean + sd.half << ',' << rel << ',' << sd.n << "\n";
     }
     tab.print(out, o.markdown);
+    print_reach(v);
   }
+  print_trace();
 }
 
 }  // namespace biocluster::batch

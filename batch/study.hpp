@@ -33,6 +33,9 @@ struct Quantity {
   std::optional<QuantitySpec> den;
   double scale = 1.0;  ///< printed value = value * scale (e.g. 1e-6 for M USD)
   std::string unit;    ///< label of the printed value
+  /// A target level: the quantity becomes 1 when its value (before `scale`) reaches it and 0 otherwise,
+  /// so its mean is the share of runs that reach it (e.g. 1,000 startups founded by 2022).
+  std::optional<double> at_least;
 };
 
 /// One calibration target: a reported figure and the model quantity it is compared with.

@@ -137,6 +137,8 @@ void match_acquisitions(World& w) {
   if (n == 0 || nb == 0) return;
   C.headline.assign(n * nb, 0.0);
   C.seller_value.assign(n * nb, 0.0);
+  C.grace_share.assign(n * nb, 0.0);
+  C.offer.assign(n * nb, 0.0);
   C.continuation.assign(n, 0.0);
   const double u = P.pharma.upfront_share;
   parallel_each(n, [&](std::size_t k) {
@@ -151,15 +153,18 @@ void match_acquisitions(World& w) {
       const double scale =
           success_scale_of(quality_signal(w, s, P.pharma.diligence_noise, agent_key(AgentType::pharma, f.id)));
       double value = asset_value_usd(s, {&w.rates.pharma, scale, cpe}, P.startup, P.pharma, P.policy, w.step) + cash;
+      double grace = 0;
       if (f.large_group)
-        value += grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due,
-                                 w.applied_grant_usd_month, P.startup, P.pharma, P.policy);
+        value += grace = grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due,
+                                         w.applied_grant_usd_month, P.startup, P.pharma, P.policy);
       const double offer = (1.0 - P.pharma.bid_margin) * value;  // its expected cost of the deal
       if (offer <= cash) continue;                               // worth no more than the cash: no bid
       const double mf = s.stage == Stage::approved ? 1.0 : milestone_factor(s, w.rates.pharma, scale, P.startup);
       const double headline = offer / (u + (1.0 - u) * mf);
       C.headline[k * nb + b] = headline;
       C.seller_value[k * nb + b] = headline * (s.stage == Stage::approved ? 1.0 : u + (1.0 - u) * seller_mf);
+      C.grace_share[k * nb + b] = value > 0 ? grace / value : 0.0;
+      C.offer[k * nb + b] = offer;
     }
   });
   for (std::size_t k = 0; k < n; ++k) {
@@ -171,9 +176,29 @@ void match_acquisitions(World& w) {
       if (best < 0 || C.seller_value[k * nb + b] > C.seller_value[k * nb + static_cast<std::size_t>(best)])
         best = static_cast<std::ptrdiff_t>(b);
     }
-    if (best < 0) continue;
+    if (best < 0) {
+      count(w, w.m.acquisition_no_bid, s.region);
+      continue;
+    }
     const auto b = static_cast<std::size_t>(best);
-    if (C.seller_value[k * nb + b] < C.continuation[k]) continue;  // the board would rather go on
+    if (C.seller_value[k * nb + b] < C.continuation[k]) {  // the board would rather go on
+      count(w, w.m.acquisition_declined, s.region);
+      continue;
+    }
+    // Won on the grace value: without it (bid and board's value both scale with the buyer's value)
+    // the winner's bid would have been no bid, or below the board's value of going on or the next bid.
+    if (C.grace_share[k * nb + b] > 0) {
+      const double keep = 1.0 - C.grace_share[k * nb + b];
+      const double without = C.seller_value[k * nb + b] * keep;
+      double next = 0;
+      for (std::size_t o = 0; o < nb; ++o) {
+        const double h = C.headline[k * nb + o];
+        if (o == b || h <= 0 || (s.stage == Stage::approved ? h : u * h) > C.budget[o]) continue;
+        next = std::max(next, C.seller_value[k * nb + o]);
+      }
+      const bool no_bid = C.offer[k * nb + b] * keep <= w.ledger.balance(s.account);  // as in the bid above
+      if (no_bid || without < C.continuation[k] || without < next) count(w, w.m.acquired_on_grace, s.region);
+    }
     auto& f = w.pharmas[C.buyers[b]];
     const double headline = C.headline[k * nb + b];
     const double upfront = s.stage == Stage::approved ? headline : u * headline;

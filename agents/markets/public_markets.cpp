@@ -97,7 +97,13 @@ void match_public_markets(World& w) {
   const auto& P = w.params;
   const auto& M = P.market;
   move_index(w);
-  if (!M.ipo_window_open) return;
+  if (!M.ipo_window_open) {  // nothing lists and nothing is marked; count who could have applied
+    for (const auto& s : w.startups.items())
+      if (s.alive && s.owner_id < 0 && !s.service && !s.listed &&
+          static_cast<std::int64_t>(s.stage) >= M.ipo_min_stage && s.stage != Stage::approved && s.rounds >= 1)
+        count(w, w.m.ipo_blocked_window, s.region);
+    return;
+  }
   for (auto& s : w.startups.items()) {
     if (!s.alive || s.owner_id >= 0 || s.service) continue;
     const double cash = w.ledger.balance(s.account);
@@ -137,7 +143,10 @@ void match_public_markets(World& w) {
     const double raise = std::max(M.ipo_raise_usd, round_need_usd(s, w, cash));
     double sold = 0;  // the VCs sell their stakes at the listing price (lock-ups are not modelled)
     for (const auto& st : s.stakes) sold += st.share * value;
-    if (raise + sold > w.public_equity_left_usd) continue;
+    if (raise + sold > w.public_equity_left_usd) {
+      count(w, w.m.ipo_blocked_budget, s.region);
+      continue;
+    }
     w.public_equity_left_usd -= raise + sold;
     for (const auto& st : s.stakes) {
       auto* v = w.vcs.find(st.vc_id);

@@ -43,9 +43,15 @@ void match_trials(World& w) {
             best = static_cast<std::ptrdiff_t>(i), best_d = d;
         },
         [&] { return best < 0 ? 1e300 : best_d * (1.0 + 1e-9); });
-    if (best < 0) continue;
+    if (best < 0) {
+      count(w, w.m.trial_waits, s.region);
+      continue;
+    }
     const double fee = P.hospital.trial_fee_usd * (1.0 + P.hospital.trial_travel_cost_per_km * best_d);
-    if (w.ledger.balance(s.account) < fee) continue;
+    if (w.ledger.balance(s.account) < fee) {
+      count(w, w.m.trial_waits, s.region);
+      continue;
+    }
     auto& h = w.hospitals[static_cast<std::size_t>(best)];
     h.slots_free -= 1.0;
     ++h.trials_started_total;

@@ -101,6 +101,43 @@ TEST_CASE("mechanism: a longer grace period gives more acquisitions by large gro
   CHECK(long_grace > none);
 }
 
+TEST_CASE("trace: each constraint metric counts where its constraint binds, and only there", "[mechanism][trace]") {
+  // No trial slot within reach: every trial-ready firm waits; with reach, some trials start.
+  const auto no_reach = run(params_with(180, {"hospital.trial_reach_km=0"}), 1001);
+  CHECK(no_reach.sum.at("trial_starts") == 0);
+  CHECK(no_reach.sum.at("trial_waits") > 0);
+  // A shut IPO window: nothing lists, and the firms that could have applied are counted; open, none are.
+  const auto shut = run(params_with(180, {"market.ipo_window_open=false"}), 1001);
+  const auto open = run(params_with(180, {}), 1001);
+  INFO("listable firm-months while shut: " << shut.sum.at("ipo_blocked_window") << "; listings when open "
+                                           << open.sum.at("startups_listed"));
+  CHECK(shut.sum.at("startups_listed") == 0);
+  CHECK(shut.sum.at("ipo_blocked_window") > 0);
+  CHECK(open.sum.at("ipo_blocked_window") == 0);
+  // Acquisitions won only with the grace-period value: a subset of large groups' acquisitions, none
+  // without a grace period, some with a long one (the margin case of the grace-period test above).
+  const std::vector<std::string> base{"pharma.compliance_cost_usd_per_year=5e6"};
+  double on_grace_long = 0, by_groups_long = 0, on_grace_none = 0, no_bid = 0;
+  for (std::uint64_t seed = 1000; seed < 1006; ++seed) {
+    auto v = base;
+    v.push_back("policy.grace_period_years=20");
+    const auto l = run(params_with(240, v), seed);
+    v = base;
+    v.push_back("policy.grace_period_years=0");
+    v.push_back("policy.sme_grace_years=0");
+    const auto n = run(params_with(240, v), seed);
+    CHECK(l.sum.at("acquired_on_grace") <= l.sum.at("acquired_by_large_group"));
+    on_grace_long += l.sum.at("acquired_on_grace");
+    by_groups_long += l.sum.at("acquired_by_large_group");
+    on_grace_none += n.sum.at("acquired_on_grace");
+    no_bid += l.sum.at("acquisition_no_bid") + l.sum.at("acquisition_declined");
+  }
+  INFO("grace 20: " << on_grace_long << " of " << by_groups_long << " large-group acquisitions won on grace value");
+  CHECK(on_grace_long > 0);
+  CHECK(on_grace_none == 0);
+  CHECK(no_bid > 0);
+}
+
 TEST_CASE("mechanism: startups nearer to VCs raise their first round sooner", "[mechanism]") {
   // All VCs sit in the capital (new managers follow its deals); the regional cluster is 110 km away but within their
   // reach. Lean founders want a seed round at once, so the time to the first round is the search time:

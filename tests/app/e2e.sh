@@ -193,6 +193,14 @@ PY
     "$bin" experiment -q "$src/scenarios/experiments/grace_period.toml" --replicates 2 --steps 12 > /dev/null 2> quiet.txt
     [ ! -s quiet.txt ] || { echo "-q printed: $(cat quiet.txt)"; exit 1; }
     [ "$(wc -l < exp.csv)" -gt 10 ] || { echo "CSV too short"; exit 1; }
+    # The answer explains itself: each variant's lever reach and the mechanism trace are printed ...
+    grep -q "policy.grace_period_years acts on acquisitions by large groups" exp.txt || { cat exp.txt; exit 1; }
+    grep -q "^## Mechanism trace" exp.txt || { echo "no mechanism trace"; exit 1; }
+    grep -q "of which won only with the grace-period value" exp.txt || { echo "no grace channel"; exit 1; }
+    # ... and on a baseline where acquisitions stop, the grace-period lever has nothing to act on.
+    "$bin" experiment -q "$src/tests/data/study/reach.experiment.toml" > reach.txt
+    grep -q "^warning: lever reach: variant 'no acquisitions, 10 years' changes policy.grace_period_years.*nothing to act on" \
+      reach.txt || { cat reach.txt; exit 1; }
     echo "experiment: all shipped sets valid, undeclared change refused, paired table written, progress lines in a log"
     ;;
   *) echo "unknown case $case"; exit 2 ;;
