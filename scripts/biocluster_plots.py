@@ -207,6 +207,13 @@ SERIES_GROUPS = [
                 "Technology evaluations applied for and failed (market.tech_listing), listings, delistings "
                 "(left: per month; right: 12-month rolling sum) and listed companies.",
                 ["listing_applications", "listing_rejections", "startups_listed", "delisted", "listed_firms"]),
+    SeriesGroup("constraints", "Constraints that bound",
+                "How often a constraint bound (firm-months, per month; right: 12-month rolling sum): acquisition "
+                "candidates with no affordable bid or whose board declined, large-group acquisitions won only on "
+                "the grace-period value, listable firms while the IPO window was shut or the year's public equity "
+                "was spent, trial-ready firms with no slot in reach (MODEL.md 7.10).",
+                ["acquisition_no_bid", "acquisition_declined", "acquired_on_grace", "ipo_blocked_window",
+                 "ipo_blocked_budget", "trial_waits"]),
     SeriesGroup("innovation", "Licences, clinical trials and approvals",
                 "University technologies licensed, clinical trials started and lead assets approved "
                 "(left: per month; right: 12-month rolling sum).",

@@ -19,9 +19,9 @@ struct AcquisitionBuffers {
   std::vector<std::uint32_t> buyers;           ///< firms with money to buy (pharma store indices)
   std::vector<double> budget;                  ///< per buyer: cash above its reserve, falling as it buys
   std::vector<double> headline, seller_value;  ///< per candidate x buyer: the bid and the board's value of it
-  std::vector<double> grace_share;  ///< per candidate x buyer: the share of the bid that is grace-period value
-  std::vector<double> offer;        ///< per candidate x buyer: the buyer's expected cost of the deal
-  std::vector<double> continuation;            ///< per candidate: the board's value of going on
+  std::vector<double> grace_share;   ///< per candidate x buyer: the share of the bid that is grace-period value
+  std::vector<double> offer;         ///< per candidate x buyer: the buyer's expected cost of the deal
+  std::vector<double> continuation;  ///< per candidate: the board's value of going on
 };
 
 /// Length of the grace period in months, 12 x `policy.grace_period_years` (not rounded).
