@@ -206,8 +206,10 @@ void book_pharma(World& w) {
       L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);
       continue;
     }
-    if (f.production) {  // a plant: sales in, wages, tax, then materials and the owners' payout
-      L.transfer(w.ext.world_market, f.account, f.revenue_due, code(Flow::revenue), t);
+    if (f.production) {  // a plant: sales in (the programme's part from the government), wages, tax, payout
+      L.transfer(w.ext.world_market, f.account, f.revenue_due - f.public_revenue_due, code(Flow::revenue), t);
+      if (f.public_revenue_due > 0)
+        L.transfer(w.ext.government, f.account, f.public_revenue_due, code(Flow::public_purchase), t, f.region);
       if (f.operating_cost_due < 0)  // a loss: the owners cover it
         L.transfer(w.ext.world_market, f.account, -f.operating_cost_due, code(Flow::equity), t);
       L.transfer(f.account, w.ext.households, f.rd_salary_due, code(Flow::salary), t);

@@ -50,6 +50,11 @@ void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
          {"USD", -1, kBig,
           "founders' and angels' capital available for foundings in the region at step 0 (-1: "
           "capital.founder_capital_usd)"});
+  v.real("go_between", p.go_between,
+         {"fraction", 0, 1,
+          "a go-between organisation introducing the region's founders to investors (San Diego's CONNECT, 1985): "
+          "share of the distance it bridges in a VC's deal flow (1: every VC on the grid hears of "
+          "each new company as if next door; assumption)"});
   v.end_section();
 }
 
@@ -559,6 +564,11 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"years", 0, 100, "market exclusivity of the world-market sales (US biologics data exclusivity: 12)"});
   v.flag("acquisitions_allowed", q.acquisitions_allowed, "false: IPO is the only exit");
   v.flag("serial_founders", q.serial_founders, "founders of exited startups may found again (Hybritech effect)");
+  v.real("demand_programme_usd_per_year", q.demand_programme_usd_per_year,
+         {"USD/year", 0, kBig,
+          "public purchase of the grid's contract-manufacturing output at production.price_usd_per_litre_year: "
+          "extra demand, paid by the government (Operation Warp Speed: about $10B, seed digest §f.16); schedule "
+          "it for a programme's years"});
   v.end_section();
 
   v.begin_section("fields");

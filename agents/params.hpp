@@ -43,6 +43,9 @@ struct RegionPolicy {
   double loan_usd = 0.0;                           ///< low-cost public loan offered to each new startup
   double loan_budget_usd_per_year = 0.0;           ///< the loan programme's lending budget a year
   double founder_capital_usd = -1.0;  ///< founders' and angels' pool at step 0 (< 0: capital.founder_capital_usd)
+  /// A go-between organisation (San Diego's CONNECT): the share of the distance between the region's
+  /// startups and an investor it bridges when the investor hears of a new company (MODEL.md §7.4).
+  double go_between = 0.0;
 };
 
 /// A named site (cluster) with its attributes, policies and initial population.
@@ -310,6 +313,9 @@ struct PolicyParams {
   double world_exclusivity_years = 12.0;  ///< exclusivity of those sales (US biologics: 12 years)
   bool acquisitions_allowed = true;
   bool serial_founders = true;
+  /// Public purchase of contract-manufacturing output (an Operation Warp Speed-type programme):
+  /// extra demand for the grid's plants, paid by the government (MODEL.md §7.5).
+  double demand_programme_usd_per_year = 0.0;
 };
 
 struct FieldParams {

@@ -34,6 +34,7 @@ struct Pharma {
   double staff_needed = 0;     ///< staff the capacity in use needs this month
   // outbox: this month's flows
   double revenue_due = 0, rd_salary_due = 0, operating_cost_due = 0, tax_due = 0;
+  double public_revenue_due = 0;  ///< a plant: the part of revenue_due the demand programme pays (§7.5)
 };
 
 /// Cumulative probability that an asset now at stage s reaches approval.

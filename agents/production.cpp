@@ -16,6 +16,11 @@ double production_demand_litres(const World& w, double step) {
          std::pow(1.0 + Q.long_run_growth_per_year, std::max(0.0, years - fast));
 }
 
+double programme_demand_litres(const World& w) {
+  const double price = w.params.production.price_usd_per_litre_year;
+  return price > 0 ? w.params.policy.demand_programme_usd_per_year / price : 0.0;
+}
+
 void plan_production(World& w) {
   const auto& Q = w.params.production;
   // Plants whose building finished start running (builds in order of decision).
@@ -31,7 +36,10 @@ void plan_production(World& w) {
   double capacity = 0;
   for (const auto& f : w.pharmas.items())
     if (f.production) capacity += f.capacity_litres;
-  const double demand = production_demand_litres(w, static_cast<double>(w.step));
+  // The world market's demand and the public programme's, served pro rata.
+  const double programme = programme_demand_litres(w);
+  const double demand = production_demand_litres(w, static_cast<double>(w.step)) + programme;
+  const double public_share = demand > 0 ? programme / demand : 0.0;
   for (auto& f : w.pharmas.items()) {
     if (!f.production) continue;
     const double used = capacity > 0 ? std::min(f.capacity_litres, demand * f.capacity_litres / capacity) : 0.0;
@@ -40,6 +48,7 @@ void plan_production(World& w) {
     const double staff = f.staff < 0 ? f.staff_needed : f.staff;
     const double output = f.staff_needed > 0 ? used * std::min(1.0, staff / f.staff_needed) : 0.0;
     f.revenue_due = output * Q.price_usd_per_litre_year / 12.0;
+    f.public_revenue_due = f.revenue_due * public_share;
     f.rd_salary_due = staff * cost_per_employee(w, f.region);  // wages of the plant's staff
     const bool exempt = static_cast<double>(w.step - f.founded_step) < 12.0 * w.policy_of(f.region).tax_exemption_years;
     const double profit = f.revenue_due * (1.0 - Q.materials_share) - f.rd_salary_due;
@@ -63,7 +72,9 @@ void expand_production(World& w) {
   }
   if (cheapest == nullptr) return;
   const double build_months = 12.0 * Q.build_years;
-  const double expected = production_demand_litres(w, static_cast<double>(w.step) + build_months);
+  // Owners expect the public programme in force now to last (they do not read its schedule).
+  const double expected =
+      production_demand_litres(w, static_cast<double>(w.step) + build_months) + programme_demand_litres(w);
   // Value of a litre a year once running: contract revenue less materials, staff at today's local
   // cost and tax; over the plant's life from when it runs.
   const double margin = Q.price_usd_per_litre_year * (1.0 - Q.materials_share) - Q.staff_per_litre * 12.0 * best_cost;

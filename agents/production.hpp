@@ -11,6 +11,9 @@ struct World;
 /// grown at production.demand_growth_per_year for demand_growth_years, then at
 /// long_run_growth_per_year (a demand rule of the world market).
 double production_demand_litres(const World& w, double step);
+/// Litres the public demand programme buys this month's parameters: policy.demand_programme_usd_per_year /
+/// production.price_usd_per_litre_year (paid by the government, booked as public_purchase).
+double programme_demand_litres(const World& w);
 /// Apply phase: capacity that finished building starts; demand is shared in proportion to
 /// capacity; each plant sets its staff need, its output (as far as its staff allow), revenue,
 /// salaries, tax and its payout to the owners.

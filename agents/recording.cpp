@@ -156,14 +156,16 @@ void register_metrics(World& w) {
       t.add_flow("public_revenue_forgone", "USD/month",
                  "tax expenditures paid in kind, not cash (not ledger flows): startups' rent below market under "
                  "policy.rent_discount, and import duty not charged under policy.customs_exemption_years");
-  const std::pair<Flow, const char*> levers[] = {{Flow::grant_basic_research, "basic research grants to universities"},
-                                                 {Flow::grant_applied, "applied grants to startups"},
-                                                 {Flow::grant_hospital, "research-hospital funding"},
-                                                 {Flow::tax_credit, "R&D and investment tax credits"},
-                                                 {Flow::training_grant, "training grants"},
-                                                 {Flow::infrastructure_grant, "infrastructure grants"},
-                                                 {Flow::public_fund, "public start-up fund investments"},
-                                                 {Flow::loan, "public loans to startups"}};
+  const std::pair<Flow, const char*> levers[] = {
+      {Flow::grant_basic_research, "basic research grants to universities"},
+      {Flow::grant_applied, "applied grants to startups"},
+      {Flow::grant_hospital, "research-hospital funding"},
+      {Flow::tax_credit, "R&D and investment tax credits"},
+      {Flow::training_grant, "training grants"},
+      {Flow::infrastructure_grant, "infrastructure grants"},
+      {Flow::public_fund, "public start-up fund investments"},
+      {Flow::loan, "public loans to startups"},
+      {Flow::public_purchase, "public purchases of contract manufacturing (demand programme)"}};
   for (const auto& [f, desc] : levers)
     m.spend_by_lever.emplace_back(f, t.add_flow("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
                                                 std::string("public spending this month: ") + desc));

@@ -75,6 +75,7 @@ enum class Flow : int {
   alliance,
   dividend,
   milestone,
+  public_purchase,
   count_
 };
 inline const std::vector<std::string> kFlowNames{"salary",
@@ -107,7 +108,8 @@ inline const std::vector<std::string> kFlowNames{"salary",
                                                  "public_fund",
                                                  "alliance",
                                                  "dividend",
-                                                 "milestone"};
+                                                 "milestone",
+                                                 "public_purchase"};
 
 /// Who bought a startup (Event::detail of an acquisition).
 enum class AcquirerKind : std::int8_t { local, other_region, outside, large_group };

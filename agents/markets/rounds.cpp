@@ -89,15 +89,22 @@ void match_rounds(World& w) {
         R.worthless[k] = 1;
         continue;
       }
-      w.vc_index.for_each_within(s.x_km, s.y_km, P.vc.search_radius_km, [&](std::size_t i) {
+      // A go-between in the startup's region (introductions) bridges a share g of the distance to
+      // every investor: one within search_radius_km / (1 - g) considers the company, and hears of it
+      // as if it were (1 - g) times as far.
+      const double bridged = 1.0 - w.policy_of(s.region).go_between;
+      const double reach = bridged > 1e-3 ? P.vc.search_radius_km / bridged : 1e3 * P.vc.search_radius_km;
+      w.vc_index.for_each_within(s.x_km, s.y_km, reach, [&](std::size_t i) {
         if (R.vc_state[i] == 0) return;
         const auto& v = w.vcs[i];
+        const double distance = bridged * sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km);
+        if (bridged < 1.0 && distance > P.vc.search_radius_km) return;  // (bridged = 1: the index decided)
         const bool follow_on = holds_stake(s, v.id);
         if (!follow_on && R.vc_state[i] != 2) return;
         R.reachable[k] = 1;
         // Deal flow decays with distance: a VC hears of a new company with probability w(d).
         // Existing investors always consider follow-ons.
-        const double weight = deal_weight(sim::distance_km(s.x_km, s.y_km, v.x_km, v.y_km), P.vc);
+        const double weight = deal_weight(distance, P.vc);
         auto screen =
             rng_for(w, PhaseKey::match, AgentType::startup, s.id, Purpose::screening, static_cast<std::uint64_t>(v.id));
         if (!follow_on && !screen.bernoulli(weight)) return;

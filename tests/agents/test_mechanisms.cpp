@@ -35,7 +35,8 @@ struct Outcome {
   std::map<std::string, double> last;  ///< metric summed over regions at the last step
   std::vector<sim::Event> events;
   double incubated = 0;
-  std::map<std::string, double> flows;  ///< ledger flows by type, summed over steps
+  std::map<std::string, double> flows;                   ///< ledger flows by type, summed over steps
+  std::map<std::string, std::vector<double>> by_region;  ///< metric summed over steps, per region
 };
 
 Outcome run(const Params& p, std::uint64_t seed) {
@@ -44,7 +45,12 @@ Outcome run(const Params& p, std::uint64_t seed) {
   simulate(w, p.run.steps, [&](World& world, std::int64_t) {
     for (std::size_t m = 0; m < world.metrics.defs().size(); ++m) {
       double total = 0;
-      for (int r = 0; r < world.region_count(); ++r) total += world.metrics.get(static_cast<sim::MetricId>(m), r);
+      auto& per = o.by_region[world.metrics.defs()[m].name];
+      per.resize(static_cast<std::size_t>(world.region_count()));
+      for (int r = 0; r < world.region_count(); ++r) {
+        const double x = world.metrics.get(static_cast<sim::MetricId>(m), r);
+        total += x, per[static_cast<std::size_t>(r)] += x;
+      }
       o.sum[world.metrics.defs()[m].name] += total;
       o.last[world.metrics.defs()[m].name] = total;
     }
@@ -416,6 +422,15 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
        {"regions.capital.policy.loan_usd=2.5e6"}},
       {"regions.regional.research_hospitals", "0", "2", sum("spend_grant_hospital"), +1},
       {"hospital.research_funding_usd_per_year", "5e6", "3e7", sum("spend_grant_hospital"), +1},
+      {"regions.regional.policy.go_between", "0", "1",
+       [](const Outcome& o) { return o.by_region.at("vc_invested").at(1); },  // VC money into the regional cluster
+       +1},
+      {"policy.demand_programme_usd_per_year",
+       "0",
+       "2e8",
+       sum("employment_production"),
+       +1,
+       {"regions.capital.production_plants=1"}},
   };
   for (const auto& L : levers) {
     auto lo_set = L.context, hi_set = L.context;
@@ -920,4 +935,46 @@ TEST_CASE("mechanism: production plants earn from contract demand, hire, and bui
   CHECK(dear.capacity == 100000);  // growing demand, but no plant worth its cost
   CHECK(base.staff > 0.9 * 0.008 * 100000 * 0.8);
   CHECK(scarce.revenue < 0.9 * base.revenue);  // a plant that cannot hire produces less
+}
+
+TEST_CASE(
+    "mechanism: a public demand programme buys plants' output, is paid by the government, and moves the "
+    "build decision",
+    "[mechanism][lever]") {
+  // One 100,000 L plant at 80% use, demand flat; a programme of 40,000 L a year at the default price
+  // (4,800 USD per litre-year): demand 120,000 L, above capacity, so the owner builds.
+  struct End {
+    double revenue = 0, paid_by_government = 0, builds = 0, staff = 0;
+  };
+  auto run_plants = [](double programme) {
+    const Params p = params_with(120, {"regions.capital.production_plants=1", "regions.capital.plant_litres=100000",
+                                       "production.demand_growth_per_year=0", "production.long_run_growth_per_year=0",
+                                       "policy.demand_programme_usd_per_year=" + std::to_string(programme)});
+    World w = make_world(p, 48);
+    End e;
+    const auto nr = static_cast<std::size_t>(w.region_count());
+    simulate(w, p.run.steps, [&](World& world, std::int64_t) {
+      for (const auto& ev : world.events.pending()) e.builds += ev.kind == code(EventKind::plant_built);
+      for (const auto& f : world.pharmas.items())
+        if (f.production) e.revenue += f.revenue_due;
+      const auto& flows = world.ledger.step_flows_by_type_region();
+      for (std::size_t r = 0; r < nr; ++r)
+        e.paid_by_government += flows[static_cast<std::size_t>(code(Flow::public_purchase)) * nr + r];
+      world.events.clear_pending();
+    });
+    for (const auto& f : w.pharmas.items())
+      if (f.production) e.staff += f.staff;
+    return e;
+  };
+  const End none = run_plants(0.0), programme = run_plants(40000.0 * 4800.0);
+  INFO("revenue " << none.revenue << " -> " << programme.revenue << ", paid by the government "
+                  << programme.paid_by_government << ", plants built " << none.builds << " -> " << programme.builds
+                  << ", staff " << none.staff << " -> " << programme.staff);
+  CHECK(none.paid_by_government == 0);
+  CHECK(none.builds == 0);
+  CHECK(programme.builds > 0);  // the owner expects the programme to last and builds for it
+  CHECK(programme.staff > 1.2 * none.staff);
+  CHECK(programme.revenue > 1.2 * none.revenue);
+  // Demand is flat, so the programme's share of every plant's sales is 40,000 / 120,000.
+  CHECK(programme.paid_by_government == Approx(programme.revenue / 3.0).epsilon(1e-9));
 }
