@@ -932,4 +932,21 @@ std::string to_markdown(const Params& p) {
              copy, [](sim::ParamVisitor& v, Params& q) { describe(v, q); }, true);
 }
 
+const std::vector<PlausibleRange>& plausible_ranges() {
+  static const std::vector<PlausibleRange> r{
+      {"vc.discount_rate", 1.0, 2.0, "early-stage biotech VCs discount at 20-40% (Cockburn & Lerner 2009; FORMS.md 4)"},
+      {"vc.screening_noise", 0.5, 2.0, "assumption: how well an outside investor reads an asset before any readout"},
+      {"vc.distance_half_km", 0.5, 2.0, "Sorenson & Stuart (2001) estimate the decay with wide intervals"},
+      {"pharma.discount_rate", 0.8, 1.25, "pharma's cost of capital, 8-12.5% (DiMasi 2016: 10.5%)"},
+      {"pharma.peak_sales_median_usd", 0.5, 2.0, "lifetime-to-peak conversion of Wouters et al. 2024 (assumption)"},
+      {"pharma.bid_margin", 0.33, 2.0, "assumption: a bidder's shading of its valuation, 5-30%"},
+      {"pharma.compliance_cost_usd_per_year", 0.25, 4.0, "placeholder for the affiliate rules' cost (issue #16)"},
+      {"market.public_discount_rate", 0.8, 1.2, "public investors' rate for listed biotech, 10-15% (assumption)"},
+      {"market.wage_elasticity", 0.5, 2.0, "wage-curve elasticities in the literature span about 0.1-1 (FORMS.md 5)"},
+      {"startup.serial_founding_probability", 0.5, 1.5, "assumption: the Hybritech effect's strength"},
+      {"capital.lp_recycle_share", 0.6, 1.0, "fitted (US) or assumed (Korea): what LPs recommit of distributions"},
+  };
+  return r;
+}
+
 }  // namespace biocluster::agents

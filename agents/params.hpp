@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/calendar.hpp"
@@ -410,5 +411,15 @@ std::string to_toml(const Params& p);
 
 /// The parameters as Markdown table rows: | key | default | unit | range | description |.
 std::string to_markdown(const Params& p);
+
+/// An uncertain parameter and its plausible range, as factors of the value a scenario resolves it to
+/// (experiment --robust samples each log-uniformly over [low_factor, high_factor]; MODEL.md §8.2).
+struct PlausibleRange {
+  std::string_view key;
+  double low_factor, high_factor;
+  std::string_view why;
+};
+/// Every uncertain parameter, declared once (agents/params.cpp).
+const std::vector<PlausibleRange>& plausible_ranges();
 
 }  // namespace biocluster::agents

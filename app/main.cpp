@@ -149,6 +149,15 @@ int main(int argc, char** argv) {
   experiment->add_option("--save-runs", so.save_runs,
                          "Also keep every run's monthly time series in DIR (v<variant>_r<replicate>.h5, runs.csv, "
                          "outcomes.csv, results.csv) for scripts/plot_experiment.py; the tables are unchanged");
+  experiment
+      ->add_option("--robust", so.robust,
+                   "After the tables, rerun every arm over N Latin-hypercube sets of the uncertain parameters "
+                   "(docs/MODEL.md 8.2) and report the share of sets in which each effect keeps its sign")
+      ->check(CLI::Range(2, 10000));
+  experiment
+      ->add_option("--robust-replicates", so.robust_replicates,
+                   "Paired replicates per --robust parameter set (default 4)")
+      ->check(CLI::Range(1, 100000));
 
   // Command-line mistakes exit 2 like every other bad input (docs/TROUBLESHOOTING.md), not with CLI11's codes.
   try {

@@ -187,6 +187,22 @@ DesignPoint blank(std::size_t k, std::int64_t block, std::string role) {
 
 }  // namespace
 
+std::vector<std::vector<double>> latin_hypercube(std::int64_t n, std::size_t k, std::uint64_t seed) {
+  std::vector<std::vector<double>> u(static_cast<std::size_t>(n), std::vector<double>(k));
+  for (std::size_t j = 0; j < k; ++j) {
+    std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
+    std::iota(perm.begin(), perm.end(), 0);
+    sim::Rng shuffle(seed, 0, kDesignPhase, static_cast<std::int64_t>(j), kLhsPermutation);
+    for (std::int64_t i = n - 1; i > 0; --i)
+      std::swap(perm[static_cast<std::size_t>(i)], perm[shuffle.below(static_cast<std::uint64_t>(i + 1))]);
+    sim::Rng jitter(seed, 0, kDesignPhase, static_cast<std::int64_t>(j), kLhsJitter);
+    for (std::int64_t p = 0; p < n; ++p)
+      u[static_cast<std::size_t>(p)][j] =
+          (static_cast<double>(perm[static_cast<std::size_t>(p)]) + jitter.uniform()) / static_cast<double>(n);
+  }
+  return u;
+}
+
 const char* design_name(Design d) {
   switch (d) {
     case Design::grid:
@@ -229,19 +245,10 @@ std::vector<DesignPoint> make_design(const SweepSpec& spec) {
     case Design::lhs: {
       const std::int64_t n = spec.samples;
       for (std::int64_t p = 0; p < n; ++p) out.push_back(blank(k, p, ""));
-      for (std::size_t j = 0; j < k; ++j) {
-        std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
-        std::iota(perm.begin(), perm.end(), 0);
-        sim::Rng shuffle(spec.seed, 0, kDesignPhase, static_cast<std::int64_t>(j), kLhsPermutation);
-        for (std::int64_t i = n - 1; i > 0; --i)
-          std::swap(perm[static_cast<std::size_t>(i)], perm[shuffle.below(static_cast<std::uint64_t>(i + 1))]);
-        sim::Rng jitter(spec.seed, 0, kDesignPhase, static_cast<std::int64_t>(j), kLhsJitter);
-        for (std::int64_t p = 0; p < n; ++p) {
-          const double u =
-              (static_cast<double>(perm[static_cast<std::size_t>(p)]) + jitter.uniform()) / static_cast<double>(n);
-          set_uniform(out[static_cast<std::size_t>(p)], j, spec.factors[j], u);
-        }
-      }
+      const auto u = latin_hypercube(n, k, spec.seed);
+      for (std::size_t j = 0; j < k; ++j)
+        for (std::int64_t p = 0; p < n; ++p)
+          set_uniform(out[static_cast<std::size_t>(p)], j, spec.factors[j], u[static_cast<std::size_t>(p)][j]);
       break;
     }
     case Design::morris: {

@@ -20,6 +20,7 @@
 #include "batch/run.hpp"
 #include "batch/runner.hpp"
 #include "batch/stats.hpp"
+#include "batch/sweep.hpp"
 #include "batch/text.hpp"
 #include "sim/errors.hpp"
 
@@ -436,6 +437,145 @@ void write_saved_run_manifests(const ExperimentSpec& spec, const std::vector<con
   write_text(dir / "outcomes.csv", oc);
 }
 
+namespace {
+
+int sign_of(double x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
+
+/// experiment --robust: every arm rerun over o.robust Latin-hypercube sets of the uncertain parameters
+/// (agents::plausible_ranges, log-uniform over each range's factors of the baseline's value), each on the
+/// first o.robust_replicates seeds of the experiment; per variant and outcome, the share of sets whose
+/// mean paired difference has the sign of the table's (`nominal`), its range, and the parameters whose
+/// sampled level differs most between the sets that flip and those that keep the sign.
+void print_robustness(const ExperimentSpec& spec, const StudyOptions& o, const std::vector<const Variant*>& all,
+                      const std::map<std::string, std::string>& base, const std::vector<std::vector<double>>& nominal,
+                      const std::vector<sim::MetricDef>& defs, std::optional<std::int64_t> steps, std::ostream& out) {
+  struct Factor {
+    std::string key;
+    double value, lo, hi;
+  };
+  std::vector<Factor> factors;
+  std::vector<std::string> skipped;
+  for (const auto& pr : agents::plausible_ranges()) {
+    const std::string key(pr.key);
+    bool changed = false;  // a key a variant changes is the experiment's lever, not an uncertainty
+    for (std::size_t v = 1; v < all.size(); ++v)
+      for (const auto& c : all[v]->changes) changed = changed || c == key || c.ends_with("." + key);
+    const auto it = base.find(key);
+    double x = 0;
+    if (it != base.end()) x = std::strtod(it->second.c_str(), nullptr);
+    if (changed)
+      skipped.push_back(key + " (a variant changes it)");
+    else if (it == base.end() || !std::isfinite(x) || x == 0)
+      skipped.push_back(key + " (0 in the baseline)");
+    else
+      factors.push_back({key, x, pr.low_factor, pr.high_factor});
+  }
+  if (factors.empty()) {
+    out << "\nrobustness: no uncertain parameter to sample (" << skipped.size() << " skipped)\n";
+    return;
+  }
+  const std::int64_t n = o.robust;
+  const auto arms = all.size();
+  const auto u = latin_hypercube(n, factors.size(), spec.seed ^ 0x526f6275737421ull);  // "Robust!"
+  Plan plan;
+  plan.replicates = o.robust_replicates;
+  plan.seed = spec.seed;
+  plan.steps = steps;
+  std::vector<agents::Params> params;
+  std::vector<std::vector<BoundQuantity>> qs;
+  std::vector<std::string> errors;
+  for (std::int64_t k = 0; k < n; ++k) {
+    std::vector<std::string> set;
+    for (std::size_t j = 0; j < factors.size(); ++j) {
+      const auto& f = factors[j];
+      char text[64];
+      std::snprintf(text, sizeof text, "%.17g",
+                    f.value * f.lo * std::pow(f.hi / f.lo, u[static_cast<std::size_t>(k)][j]));
+      set.push_back(f.key + "=" + text);
+    }
+    for (const auto* v : all) {
+      plan.points.push_back({v->scenario, set});
+      params.push_back(load_params(v->scenario, set, steps));
+      auto& bound = qs.emplace_back();
+      for (const auto& oc : spec.outcomes) bound.push_back(bind_quantity(oc.q, params.back(), defs, spec.file, errors));
+      throw_errors(errors, "", "experiment '" + spec.file.string() + "' (--robust)");
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto got = measure_all(plan, params, qs, o);
+  if (!got) return;
+  const auto& res = *got;  // [k * arms + arm][replicate][outcome]
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const char* h = o.markdown ? "" : "## ";
+  out << "\n"
+      << (o.markdown ? "**" : h) << "Robustness of the sign" << (o.markdown ? "**" : "") << " (" << n
+      << " Latin-hypercube sets of the uncertain parameters x " << plan.replicates << " paired replicates, "
+      << static_cast<std::size_t>(n) * arms * static_cast<std::size_t>(plan.replicates) << " runs in " << fmt(wall)
+      << " s; each parameter log-uniform over its range, as factors of the baseline's value):\n\n";
+  for (const auto& f : factors)
+    out << (o.markdown ? "- `" : "  ") << f.key << (o.markdown ? "`" : "") << " " << fmt(f.value) << " x [" << fmt(f.lo)
+        << ", " << fmt(f.hi) << "]\n";
+  if (!skipped.empty()) {
+    out << (o.markdown ? "\nNot sampled: " : "  not sampled: ");
+    for (std::size_t i = 0; i < skipped.size(); ++i) out << (i ? ", " : "") << skipped[i];
+    out << "\n";
+  }
+  for (std::size_t v = 1; v < arms; ++v) {
+    out << "\n"
+        << (o.markdown ? "*" : "") << all[v]->name << " vs " << all[0]->name << (o.markdown ? "*" : "") << "\n\n";
+    Table tab{{"outcome", "difference (table)", "sign kept in", "difference over the sets", "flips with"}, {}};
+    for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
+      const auto& oc = spec.outcomes[q];
+      const int want = sign_of(nominal[v][q]);
+      std::vector<double> d(static_cast<std::size_t>(n), NAN);
+      double lo = HUGE_VAL, hi = -HUGE_VAL;
+      std::int64_t kept = 0, finite = 0;
+      std::vector<double> u_flip(factors.size(), 0.0), u_kept(factors.size(), 0.0);
+      for (std::int64_t k = 0; k < n; ++k) {
+        std::vector<double> diffs;
+        for (std::int64_t r = 0; r < plan.replicates; ++r) {
+          const auto ri = static_cast<std::size_t>(r), base_i = static_cast<std::size_t>(k) * arms;
+          diffs.push_back(res[base_i + v][ri][q] - res[base_i][ri][q]);
+        }
+        const double m = stats(diffs).mean;
+        if (!std::isfinite(m)) continue;
+        ++finite;
+        lo = std::min(lo, m * oc.q.scale), hi = std::max(hi, m * oc.q.scale);
+        const bool keeps = sign_of(m) == want;
+        kept += keeps;
+        for (std::size_t j = 0; j < factors.size(); ++j)
+          (keeps ? u_kept : u_flip)[j] += u[static_cast<std::size_t>(k)][j];
+      }
+      std::string flips = "-";
+      const std::int64_t flipped = finite - kept;
+      if (flipped > 0 && kept > 0) {  // the parameters whose level most separates the flipped sets
+        std::vector<std::pair<double, std::size_t>> gap;
+        for (std::size_t j = 0; j < factors.size(); ++j)
+          gap.push_back({u_flip[j] / static_cast<double>(flipped) - u_kept[j] / static_cast<double>(kept), j});
+        std::sort(gap.begin(), gap.end(), [](const auto& a, const auto& b) {
+          return std::fabs(a.first) != std::fabs(b.first) ? std::fabs(a.first) > std::fabs(b.first)
+                                                          : a.second < b.second;
+        });
+        flips.clear();
+        for (std::size_t i = 0; i < std::min<std::size_t>(2, gap.size()); ++i) {
+          char g[32];
+          std::snprintf(g, sizeof g, "%+.2f", gap[i].first);
+          flips +=
+              (i ? ", " : "") + factors[gap[i].second].key + (gap[i].first > 0 ? " high" : " low") + " (" + g + ")";
+        }
+      }
+      tab.rows.push_back({label(oc.name, oc.q), fmt_signed(nominal[v][q] * oc.q.scale),
+                          finite ? std::to_string(kept) + " of " + std::to_string(finite) : "n/a",
+                          finite ? "[" + fmt_signed(lo) + ", " + fmt_signed(hi) + "]" : "n/a", flips});
+    }
+    tab.print(out, o.markdown);
+  }
+  out << (o.markdown ? "\n" : "") << "(flips with: the parameters whose mean sampled level, on a 0-1 scale of "
+      << "their range, differs most between the sets where the effect's sign flips and those where it holds)\n";
+}
+
+}  // namespace
+
 void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostream& out) {
   const auto steps = o.steps ? o.steps : spec.steps;
   std::vector<const Variant*> all{&spec.baseline};
@@ -658,6 +798,16 @@ void run_experiment(const ExperimentSpec& spec, const StudyOptions& o, std::ostr
     print_reach(v);
   }
   print_trace();
+  if (o.robust > 0 && all.size() > 1) {
+    std::vector<std::vector<double>> nominal(all.size());  // [variant][outcome]: the table's mean difference
+    for (std::size_t v = 1; v < all.size(); ++v)
+      for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
+        std::vector<double> d;
+        for (std::size_t r = 0; r < seeds.size(); ++r) d.push_back(res[v][r][q] - res[0][r][q]);
+        nominal[v].push_back(stats(d).mean);
+      }
+    print_robustness(spec, o, all, base, nominal, defs, steps, out);
+  }
 }
 
 }  // namespace biocluster::batch

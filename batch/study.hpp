@@ -108,6 +108,10 @@ struct StudyOptions {
   /// DIR/v<variant>_r<replicate>.h5, with DIR/runs.csv, DIR/outcomes.csv and DIR/results.csv
   /// (docs/EXPERIMENTS.md, "Figures over time"). The tables are the same with or without it.
   std::filesystem::path save_runs;
+  /// experiment: after the tables, rerun every arm over this many Latin-hypercube sets of the uncertain
+  /// parameters (agents::plausible_ranges) and report how often each effect keeps its sign (0: off).
+  std::int64_t robust = 0;
+  std::int64_t robust_replicates = 4;  ///< paired replicates per parameter set
 };
 
 /// Runs the calibration and prints the table. Returns the number of targets outside their tolerance.

@@ -68,6 +68,9 @@ struct DesignPoint {
 
 /// The design matrix: a pure function of the spec (its seed included).
 std::vector<DesignPoint> make_design(const SweepSpec& spec);
+/// A Latin hypercube of n points in [0, 1)^k, u[point][factor]: each factor's n strata in a keyed random
+/// order, jittered within the stratum (the lhs design's unit sample; experiment --robust).
+std::vector<std::vector<double>> latin_hypercube(std::int64_t n, std::size_t k, std::uint64_t seed);
 
 /// The plan: one point per design point (the scenario with spec.set, then one "key=value" per
 /// factor), spec.replicates replicates with seeds replicate_seed(spec.seed, r), spec.steps.

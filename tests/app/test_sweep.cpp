@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 
+#include "agents/params.hpp"
+#include "batch/run.hpp"
 #include "batch/stats.hpp"
 #include "batch/study.hpp"
 #include "batch/sweep.hpp"
@@ -256,4 +258,36 @@ TEST_CASE("Sobol/Saltelli design: A, B and AB_i blocks from an unscrambled Sobol
     CHECK(d[b * 4 + 3].unit == std::vector<double>{A.unit[0], B.unit[1]});
   }
   CHECK_THAT(design_csv(s, d).substr(0, 22), Catch::Equals("point,block,role,a,b\n0"));
+}
+
+TEST_CASE("latin_hypercube: one point per stratum of each factor, keyed by the seed", "[sweep]") {
+  const auto u = biocluster::batch::latin_hypercube(8, 3, 42);
+  REQUIRE(u.size() == 8);
+  for (std::size_t j = 0; j < 3; ++j) {
+    std::set<int> strata;
+    for (const auto& p : u) {
+      REQUIRE(p.size() == 3);
+      CHECK(p[j] >= 0.0);
+      CHECK(p[j] < 1.0);
+      strata.insert(static_cast<int>(p[j] * 8));
+    }
+    CHECK(strata.size() == 8);
+  }
+  CHECK(biocluster::batch::latin_hypercube(8, 3, 42) == u);
+  CHECK(biocluster::batch::latin_hypercube(8, 3, 43) != u);
+}
+
+TEST_CASE("plausible ranges: each names a real-valued parameter of the defaults, with 0 < low < high", "[sweep]") {
+  const auto flat = biocluster::batch::flatten_params(biocluster::agents::Params{});
+  std::set<std::string> seen;
+  for (const auto& r : biocluster::agents::plausible_ranges()) {
+    const std::string key(r.key);
+    INFO(key);
+    CHECK(seen.insert(key).second);  // declared once
+    REQUIRE(flat.count(key) == 1);
+    CHECK(std::isfinite(std::strtod(flat.at(key).c_str(), nullptr)));
+    CHECK(r.low_factor > 0);
+    CHECK(r.low_factor < r.high_factor);
+    CHECK_FALSE(r.why.empty());
+  }
 }
