@@ -379,9 +379,13 @@ struct Lever {
 TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[levers]") {
   auto sum = [](const char* m) { return [m](const Outcome& o) { return o.sum.at(m); }; };
   auto last = [](const char* m) { return [m](const Outcome& o) { return o.last.at(m); }; };
+  // Foundings in region r by founders from another region: where founders chose to found (MODEL.md §7.11).
+  auto founded_in = [](std::size_t r) {
+    return [r](const Outcome& o) { return o.by_region.at("foundings_moved_in").at(r); };
+  };
   const std::vector<Lever> levers{
-      {"policy.public_rd_usd_per_year", "1e9", "4e9", sum("spend_grant_basic_research"), +1},
-      {"policy.basic_research_share", "0.3", "0.6", sum("spend_grant_basic_research"), +1},
+      {"policy.public_rd_usd_per_year", "1e9", "4e9", last("employment_universities"), +1},
+      {"policy.basic_research_share", "0.3", "0.6", last("employment_universities"), +1},
       {"policy.applied_grant_max_usd_per_year", "1e5", "2e6", sum("spend_grant_applied"), +1},
       {"policy.grace_period_years", "0", "30",
        [](const Outcome& o) { return -count_events(o, EventKind::grace_expired); }, +1},
@@ -392,9 +396,9 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
       {"policy.serial_founders", "false", "true", sum("startups_founded_serial"), +1},
       {"market.ipo_window_open", "false", "true", sum("startups_listed"), +1, {"market.ipo_min_value_usd=2e7"}},
       {"regions.capital.policy.rent_discount", "0", "0.5", last("mean_rent"), -1},
-      {"regions.capital.policy.rd_tax_credit", "0", "0.1", sum("spend_tax_credit"), +1},
-      {"regions.capital.policy.investment_tax_credit", "0", "0.1", sum("spend_tax_credit"), +1},
-      {"regions.capital.policy.training_grant_usd_per_hire", "0", "2000", sum("spend_training_grant"), +1},
+      {"regions.capital.policy.rd_tax_credit", "0", "0.5", founded_in(0), +1},
+      {"regions.capital.policy.investment_tax_credit", "0", "1", founded_in(0), +1},
+      {"regions.capital.policy.training_grant_usd_per_hire", "0", "50000", founded_in(0), +1},
       {"regions.capital.policy.infrastructure_grant_usd_per_year", "0", "5e8", last("amenity_index"), +1},
       {"regions.capital.policy.incubator_capacity", "0", "30", [](const Outcome& o) { return o.incubated; }, +1},
       {"regions.capital.policy.incubator_fee_usd_month", "4000", "500000", [](const Outcome& o) { return o.incubated; },
