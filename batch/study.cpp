@@ -502,7 +502,9 @@ void print_robustness(const ExperimentSpec& spec, const StudyOptions& o, const s
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
-  const auto got = measure_all(plan, params, qs, o);
+  StudyOptions ro = o;
+  ro.save_runs.clear();  // --save-runs keeps the table's runs; these would overwrite them (same point indices)
+  const auto got = measure_all(plan, params, qs, ro);
   if (!got) return;
   const auto& res = *got;  // [k * arms + arm][replicate][outcome]
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -215,6 +215,15 @@ PY
     "$bin" experiment -q "$src/tests/data/study/robust.experiment.toml" --robust 2 --robust-replicates 1 > robust_lever.txt
     grep -q "not sampled: pharma.compliance_cost_usd_per_year (a variant changes it)" robust_lever.txt \
       || { cat robust_lever.txt; exit 1; }
+    # With --save-runs: the same --robust answer (each set's overrides applied), and the saved runs stay the
+    # table's (2 arms x 2 replicates; the sets' runs are not written over them or beside them).
+    "$bin" experiment -q "$src/tests/data/study/robust.experiment.toml" --robust 2 --robust-replicates 2 \
+      | sed 's/runs in [0-9.e+-]* s/runs in T s/' > robust_plain.txt
+    rm -rf saved
+    "$bin" experiment -q "$src/tests/data/study/robust.experiment.toml" --robust 2 --robust-replicates 2 \
+      --save-runs saved | sed 's/runs in [0-9.e+-]* s/runs in T s/' > robust_saved.txt
+    cmp -s robust_plain.txt robust_saved.txt || { diff robust_plain.txt robust_saved.txt | head; echo "--save-runs changed --robust"; exit 1; }
+    [ "$(ls saved/v*_r*.h5 | wc -l)" -eq 4 ] || { ls saved; echo "--robust runs saved beside the table's"; exit 1; }
     echo "experiment: all shipped sets valid, undeclared change refused, paired table written, progress lines in a log, --robust"
     ;;
   *) echo "unknown case $case"; exit 2 ;;
