@@ -204,7 +204,8 @@ class Measurements : public Sink {
     ro.output = saved_run_path(save_dir, r.point, r.replicate);
     ro.seed = r.seed;
     ro.steps = plan_.steps;
-    ro.overrides = {"output.level=\"series\""};
+    ro.overrides = plan_.points[pt].overrides;  // the point's own (none for an experiment's arms)
+    ro.overrides.push_back("output.level=\"series\"");
     ro.threads = threads > 0 ? threads : 1;
     ro.progress = false;
     ro.summary = false;
