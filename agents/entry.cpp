@@ -80,22 +80,34 @@ void open_vc_firms(World& w) {
       due += budget * std::clamp(fund_age_years(v, w.step) / P.vc.investment_period_years, 0.0, 1.0);
     }
   if (due > 0 && placed < due) return;
-  // First the managers the regional reserve funds (capital.regional_share), who choose among the
-  // regions outside the capital area only, then the managers the rest of the unallocated pool
-  // funds, who choose among all.
+  // First the managers the regional reserves fund (capital.regional_share of the private pool,
+  // capital.fof_regional_share of the fund-of-funds'), who choose among the regions outside the
+  // capital area only, then the managers the rest of the unallocated pools fund, who choose among
+  // all. The fund-of-funds puts in at most capital.fof_share of a first fund; private money the rest.
   const double cap = static_cast<double>(P.capital.max_entrants_per_year);
-  const auto n_regional = static_cast<std::int64_t>(std::min(cap, std::floor(K.lp_unallocated_regional_usd / first)));
-  const auto n = std::min(
-      static_cast<std::int64_t>(cap),
-      n_regional + static_cast<std::int64_t>(
-                       std::floor(std::max(0.0, K.lp_unallocated_usd - K.lp_unallocated_regional_usd) / first)));
-  if (n <= 0) return;
+  const double m = P.capital.fof_share;
+  // What a next entrant's first fund draws on each pool (reserved: a regional manager); false when
+  // the money is not there.
+  auto sources = [&](bool reserved, double& fof, double& lp) {
+    fof = std::min(m * first, std::max(0.0, reserved ? K.fof_unallocated_regional_usd
+                                                     : K.fof_unallocated_usd - K.fof_unallocated_regional_usd));
+    lp = first - fof;
+    if (!reserved) return lp <= K.lp_unallocated_usd - K.lp_unallocated_regional_usd;
+    return fof > 0 ? lp <= K.lp_unallocated_usd : lp <= K.lp_unallocated_regional_usd;
+  };
+  {
+    double fof = 0, lp = 0;
+    if (cap < 1 || (!sources(true, fof, lp) && !sources(false, fof, lp))) return;
+  }
   // One national stream for the placements (keyed by the step: identical at any thread count).
   auto rng = rng_for(w, PhaseKey::births, AgentType::venture_capital, kNationalEntryKey, Purpose::vc_entry);
   auto& F = w.site_factors;
   std::fill(F.cost.begin(), F.cost.end(), 1.0);  // a manager's office costs are not weighed
-  for (std::int64_t k = 0; k < n; ++k) {
-    const bool reserved = k < n_regional;  // the regional reserve's managers go outside the capital area
+  bool reserved = true;
+  for (std::int64_t k = 0; static_cast<double>(k) < cap; ++k) {
+    double fof = 0, lp = 0;
+    if (reserved && !sources(true, fof, lp)) reserved = false;
+    if (!reserved && !sources(false, fof, lp)) break;
     bool any = false;
     for (std::size_t r = 0; r < nr; ++r) {
       F.allowed[r] = !reserved || !P.regions[r].capital_area;
@@ -112,10 +124,15 @@ void open_vc_firms(World& w) {
     const sim::AgentId id = w.vcs.queue_birth(v);
     auto& b = w.vcs.queued_births().back();
     b.account = open_account(w, AgentType::venture_capital, id, b.region);
-    open_fund(w, b, first, 0.0);
-    if (reserved) K.lp_unallocated_regional_usd -= first;
-    K.lp_unallocated_usd -= first;
-    K.lp_committed_usd += first;
+    open_fund(w, b, first, 0.0, fof);
+    if (reserved) {
+      K.lp_unallocated_regional_usd -= std::min(lp, K.lp_unallocated_regional_usd);
+      K.fof_unallocated_regional_usd -= fof;
+    }
+    K.lp_unallocated_usd -= lp;
+    K.lp_committed_usd += lp;
+    K.fof_unallocated_usd -= fof;
+    K.fof_committed_usd += fof;
   }
   w.vcs.commit();
   rebuild_indexes(w);

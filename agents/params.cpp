@@ -34,6 +34,13 @@ void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
   v.real("public_fund_usd", p.public_fund_usd, {"USD", 0, kBig, "public start-up fund (Korea: 30B KRW)"});
   v.real("public_fund_matching", p.public_fund_matching,
          {"ratio", 0, 10, "public dollars per private dollar in rounds of startups under 5 years old"});
+  v.real("public_fund_hospital_share", p.public_fund_hospital_share,
+         {"fraction", 0, 1,
+          "targeting: at least this share of the public fund's endowment goes to hospital-origin startups (Korea's "
+          "early-stage fund: 30%, seed digest §d); it keeps what the target still lacks in reserve"});
+  v.real("public_fund_young_share", p.public_fund_young_share,
+         {"fraction", 0, 1,
+          "targeting: at least this share of the endowment goes to startups under one year old (Korea: 30%)"});
   v.real("tto_capacity_per_year", p.tto_capacity_per_year,
          {"disclosures/year", 0, 1e6, "disclosures each university's technology-transfer office processes per year"});
   v.real("tax_exemption_years", p.tax_exemption_years,
@@ -626,6 +633,22 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.real("founder_reinvest_share", k.founder_reinvest_share,
          {"fraction", 0, 1,
           "share of what founders and angels receive at exits that returns to the region's pool (rest to households)"});
+  v.real("fof_budget_usd_per_year", k.fof_budget_usd_per_year,
+         {"USD/year", 0, kBig,
+          "the government fund-of-funds' new commitments to VC funds each January, from the public budget; what "
+          "private limited partners do not match lapses (Korea: KVIC's mother fund, korea_facts.csv k 475-535)"});
+  v.real("fof_share", k.fof_share,
+         {"fraction", 0.01, 1,
+          "the fund-of-funds' share of each fund it backs (the matching ratio: private LPs put in the rest; KVIC "
+          "40-80%, k 484-489)"});
+  v.real("fof_regional_share", k.fof_regional_share,
+         {"fraction", 0, 1,
+          "share of the fund-of-funds' pool reserved for managers based outside the capital area (its regional "
+          "venture funds, k 521-535)"});
+  v.real("fof_recycle_share", k.fof_recycle_share,
+         {"fraction", 0, 1,
+          "share of what the fund-of-funds received back last year that it recommits (k 495: recovered money "
+          "recommitted); the rest returns to the government"});
   v.end_section();
 
   v.begin_section("location");

@@ -38,6 +38,8 @@ struct RegionPolicy {
   double incubator_fee_usd_month = 4000.0;         ///< fee per resident startup (LabCentral: $4,000)
   double public_fund_usd = 0.0;                    ///< public start-up fund (Korea: 30B KRW)
   double public_fund_matching = 1.0;               ///< public dollars per private dollar in eligible rounds
+  double public_fund_hospital_share = 0.0;         ///< at least this share of the fund for hospital-origin firms
+  double public_fund_young_share = 0.0;            ///< at least this share of the fund for firms under a year old
   double tto_capacity_per_year = 200.0;            ///< disclosures a university's TTO can process per year
   double tax_exemption_years = 0.0;                ///< corporate-tax holiday for firms here, from founding
   double customs_exemption_years = 0.0;            ///< no import duty on lab equipment for this long after founding
@@ -342,6 +344,11 @@ struct CapitalParams {
   double regional_share = 0.0;          ///< share of the year's LP pool reserved for managers outside the capital area
   double founder_capital_usd = 150e6;   ///< default founders' and angels' pool per region at step 0
   double founder_reinvest_share = 0.5;  ///< share of founders' exit proceeds returned to the pool
+  // The government fund-of-funds (Korea: KVIC's mother fund), an LP beside the private pool.
+  double fof_budget_usd_per_year = 0.0;  ///< new fund-of-funds commitments offered each January
+  double fof_share = 0.5;                ///< its share of each fund it backs (the matching ratio)
+  double fof_regional_share = 0.0;       ///< share of its pool reserved for managers outside the capital area
+  double fof_recycle_share = 1.0;        ///< share of last year's fund-of-funds distributions recommitted
 };
 
 struct OutputParams {

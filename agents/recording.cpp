@@ -165,20 +165,29 @@ void register_metrics(World& w) {
       {Flow::infrastructure_grant, "infrastructure grants"},
       {Flow::public_fund, "public start-up fund investments"},
       {Flow::loan, "public loans to startups"},
-      {Flow::public_purchase, "public purchases of contract manufacturing (demand programme)"}};
+      {Flow::public_purchase, "public purchases of contract manufacturing (demand programme)"},
+      {Flow::fund_of_funds, "the fund-of-funds' capital calls (capital.fof_budget_usd_per_year)"}};
   for (const auto& [f, desc] : levers)
     m.spend_by_lever.emplace_back(f, t.add_flow("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
                                                 std::string("public spending this month: ") + desc));
   m.public_cost_per_job =
       t.add("public_cost_per_job", "USD/person", "cumulative public spending in the region / bio employment");
   m.lp_committed = t.add_flow("lp_committed", "USD/month",
-                              "limited partners' commitments allocated to the region's VC firms (January raise and "
-                              "entrants)");
+                              "private limited partners' commitments allocated to the region's VC firms (January "
+                              "raise and entrants)");
   m.lp_pool =
       t.add("lp_pool", "USD", "national: limited partners' commitments offered this year (the same in every region)");
   m.lp_unallocated = t.add("lp_unallocated", "USD",
                            "national: this year's commitments left unallocated after the raise and entry (the same "
                            "in every region)");
+  m.fof_committed = t.add_flow("fof_committed", "USD/month",
+                               "the government fund-of-funds' commitments to the region's VC firms (January raise "
+                               "and entrants); lp_committed is the private limited partners' part");
+  m.fof_pool =
+      t.add("fof_pool", "USD", "national: the fund-of-funds' commitments offered this year (the same in every region)");
+  m.fof_unallocated = t.add("fof_unallocated", "USD",
+                            "national: the fund-of-funds' pool left unallocated after the raise and entry, for want "
+                            "of managers or of private money to match (the same in every region)");
   m.vc_raise_failed =
       t.add_flow("vc_raise_failed", "count/month", "the region's VC firms that failed to raise a next fund");
   m.vc_firms_active = t.add("vc_firms_active", "count", "private VC firms with a fund within its life");
@@ -256,6 +265,8 @@ void record_metrics(World& w) {
     w.regions[ri].vc_invested_year += M.get(m.vc_invested, r);  // VC entry's placement weight
     M.set(m.lp_pool, r, w.capital.lp_pool_usd);
     M.set(m.lp_unallocated, r, w.capital.lp_unallocated_usd);
+    M.set(m.fof_pool, r, w.capital.fof_pool_usd);
+    M.set(m.fof_unallocated, r, w.capital.fof_unallocated_usd);
     M.set(m.founder_pool, r, w.ledger.balance(w.regions[ri].founder_pool));
     M.set(m.amenity, r, w.regions[ri].amenity);
     M.set(m.public_index, r, std::exp(w.market_log_index));
@@ -341,6 +352,7 @@ const std::vector<SummaryRow>& summary_rows() {
       {"public_revenue_forgone", "public revenue forgone (M)"},
       {"lp_committed", "LP commitments allocated (M)"},
       {"lp_unallocated", "LP unallocated at end (M)", true},
+      {"fof_committed", "fund-of-funds commitments allocated (M)"},
       {"vc_firms_active", "VC firms with an open fund at end"},
       {"vc_raise_failed", "VC raises failed"},
       {"founder_pool", "founder pool at end (M)"},
@@ -441,6 +453,7 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
                  {"fund_number", "count", "1 = the firm's first fund"},
                  {"vintage_step", "step", "step the fund was raised (negative: before the run)"},
                  {"committed_usd", "USD", "limited partners' commitments"},
+                 {"fof_usd", "USD", "of committed_usd: the government fund-of-funds' commitment"},
                  {"called_usd", "USD", "paid in by limited partners"},
                  {"distributed_usd", "USD", "paid back to limited partners while it was the firm's current fund"},
                  {"nav_usd", "USD", "holdings at each stake's share of the last post-money (open: with the cash)"},
@@ -465,6 +478,7 @@ std::vector<sim::AgentTable> agent_snapshot(const World& w) {
                             double(f.fund_number),
                             double(f.vintage_step),
                             f.committed_usd,
+                            f.fof_usd,
                             called,
                             f.distributed_usd,
                             nav,

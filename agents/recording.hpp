@@ -40,8 +40,8 @@ struct MetricIds {
   sim::MetricId vc_invested, vc_raised, vc_distributed, vc_cash, crossover_invested;
   sim::MetricId government_spend, public_cost_per_job, public_revenue_forgone;
   std::vector<std::pair<Flow, sim::MetricId>> spend_by_lever;
-  sim::MetricId lp_committed, lp_pool, lp_unallocated, vc_raise_failed, vc_firms_active, founder_pool,
-      foundings_unfunded;
+  sim::MetricId lp_committed, lp_pool, lp_unallocated, fof_committed, fof_pool, fof_unallocated, vc_raise_failed,
+      vc_firms_active, founder_pool, foundings_unfunded;
 };
 
 /// Declares every metric (name, unit, description) in output order; make_world.

@@ -76,6 +76,7 @@ enum class Flow : int {
   dividend,
   milestone,
   public_purchase,
+  fund_of_funds,
   count_
 };
 inline const std::vector<std::string> kFlowNames{"salary",
@@ -109,7 +110,8 @@ inline const std::vector<std::string> kFlowNames{"salary",
                                                  "alliance",
                                                  "dividend",
                                                  "milestone",
-                                                 "public_purchase"};
+                                                 "public_purchase",
+                                                 "fund_of_funds"};
 
 /// Who bought a startup (Event::detail of an acquisition).
 enum class AcquirerKind : std::int8_t { local, other_region, outside, large_group };

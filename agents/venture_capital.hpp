@@ -22,19 +22,22 @@ struct VentureCapital {
   bool public_fund = false;      ///< a region's public start-up fund: matches private rounds, no fees
   std::int32_t fund_number = 0;  ///< funds raised so far (0: none active)
   double committed_usd = 0;      ///< capital of the current fund
+  double fof_share = 0;          ///< of committed_usd: the fund-of-funds' share (its calls and distributions)
   double called_usd =
       0;  ///< of committed_usd: called from investors so far (before the run: counted as already invested)
   std::int32_t vintage_step = 0;  ///< step the current fund was raised
   bool fund_open = false;         ///< the current fund is within its life
   bool raising = false;           ///< past its investment period (or closed): asks limited partners each January
   bool faded = false;  ///< failed to raise capital.max_raise_attempts times: no new fund, the last one harvests
-  std::int32_t raise_failures = 0;  ///< Januaries in a row the firm failed to raise its next fund
-  std::int32_t fund_record = -1;    ///< index of the current fund in World::fund_records (-1: none)
-  double new_deals_usd = 0;         ///< invested in first rounds of new companies by the current fund
-  double recycled_usd = 0;          ///< exit proceeds the current fund kept for new deals
-  double invested_usd = 0;          ///< paid into startups so far (all funds)
-  double distributed_usd = 0;       ///< received back at exits so far (all funds)
-  double paid_in_usd = 0;           ///< capital called from limited partners so far (before the run included)
+  std::int32_t raise_failures = 0;   ///< Januaries in a row the firm failed to raise its next fund
+  std::int32_t fund_record = -1;     ///< index of the current fund in World::fund_records (-1: none)
+  double new_deals_usd = 0;          ///< invested in first rounds of new companies by the current fund
+  double recycled_usd = 0;           ///< exit proceeds the current fund kept for new deals
+  double invested_usd = 0;           ///< paid into startups so far (all funds)
+  double invested_hospital_usd = 0;  ///< of it, into hospital-origin startups (a public fund's targets)
+  double invested_young_usd = 0;     ///< of it, into startups under one year old (a public fund's targets)
+  double distributed_usd = 0;        ///< received back at exits so far (all funds)
+  double paid_in_usd = 0;            ///< capital called from limited partners so far (before the run included)
   double legacy_usd =
       0;  ///< capital called before the run starts: invested in companies outside the model, valued at cost
   double returned_usd = 0;    ///< paid back to limited partners so far (carry included)
@@ -51,6 +54,7 @@ struct FundRecord {
   std::int32_t fund_number = 0;
   std::int32_t vintage_step = 0;
   double committed_usd = 0;
+  double fof_usd = 0;          ///< of committed_usd: the government fund-of-funds' commitment
   double called_usd = 0;       ///< paid in by limited partners (final once closed)
   double distributed_usd = 0;  ///< paid back to limited partners while this was the current fund
   double nav_usd = 0;          ///< holdings at each stake's share of the last post-money, at close

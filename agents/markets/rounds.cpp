@@ -36,12 +36,27 @@ void invest(World& w, Startup& s, VentureCapital& v, double amount, double post,
     v.new_deals_usd += amount;
   }
   v.invested_usd += amount;
+  if (s.origin == Origin::hospital) v.invested_hospital_usd += amount;
+  if (w.step - s.founded_step < 12) v.invested_young_usd += amount;
   call_as_needed(w, v, amount);
   w.ledger.transfer(v.account, s.account, std::min(amount, w.ledger.balance(v.account)),
                     code(v.public_fund ? Flow::public_fund : Flow::round), w.step, s.region);
   log_event(w, EventKind::funding_round, AgentType::startup, s.id, s.region, AgentType::venture_capital, v.id, amount,
             post, round);
   count(w, w.m.vc_invested, s.region, amount);
+}
+
+/// What the region's public fund `v` puts beside `raised` private dollars in startup s (MODEL.md
+/// §7.4): public_fund_matching x raised, at most its cash less what its targets that s does not
+/// serve still lack of their share of the endowment (hospital-origin firms, firms under a year old).
+double public_match_usd(const World& w, const VentureCapital& v, const Startup& s, double raised) {
+  const auto& rp = w.policy_of(s.region);
+  double reserve = 0;
+  if (s.origin != Origin::hospital)
+    reserve += std::max(0.0, rp.public_fund_hospital_share * v.committed_usd - v.invested_hospital_usd);
+  if (w.step - s.founded_step >= 12)
+    reserve += std::max(0.0, rp.public_fund_young_share * v.committed_usd - v.invested_young_usd);
+  return std::clamp(w.ledger.balance(v.account) - reserve, 0.0, rp.public_fund_matching * raised);
 }
 
 }  // namespace
@@ -201,8 +216,7 @@ void match_rounds(World& w) {
     if (s.region >= 0 && w.step - s.founded_step < 60)
       for (auto& v : w.vcs.items())
         if (v.public_fund && v.region == s.region) pub = &v;
-    const double match =
-        pub ? std::min(w.policy_of(s.region).public_fund_matching * raised, w.ledger.balance(pub->account)) : 0.0;
+    const double match = pub ? public_match_usd(w, *pub, s, raised) : 0.0;
     const double amount = raised + match;
     const double post_money = pre_money + amount;
     const auto lead_id = w.vcs[R.screened[q][accepting[lead]].vc].id;

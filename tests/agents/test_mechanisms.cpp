@@ -600,6 +600,42 @@ TEST_CASE(
                      [](const sim::Event& e) { return e.detail == 1 && e.step > 0 && e.step < 60; }) == 0);
 }
 
+TEST_CASE("capital: a public fund's targets keep in reserve what hospital-origin and young firms still lack",
+          "[mechanism][capital]") {
+  // Korea's early-stage fund (Hongneung): at least 30% to hospital-origin firms and 30% to firms
+  // under a year old (the scenario's targets) against no targets, 20 years, the same seed.
+  struct Shares {
+    double hospital = 0, young = 0;
+  };
+  auto run_fund = [](const char* hospital, const char* young) {
+    auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+    sim::apply_override(doc, "run.steps=240");
+    sim::apply_override(doc, std::string("regions.hongneung.policy.public_fund_hospital_share=") + hospital);
+    sim::apply_override(doc, std::string("regions.hongneung.policy.public_fund_young_share=") + young);
+    const Params p = load_params(doc);
+    const double qh = std::stod(hospital), qy = std::stod(young);
+    World w = make_world(p, 17);
+    Shares out;
+    simulate(w, 240, [&](World& world, std::int64_t) {
+      for (const auto& v : world.vcs.items()) {
+        if (!v.public_fund) continue;
+        // Money outside a target came only from beyond what the target lacked: of the endowment
+        // and what came back from exits, at most the share the target leaves.
+        CHECK(v.invested_usd - v.invested_hospital_usd <= (1 - qh) * v.committed_usd + v.distributed_usd + 1e-3);
+        CHECK(v.invested_usd - v.invested_young_usd <= (1 - qy) * v.committed_usd + v.distributed_usd + 1e-3);
+        if (v.invested_usd > 0) out = {v.invested_hospital_usd / v.invested_usd, v.invested_young_usd / v.invested_usd};
+      }
+      world.events.clear_pending();
+    });
+    return out;
+  };
+  const Shares targeted = run_fund("0.3", "0.3"), free = run_fund("0", "0");
+  INFO("hospital-origin share " << free.hospital << " -> " << targeted.hospital << "; under a year " << free.young
+                                << " -> " << targeted.young);
+  CHECK(targeted.hospital > free.hospital);
+  CHECK(targeted.young > free.young);
+}
+
 TEST_CASE("capital: an empty founder pool stops foundings; exits refill it", "[mechanism][capital]") {
   const Outcome none = run(params_with(120, {"capital.founder_capital_usd=0", "capital.founder_reinvest_share=0"}), 5);
   CHECK(none.sum.at("startups_founded") == 0);
@@ -787,6 +823,61 @@ TEST_CASE("capital: a regional reserve of the LP pool funds managers outside the
   const Outcome plain = run(params_with(120, rich), 31);
   CHECK(plain.sum.at("vc_raised") == none.sum.at("vc_raised"));
   CHECK(plain.sum.at("vc_invested") == none.sum.at("vc_invested"));
+}
+
+TEST_CASE("capital: the fund-of-funds commits only beside private money, up to its matching share",
+          "[mechanism][capital]") {
+  // default.toml with a scarce private pool (100M a year, nothing recycled) and a large public
+  // fund-of-funds (1B a year, half of each fund it backs).
+  const std::vector<std::string> scarce = {"capital.lp_commitments_usd_per_year=100e6", "capital.lp_recycle_share=0"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto v = scarce;
+    v.insert(v.end(), extra.begin(), extra.end());
+    return params_with(240, v);
+  };
+  const Outcome none = run(with({}), 21);
+  const Outcome fof = run(with({"capital.fof_budget_usd_per_year=1e9", "capital.fof_share=0.5"}), 21);
+  INFO("raised: private only " << none.sum.at("vc_raised") << ", with the fund-of-funds " << fof.sum.at("vc_raised")
+                               << " (public " << fof.sum.at("fof_committed") << ", private "
+                               << fof.sum.at("lp_committed") << ")");
+  CHECK(fof.sum.at("fof_committed") > 0);
+  CHECK(fof.sum.at("vc_raised") > none.sum.at("vc_raised"));
+  // The match: at most half of what funds raised is public, so public <= private in total.
+  CHECK(fof.sum.at("fof_committed") <= fof.sum.at("lp_committed") * (1 + 1e-9));
+  CHECK(fof.sum.at("vc_raised") == Approx(fof.sum.at("fof_committed") + fof.sum.at("lp_committed")));
+  // Its calls come from the public budget and never exceed its commitments; what private money
+  // could not match is left unallocated.
+  CHECK(fof.flows.at("fund_of_funds") > 0);
+  CHECK(fof.flows.at("fund_of_funds") <= fof.sum.at("fof_committed") * (1 + 1e-9));
+  CHECK(fof.sum.at("spend_fund_of_funds") == Approx(fof.flows.at("fund_of_funds")));
+  CHECK(fof.last.at("fof_unallocated") > 0);
+  // A higher matching share backs more funds with the same private money.
+  const Outcome high = run(with({"capital.fof_budget_usd_per_year=1e9", "capital.fof_share=0.8"}), 21);
+  CHECK(high.sum.at("fof_committed") > fof.sum.at("fof_committed"));
+  // No private money at all: nothing to match, no fund is raised and the budget is not spent.
+  const Outcome dry = run(params_with(120, {"capital.lp_commitments_usd_per_year=0", "capital.lp_recycle_share=0",
+                                            "capital.fof_budget_usd_per_year=1e9"}),
+                          31);
+  CHECK(dry.sum.at("vc_raised") == 0);
+  CHECK(dry.flows.at("fund_of_funds") == 0);
+  CHECK(dry.last.at("fof_unallocated") > 0);
+}
+
+TEST_CASE("capital: the fund-of-funds' regional reserve funds managers outside the capital area",
+          "[mechanism][capital]") {
+  auto raised_outside = [](const Outcome& o) {
+    return count_events(o, EventKind::fund_raised, [](const sim::Event& e) { return e.region == 1; });
+  };
+  auto with = [&](const char* share) {
+    return params_with(120,
+                       {"capital.lp_commitments_usd_per_year=2e9", "capital.max_entrants_per_year=6",
+                        "capital.fof_budget_usd_per_year=1e9", std::string("capital.fof_regional_share=") + share});
+  };
+  REQUIRE(with("0").regions[1].capital_area == false);
+  const Outcome none = run(with("0"), 31), half = run(with("0.5"), 31);
+  INFO("raises outside the capital area: share 0 -> " << raised_outside(none) << ", 0.5 -> " << raised_outside(half));
+  CHECK(raised_outside(half) > raised_outside(none));
+  CHECK(half.by_region.at("fof_committed")[1] > none.by_region.at("fof_committed")[1]);
 }
 
 TEST_CASE("mechanism: founders choose a region: amenity and a tax credit draw them, reach 0 keeps them home",
