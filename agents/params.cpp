@@ -85,6 +85,11 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
             {"count", 0, 1e4, "biologics production / contract manufacturing (CDMO) plants here at start"});
   v.real("plant_litres", r.plant_litres, {"litres", 0, 1e8, "bioreactor capacity of each of those plants at start"});
   v.integer("startups", r.startups, {"count", 0, 1e7, "startups at start"});
+  v.integer("listed_startups", r.listed_startups,
+            {"count", 0, 1e7,
+             "of the startups at start, this many are listed companies: the first of the region's drug developers "
+             "placed at a clinical stage (phase I or later; needs startup.initial_stage_spread), each with "
+             "market.ipo_raise_usd of cash raised and the public holding the shares it sold"});
   v.real("talent_pool_persons", r.talent_pool_persons,
          {"persons", 0, 1e8, "life-science workers looking for work at start"});
   v.real("phd_share_of_talent", r.phd_share_of_talent, {"fraction", 0, 1, "PhD share of the starting talent pool"});
@@ -533,6 +538,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"USD/year", 0, kBig,
           "new money public investors put into this model's IPOs and follow-on offerings a year (a budget, reset "
           "each January)"});
+  v.real("follow_on_equity_usd_per_year", m.follow_on_equity_usd_per_year,
+         {"USD/year", -1, kBig,
+          "a separate yearly budget for listed companies' follow-on offerings (rights offerings, placements), reset "
+          "each January; < 0: they draw on public_equity_usd_per_year with IPOs and crossover rounds"});
   v.real("delist_value_usd", m.delist_value_usd,
          {"USD", 0, kBig, "a listed company whose market value falls below this is delisted"});
   v.real("corporate_tax_rate", m.corporate_tax_rate,

@@ -70,6 +70,7 @@ struct RegionParams {
   int production_plants = 0;       ///< contract/biologics manufacturing plants here at start (MODEL.md §7.5)
   double plant_litres = 100000.0;  ///< bioreactor capacity of each of them at start
   int startups = 5;
+  int listed_startups = 0;  ///< of them, listed at start (clinical-stage drug developers; MODEL.md §5)
   double talent_pool_persons = 2000.0;
   double phd_share_of_talent = 0.15;
   double university_research_usd_per_year =
@@ -249,7 +250,9 @@ struct MarketParams {
   double market_index_volatility = 0.15;       ///< yearly sd of the log public-valuation index
   double market_index_persistence = 0.95;      ///< monthly AR(1) persistence of the log index
   double public_equity_usd_per_year = 20e9;    ///< new money public investors put into IPOs and offerings a year
-  double delist_value_usd = 30e6;              ///< a listed firm whose market value falls below this is delisted
+  double follow_on_equity_usd_per_year =
+      -1;                          ///< of listed firms' offerings, a budget of their own (< 0: the one above)
+  double delist_value_usd = 30e6;  ///< a listed firm whose market value falls below this is delisted
   double corporate_tax_rate = 0.21;
   double capital_goods_duty = 0.08;
 };

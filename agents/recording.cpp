@@ -90,6 +90,9 @@ void register_metrics(World& w) {
       t.add_flow("rounds_failed_short", "count/month",
                  "failed rounds: a lead priced it, but investors at that price filled less than vc.min_round_fill");
   m.delisted = t.add_flow("delisted", "count/month", "listed companies delisted (market value below the minimum)");
+  m.public_follow_on = t.add_flow("public_follow_on", "USD/month",
+                                  "follow-on offerings of the region's listed companies (out of "
+                                  "market.public_equity_usd_per_year, with IPOs and crossover rounds)");
   m.listed_firms = t.add("listed_firms", "count", "live listed companies of the region");
   m.drug_sales = t.add_flow("drug_sales", "USD/month", "sales of approved drugs owned by independent or listed firms");
   m.public_index = t.add("public_valuation_index", "index",

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "agents/books.hpp"
+#include "agents/markets/public_markets.hpp"
+#include "agents/valuation.hpp"
 
 namespace biocluster::agents {
 
@@ -230,6 +232,7 @@ World make_world(const Params& params, std::uint64_t seed) {
       w.production_base_litres += R.plant_litres * P.production.initial_utilisation;
       w.pharmas.queue_birth(f);
     }
+    int listed = 0;  // of the region's initial startups, listed at start (R.listed_startups)
     for (int k = 0; k < R.startups; ++k) {
       Startup s;
       std::tie(s.x_km, s.y_km) = place_in(R, ri, AgentType::startup, k);
@@ -252,6 +255,7 @@ World make_world(const Params& params, std::uint64_t seed) {
         s.service = kind.bernoulli(P.startup.service_share);
         if (s.service) s.stage = Stage::preclinical;
       }
+      if (listed < R.listed_startups && !s.service && s.stage >= Stage::phase1) s.listed = true, ++listed;
       s.target_headcount = s.headcount;
       w.startups.queue_birth(s);
     }
@@ -330,6 +334,20 @@ World make_world(const Params& params, std::uint64_t seed) {
   w.pharmas.commit();
   derive_from_params(w);  // rate tables, research money, TTO capacity, trial slots
   rebuild_indexes(w);
+  // Companies listed at start: the cash of their listing from public investors, the public holding
+  // the shares sold at the market's value now (MODEL.md §5).
+  for (auto& s : w.startups.items()) {
+    if (!s.listed) continue;
+    // Its asset's market, as the first decide phase would draw it (keyed: the same draws).
+    s.peak_sales_usd = draw_peak_sales(w, s.id, s.asset_number);
+    s.peak_estimate_usd = peak_estimate_usd(w, s);
+    s.peak_estimate_stage = static_cast<std::int8_t>(s.stage);
+    const double raise = P.market.ipo_raise_usd;
+    w.ledger.transfer(w.ext.outside_investors, s.account, raise, code(Flow::equity), 0);
+    const double pre = public_value(w, s, w.ledger.balance(s.account) - raise);
+    s.post_money_usd = std::max(pre, 0.0) + raise;
+    s.public_share = s.post_money_usd > 0 ? raise / s.post_money_usd : 1.0;
+  }
   // Startups' first bills, so that their first decisions see a burn rate.
   for (auto& s : w.startups.items()) {
     compute_costs(s, P.startup, cost_per_employee(w, s.region), w.rent.at(w.grid.cell_of(s.x_km, s.y_km)),

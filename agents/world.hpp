@@ -105,6 +105,7 @@ struct World {
   double market_log_index = 0;  ///< log of the public market's valuation index (agents/markets/public_markets.cpp)
   double applied_grant_usd_month = 0;    ///< applied grant per SME-eligible startup this month
   double public_equity_left_usd = 0;     ///< public investors' budget left this year for IPOs and offerings
+  double follow_on_left_usd = 0;         ///< of market.follow_on_equity_usd_per_year, left this year
   CapitalState capital;                  ///< the national limited-partner pool (agents/markets/funds.cpp)
   std::vector<FundRecord> fund_records;  ///< every fund ever raised, in order of raising
 

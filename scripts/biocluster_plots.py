@@ -195,6 +195,13 @@ SERIES_GROUPS = [
                 "they raised and its plants' contract-manufacturing revenue (left: per month; right: 12-month "
                 "rolling sum), and the VC firms' uninvested cash.",
                 ["vc_invested", "vc_distributed", "vc_raised", "vc_cash", "production_revenue"]),
+    SeriesGroup("capital", "Limited partners, the fund-of-funds and public equity",
+                "What private limited partners and the government fund-of-funds committed to the region's VC "
+                "firms, the national pools offered each January and left unallocated, VC raises that failed, "
+                "firms with an open fund, the founders' pool and listed firms' follow-on offerings (MODEL.md 7.4; "
+                "flows: left per month, right 12-month rolling sum).",
+                ["lp_committed", "fof_committed", "lp_pool", "fof_pool", "lp_unallocated", "fof_unallocated",
+                 "vc_raise_failed", "vc_firms_active", "founder_pool", "foundings_unfunded", "public_follow_on"], 3),
     SeriesGroup("public", "Public money",
                 "Public money paid into the region (left: per month; right: 12-month rolling sum) and the "
                 "cumulative public spending per bio job.",
@@ -262,7 +269,7 @@ STACK_GROUPS = [
 ]
 
 #: The order of the figures in the report (stems of SERIES_GROUPS and STACK_GROUPS).
-FIGURE_SEQUENCE = ["firms", "employment", "money", "rounds_failed", "public", "public_programmes", "startups",
+FIGURE_SEQUENCE = ["firms", "employment", "money", "capital", "rounds_failed", "public", "public_programmes", "startups",
                    "founding_origin", "location", "acquirers", "listing", "innovation", "pipeline", "labour", "migration",
                    "environment"]
 

@@ -23,8 +23,10 @@ double public_value(const World& w, const Startup& s, double cash) {
 }
 
 void open_public_budget(World& w) {
-  if (w.step == 0 || w.calendar.month_of(w.step) == 1)
+  if (w.step == 0 || w.calendar.month_of(w.step) == 1) {
     w.public_equity_left_usd = w.params.market.public_equity_usd_per_year;
+    w.follow_on_left_usd = w.params.market.follow_on_equity_usd_per_year;
+  }
 }
 
 bool passes_tech_evaluation(const World& w, const Startup& s) {
@@ -121,9 +123,11 @@ void match_public_markets(World& w) {
       }
       if (!s.wants_round) continue;
       const double need = round_need_usd(s, w, cash);
-      if (need <= 0 || need > w.public_equity_left_usd) continue;
+      double& budget = M.follow_on_equity_usd_per_year < 0 ? w.public_equity_left_usd : w.follow_on_left_usd;
+      if (need <= 0 || need > budget) continue;
       w.ledger.transfer(w.ext.outside_investors, s.account, need, code(Flow::equity), w.step);
-      w.public_equity_left_usd -= need;
+      budget -= need;
+      count(w, w.m.public_follow_on, s.region, need);
       issue_public_shares(s, need, value);
       hire_for(w, s, 1.0);
       continue;

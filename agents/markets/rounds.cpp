@@ -46,9 +46,8 @@ void invest(World& w, Startup& s, VentureCapital& v, double amount, double post,
   count(w, w.m.vc_invested, s.region, amount);
 }
 
-/// What the region's public fund `v` puts beside `raised` private dollars in startup s (MODEL.md
-/// §7.4): public_fund_matching x raised, at most its cash less what its targets that s does not
-/// serve still lack of their share of the endowment (hospital-origin firms, firms under a year old).
+}  // namespace
+
 double public_match_usd(const World& w, const VentureCapital& v, const Startup& s, double raised) {
   const auto& rp = w.policy_of(s.region);
   double reserve = 0;
@@ -58,8 +57,6 @@ double public_match_usd(const World& w, const VentureCapital& v, const Startup& 
     reserve += std::max(0.0, rp.public_fund_young_share * v.committed_usd - v.invested_young_usd);
   return std::clamp(w.ledger.balance(v.account) - reserve, 0.0, rp.public_fund_matching * raised);
 }
-
-}  // namespace
 
 void match_rounds(World& w) {
   const auto& P = w.params;

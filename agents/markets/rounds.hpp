@@ -11,6 +11,8 @@
 namespace biocluster::agents {
 
 struct World;
+struct VentureCapital;
+struct Startup;
 
 /// Work buffers of round matching (contents meaningless between steps).
 struct RoundBuffers {
@@ -33,5 +35,10 @@ struct RoundBuffers {
 };
 
 void match_rounds(World& w);
+
+/// What the region's public fund `v` puts beside `raised` private dollars in startup s (MODEL.md
+/// §7.4): public_fund_matching x raised, at most its cash less what its targets that s does not
+/// serve still lack of their share of the endowment (hospital-origin firms, firms under a year old).
+double public_match_usd(const World& w, const VentureCapital& v, const Startup& s, double raised);
 
 }  // namespace biocluster::agents

@@ -10,6 +10,7 @@
 
 #include "agents/lifecycle.hpp"
 #include "agents/markets/public_markets.hpp"
+#include "agents/markets/rounds.hpp"
 #include "agents/model.hpp"
 #include "agents/params.hpp"
 #include "agents/simulate.hpp"
@@ -602,38 +603,119 @@ TEST_CASE(
 
 TEST_CASE("capital: a public fund's targets keep in reserve what hospital-origin and young firms still lack",
           "[mechanism][capital]") {
-  // Korea's early-stage fund (Hongneung): at least 30% to hospital-origin firms and 30% to firms
-  // under a year old (the scenario's targets) against no targets, 20 years, the same seed.
-  struct Shares {
-    double hospital = 0, young = 0;
+  // The rule on Korea's early-stage fund (Hongneung), at step 0: targets of 30% each.
+  auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+  sim::apply_override(doc, "regions.hongneung.policy.public_fund_hospital_share=0.3");
+  sim::apply_override(doc, "regions.hongneung.policy.public_fund_young_share=0.2");
+  sim::apply_override(doc, "regions.hongneung.policy.public_fund_matching=1");
+  const Params p = load_params(doc);
+  World w = make_world(p, 5);
+  VentureCapital* fund = nullptr;
+  for (auto& v : w.vcs.items())
+    if (v.public_fund) fund = &v;
+  REQUIRE(fund != nullptr);
+  const double E = fund->committed_usd, cash = w.ledger.balance(fund->account);
+  REQUIRE(cash == Approx(E));
+  Startup s = w.startups.items()[0];
+  s.region = fund->region;
+  auto match = [&](Origin origin, std::int32_t age_months, double raised) {
+    s.origin = origin;
+    s.founded_step = static_cast<std::int32_t>(w.step) - age_months;
+    return public_match_usd(w, *fund, s, raised);
   };
-  auto run_fund = [](const char* hospital, const char* young) {
+  // Serving both targets: matched in full (up to the cash).
+  CHECK(match(Origin::hospital, 3, 0.1 * E) == Approx(0.1 * E));
+  CHECK(match(Origin::hospital, 3, 2 * E) == Approx(cash));
+  // Serving neither: at most the cash beyond both reserves (0.3 E + 0.2 E).
+  CHECK(match(Origin::university, 30, 2 * E) == Approx(cash - 0.5 * E));
+  CHECK(match(Origin::university, 30, 0.1 * E) == Approx(0.1 * E));
+  // Serving one: the other's reserve only.
+  CHECK(match(Origin::hospital, 30, 2 * E) == Approx(cash - 0.2 * E));
+  CHECK(match(Origin::staff, 3, 2 * E) == Approx(cash - 0.3 * E));
+  // What the targets' firms already received counts against their reserve.
+  fund->invested_hospital_usd = 0.25 * E;
+  CHECK(match(Origin::university, 30, 2 * E) == Approx(cash - 0.05 * E - 0.2 * E));
+  fund->invested_hospital_usd = E, fund->invested_young_usd = E;
+  CHECK(match(Origin::university, 30, 2 * E) == Approx(cash));
+  // No targets: the match is the old one, min(matching x raised, cash).
+  auto plain = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+  sim::apply_override(plain, "regions.hongneung.policy.public_fund_hospital_share=0");
+  sim::apply_override(plain, "regions.hongneung.policy.public_fund_young_share=0");
+  w.params = load_params(plain);
+  fund->invested_hospital_usd = fund->invested_young_usd = 0;
+  CHECK(match(Origin::university, 30, 2 * E) ==
+        Approx(std::min(w.params.regions[static_cast<std::size_t>(fund->region)].policy.public_fund_matching * 2 * E,
+                        cash)));
+}
+
+TEST_CASE("capital: over a run, a public fund's money outside a target stays within the target's complement",
+          "[mechanism][capital]") {
+  // Korea, 20 years, both targets at 30% and a match of 3 (the fund's cash binds): money into firms
+  // outside a target came only from beyond what the target lacked, so at most (1 - share) of the
+  // endowment plus what came back from exits.
+  auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+  sim::apply_override(doc, "run.steps=240");
+  sim::apply_override(doc, "regions.hongneung.policy.public_fund_hospital_share=0.3");
+  sim::apply_override(doc, "regions.hongneung.policy.public_fund_young_share=0.3");
+  sim::apply_override(doc, "regions.hongneung.policy.public_fund_matching=3");
+  const Params p = load_params(doc);
+  World w = make_world(p, 17);
+  double invested = 0;
+  simulate(w, 240, [&](World& world, std::int64_t) {
+    for (const auto& v : world.vcs.items()) {
+      if (!v.public_fund) continue;
+      CHECK(v.invested_usd - v.invested_hospital_usd <= 0.7 * v.committed_usd + v.distributed_usd + 1e-3);
+      CHECK(v.invested_usd - v.invested_young_usd <= 0.7 * v.committed_usd + v.distributed_usd + 1e-3);
+      invested = std::max(invested, v.invested_usd);
+    }
+    world.events.clear_pending();
+  });
+  CHECK(invested > 0);
+}
+
+TEST_CASE("public markets: companies listed at the start are clinical developers with their listing's cash",
+          "[mechanism][public]") {
+  auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+  const Params p = load_params(doc);
+  int wanted = 0;
+  for (const auto& r : p.regions) wanted += r.listed_startups;
+  REQUIRE(wanted > 0);
+  const World w = make_world(p, 3);
+  int listed = 0;
+  std::vector<int> per_region(p.regions.size(), 0);
+  for (const auto& s : w.startups.items()) {
+    if (!s.listed) continue;
+    ++listed, ++per_region[static_cast<std::size_t>(s.region)];
+    CHECK(s.stage >= Stage::phase1);
+    CHECK_FALSE(s.service);
+    CHECK(w.ledger.balance(s.account) >= p.market.ipo_raise_usd);
+    CHECK(s.post_money_usd >= p.market.ipo_raise_usd);
+    CHECK(s.public_share > 0);
+    CHECK(s.public_share <= 1);
+  }
+  CHECK(listed == wanted);
+  for (std::size_t r = 0; r < p.regions.size(); ++r) CHECK(per_region[r] == p.regions[r].listed_startups);
+  // None by default (the US scenarios and default.toml).
+  const World plain = make_world(params_with(12, {}), 3);
+  for (const auto& s : plain.startups.items()) CHECK_FALSE(s.listed);
+}
+
+TEST_CASE("public markets: listed firms' follow-on offerings draw on a yearly budget of their own",
+          "[mechanism][public]") {
+  // Korea, 6 years: follow-on offerings draw on their own yearly budget (none without one).
+  auto korea = [](const char* follow_on) {
     auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
-    sim::apply_override(doc, "run.steps=240");
-    sim::apply_override(doc, std::string("regions.hongneung.policy.public_fund_hospital_share=") + hospital);
-    sim::apply_override(doc, std::string("regions.hongneung.policy.public_fund_young_share=") + young);
-    const Params p = load_params(doc);
-    const double qh = std::stod(hospital), qy = std::stod(young);
-    World w = make_world(p, 17);
-    Shares out;
-    simulate(w, 240, [&](World& world, std::int64_t) {
-      for (const auto& v : world.vcs.items()) {
-        if (!v.public_fund) continue;
-        // Money outside a target came only from beyond what the target lacked: of the endowment
-        // and what came back from exits, at most the share the target leaves.
-        CHECK(v.invested_usd - v.invested_hospital_usd <= (1 - qh) * v.committed_usd + v.distributed_usd + 1e-3);
-        CHECK(v.invested_usd - v.invested_young_usd <= (1 - qy) * v.committed_usd + v.distributed_usd + 1e-3);
-        if (v.invested_usd > 0) out = {v.invested_hospital_usd / v.invested_usd, v.invested_young_usd / v.invested_usd};
-      }
-      world.events.clear_pending();
-    });
-    return out;
+    sim::apply_override(doc, "run.steps=72");
+    sim::apply_override(doc, std::string("market.follow_on_equity_usd_per_year=") + follow_on);
+    return load_params(doc);
   };
-  const Shares targeted = run_fund("0.3", "0.3"), free = run_fund("0", "0");
-  INFO("hospital-origin share " << free.hospital << " -> " << targeted.hospital << "; under a year " << free.young
-                                << " -> " << targeted.young);
-  CHECK(targeted.hospital > free.hospital);
-  CHECK(targeted.young > free.young);
+  const Outcome none = run(korea("0"), 8);
+  CHECK(none.sum.at("public_follow_on") == 0);
+  const Outcome own = run(korea("1e12"), 8), tight = run(korea("5e7"), 8);
+  INFO("follow-ons over 6 years: budget 1e12 -> " << own.sum.at("public_follow_on") << ", 5e7 -> "
+                                                  << tight.sum.at("public_follow_on"));
+  CHECK(own.sum.at("public_follow_on") > 6 * 5e7);                  // demand exceeds the tight budget...
+  CHECK(tight.sum.at("public_follow_on") <= 6 * 5e7 * (1 + 1e-9));  // ...which caps each year
 }
 
 TEST_CASE("capital: an empty founder pool stops foundings; exits refill it", "[mechanism][capital]") {
