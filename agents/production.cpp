@@ -58,45 +58,64 @@ void plan_production(World& w) {
   }
 }
 
+namespace {
+
+/// Present value at build time of a litre a year of a plant owned by `f`, built now: contract revenue
+/// less materials and staff at today's local cost, after corporate tax — none for what is left of
+/// the owner's region's tax holiday once the plant runs — over the plant's life (MODEL.md §7.5).
+double plant_value_per_litre(const World& w, const Pharma& f) {
+  const auto& Q = w.params.production;
+  const double tax = w.params.market.corporate_tax_rate;
+  const double margin = Q.price_usd_per_litre_year * (1.0 - Q.materials_share) -
+                        Q.staff_per_litre * 12.0 * cost_per_employee(w, f.region);
+  const double r = Q.discount_rate;
+  const auto annuity = [&](double years) { return r > 0 ? (1.0 - std::pow(1.0 + r, -years)) / r : years; };
+  const double runs_at_age = (static_cast<double>(w.step - f.founded_step) + 12.0 * Q.build_years) / 12.0;
+  const double holiday = std::clamp(w.policy_of(f.region).tax_exemption_years - runs_at_age, 0.0, Q.life_years);
+  const double life = annuity(Q.life_years);
+  const double taxed = holiday > 0 ? margin * (life - tax * (life - annuity(holiday))) : margin * (1.0 - tax) * life;
+  return taxed / std::pow(1.0 + r, Q.build_years);
+}
+
+/// The import duty on its capital goods: none where the region exempts them.
+double plant_duty(const World& w, const Pharma& f) {
+  return w.policy_of(f.region).customs_exemption_years > 0 ? 0.0 : w.params.market.capital_goods_duty;
+}
+
+}  // namespace
+
 void expand_production(World& w) {
   const auto& Q = w.params.production;
   if (w.calendar.date_of(w.step).month != 1 || Q.plant_litres <= 0) return;
+  // The site: the owner whose plant would be worth most over its cost (the tax holiday left, the
+  // local wage, the import duty; ties to the first).
   double capacity = 0;
-  Pharma* cheapest = nullptr;
-  double best_cost = 0;
+  Pharma* site = nullptr;
+  double best = 0, value = 0, cost = 0, duty = 0;
   for (auto& f : w.pharmas.items()) {
     if (!f.production) continue;
     capacity += f.capacity_litres + f.pending_litres;
-    const double c = cost_per_employee(w, f.region);
-    if (cheapest == nullptr || c < best_cost) cheapest = &f, best_cost = c;
+    const double d = plant_duty(w, f);
+    const double v = plant_value_per_litre(w, f), c = Q.capex_usd_per_litre * (1.0 + d);
+    if (site == nullptr || v - c > best) site = &f, best = v - c, value = v, cost = c, duty = d;
   }
-  if (cheapest == nullptr) return;
+  if (site == nullptr) return;
   const double build_months = 12.0 * Q.build_years;
   // Owners expect the public programme in force now to last (they do not read its schedule).
   const double expected =
       production_demand_litres(w, static_cast<double>(w.step) + build_months) + programme_demand_litres(w);
-  // Value of a litre a year once running: contract revenue less materials, staff at today's local
-  // cost and tax; over the plant's life from when it runs.
-  const double margin = Q.price_usd_per_litre_year * (1.0 - Q.materials_share) - Q.staff_per_litre * 12.0 * best_cost;
-  const double after_tax = margin * (1.0 - w.params.market.corporate_tax_rate);
-  const double r = Q.discount_rate;
-  const double annuity = r > 0 ? (1.0 - std::pow(1.0 + r, -Q.life_years)) / r : Q.life_years;
-  const double value = after_tax * annuity / std::pow(1.0 + r, Q.build_years);
-  const auto& pol = w.policy_of(cheapest->region);
-  const double duty = pol.customs_exemption_years > 0 ? 0.0 : w.params.market.capital_goods_duty;
-  const double cost = Q.capex_usd_per_litre * (1.0 + duty);
   // Build while the demand expected then is not covered and a plant is worth its cost.
   for (int k = 0; k < 10 && expected > capacity && value > cost; ++k) {
-    cheapest->pending_litres += Q.plant_litres;
+    site->pending_litres += Q.plant_litres;
     w.plant_builds.push_back(
-        {cheapest->id, static_cast<std::int32_t>(w.step + static_cast<std::int64_t>(build_months)), Q.plant_litres});
+        {site->id, static_cast<std::int32_t>(w.step + static_cast<std::int64_t>(build_months)), Q.plant_litres});
     capacity += Q.plant_litres;
     const double capex = Q.capex_usd_per_litre * Q.plant_litres;
-    w.ledger.transfer(w.ext.world_market, w.ext.landlords, capex, code(Flow::equipment), w.step, cheapest->region);
+    w.ledger.transfer(w.ext.world_market, w.ext.landlords, capex, code(Flow::equipment), w.step, site->region);
     if (duty > 0)
-      w.ledger.transfer(w.ext.world_market, w.ext.government, capex * duty, code(Flow::tax), w.step, cheapest->region);
-    log_event(w, EventKind::plant_built, AgentType::pharma, cheapest->id, cheapest->region, AgentType::pharma,
-              cheapest->id, capex, Q.plant_litres, 0, 0);
+      w.ledger.transfer(w.ext.world_market, w.ext.government, capex * duty, code(Flow::tax), w.step, site->region);
+    log_event(w, EventKind::plant_built, AgentType::pharma, site->id, site->region, AgentType::pharma, site->id, capex,
+              Q.plant_litres, 0, 0);
   }
 }
 

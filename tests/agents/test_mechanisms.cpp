@@ -1114,6 +1114,30 @@ TEST_CASE("mechanism: production plants earn from contract demand, hire, and bui
   CHECK(scarce.revenue < 0.9 * base.revenue);  // a plant that cannot hire produces less
 }
 
+TEST_CASE("mechanism: a tax holiday moves the plant build decision and the site", "[mechanism][lever]") {
+  // One 100,000 L plant in the capital region; demand grows 10% a year, so capacity is short within
+  // a few years. At a capex of 8,500 USD/L a taxed plant is worth less than it costs (no build) and
+  // an untaxed one more: the owner builds only under the holiday.
+  auto builds = [](const std::vector<std::string>& extra) {
+    std::vector<std::string> o = {"regions.capital.production_plants=1", "production.capex_usd_per_litre=8500"};
+    o.insert(o.end(), extra.begin(), extra.end());
+    const Outcome out = run(params_with(120, o), 48);
+    std::vector<int> per_region(2, 0);
+    for (const auto& e : out.events)
+      if (e.kind == code(EventKind::plant_built)) ++per_region[static_cast<std::size_t>(e.region)];
+    return per_region;
+  };
+  const auto taxed = builds({}), holiday = builds({"regions.capital.policy.tax_exemption_years=100"});
+  CHECK(taxed[0] == 0);
+  CHECK(holiday[0] > 0);
+  // A holiday already spent (shorter than the firm's age when the plant would run) is worth nothing.
+  CHECK(builds({"regions.capital.policy.tax_exemption_years=1"})[0] == 0);
+  // Two sites, a plant in each region: the owner in the region with the holiday builds.
+  const auto two = builds({"regions.regional.production_plants=1", "regions.regional.policy.tax_exemption_years=100"});
+  CHECK(two[0] == 0);
+  CHECK(two[1] > 0);
+}
+
 TEST_CASE(
     "mechanism: a public demand programme buys plants' output, is paid by the government, and moves the "
     "build decision",
