@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
                        "Only check the files and that each variant changes exactly what it declares");
   experiment->add_option("--save-runs", so.save_runs,
                          "Also keep every run's monthly time series in DIR (v<variant>_r<replicate>.h5, runs.csv, "
-                         "outcomes.csv, results.csv) for scripts/plot_experiment.py; the tables are unchanged");
+                         "outcomes.csv, results.csv) for biocluster-plot-experiment; the tables are unchanged");
   experiment
       ->add_option("--robust", so.robust,
                    "After the tables, rerun every arm over N Latin-hypercube sets of the uncertain parameters "

@@ -403,7 +403,7 @@ int run_calibration(const TargetsSpec& spec, const StudyOptions& o, std::ostream
 // ---------------------------------------------------------------- experiments
 
 /// DIR/runs.csv (one row per saved run) and DIR/outcomes.csv (what each outcome sums) for
-/// experiment --save-runs; the figures (scripts/plot_experiment.py) read them.
+/// experiment --save-runs; the figures (biocluster-plot-experiment) read them.
 void write_saved_run_manifests(const ExperimentSpec& spec, const std::vector<const Variant*>& all, const Plan& plan,
                                const std::filesystem::path& dir) {
   std::string runs = "variant_index,variant,replicate,seed,file,scenario\n";

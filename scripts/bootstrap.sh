@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages biocluster needs, and nothing when all are present.
+# Installs the Debian packages biocluster needs (nothing when all are present), then the Python package
+# into .venv (scripts/python_env.sh; nothing when it is up to date).
 # Idempotent: safe to run any number of times. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -8,10 +9,12 @@ packages=(
   libboost-dev libboost-mpi-dev libboost-timer-dev libboost-program-options-dev
   libtbb-dev libhdf5-dev hdf5-tools catch2 libcli11-dev libtoml11-dev librandom123-dev
   libopenmpi-dev openmpi-bin
-  python3-h5py python3-matplotlib python3-numpy python3-pandas python3-pil
+  python3-h5py python3-matplotlib python3-numpy python3-pandas python3-pil python3-scipy
+  # the Python package (python/) in a virtual environment: scripts/python_env.sh
+  python3-venv python3-pip python3-setuptools python3-wheel python3-pytest python3-xarray
   clang libclang-rt-14-dev clang-format
   # the peers of scripts/bench_peers.sh (../shared/peers): MASON on Java 17, Mesa's Python needs
-  openjdk-17-jre-headless python3-scipy python3-tqdm python3-networkx
+  openjdk-17-jre-headless python3-tqdm python3-networkx
 )
 
 missing=()
@@ -23,6 +26,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "bootstrap: all ${#packages[@]} packages present"
+  bash "$(dirname "$0")/python_env.sh"
   exit 0
 fi
 
@@ -37,3 +41,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
 $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "bootstrap: done"
+bash "$(dirname "$0")/python_env.sh"

@@ -10,4 +10,4 @@ mkdir -p out
 ./build/release/biocluster run scenarios/default.toml -o out/default.h5
 echo
 echo "Wrote out/default.h5 -- see docs/OUTPUT.md to read it with h5py, or make figures and a report:"
-echo "  /usr/bin/python3 scripts/plot_run.py out/default.h5 -o out/default_report"
+echo "  .venv/bin/biocluster-plot-run out/default.h5 -o out/default_report"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# `biocluster experiment --save-runs DIR` and scripts/plot_experiment.py (docs/EXPERIMENTS.md,
+# `biocluster experiment --save-runs DIR` and biocluster-plot-experiment (docs/EXPERIMENTS.md,
 # "Figures over time"). Usage: experiment_runs.sh BIOCLUSTER SOURCE_DIR WORK_DIR
 set -euo pipefail
 bin=$1; src=$2; work=$3
-py=/usr/bin/python3
+py=${BIOCLUSTER_PYTHON:-$src/.venv/bin/python}; pybin=$(dirname "$py")  # the package's venv (ctest sets it)
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 exp="$src/scenarios/experiments/grace_period.toml"   # Korea: baseline and 3 variants
 "$bin" experiment "$exp" --replicates 3 --steps 36 -q --csv plain.csv > plain.txt
@@ -29,7 +29,7 @@ oc = list(csv.DictReader(open("saved/outcomes.csv")))
 assert oc[0]["metrics"] == "startups_founded" and oc[1]["regions"] == "outside_capital_area", oc[:2]
 print(f"save-runs: 12 paired run files, {len(oc)} outcomes described")
 PY
-"$py" "$src/scripts/plot_experiment.py" saved -o figs > figs.txt
+"$pybin/biocluster-plot-experiment" saved -o figs > figs.txt
 for f in time_v1_1 time_v3_1 forest capital_area; do
   [ -s "figs/$f.png" ] || { echo "figs/$f.png missing"; cat figs.txt; exit 1; }
   [ "$(stat -c %s "figs/$f.png")" -gt 20000 ] || { echo "figs/$f.png is nearly empty"; exit 1; }
@@ -40,6 +40,6 @@ for want in "Question." "<h2>Findings</h2>" "How far to trust the baseline" "kor
   grep -q "$want" figs/report.html || { echo "report.html lacks '$want'"; exit 1; }
 done
 [ "$(grep -o '<h1>' figs/report.html | wc -l)" -eq 1 ] || { echo "report.html: expected one title"; exit 1; }
-set +e; out=$("$py" "$src/scripts/plot_experiment.py" "$work/nowhere" 2>&1); rc=$?; set -e
+set +e; out=$("$pybin/biocluster-plot-experiment" "$work/nowhere" 2>&1); rc=$?; set -e
 [ $rc -eq 2 ] && grep -q "save-runs" <<<"$out" || { echo "a missing DIR: rc $rc: $out"; exit 1; }
 echo "experiment figures: time, forest and capital-area figures, report.html"

@@ -3,7 +3,7 @@
 # The index (index.h5 and index.csv) must be byte-identical however the runs were made.
 set -euo pipefail
 bin=$1; src=$2; work=$3; case=$4; mpiexec=${5:-mpirun}
-py=/usr/bin/python3
+py=${BIOCLUSTER_PYTHON:-$src/.venv/bin/python}; pybin=$(dirname "$py")  # the package's venv (ctest sets it)
 sweeps="$src/tests/data/sweeps"
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 
@@ -124,8 +124,8 @@ PY
     ;;
   stats)
     "$bin" sweep "$sweeps/small.toml" -o s -q
-    "$py" "$src/scripts/sweep_stats.py" summary s --metric startups > summary.csv
-    "$py" "$src/scripts/sweep_stats.py" paired s --metric startups > paired.csv
+    "$pybin/biocluster-sweep-stats" summary s --metric startups > summary.csv
+    "$pybin/biocluster-sweep-stats" paired s --metric startups > paired.csv
     cat summary.csv paired.csv
     "$py" - <<'PY'
 import pandas as pd
@@ -169,8 +169,8 @@ PY
     set -e
     [ $rc1 -eq 2 ] && grep -q "already has 8 replicates" <<<"$out" || { echo "extend to the same count: rc $rc1: $out"; exit 1; }
     [ $rc2 -eq 2 ] && grep -q "holds none" <<<"$out2" || { echo "extend an empty dir: rc $rc2: $out2"; exit 1; }
-    for d in s r r1; do "$py" "$src/scripts/sweep_stats.py" summary $d --digits 0 > $d.summary.csv; done
-    "$py" "$src/scripts/sweep_stats.py" paired r --digits 0 > r.paired.csv
+    for d in s r r1; do "$pybin/biocluster-sweep-stats" summary $d --digits 0 > $d.summary.csv; done
+    "$pybin/biocluster-sweep-stats" paired r --digits 0 > r.paired.csv
     "$py" - <<'PY'
 import csv, math
 import h5py
@@ -223,12 +223,12 @@ print("index /stats equal an independent computation (t table); summary prints t
 PY
     printf 'scenario = "%s/scenarios/default.toml"\nseed = 3\nsteps = 12\ndesign = "morris"\ntrajectories = 2\nlevels = 4\nreplicates = 2\nset = ["output.snapshot_every_steps=0"]\nmetrics = ["startups_founded"]\n[factors."policy.basic_research_share"]\nmin = 0.1\nmax = 0.7\n[factors."regions.capital.startups"]\nmin = 5\nmax = 30\n' "$src" > morris.toml
     "$bin" sweep morris.toml -o m -q
-    "$py" "$src/scripts/sweep_stats.py" morris m | tee morris.csv
+    "$pybin/biocluster-sweep-stats" morris m | tee morris.csv
     # 2 factors x (the metric, and it over the capital area and elsewhere: the default scenario has both)
     [ "$(wc -l < morris.csv)" -eq 7 ] || { echo "morris: expected 6 factor rows"; exit 1; }
     printf 'scenario = "%s/scenarios/default.toml"\nseed = 3\nsteps = 12\ndesign = "sobol"\nsamples = 4\nset = ["output.snapshot_every_steps=0"]\nmetrics = ["startups_founded"]\n[factors."policy.basic_research_share"]\nmin = 0.1\nmax = 0.7\n[factors."regions.capital.startups"]\nmin = 5\nmax = 30\n' "$src" > sobol.toml
     "$bin" sweep sobol.toml -o so -q
-    "$py" "$src/scripts/sweep_stats.py" sobol so --bootstrap 50 | tee sobol.csv
+    "$pybin/biocluster-sweep-stats" sobol so --bootstrap 50 | tee sobol.csv
     [ "$(wc -l < sobol.csv)" -eq 7 ] || { echo "sobol: expected 6 factor rows"; exit 1; }
     ;;
   mpi)

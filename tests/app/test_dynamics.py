@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""Tests of scripts/dynamics.py (docs/DYNAMICS.md).
+"""Tests of biocluster-dynamics (python/biocluster/dynamics.py; docs/DYNAMICS.md); run with the package's venv python.
 
     test_dynamics.py BIOCLUSTER SOURCE_DIR WORK_DIR CASE
 
@@ -7,7 +6,7 @@ CASE hand: hand-built tiny run files with known answers (age and stage at exit, 
 multiples, Kaplan-Meier survival, rounds reached, pre-money, step-ups, exit / last post-money), in
 both event vocabularies (rounds rebuilt from funding_round and stage from stage_success; or
 round_priced events and an exit event whose aux carries the stage); an empty folder exits 2.
-CASE runs: `dynamics.py all` on 2 short runs of scenarios/default.toml writes the figures and tables.
+CASE runs: `biocluster-dynamics all` on 2 short runs of scenarios/default.toml writes the figures and tables.
 """
 from __future__ import annotations
 
@@ -92,8 +91,7 @@ BASE = [
 
 
 def case_hand(script_dir: str, work: str) -> None:
-    sys.path.insert(0, script_dir)
-    import dynamics as dy  # noqa: E402
+    import biocluster.dynamics as dy
     os.makedirs(os.path.join(work, "runs"), exist_ok=True)
     p = os.path.join(work, "runs", "tiny_seed01.h5")
     write_run(p, BASE)
@@ -143,7 +141,7 @@ def case_hand(script_dir: str, work: str) -> None:
     close(ey.loc["acquisition", "exit_over_post"], 60 / 29, "exit / last post with round_priced")
 
     out = os.path.join(work, "report")
-    r = subprocess.run([sys.executable, os.path.join(script_dir, "dynamics.py"), "report", work, "-o", out,
+    r = subprocess.run([os.path.join(script_dir, "biocluster-dynamics"), "report", work, "-o", out,
                         "--jobs", "1"], capture_output=True, text=True)
     check(r.returncode == 0, f"report on the hand-built files exits 0 ({r.stderr.strip()[-300:]})")
     if r.returncode == 0:
@@ -154,19 +152,19 @@ def case_hand(script_dir: str, work: str) -> None:
         check("| ipo | tiny | 0 | none | none |" in md, "summary.md says 'none' for zero IPOs")
     empty = os.path.join(work, "empty")
     os.makedirs(empty, exist_ok=True)
-    r = subprocess.run([sys.executable, os.path.join(script_dir, "dynamics.py"), "report", empty, "-o",
+    r = subprocess.run([os.path.join(script_dir, "biocluster-dynamics"), "report", empty, "-o",
                         os.path.join(work, "r2")], capture_output=True, text=True)
     check(r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, "an empty folder: exit 2, one line")
 
 
 def case_runs(binary: str, src: str, script_dir: str, work: str) -> None:
     out = os.path.join(work, "figs")
-    r = subprocess.run([sys.executable, os.path.join(script_dir, "dynamics.py"), "all", "--outdir", work,
+    r = subprocess.run([os.path.join(script_dir, "biocluster-dynamics"), "all", "--outdir", work,
                         "--replicates", "2", "--jobs", "2", "--binary", binary, "--scenario",
                         os.path.join(src, "scenarios/default.toml"), "--steps", "36", "-o", out, "--dpi", "50", "--observations"],
                        capture_output=True, text=True, cwd=src)
     print(r.stdout[-2000:], r.stderr[-2000:])
-    check(r.returncode == 0, "dynamics.py all on 2 short runs exits 0")
+    check(r.returncode == 0, "biocluster-dynamics all on 2 short runs exits 0")
     check(len([n for n in os.listdir(os.path.join(work, "runs")) if n.endswith(".h5")]) == 2, "2 run files")
     for n in ("exits.png", "survival_rounds.png", "returns.png", "firm_size.png", "valuations.png", "summary.csv",
               "summary.md", "distributions.csv.gz"):
@@ -180,7 +178,7 @@ def case_runs(binary: str, src: str, script_dir: str, work: str) -> None:
 
 def main() -> int:
     binary, src, work, case = sys.argv[1:5]
-    script_dir = os.path.join(src, "scripts")
+    script_dir = os.path.dirname(sys.executable)  # the venv's bin: biocluster-dynamics
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     if case == "hand":

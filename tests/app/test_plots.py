@@ -1,5 +1,5 @@
-#!/usr/bin/python3
-"""Tests of scripts/plot_run.py and scripts/biocluster_data.py (docs/PLOTS.md).
+"""Tests of biocluster-plot-run and biocluster.load_run (python/biocluster; docs/PLOTS.md).
+Run with the package's venv python (.venv/bin/python), as ctest does.
 
 Usage: test_plots.py BIOCLUSTER SOURCE_DIR WORK_DIR CASE
   CASE report      a 24-step run, plot_run.py on it: PNGs of the expected size, report.html links
@@ -18,7 +18,8 @@ import time
 import warnings
 
 sys.dont_write_bytecode = True
-PY = "/usr/bin/python3"
+PY = sys.executable  # the biocluster package's venv (.venv/bin/python; ctest passes it)
+BIN = os.path.dirname(PY)  # its console entry points: biocluster-plot-run, ...
 STEPS = 24
 
 
@@ -38,7 +39,7 @@ def make_run(bin_, src, work, name="run.h5", steps=STEPS):
 
 
 def plot(src, run, outdir, *extra):
-    return sh([PY, os.path.join(src, "scripts", "plot_run.py"), run, "-o", outdir, *extra])
+    return sh([os.path.join(BIN, "biocluster-plot-run"), run, "-o", outdir, *extra])
 
 
 def png_size(path):
@@ -63,9 +64,8 @@ class Links(html.parser.HTMLParser):
 
 # ------------------------------------------------------------------------------------------------
 def case_report(bin_, src, work):
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_plots as bp
-    import biocluster_data as bd
+    import biocluster.plots as bp
+    import biocluster.data as bd
 
     run = make_run(bin_, src, work)
     out = os.path.join(work, "report")
@@ -144,7 +144,7 @@ def expect_error(src, path, outdir, needle, code=2, extra=()):
     assert "Traceback" not in r.stderr, f"{path}: traceback:\n{r.stderr}"
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, f"{path}: expected one line on stderr, got:\n{r.stderr}"
-    assert lines[0].startswith("plot_run: error: "), f"{path}: {lines[0]!r}"
+    assert lines[0].startswith("biocluster-plot-run: error: "), f"{path}: {lines[0]!r}"
     assert needle in lines[0], f"{path}: message lacks {needle!r}: {lines[0]!r}"
     return lines[0]
 
@@ -216,8 +216,7 @@ def case_bad_inputs(bin_, src, work):
     proc.wait()
     assert held >= 24, f"the long run wrote only {held} steps before the deadline"
     expect_error(src, killed + ".partial", out, "interrupted run")
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_data as bd
+    import biocluster.data as bd
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bd.IncompleteRunWarning)
         k = bd.load_run(killed + ".partial", allow_incomplete=True)  # opens in SWMR-read mode
@@ -232,7 +231,7 @@ def case_bad_inputs(bin_, src, work):
     with open(blocker, "w") as f:
         f.write("x")
     r = plot(src, run, os.path.join(blocker, "sub"))
-    assert r.returncode == 3 and r.stderr.startswith("plot_run: error: ") and "Traceback" not in r.stderr, \
+    assert r.returncode == 3 and r.stderr.startswith("biocluster-plot-run: error: ") and "Traceback" not in r.stderr, \
         f"unwritable OUTDIR: exit {r.returncode}: {r.stderr}"
     print("bad inputs: missing, text, foreign (2), truncated, directory, interrupted, killed -> exit 2 with one "
           "line; --allow-incomplete plots; unwritable OUTDIR -> exit 3")
@@ -243,8 +242,7 @@ def case_data(bin_, src, work):
     import h5py
     import numpy as np
     import pandas as pd
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_data as bd
+    import biocluster.data as bd
 
     path = make_run(bin_, src, work)
     run = bd.load_run(path)

@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""Tests of scripts/plot_sweep.py and biocluster_data.load_sweep (docs/PLOTS.md, "Sweeps").
+"""Tests of biocluster-plot-sweep and biocluster.load_sweep (docs/PLOTS.md, "Sweeps").
 
 Usage: test_sweep_plots.py BIOCLUSTER SOURCE_DIR WORK_DIR CASE
   CASE grid        a 2 x 2 grid (2 of 4 points invalid: failed runs) x 2 replicates x 12 steps: load_sweep
@@ -25,7 +24,8 @@ import sys
 import warnings
 
 sys.dont_write_bytecode = True
-PY = "/usr/bin/python3"
+PY = sys.executable  # the biocluster package's venv (.venv/bin/python; ctest passes it)
+BIN = os.path.dirname(PY)  # its console entry points: biocluster-plot-run, ...
 STEPS = 12
 FIXED = 'set = ["output.snapshot_every_steps=0", "output.field_snapshot_every_steps=0"]'
 
@@ -49,11 +49,11 @@ def make_sweep(bin_, src, work, name, body):
 
 
 def plot(src, sweep_dir, outdir, *extra):
-    return sh([PY, os.path.join(src, "scripts", "plot_sweep.py"), sweep_dir, "-o", outdir, *extra])
+    return sh([os.path.join(BIN, "biocluster-plot-sweep"), sweep_dir, "-o", outdir, *extra])
 
 
 def stats_csv(src, *args):
-    r = sh([PY, os.path.join(src, "scripts", "sweep_stats.py"), *args, "--digits", "0"])  # exact: compared below
+    r = sh([os.path.join(BIN, "biocluster-sweep-stats"), *args, "--digits", "0"])  # exact: compared below
     assert r.returncode == 0, f"sweep_stats {args}: {r.stderr}"
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     # plot_sweep's tables cover the whole-grid metrics; sweep_stats also gives NAME@capital_area and
@@ -102,8 +102,7 @@ def check_output(src, out, want: dict, needles=()):
     """plot_sweep's folder: figures.json lists PNGs that exist, are PNGs of the size their layout
     implies (want: id -> (width in or None, height in)) and are all shown by a static report.html that
     references only files in the folder. Returns (figures, report text)."""
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_plots as bp
+    import biocluster.plots as bp
     manifest = json.load(open(os.path.join(out, "figures.json")))
     dpi = manifest["dpi"]
     assert dpi == bp.DEFAULT_DPI
@@ -147,9 +146,8 @@ def check_output(src, out, want: dict, needles=()):
 def case_grid(bin_, src, work):
     import h5py
     import numpy as np
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_data as bd
-    import biocluster_plots as bp
+    import biocluster.data as bd
+    import biocluster.plots as bp
 
     d = make_sweep(bin_, src, work, "grid", """replicates = 2
 seed = 9
@@ -256,8 +254,7 @@ def html_escape(s):
 
 
 def case_morris(bin_, src, work):
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_plots as bp
+    import biocluster.plots as bp
     d = make_sweep(bin_, src, work, "morris", """replicates = 1
 seed = 3
 design = "morris"
@@ -288,8 +285,7 @@ max = 30
 
 
 def case_sobol(bin_, src, work):
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_plots as bp
+    import biocluster.plots as bp
     d = make_sweep(bin_, src, work, "sobol", """replicates = 1
 seed = 4
 design = "sobol"
@@ -327,15 +323,14 @@ def expect_error(src, path, outdir, needle, code=2, extra=()):
     assert "Traceback" not in r.stderr, f"{path}: traceback:\n{r.stderr}"
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, f"{path}: expected one line on stderr, got:\n{r.stderr}"
-    assert lines[0].startswith("plot_sweep: error: "), f"{path}: {lines[0]!r}"
+    assert lines[0].startswith("biocluster-plot-sweep: error: "), f"{path}: {lines[0]!r}"
     assert needle in lines[0], f"{path}: message lacks {needle!r}: {lines[0]!r}"
     return lines[0]
 
 
 def case_bad_inputs(bin_, src, work):
     import h5py
-    sys.path.insert(0, os.path.join(src, "scripts"))
-    import biocluster_data as bd
+    import biocluster.data as bd
     d = make_sweep(bin_, src, work, "tiny", """replicates = 2
 seed = 2
 metrics = ["startups"]
@@ -420,7 +415,7 @@ values = [0.3]
     with open(blocker, "w") as f:
         f.write("x")
     r = plot(src, d, os.path.join(blocker, "sub"))
-    assert r.returncode == 3 and r.stderr.startswith("plot_sweep: error: ") and "Traceback" not in r.stderr, \
+    assert r.returncode == 3 and r.stderr.startswith("biocluster-plot-sweep: error: ") and "Traceback" not in r.stderr, \
         f"unwritable OUTDIR: exit {r.returncode}: {r.stderr}"
     print("bad inputs: missing, run file, text, foreign, truncated, no index (2), damaged, no /stats, incomplete, "
           "--metric/--baseline/--x -> exit 2 with one line; --allow-incomplete plots; unwritable OUTDIR -> exit 3")

@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""Tests of scripts/sweep_stats.py. Usage: test_sweep_stats.py BIOCLUSTER SOURCE_DIR
+"""Tests of biocluster.stats (biocluster-sweep-stats); run with the package's venv python. Usage: test_sweep_stats.py BIOCLUSTER SOURCE_DIR
 Sobol: the design comes from `biocluster sweep-design` (the sweeps' own code path) and the Ishigami
 function is evaluated on it; the indices must match the analytic ones. Also checks the paired
 differences' interval and the Morris effects of a linear function. (The per-point statistics and
@@ -13,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 bin_, src = sys.argv[1], sys.argv[2]
-sys.path.insert(0, src + "/scripts")
-import sweep_stats as ss  # noqa: E402
+import biocluster.stats as ss  # noqa: E402
 
 # Paired differences: mean, sd and the interval with the index's t factors (/stats/t95, here a table);
 # non-finite differences (a run not done) are left out; one pair has no interval

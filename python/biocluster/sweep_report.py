@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 """Figures and an HTML report for one biocluster sweep.
 
-    /usr/bin/python3 scripts/plot_sweep.py out/policy -o out/policy_report
+    biocluster-plot-sweep out/policy -o out/policy_report
 
 reads the sweep's index (DIR/index.h5, written by `biocluster sweep`) and writes PNG figures, the
 tables as CSV and report.html (static, offline: images by relative path, no scripts): means with
@@ -23,25 +22,19 @@ import os
 import sys
 import warnings
 
-sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pandas as pd
 
-PROG = "plot_sweep"
+from . import _cli
+from . import data as bd
+from . import run_report as pr  # the report's look and number formatting (CSS, fmt_number, png_size)
+
+PROG = "biocluster-plot-sweep"
+bp = None  # biocluster.plots (matplotlib): imported once the index has been read
 
 
 def die(msg: str, code: int = 2) -> None:
-    print(f"{PROG}: error: {' '.join(str(msg).split())}", file=sys.stderr)
-    sys.exit(code)
+    _cli.die(PROG, msg, code)
 
-
-try:
-    import pandas as pd
-
-    import biocluster_data as bd
-    import plot_run as pr  # the report's look and number formatting (CSS, fmt_number, png_size)
-except ImportError as e:  # h5py, numpy or pandas missing
-    die(f"cannot import the Python packages it needs ({e}); run scripts/bootstrap.sh", 2)
-bp = None  # biocluster_plots (matplotlib): imported once the index has been read
 
 DEFAULT_DPI = pr.DEFAULT_DPI
 MAX_TABLE_ROWS_OPEN = 40  # longer tables are folded (<details>)
@@ -50,10 +43,10 @@ MAX_TABLE_ROWS_OPEN = 40  # longer tables are folded (<details>)
 def load_plotting() -> None:
     global bp
     try:
-        import biocluster_plots
+        from . import plots
     except ImportError as e:
-        die(f"cannot import matplotlib ({e}); run scripts/bootstrap.sh", 2)
-    bp = biocluster_plots
+        die(f"cannot import matplotlib ({e}); {_cli.HINT}", 2)
+    bp = plots
 
 
 # ------------------------------------------------------------------------------------------------
@@ -426,9 +419,9 @@ def write_report(sweep, stats: dict, metrics: list[str], baseline: int, outdir: 
                    f"width=\"{fig['width']}\" height=\"{fig['height']}\"><figcaption><b>{e(fig['title'])}.</b> "
                    f"{e(fig['caption'])}</figcaption></figure>")
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out.append(f"<p class=\"note\">Written by scripts/plot_sweep.py at {stamp}; means and 95% intervals "
+    out.append(f"<p class=\"note\">Written by biocluster-plot-sweep at {stamp}; means and 95% intervals "
                f"per point as biocluster wrote them into the sweep index; paired differences, Morris and Sobol "
-               f"indices from scripts/sweep_stats.py. Colours: Okabe–Ito palette.</p>\n</body>\n</html>\n")
+               f"indices from biocluster.stats. Colours: Okabe–Ito palette.</p>\n</body>\n</html>\n")
     path = os.path.join(outdir, "report.html")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out))
@@ -464,8 +457,7 @@ def main(argv=None) -> int:
                     help="plot a sweep whose index lists missing runs, with a warning")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     args = ap.parse_args(argv)
-    if args.dpi < 20 or args.dpi > 600:
-        die(f"--dpi {args.dpi} is out of range; allowed [20, 600]")
+    _cli.check_dpi(PROG, args.dpi)
     if args.bootstrap < 0:
         die(f"--bootstrap {args.bootstrap} must be >= 0")
     log = (lambda *_: None) if args.quiet else (lambda m: print(m))
@@ -491,14 +483,7 @@ def main(argv=None) -> int:
         die(f"--baseline {args.baseline} is not a point of the sweep (0..{sweep.n_points - 1})")
     if args.x is not None and args.x not in sweep.factors:
         die(f"--x '{args.x}' is not a factor of the sweep; factors are: {', '.join(sweep.factors) or 'none'}")
-    try:
-        os.makedirs(args.outdir, exist_ok=True)
-        probe = os.path.join(args.outdir, ".plot_sweep_write_test")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as err:
-        die(f"cannot write to output folder '{args.outdir}': {err.strerror or err}", 3)
+    _cli.writable_dir(PROG, args.outdir)
 
     log(f"{PROG}: {sweep!r}")
     load_plotting()
@@ -527,8 +512,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(_cli.run(PROG, "sweep_report"))

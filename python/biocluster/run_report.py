@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 """Figures and an HTML report for one biocluster run.
 
-    /usr/bin/python3 scripts/plot_run.py out/default.h5 -o out/default_report
+    biocluster-plot-run out/default.h5 -o out/default_report
 
 writes PNG figures, an animated map (GIF; PNG frames when Pillow is missing) and report.html
 (static, offline: images by relative path, no scripts). See docs/PLOTS.md.
@@ -20,33 +19,26 @@ import struct
 import sys
 import warnings
 
-sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from . import _cli
+from . import data as bd
 
-PROG = "plot_run"
+PROG = "biocluster-plot-run"
+bp = None  # biocluster.plots (matplotlib): imported once the run file has been read, see load_plotting()
+
+DEFAULT_DPI = 100  # = biocluster.plots.DEFAULT_DPI, without importing matplotlib just for --help
 
 
 def die(msg: str, code: int = 2) -> None:
-    print(f"{PROG}: error: {msg}", file=sys.stderr)
-    sys.exit(code)
-
-
-try:
-    import biocluster_data as bd
-except ImportError as e:  # h5py, numpy or pandas missing
-    die(f"cannot import the Python packages it needs ({e}); run scripts/bootstrap.sh", 2)
-bp = None  # biocluster_plots (matplotlib): imported once the run file has been read, see load_plotting()
-
-DEFAULT_DPI = 100  # = biocluster_plots.DEFAULT_DPI, without importing matplotlib just for --help
+    _cli.die(PROG, msg, code)
 
 
 def load_plotting() -> None:
     global bp
     try:
-        import biocluster_plots
+        from . import plots
     except ImportError as e:
-        die(f"cannot import matplotlib ({e}); run scripts/bootstrap.sh", 2)
-    bp = biocluster_plots
+        die(f"cannot import matplotlib ({e}); {_cli.HINT}", 2)
+    bp = plots
 
 
 def png_size(path: str) -> tuple[int, int]:
@@ -305,7 +297,7 @@ def write_report(run, outdir: str, figures: list[dict], styles, currency: str) -
                    f"<figcaption><b>{e(fig['title'])}.</b> {e(fig['caption'])}</figcaption></figure>")
     out += appendix
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out.append(f"<p class=\"note\">Written by scripts/plot_run.py at {stamp}. Colours: Okabe–Ito palette, one "
+    out.append(f"<p class=\"note\">Written by biocluster-plot-run at {stamp}. Colours: Okabe–Ito palette, one "
                f"per region in every figure.</p>\n</body>\n</html>\n")
     path = os.path.join(outdir, "report.html")
     with open(path, "w", encoding="utf-8") as f:
@@ -397,8 +389,7 @@ def main(argv=None) -> int:
                     help="plot an interrupted run (.partial, or status != complete) with a warning")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     args = ap.parse_args(argv)
-    if args.dpi < 20 or args.dpi > 600:
-        die(f"--dpi {args.dpi} is out of range; allowed [20, 600]")
+    _cli.check_dpi(PROG, args.dpi)
     if args.snapshots < 1:
         die(f"--snapshots {args.snapshots} must be >= 1")
     log = (lambda *_: None) if args.quiet else (lambda m: print(m))
@@ -412,14 +403,7 @@ def main(argv=None) -> int:
     for w in caught:
         if issubclass(w.category, bd.IncompleteRunWarning):
             print(f"{PROG}: warning: {w.message}; plotting what it holds", file=sys.stderr)
-    try:
-        os.makedirs(args.outdir, exist_ok=True)
-        probe = os.path.join(args.outdir, ".plot_run_write_test")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
-    except OSError as err:
-        die(f"cannot write to output folder '{args.outdir}': {err.strerror or err}", 3)
+    _cli.writable_dir(PROG, args.outdir)
 
     log(f"{PROG}: {run!r}")
     load_plotting()
@@ -442,8 +426,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(_cli.run(PROG, "run_report"))

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Does the model reproduce the JLL 2019 order? (seed digest §(f).1; docs/EXPERIMENTS.md)
 
 JLL's US Life Science Outlook 2019 ranks Boston 1st (score 89.2), the San Francisco Bay Area 2nd
@@ -9,8 +8,8 @@ scores them the JLL way (value / best of the three clusters x 100), and reports 
 six possible orders of the composite comes out.
 
 Usage:
-  /usr/bin/python3 scripts/jll_order.py BIOCLUSTER_BINARY [--replicates N] [--seed S] [--steps N]
-                                        [--outdir DIR] [--markdown]
+  biocluster-jll-order BIOCLUSTER_BINARY [--replicates N] [--seed S] [--steps N] [--outdir DIR]
+                      [--markdown] [--root DIR]
 
 Run files: DIR/<cluster>_<r>.h5 (output.level "series": time series only). Output: stdout. Exit 2,
 with one line on stderr, on bad input (missing binary, a failed run, an unreadable run file).
@@ -28,11 +27,15 @@ import sys
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import biocluster_data as bd  # noqa: E402
+from . import _cli
+from . import data as bd
 
-FACTS = os.path.join(ROOT, "..", "shared", "seed", "facts.csv")
+ROOT = _cli.repo_root()  # scenarios/us/ and ../shared/seed/facts.csv; --root changes it
+PROG = "biocluster-jll-order"
+
+
+def facts_path() -> str:
+    return os.path.join(ROOT, "..", "shared", "seed", "facts.csv")
 
 # cluster key (scenario file name), label, facts.csv id of its JLL 2019 score; in JLL's order
 CLUSTERS = [("boston", "Boston", 262), ("sf_bay", "SF Bay", 263), ("san_diego", "San Diego", 264)]
@@ -116,7 +119,7 @@ def indicators(run: bd.Run) -> dict:
     scheduled = [k for k, v in (run.params.get("schedule") or {}).items()
                  if "public_rd_usd_per_year" in v.get("policy", {}) or "basic_research_share" in v.get("policy", {})]
     if scheduled:
-        print(f"jll_order.py: warning: '{run.path}' schedules public research money ({', '.join(scheduled)}); "
+        print(f"{PROG}: warning: '{run.path}' schedules public research money ({', '.join(scheduled)}); "
               f"the NIH proxy uses the base value", file=sys.stderr)
     return {
         "emp_conc": float(emp.iloc[-1]) / area,
@@ -147,7 +150,7 @@ def scores(values: dict[str, dict]) -> dict[str, dict]:
 def jll_facts() -> dict[int, str]:
     """facts.csv rows by id (value), or {} when the file is not there."""
     try:
-        with open(FACTS, newline="") as f:
+        with open(facts_path(), newline="") as f:
             return {int(r["id"]): r["value"] for r in csv.DictReader(f)}
     except (OSError, KeyError, ValueError):
         return {}
@@ -261,19 +264,23 @@ def report(args, vals: list[dict], scs: list[dict]) -> str:
 # ------------------------------------------------------------------------------------------------
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
-        print(f"jll_order.py: {message}", file=sys.stderr)
+        print(f"{PROG}: {message}", file=sys.stderr)
         sys.exit(2)
 
 
-def main() -> int:
-    ap = Parser(description="Reproduce the JLL 2019 order of Boston, SF Bay and San Diego over replicates.")
+def main(argv=None) -> int:
+    global ROOT
+    ap = Parser(prog=PROG, description="Reproduce the JLL 2019 order of Boston, SF Bay and San Diego over replicates.")
     ap.add_argument("binary", help="the biocluster binary (e.g. build/release/biocluster)")
     ap.add_argument("--replicates", type=int, default=10)
     ap.add_argument("--seed", type=int, default=2019, help="replicate r uses seed S + r in every cluster")
     ap.add_argument("--steps", type=int, default=None, help="override run.steps (default: the scenarios' 120)")
     ap.add_argument("--outdir", default=os.path.join("out", "jll"))
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
-    args = ap.parse_args()
+    ap.add_argument("--root", default=ROOT, help="the biocluster source tree, with scenarios/us/ and ../shared/ "
+                    "beside it (default: %(default)s)")
+    args = ap.parse_args(argv)
+    ROOT = args.root
     try:
         if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
             raise InputError(f"no executable biocluster binary at '{args.binary}'")
@@ -300,13 +307,13 @@ def main() -> int:
                     raise InputError(f"'{path}': {e}") from None
             vals.append(v)
             scs.append(scores(v))
-            print(f"jll_order.py: replicate {r + 1}/{args.replicates} (seed {seed}) done", file=sys.stderr)
+            print(f"{PROG}: replicate {r + 1}/{args.replicates} (seed {seed}) done", file=sys.stderr)
     except InputError as e:
-        print(f"jll_order.py: {e}", file=sys.stderr)
+        print(f"{PROG}: {e}", file=sys.stderr)
         return 2
     print(report(args, vals, scs))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_cli.run(PROG, "jll_order"))

@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 """Emergent firm dynamics of biocluster runs: the distributions the model produces (docs/DYNAMICS.md).
 
-    /usr/bin/python3 scripts/dynamics.py run --outdir out/dynamics [--replicates 20] [--jobs 2]
-    /usr/bin/python3 scripts/dynamics.py report out/dynamics -o docs/img/dynamics
-    /usr/bin/python3 scripts/dynamics.py all --outdir out/dynamics -o docs/img/dynamics   # both
+    biocluster-dynamics run --outdir out/dynamics [--replicates 20] [--jobs 2]
+    biocluster-dynamics report out/dynamics -o docs/img/dynamics
+    biocluster-dynamics all --outdir out/dynamics -o docs/img/dynamics   # both
 
 `run` runs the binary for every scenario x seed (seeds 1..N) into OUTDIR/runs/NAME_seedNN.h5; a
 finished file newer than the binary is kept, so a second `run` only completes what is missing. `report` reads every run
@@ -22,24 +21,20 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-sys.dont_write_bytecode = True  # keep scripts/ free of __pycache__
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import h5py
+import numpy as np
+import pandas as pd
 
-PROG = "dynamics"
+from . import _cli
+from . import data as bd
+
+PROG = "biocluster-dynamics"
 
 
 def die(msg: str, code: int = 2) -> None:
     print(f"{PROG}: error: {msg}", file=sys.stderr)
     sys.exit(code)
 
-
-try:
-    import h5py
-    import numpy as np
-    import pandas as pd
-    import biocluster_data as bd
-except ImportError as e:  # h5py, numpy or pandas missing
-    die(f"cannot import the Python packages it needs ({e}); run scripts/bootstrap.sh", 2)
 
 try:
     import tomllib
@@ -203,7 +198,7 @@ def open_run(path: str) -> h5py.File:
     if bd._text(f.attrs.get("status", "")) != "complete" or path.endswith(".partial"):
         f.close()
         raise bd.RunFileError(f"'{path}' is an interrupted run (status '{bd._text(f.attrs.get('status', ''))}'); "
-                              f"rerun 'dynamics.py run' to complete it")
+                              f"rerun 'biocluster-dynamics run' to complete it")
     return f
 
 
@@ -578,7 +573,7 @@ def load_mpl():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     try:
-        import biocluster_plots as bp
+        from . import plots as bp
         bp.apply_style()
     except ImportError:
         pass
@@ -856,14 +851,14 @@ def figures(data, stages, outdir: str, dpi: int) -> list[str]:
 def run_files(d: str) -> list[str]:
     base = os.path.join(d, "runs") if os.path.isdir(os.path.join(d, "runs")) else d
     if not os.path.isdir(base):
-        die(f"'{d}' is not a folder of run files (expected DIR/runs/*.h5 written by 'dynamics.py run')")
+        die(f"'{d}' is not a folder of run files (expected DIR/runs/*.h5 written by 'biocluster-dynamics run')")
     files = sorted(os.path.join(base, n) for n in os.listdir(base) if n.endswith(".h5"))
     if not files:
-        die(f"no run files (*.h5) in '{base}'; run 'dynamics.py run --outdir {d}' first")
+        die(f"no run files (*.h5) in '{base}'; run 'biocluster-dynamics run --outdir {d}' first")
     return files
 
 
-BEGIN, END = "<!-- dynamics:summary begin (written by scripts/dynamics.py report --doc) -->", \
+BEGIN, END = "<!-- dynamics:summary begin (written by biocluster-dynamics report --doc) -->", \
     "<!-- dynamics:summary end -->"
 
 
@@ -954,7 +949,7 @@ def main(argv=None) -> int:
 
     def rep_opts(p, with_dir=True):
         if with_dir:
-            p.add_argument("dir", help="folder written by 'dynamics.py run' (or a folder of run files)")
+            p.add_argument("dir", help="folder written by 'biocluster-dynamics run' (or a folder of run files)")
         p.add_argument("-o", "--output", required=True, help="folder for the figures and tables")
         p.add_argument("--dpi", type=int, default=100)
         p.add_argument("--no-figures", action="store_true", help="tables only")
@@ -983,8 +978,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(_cli.run(PROG, "dynamics"))

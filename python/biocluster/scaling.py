@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Scaling plots from measured figures (docs/data/scaling.csv) into docs/img/.
 
-    python3 scripts/plot_scaling.py [--csv docs/data/scaling.csv] [--out docs/img]
+    biocluster-plot-scaling [--csv docs/data/scaling.csv] [--out docs/img]
 
 Writes scaling_national.png (national wall time and speed-up vs threads) and scaling_sweep.png
 (sweep / replicate-throughput speed-up vs threads), each speed-up with the ideal (linear) line.
@@ -74,11 +73,11 @@ def speedup_axes(ax, series, max_threads):
     ax.legend(fontsize=8, loc="upper left")
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--csv", default="docs/data/scaling.csv")
     ap.add_argument("--out", default="docs/img")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     data = load(a.csv)
     os.makedirs(a.out, exist_ok=True)
 
@@ -123,4 +122,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main()  # biocluster-plot-scaling

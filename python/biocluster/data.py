@@ -1,7 +1,6 @@
 """Read a biocluster run file (HDF5, layout in docs/OUTPUT.md) into tidy pandas tables.
 
-    import sys; sys.path.insert(0, "scripts")
-    import biocluster_data as bd
+    import biocluster as bd             # the package (python/; scripts/bootstrap.sh installs it in .venv)
 
     run = bd.load_run("out/default.h5")
     run.timeseries                      # long table: date, step, region, metric, value, units
@@ -23,7 +22,7 @@
 Needs h5py, numpy and pandas (Debian: python3-h5py python3-numpy python3-pandas) and Python >= 3.11
 (tomllib). Every problem with the file itself is raised as RunFileError with a one-line message
 (SweepIndexError, a subclass, for sweep indexes). The per-point sweep statistics are read from the
-index (/stats, written by biocluster) with sweep_stats.py beside this module, which also computes
+index (/stats, written by biocluster) with biocluster.stats (biocluster-sweep-stats), which also computes
 the paired differences and the Morris and Sobol indices. Every table carries plain columns that
 concatenate (add a `run` column and `pd.concat`), so the runs of a sweep can be combined:
 sweep.load_run(point, replicate).
@@ -379,6 +378,27 @@ class Run:
             else (lambda cols: w[cols].mean(axis=1))
         return pd.DataFrame({"capital_area": agg(inside), "elsewhere": agg(outside), "total": agg(self.region_names)})
 
+    def to_xarray(self, metrics=None):
+        """The time series as an xarray.Dataset: one variable per metric over (date, region), with its
+        units, description and kind as attributes, and each region's capital_area flag as a coordinate.
+        Needs Debian's python3-xarray."""
+        import xarray as xr
+        if self.level == "summary":
+            raise RunFileError(f"'{self.path}' was written with output.level = \"summary\": it holds run totals "
+                               "(run.summary), not time series; run again with --set 'output.level=\"series\"'")
+        names = list(self.metrics.index) if metrics is None else list(metrics)
+        coords = {"date": self.dates, "region": self.region_names}
+        if "capital_area" in self.regions:
+            coords["capital_area"] = ("region", np.asarray(self.regions["capital_area"], dtype=bool))
+        data = {}
+        for m in names:
+            w = self.wide(m)
+            meta = self.metrics.loc[m]
+            data[m] = xr.DataArray(w.to_numpy(dtype=float), dims=("date", "region"),
+                                   attrs={"units": meta["units"], "description": meta["description"],
+                                          "kind": meta["kind"]})
+        return xr.Dataset(data, coords=coords, attrs={"path": self.path, "scenario_file": str(self.attrs.get("scenario_file", ""))})
+
     @cached_property
     def stages(self) -> list[str]:
         """Pipeline stages in order, from the startup table's stage column (or the default)."""
@@ -497,7 +517,7 @@ def load_run(path: str | os.PathLike, allow_incomplete: bool = False) -> Run:
     if not os.path.exists(path):
         hint = ""
         if os.path.exists(path + ".partial"):
-            hint = f"; an interrupted run '{path}.partial' exists (load it with allow_incomplete=True; plot_run.py --allow-incomplete)"
+            hint = f"; an interrupted run '{path}.partial' exists (load it with allow_incomplete=True; biocluster-plot-run --allow-incomplete)"
         raise RunFileError(f"no such file '{path}'{hint}")
     if os.path.isdir(path):
         raise RunFileError(f"'{path}' is a directory, not a run file")
@@ -523,7 +543,7 @@ def load_run(path: str | os.PathLike, allow_incomplete: bool = False) -> Run:
             version = int(f.attrs.get("format_version", 0))
             if version not in SUPPORTED_FORMAT_VERSIONS:
                 raise RunFileError(f"'{path}' has run-file format version {version}; this reader knows "
-                                   f"{', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))} (update scripts/)")
+                                   f"{', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))} (update the Python package: bash scripts/bootstrap.sh)")
             status = _text(f.attrs.get("status", "incomplete"))
             incomplete = status != "complete" or path.endswith(".partial")
             if incomplete:
@@ -533,7 +553,7 @@ def load_run(path: str | os.PathLike, allow_incomplete: bool = False) -> Run:
                 msg = (f"'{path}' is an interrupted run (status '{status}'): it holds {held}{of} steps")
                 if not allow_incomplete:
                     raise RunFileError(msg + "; rerun to completion, or load it with allow_incomplete=True "
-                                             "(plot_run.py --allow-incomplete)")
+                                             "(biocluster-plot-run --allow-incomplete)")
                 warnings.warn(msg, IncompleteRunWarning, stacklevel=2)
             return Run(path, f, allow_incomplete)
     except RunFileError:
@@ -550,7 +570,7 @@ SUPPORTED_SWEEP_FORMAT_VERSIONS = (1,)
 
 
 # ------------------------------------------------------------------------------------------------
-# Shared by the reports (plot_run.py, plot_experiment.py)
+# Shared by the reports (run_report, experiment_report)
 
 def calibration_status(scenario: str) -> list[str]:
     """Sentences on how the baseline scenario was calibrated: each targets file beside it that names
@@ -616,17 +636,9 @@ class IncompleteSweepWarning(IncompleteRunWarning):
 
 
 def _stats():
-    """scripts/sweep_stats.py (the statistics of `sweep_stats.py summary/paired/morris/sobol`),
-    imported from the folder of this module."""
-    try:
-        import sweep_stats
-    except ImportError:
-        import sys
-        here = os.path.dirname(os.path.abspath(__file__))
-        if here not in sys.path:
-            sys.path.insert(0, here)
-        import sweep_stats
-    return sweep_stats
+    """biocluster.stats (the statistics of `biocluster-sweep-stats summary/paired/morris/sobol`)."""
+    from . import stats
+    return stats
 
 
 def split_note(note: str) -> tuple[str, str, str]:
@@ -665,7 +677,7 @@ class Sweep:
     sweep.factors    factor key paths, in design order
     sweep.factor_info  per factor: units, description, range (from a run file's parameter notes),
                      min, max, levels (number of distinct values), values
-    Statistics: summary() (the index's /stats), paired(), morris(), sobol() (scripts/sweep_stats.py), matrix().
+    Statistics: summary() (the index's /stats), paired(), morris(), sobol() (biocluster.stats), matrix().
     """
 
     def __init__(self, directory: str, index_path: str, f: h5py.File):
@@ -676,7 +688,7 @@ class Sweep:
         self.seed: int = int(self.attrs.get("sweep_seed", 0))
         self.replicates: int = int(self.attrs.get("replicates", 1))
         ss = _stats()
-        self._ix = ss.read_index(index_path)  # the same reader as `sweep_stats.py`
+        self._ix = ss.read_index(index_path)  # the same reader as `biocluster-sweep-stats`
         ix = self._ix
         self.factors: list[str] = list(ix["factors"])
         npts, nf = len(ix["block"]), len(self.factors)
@@ -806,7 +818,7 @@ class Sweep:
         return _stats().point_matrix(self._ix, metric)
 
     def _point_stats(self, metric: str) -> dict[str, np.ndarray]:
-        """The index's /stats/<metric> (sweep_stats.point_stats); SweepIndexError if the index has none."""
+        """The index's /stats/<metric> (biocluster.stats.point_stats); SweepIndexError if the index has none."""
         ss = _stats()
         try:
             return ss.point_stats(self._ix, metric)
@@ -977,7 +989,7 @@ def load_sweep(dir_or_index: str | os.PathLike, allow_incomplete: bool = False) 
             fmt = _text(f.attrs["format"]) if "format" in f.attrs else None
             if fmt == FORMAT_NAME:
                 raise SweepIndexError(f"'{index}' is a biocluster run file, not a sweep index; give the output "
-                                      f"directory of 'biocluster sweep' (or its index.h5); plot_run.py plots one run")
+                                      f"directory of 'biocluster sweep' (or its index.h5); biocluster-plot-run plots one run")
             if fmt != SWEEP_FORMAT_NAME:
                 what = f"root attribute format is '{fmt}'" if fmt is not None else "it has no root attribute 'format'"
                 raise SweepIndexError(f"'{index}' is an HDF5 file but not a biocluster sweep index ({what}, "
@@ -985,7 +997,7 @@ def load_sweep(dir_or_index: str | os.PathLike, allow_incomplete: bool = False) 
             version = int(f.attrs.get("format_version", 0))
             if version not in SUPPORTED_SWEEP_FORMAT_VERSIONS:
                 raise SweepIndexError(f"'{index}' has sweep-index format version {version}; this reader knows "
-                                      f"{', '.join(map(str, SUPPORTED_SWEEP_FORMAT_VERSIONS))} (update scripts/)")
+                                      f"{', '.join(map(str, SUPPORTED_SWEEP_FORMAT_VERSIONS))} (update the Python package: bash scripts/bootstrap.sh)")
             sweep = Sweep(directory, index, f)
     except RunFileError:
         raise
@@ -997,7 +1009,7 @@ def load_sweep(dir_or_index: str | os.PathLike, allow_incomplete: bool = False) 
         msg = (f"'{index}' is an incomplete sweep: {len(miss)} of {len(sweep.runs)} runs are missing ({names})")
         if not allow_incomplete:
             raise SweepIndexError(msg + "; run the sweep again to finish them (after sharded runs: 'biocluster "
-                                        "sweep-merge'), or load it with allow_incomplete=True (plot_sweep.py "
+                                        "sweep-merge'), or load it with allow_incomplete=True (biocluster-plot-sweep "
                                         "--allow-incomplete)")
         warnings.warn(msg, IncompleteSweepWarning, stacklevel=2)
     return sweep

@@ -1,12 +1,11 @@
-#!/usr/bin/python3
 """Statistics over a biocluster sweep directory (DIR/index.h5; docs/SWEEPS.md).
 
-  sweep_stats.py summary DIR [--metric M]...           per point: n, mean, sd, 95% t-interval over replicates
+  biocluster-sweep-stats summary DIR [--metric M]...           per point: n, mean, sd, 95% t-interval over replicates
                                                         (as biocluster wrote them: the index's /stats)
-  sweep_stats.py paired DIR [--baseline P] [--metric M] paired differences point - baseline (same replicate seed),
+  biocluster-sweep-stats paired DIR [--baseline P] [--metric M] paired differences point - baseline (same replicate seed),
                                                         with the index's t quantiles (/stats/t95)
-  sweep_stats.py morris DIR [--metric M]               Morris mu, mu*, sigma per factor (design = "morris")
-  sweep_stats.py sobol DIR [--metric M] [--bootstrap B] Sobol first-order and total indices with 95% bootstrap
+  biocluster-sweep-stats morris DIR [--metric M]               Morris mu, mu*, sigma per factor (design = "morris")
+  biocluster-sweep-stats sobol DIR [--metric M] [--bootstrap B] Sobol first-order and total indices with 95% bootstrap
                                                         intervals (design = "sobol"; Saltelli 2010 / Jansen 1999)
 
 Output is CSV on stdout. Only runs with status "done" enter; a point's value for Sobol is the mean over
@@ -216,11 +215,11 @@ def main(argv=None):
     try:
         _main(argv)
     except NoStatsError as e:
-        sys.exit(f"sweep_stats: error: {e.args[0]}")
+        sys.exit(f"biocluster-sweep-stats: error: {e.args[0]}")
 
 
 def _main(argv):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="biocluster-sweep-stats", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["summary", "paired", "morris", "sobol"])
     ap.add_argument("dir", help="sweep output directory (or its index.h5)")
     ap.add_argument("--metric", action="append", help="metric (repeatable; default: all in the index)")
@@ -280,4 +279,4 @@ def _main(argv):
 
 
 if __name__ == "__main__":
-    main()
+    main()  # biocluster-sweep-stats

@@ -1,5 +1,5 @@
 """Figures for biocluster runs: a shared look (Okabe-Ito palette, one colour per region in every
-figure, readable fonts, units on every axis) and one function per figure. plot_run.py turns a run
+figure, readable fonts, units on every axis) and one function per figure. biocluster-plot-run turns a run
 into PNGs and report.html with these; a sweep script can reuse the style, region_colors(),
 money_scale() and the building blocks (they take DataFrames and Axes, not files).
 
@@ -25,7 +25,7 @@ from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Patch  # noqa: E402
 
-import biocluster_data as bd  # noqa: E402
+from . import data as bd  # noqa: E402
 
 # Okabe & Ito (2008) colour-blind-safe palette, in the order regions get them (yellow last: it is
 # the hardest to see on white).
@@ -516,9 +516,9 @@ def map_data(run: bd.Run, density_sigma_km: float = 2.0) -> MapData | None:
     units = dict(fl.units)
     titles = {n: nice_label(n, fl.descriptions.get(n, "")) for n in names}
     agents = {}
-    for t in run.agent_types:
+    for t in run.agent_types:  # the five agent types with a place (a fund sits at its manager's: not drawn twice)
         cols = run.agent_columns[t].index
-        if "x_km" in cols and "y_km" in cols:
+        if t in AGENT_MARKERS and "x_km" in cols and "y_km" in cols:
             agents[t] = run.snapshots(t)
     if "startup" in agents:
         s = agents["startup"]
@@ -692,8 +692,8 @@ def write_map_animation(run: bd.Run, md: MapData, styles, path_gif: str, frames_
 
 
 # ================================================================================================
-# Sweeps (scripts/plot_sweep.py): the same look, one panel per metric. The functions take a
-# biocluster_data.Sweep and the DataFrames of its statistics (sweep.summary(), .paired(), ...).
+# Sweeps (biocluster-plot-sweep): the same look, one panel per metric. The functions take a
+# biocluster.Sweep and the DataFrames of its statistics (sweep.summary(), .paired(), ...).
 # ================================================================================================
 SWEEP_PANEL_W, SWEEP_PANEL_H = 4.6, 3.2   # inches per panel of the means, Morris and Sobol figures
 SWEEP_METRICS_PER_FIGURE = 6              # more metrics: further figures (means_2, ...)

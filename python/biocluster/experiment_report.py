@@ -1,8 +1,7 @@
-#!/usr/bin/python3
 """Figures over time for a biocluster experiment (docs/EXPERIMENTS.md, "Figures over time").
 
     biocluster experiment scenarios/experiments/grace_period.toml --save-runs out/gp
-    /usr/bin/python3 scripts/plot_experiment.py out/gp -o out/gp/figures
+    biocluster-plot-experiment out/gp -o out/gp/figures
 
 Reads what `experiment --save-runs DIR` wrote (DIR/runs.csv, outcomes.csv, results.csv and the run
 files v<variant>_r<replicate>.h5, each with monthly time series) and writes, into the output folder:
@@ -27,59 +26,22 @@ import math
 import os
 import sys
 
-sys.dont_write_bytecode = True
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from . import data as bd
+from ._cli import check_dpi, writable_dir
+from .experiment import band, load_experiment, region_columns, yearly  # noqa: F401  (region_columns: re-export)
 
-import biocluster_data as bd  # noqa: E402
+PROG = "biocluster-plot-experiment"
 
 CAPITAL, ELSEWHERE = "#0072B2", "#D55E00"  # Okabe-Ito, as the run figures
 BASE, VARIANT = "#555555", "#009E73"
 
 
-def t95(n: int) -> float:
-    """0.975 quantile of Student's t with n - 1 degrees of freedom (NaN for n < 2)."""
-    if n < 2:
-        return float("nan")
-    from scipy.stats import t
-    return float(t.ppf(0.975, n - 1))
-
-
-def region_columns(run: bd.Run, regions: str) -> list[str]:
-    """The region names an outcome's `regions` selects (all, capital_area, outside_capital_area, a+b)."""
-    names = run.region_names
-    cap = [bool(x) for x in run.regions["capital_area"]]
-    if regions == "all":
-        return names
-    if regions == "capital_area":
-        return [r for r, c in zip(names, cap) if c]
-    if regions == "outside_capital_area":
-        return [r for r, c in zip(names, cap) if not c]
-    return [r for r in regions.split("+") if r in names]
-
-
-def yearly(run: bd.Run, metrics: list[str], regions: list[str]) -> pd.Series:
-    """The metrics summed over `regions`, per calendar year (flows: summed over the months; stocks:
-    the year's last month)."""
-    total = None
-    for m in metrics:
-        w = run.wide(m)[regions].sum(axis=1)
-        if run.metrics.loc[m, "kind"] == "flow":
-            y = w.groupby(w.index.year).sum()
-        else:
-            y = w.groupby(w.index.year).last()
-        total = y if total is None else total + y
-    return total
-
-
 def load(dirname: str):
-    runs = pd.read_csv(os.path.join(dirname, "runs.csv"), keep_default_na=False)
-    outcomes = pd.read_csv(os.path.join(dirname, "outcomes.csv"), keep_default_na=False)
-    results = pd.read_csv(os.path.join(dirname, "results.csv"), keep_default_na=False)
-    files = {(int(r.variant_index), int(r.replicate)): os.path.join(dirname, r.file) for r in runs.itertuples()}
-    variants = list(dict.fromkeys(runs.sort_values("variant_index")["variant"]))
-    return runs, outcomes, results, files, variants
+    exp = load_experiment(dirname)
+    return exp.runs, exp.outcomes, exp.results, exp.files, exp.variants
 
 
 def series_table(files, n_variants: int, n_reps: int, outcomes: pd.DataFrame) -> dict:
@@ -104,15 +66,6 @@ def series_table(files, n_variants: int, n_reps: int, outcomes: pd.DataFrame) ->
         for k, d in cols.items():
             out[(v,) + (k if isinstance(k, tuple) else (k,))] = pd.DataFrame(d)
     return out
-
-
-def band(diff: pd.DataFrame):
-    """Mean over replicates and the 95% t half-width, per year."""
-    n = diff.notna().sum(axis=1)
-    mean = diff.mean(axis=1)
-    sd = diff.std(axis=1, ddof=1)
-    half = np.array([t95(int(k)) for k in n]) * sd / np.sqrt(n)
-    return mean, half
 
 
 def scaled(values, unit_hint: str = ""):
@@ -230,28 +183,28 @@ def write_report(dirname, outdir, runs, outcomes, results, variants, figures, fi
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dir", help="the DIR of `biocluster experiment ... --save-runs DIR`")
     ap.add_argument("-o", "--outdir", help="folder for the figures and report.html (default DIR/figures)")
-    ap.add_argument("--dpi", type=int, default=100)
+    ap.add_argument("--dpi", type=int, default=100, help="resolution of the PNGs (default %(default)s)")
     a = ap.parse_args(argv)
+    check_dpi(PROG, a.dpi)
     try:
         runs, outcomes, results, files, variants = load(a.dir)
-    except (OSError, pd.errors.ParserError) as e:
-        print(f"plot_experiment: error: cannot read an experiment's saved runs in '{a.dir}' ({e}); give the DIR of "
-              "`biocluster experiment FILE --save-runs DIR`", file=sys.stderr)
+    except bd.RunFileError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     outdir = a.outdir or os.path.join(a.dir, "figures")
-    os.makedirs(outdir, exist_ok=True)
+    writable_dir(PROG, outdir)
     n_reps = int(runs["replicate"].max()) + 1
     try:
         tab = series_table(files, len(variants), n_reps, outcomes)
     except (bd.RunFileError, KeyError) as e:
-        print(f"plot_experiment: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     plotted = [o for o in outcomes.itertuples() if str(o.ratio).lower() != "true"]
     figures = []
@@ -357,4 +310,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from ._cli import run
+    sys.exit(run(PROG, "experiment_report"))
