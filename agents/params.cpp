@@ -4,7 +4,9 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <numbers>
 #include <string_view>
+#include <tuple>
 
 #include "sim/errors.hpp"
 
@@ -69,6 +71,11 @@ void describe_region(sim::ParamVisitor& v, RegionParams& r) {
   v.flag("capital_area", r.capital_area, "true if the region lies in the capital area");
   v.real("x_km", r.x_km, {"km", 0, 1e5, "x of the region's centre on the grid"});
   v.real("y_km", r.y_km, {"km", 0, 1e5, "y of the region's centre on the grid"});
+  v.real("lat_deg", r.lat_deg,
+         {"degrees N", kNoCoordinate, 90,
+          "latitude of the region's centre (-999: not given); with lon_deg and grid.origin_*, x_km and y_km are its "
+          "projection"});
+  v.real("lon_deg", r.lon_deg, {"degrees E", kNoCoordinate, 180, "longitude of the region's centre (-999: not given)"});
   v.real("radius_km", r.radius_km, {"km", 0.1, 1e4, "agents are placed within this radius of the centre"});
   v.real("rent_usd_per_m2_month", r.rent_usd_per_m2_month,
          {"USD/m2/month", 0, 1e4, "base rent for lab and office space"});
@@ -137,6 +144,12 @@ void describe(sim::ParamVisitor& v, Params& p) {
   v.integer("width", p.grid.width, {"cells", 1, 20000, "grid cells along x"});
   v.integer("height", p.grid.height, {"cells", 1, 20000, "grid cells along y"});
   v.real("cell_km", p.grid.cell_km, {"km", 0.01, 100, "side of a grid cell"});
+  v.real("origin_lat_deg", p.grid.origin_lat_deg,
+         {"degrees N", kNoCoordinate, 90,
+          "latitude of the grid's (0, 0) corner (-999: an abstract grid, not placed on the Earth; maps then have no "
+          "coastline)"});
+  v.real("origin_lon_deg", p.grid.origin_lon_deg,
+         {"degrees E", kNoCoordinate, 180, "longitude of the grid's (0, 0) corner (-999: an abstract grid)"});
   v.end_section();
 
   sim::visit_map(v, "regions", p.regions, describe_region);
@@ -682,6 +695,61 @@ void describe(sim::ParamVisitor& v, Params& p) {
 
 namespace {
 
+bool given(double deg) { return deg != kNoCoordinate; }
+
+/// Geographic positions (MODEL.md §8, "grid"): a region's lat/lon place it on the grid; both or
+/// neither of a pair; only on a grid placed on the Earth; x_km/y_km, if also written, agree.
+void check_coordinates(sim::ApplyVisitor& v, const sim::ScenarioDoc& doc, Params& p) {
+  auto& g = p.grid;
+  const auto written = [&](const std::string& path) {
+    if (!doc.path_index.empty()) return doc.path_index.count(path) > 0;
+    return std::any_of(doc.entries.begin(), doc.entries.end(), [&](const sim::DocEntry& e) { return e.path == path; });
+  };
+  if (given(g.origin_lat_deg) != given(g.origin_lon_deg))
+    v.error_at(given(g.origin_lat_deg) ? "grid.origin_lon_deg" : "grid.origin_lat_deg",
+               "the grid's origin needs both grid.origin_lat_deg and grid.origin_lon_deg (or neither)");
+  for (const auto& [key, deg, lim] :
+       {std::tuple{"grid.origin_lat_deg", g.origin_lat_deg, 90.0}, {"grid.origin_lon_deg", g.origin_lon_deg, 180.0}})
+    if (given(deg) && std::abs(deg) > lim)
+      v.error_at(key, std::string(key) + " = " + sim::format_double(deg) + " is not a " +
+                          (lim == 90.0 ? "latitude" : "longitude") + "; allowed [" + sim::format_double(-lim) + ", " +
+                          sim::format_double(lim) + "] (or -999: not given)");
+  const bool placed = given(g.origin_lat_deg) && given(g.origin_lon_deg);
+  for (auto& r : p.regions) {
+    const std::string base = "regions." + r.name + ".";
+    if (!given(r.lat_deg) && !given(r.lon_deg)) continue;
+    if (given(r.lat_deg) != given(r.lon_deg)) {
+      v.error_at(base + (given(r.lat_deg) ? "lon_deg" : "lat_deg"),
+                 "region '" + r.name + "' gives one of lat_deg and lon_deg; give both (or neither)");
+      continue;
+    }
+    if (std::abs(r.lat_deg) > 90 || std::abs(r.lon_deg) > 180) {
+      v.error_at(base + "lat_deg", "region '" + r.name + "' at (" + sim::format_double(r.lat_deg) + ", " +
+                                       sim::format_double(r.lon_deg) +
+                                       ") is not on the Earth; allowed latitude [-90, 90], longitude [-180, 180]");
+      continue;
+    }
+    if (!placed) {
+      v.error_at(base + "lat_deg", "region '" + r.name +
+                                       "' gives lat_deg/lon_deg but the grid is not placed on the Earth; set "
+                                       "grid.origin_lat_deg and grid.origin_lon_deg (the grid's south-west corner)");
+      continue;
+    }
+    const double x = projected_x_km(g, r.lat_deg, r.lon_deg);
+    const double y = projected_y_km(g, r.lat_deg);
+    for (const auto& [key, wrote, proj] :
+         {std::tuple<const char*, double, double>{"x_km", r.x_km, x}, {"y_km", r.y_km, y}}) {
+      if (!written(base + key)) continue;
+      if (std::abs(wrote - proj) > 0.5)
+        v.error_at(base + key, "region '" + r.name + "' has " + key + " = " + sim::format_double(wrote) +
+                                   " but its lat_deg/lon_deg project to " + sim::format_double(std::round(proj * 100) / 100) +
+                                   " km (tolerance 0.5 km); drop " + key + " or correct the coordinates");
+    }
+    if (!written(base + "x_km")) r.x_km = x;
+    if (!written(base + "y_km")) r.y_km = y;
+  }
+}
+
 /// The scenario without its schedule, validated (every check of MODEL.md §8).
 Params load_base(const sim::ScenarioDoc& doc) {
   Params p;
@@ -698,6 +766,7 @@ Params load_base(const sim::ScenarioDoc& doc) {
   describe(v, p);
   // Cross-field checks: contradictory parameters.
   if (p.regions.empty()) v.error_at("regions", "the scenario defines no region; add at least one [regions.NAME] table");
+  check_coordinates(v, doc, p);
   for (const auto& r : p.regions) {
     const std::string base = "regions." + r.name + ".";
     if (r.x_km >= p.grid.width * p.grid.cell_km || r.y_km >= p.grid.height * p.grid.cell_km)
@@ -980,5 +1049,11 @@ const std::vector<PlausibleRange>& plausible_ranges() {
   };
   return r;
 }
+
+double projected_x_km(const GridParams& g, double lat_deg, double lon_deg) {
+  return (lon_deg - g.origin_lon_deg) * kKmPerDegree * std::cos(lat_deg * std::numbers::pi / 180.0);
+}
+
+double projected_y_km(const GridParams& g, double lat_deg) { return (lat_deg - g.origin_lat_deg) * kKmPerDegree; }
 
 }  // namespace biocluster::agents

@@ -21,11 +21,24 @@ struct RunParams {
   double krw_per_usd = 1165.7;  ///< 2019 average exchange rate, for inputs given in KRW
 };
 
+/// Latitude/longitude that mean "not given" (the grid is abstract, not placed on the Earth).
+inline constexpr double kNoCoordinate = -999.0;
+/// km per degree of latitude in the grid's projection (and per degree of longitude x cos(latitude)).
+inline constexpr double kKmPerDegree = 111.3;
+
 struct GridParams {
   int width = 64;
   int height = 48;
   double cell_km = 1.0;
+  /// Where the grid's (0, 0) corner lies on the Earth (degrees; kNoCoordinate: an abstract grid).
+  double origin_lat_deg = kNoCoordinate;
+  double origin_lon_deg = kNoCoordinate;
 };
+
+/// A point's km east and north of the grid origin: a local equirectangular projection,
+/// x = (lon - lon0) * 111.3 * cos(lat), y = (lat - lat0) * 111.3 (MODEL.md §8, "grid").
+double projected_x_km(const GridParams& g, double lat_deg, double lon_deg);
+double projected_y_km(const GridParams& g, double lat_deg);
 
 /// Regional policy levers (one place in the code each; MODEL.md §7.9).
 struct RegionPolicy {
@@ -57,6 +70,10 @@ struct RegionParams {
   bool capital_area = false;
   double x_km = 10.0;
   double y_km = 10.0;
+  /// The centre on the Earth (degrees; kNoCoordinate: not given). Given, it places the region:
+  /// x_km and y_km are its projection (or, if also written, must agree with it within 0.5 km).
+  double lat_deg = kNoCoordinate;
+  double lon_deg = kNoCoordinate;
   double radius_km = 8.0;
   double rent_usd_per_m2_month = 30.0;
   double amenity_index = 0.5;

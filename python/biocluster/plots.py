@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Patch  # noqa: E402
 
 from . import data as bd  # noqa: E402
+from . import geo  # noqa: E402
 
 # Okabe & Ito (2008) colour-blind-safe palette, in the order regions get them (yellow last: it is
 # the hardest to see on white).
@@ -504,6 +505,9 @@ class MapData:
     extent: tuple[float, float, float, float]
     agents: dict[str, pd.DataFrame] = field(default_factory=dict)  # agent type -> snapshot rows
     norms: dict[str, Normalize] = field(default_factory=dict)
+    origin: "geo.Origin | None" = None     # the grid on the Earth (grid.origin_*), None for an abstract grid
+    coast: list = field(default_factory=list)    # coastline segments in grid km ([n, 2] arrays)
+    borders: list = field(default_factory=list)  # national borders in grid km
 
 
 def map_data(run: bd.Run, density_sigma_km: float = 2.0) -> MapData | None:
@@ -536,7 +540,185 @@ def map_data(run: bd.Run, density_sigma_km: float = 2.0) -> MapData | None:
     md = MapData(names, arrays, units, titles, fl.steps, fl.dates, fl.extent_km, agents)
     for n in names:
         md.norms[n] = field_norm(arrays[n])
+    add_geography(md, run)
     return md
+
+
+def add_geography(md: MapData, run: bd.Run) -> None:
+    """The coastline and borders under the grid, for scenarios that place it on the Earth."""
+    md.origin = geo.origin(run)
+    if md.origin is not None:
+        md.coast, md.borders = geo.lines_km(md.origin, md.extent)
+
+
+COAST_COLOR, BORDER_COLOR = "#24445c", "#6b6b6b"
+
+
+def draw_geography(ax, md: MapData, lw: float = 1.0) -> None:
+    for seg in md.coast:
+        ax.plot(seg[:, 0], seg[:, 1], color=COAST_COLOR, lw=lw, zorder=2.6, solid_capstyle="round")
+    for seg in md.borders:
+        ax.plot(seg[:, 0], seg[:, 1], color=BORDER_COLOR, lw=lw * 1.1, ls=(0, (4, 2)), zorder=2.6)
+
+
+def degree_axes(ax, md: MapData, primary: bool = False, labelsize: float = 8.5) -> None:
+    """Latitude and longitude on a map in grid km: as the tick labels themselves (primary=True) or on
+    secondary axes at the top and right. Longitudes are read at the grid's middle latitude."""
+    o = md.origin
+    if o is None:
+        return
+    x0, x1, y0, y1 = md.extent
+    lat_mid = float(o.lat_of(0.5 * (y0 + y1)))
+    lats = geo.degree_ticks(float(o.lat_of(y0)), float(o.lat_of(y1)))
+    lons = geo.degree_ticks(float(o.lon_of(x0, lat_mid)), float(o.lon_of(x1, lat_mid)))
+    ys = [(v - o.lat0) * geo.KM_PER_DEGREE for v in lats]
+    xs = [(v - o.lon0) * geo.KM_PER_DEGREE * math.cos(math.radians(lat_mid)) for v in lons]
+    if primary:
+        ax.set_xticks(xs, [geo.fmt_lon(v) for v in lons], fontsize=labelsize)
+        ax.set_yticks(ys, [geo.fmt_lat(v) for v in lats], fontsize=labelsize)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        return
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(xs, [geo.fmt_lon(v) for v in lons], fontsize=labelsize - 0.5)
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(ys, [geo.fmt_lat(v) for v in lats], fontsize=labelsize - 0.5)
+
+
+def cluster_sizes(run: bd.Run, md: MapData, snap: int) -> pd.DataFrame:
+    """Per region at a snapshot: startups alive (snapshot rows) and market jobs (the time series at
+    that step, when recorded)."""
+    step = md.steps[snap]
+    s = md.agents.get("startup")
+    firms = pd.Series(0, index=run.region_names, dtype=float)
+    if s is not None:
+        rows = s[s["step"] == step]
+        if "region" in rows:
+            idx = pd.to_numeric(rows["region"], errors="coerce").dropna().astype(int)
+            counts = idx.value_counts()
+            for i, n in counts.items():
+                if 0 <= i < len(run.region_names):
+                    firms.iloc[i] = n
+    jobs = pd.Series(np.nan, index=run.region_names, dtype=float)
+    if "employment_market" in run.metrics.index and run.level != "summary":
+        w = run.wide("employment_market")
+        at = w.index.get_indexer([md.dates[snap]], method="nearest")[0]
+        jobs = w.iloc[at].reindex(run.region_names)
+    return pd.DataFrame({"firms": firms, "jobs": jobs})
+
+
+def bubble_area(n, scale: float):
+    return np.maximum(np.asarray(n, dtype=float), 0.0) * scale
+
+
+def fig_cluster_map(run: bd.Run, md: MapData, snap: int, styles):
+    """The clusters on the map (on the real coastline when the scenario places its grid on the Earth:
+    the view then reaches 15% beyond the grid, whose edge is drawn), each a bubble of area
+    proportional to its startups, labelled with its name, startups and market jobs, with a size legend."""
+    sizes = cluster_sizes(run, md, snap)
+    x0, x1, y0, y1 = md.extent
+    if md.coast:
+        mx, my = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
+        view = (x0 - mx, x1 + mx, y0 - my, y1 + my)
+    else:
+        view = md.extent
+    aspect = (view[3] - view[2]) / max(view[1] - view[0], 1e-9)
+    fig_w = 10.5
+    fig, ax = plt.subplots(figsize=(fig_w, max(4.0, min(12.0, 7.6 * aspect + 1.0))))
+    fig.set_layout_engine("none")  # the legend sits right of the axes, in room kept for it
+    fig.subplots_adjust(left=0.08, right=0.76, bottom=0.06, top=0.93)
+    ax.set_facecolor("#f4f8fb" if md.coast else "white")
+    draw_geography(ax, md, lw=1.1)
+    if md.coast:
+        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="#999999", lw=1.0, ls=(0, (6, 3)),
+                                   zorder=2.5))
+    peak = max(1.0, float(sizes["firms"].max()))
+    scale = 2400.0 / peak  # the largest cluster's bubble: 2,400 pt²
+    regs = run.regions.set_index("name")
+    ax.set_xlim(view[0], view[1])
+    ax.set_ylim(view[2], view[3])
+    ax.set_aspect("equal")
+    labels = []
+    for name, reg in regs.iterrows():
+        st = styles[name]
+        n, j = sizes.loc[name, "firms"], sizes.loc[name, "jobs"]
+        area = float(bubble_area([max(n, 0.5)], scale)[0])
+        ax.scatter([reg["x_km"]], [reg["y_km"]], s=area, color=st.color, alpha=0.45, edgecolor=st.color,
+                   linewidth=1.6, zorder=4)
+        ax.scatter([reg["x_km"]], [reg["y_km"]], s=14, color=st.color, zorder=5)
+        jobs = "" if not np.isfinite(j) else f", {j:,.0f} market jobs"
+        labels.append((f"{name.replace('_', ' ').title()}\n{n:,.0f} startups{jobs}", reg["x_km"], reg["y_km"],
+                       0.5 * math.sqrt(area) + 3, st.color))
+    place_labels(fig, ax, labels)
+    top = max(nice_sizes(peak))
+    bubbles = [ax.scatter([], [], s=bubble_area([v], scale), color="#999999", alpha=0.45, edgecolor="#666666",
+                          label=f"{v:,.0f} startups") for v in nice_sizes(peak)]
+    lines = []
+    if md.coast:
+        lines.append(Line2D([], [], color=COAST_COLOR, lw=1.1, label="coastline (GSHHG 2.3)"))
+        lines.append(Line2D([], [], color="#999999", lw=1.0, ls=(0, (6, 3)), label="the model's grid"))
+    if md.borders:
+        lines.append(Line2D([], [], color=BORDER_COLOR, lw=1.2, ls=(0, (4, 2)), label="national border"))
+    ax.legend(handles=bubbles + lines, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
+              labelspacing=max(1.0, 0.75 * math.sqrt(float(bubble_area([top], scale)[0])) / 8.5),
+              borderpad=1.0, handletextpad=1.6, title="startups alive", title_fontsize=9)
+    ax.grid(alpha=0.25)
+    geo_view = MapData(md.names, md.arrays, md.units, md.titles, md.steps, md.dates, view, md.agents, md.norms,
+                       md.origin, md.coast, md.borders)
+    if md.origin is not None:
+        degree_axes(ax, geo_view, primary=True, labelsize=9)
+    else:
+        ax.set_xlabel("x (km)")
+        ax.set_ylabel("y (km)")
+    ax.set_xlim(view[0], view[1])
+    ax.set_ylim(view[2], view[3])
+    ax.set_title(f"The clusters, {md.dates[snap]:%b %Y}: startups (bubble area) and market jobs", loc="left")
+    return fig
+
+
+def place_labels(fig, ax, labels) -> None:
+    """Each (text, x, y, offset_pt, colour) at the first of eight directions (then twice as far) where it
+    overlaps no label placed before, no cluster point and stays inside the axes; else where it
+    overlaps least."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    pts = ax.transData.transform([(x, y) for _, x, y, _, _ in labels])
+    placed = []
+    dirs = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
+    for k, (text, x, y, off, color) in enumerate(labels):
+        best = None
+        for far in (1.0, 2.2):
+            for dx, dy in dirs:
+                ann = ax.annotate(text, (x, y), xytext=(dx * off * far, dy * off * far * 0.7), textcoords="offset points",
+                                  ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                                  va="bottom" if dy > 0 else "top" if dy < 0 else "center", fontsize=9,
+                                  fontweight="bold", color=color, zorder=6,
+                                  path_effects=[pe.withStroke(linewidth=3, foreground="white")])
+                bb = ann.get_window_extent(renderer)
+                cost = sum(max(0, min(bb.x1, o.x1) - max(bb.x0, o.x0)) * max(0, min(bb.y1, o.y1) - max(bb.y0, o.y0))
+                           for o in placed)
+                cost += sum(1e4 for i, (px, py) in enumerate(pts) if i != k and bb.x0 - 4 <= px <= bb.x1 + 4
+                            and bb.y0 - 4 <= py <= bb.y1 + 4)
+                cost += 1e5 * (bb.x0 < inside.x0 or bb.x1 > inside.x1 or bb.y0 < inside.y0 or bb.y1 > inside.y1)
+                if best is None or cost < best[0]:
+                    if best is not None:
+                        best[1].remove()
+                    best = (cost, ann, bb)
+                else:
+                    ann.remove()
+                if best[0] == 0:
+                    break
+            if best[0] == 0:
+                break
+        placed.append(best[2])
+
+
+def nice_sizes(peak: float) -> list[float]:
+    """Two or three round reference sizes for a bubble legend, up to the peak."""
+    mag = 10 ** math.floor(math.log10(max(peak, 1.0)))
+    top = next(m * mag for m in (1, 2, 5, 10) if m * mag >= peak * 0.6)
+    return sorted({max(1.0, top / 10), max(1.0, top / 3), top}) if top >= 3 else [1.0]
 
 
 def field_norm(a: np.ndarray) -> Normalize:
@@ -563,6 +745,7 @@ def draw_map(ax, run: bd.Run, md: MapData, name: str, snap: int, styles, marker_
     cmap = plt.get_cmap(FIELD_CMAPS.get(name, "viridis")).copy()
     img = ax.imshow(md.arrays[name][snap], origin="lower", extent=md.extent, cmap=cmap, norm=md.norms[name],
                     interpolation="nearest", aspect="equal")
+    draw_geography(ax, md, lw=0.8)
     halo = [pe.Stroke(linewidth=4.2, foreground="white"), pe.Normal()]
     for i, reg in run.regions.iterrows():
         st = styles[reg["name"]]
@@ -618,6 +801,7 @@ def fig_field_map(run: bd.Run, md: MapData, name: str, snaps: list[int], styles)
         img = draw_map(ax, run, md, name, k, styles)
         ax.set_title(f"{md.dates[k]:%b %Y} (step {md.steps[k]})", loc="left")
         ax.set_ylabel("y (km)")
+        degree_axes(ax, md)
     axes[-1].set_xlabel("x (km)")
     cb = fig.colorbar(img, ax=list(axes), shrink=0.9, aspect=30, pad=0.01)
     cb.set_label(map_units_label(md.units.get(name, "")) +
@@ -655,6 +839,8 @@ def write_map_animation(run: bd.Run, md: MapData, styles, path_gif: str, frames_
                 p.remove()
             for t in list(ax.texts):
                 t.remove()
+            for ln in list(ax.lines):
+                ln.remove()
             draw_map(ax, run, md, name, k, styles, marker_scale=0.6, show_labels=False)
             unit = map_units_label(md.units.get(name, ""))
             ax.set_title(f"{name.replace('_', ' ')} ({unit})", loc="left", fontsize=10)

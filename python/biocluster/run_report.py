@@ -346,13 +346,21 @@ def make_figures(run, outdir: str, dpi: int, n_snapshots: int, gif: bool, log, g
     md = bp.map_data(run)
     if md is not None:
         snaps = bp.pick_snapshots(len(md.steps), n_snapshots)
+        fig = bp.fig_cluster_map(run, md, len(md.steps) - 1, styles)
+        where = ("on the real coastline and national borders (GSHHG 2.3), latitude and longitude on the axes"
+                 if md.coast else "on the scenario's grid (km)")
+        save(fig, "map_clusters", "The clusters",
+             f"Every region at {md.dates[-1]:%b %Y} {where}: bubble area proportional to its startups alive, "
+             "labelled with its startups and market jobs; the legend gives reference sizes.")
         for name in md.names:
             fig = bp.fig_field_map(run, md, name, snaps, styles)
             scale = " on a logarithmic colour scale (three decades below the maximum)" \
                 if isinstance(md.norms[name], bp.LogNorm) else ""
             cap = (f"{md.titles[name]} ({bp.map_units_label(md.units.get(name, ''))}) at "
                    f"{', '.join(f'{md.dates[k]:%b %Y}' for k in snaps)}{scale}. Circles: regions (centre and radius); "
-                   f"markers: agent positions by type at that snapshot. Axes in km.")
+                   f"markers: agent positions by type at that snapshot. Axes in km" +
+                   (" (latitude and longitude at the top and right; the coastline and borders from GSHHG 2.3)."
+                    if md.coast else "."))
             save(fig, "map_" + name, f"Cluster map: {name.replace('_', ' ')}", cap)
         if gif and len(md.steps) > 1:
             gif_path = os.path.join(outdir, "maps.gif")

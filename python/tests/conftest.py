@@ -47,10 +47,9 @@ def _fresh(base: str):
 
 @pytest.fixture(scope="session")
 def korea_run(exe, work) -> str:
-    """36 months of the Korea baseline (capital area and elsewhere, KRW), at output level series."""
+    """36 months of the Korea baseline (capital area and elsewhere, KRW; the grid on the Earth)."""
     path = str(work / "korea.h5")
-    r = sh([exe, "run", os.path.join(SRC, "scenarios", "korea", "korea.toml"), "--steps", "36", "-q", "-o", path,
-            "--set", 'output.level="series"'])
+    r = sh([exe, "run", os.path.join(SRC, "scenarios", "korea", "korea.toml"), "--steps", "36", "-q", "-o", path])
     assert r.returncode == 0, r.stderr
     return path
 

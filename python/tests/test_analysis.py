@@ -114,3 +114,43 @@ def test_report_dispatches_by_path(what, default_run, sweep_dir, experiment_dir,
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<h1>" in html and ".png" in html
     assert not [l for l in r.stderr.splitlines() if "Traceback" in l]
+
+
+# ----- maps on the Earth -------------------------------------------------------------------------
+def test_grid_on_the_earth(korea_run, default_run):
+    from biocluster import geo
+    run = bc.load_run(korea_run)
+    o = geo.origin(run)
+    assert (o.lat0, o.lon0) == (35.8, 126.5)
+    assert geo.origin(bc.load_run(default_run)) is None  # an abstract grid
+    # the C++ side placed each region where its lat/lon project (MODEL.md §8, "grid"), within 0.5 km
+    for _, reg in run.regions.iterrows():
+        lat, lon = run.param(f"regions.{reg['name']}.lat_deg"), run.param(f"regions.{reg['name']}.lon_deg")
+        x, y = o.to_km(lon, lat)
+        assert abs(x - reg["x_km"]) <= 0.5 and abs(y - reg["y_km"]) <= 0.5, reg["name"]
+
+
+def test_coastline_is_real(korea_run):
+    """Songdo (reclaimed land on Incheon's shore) lies within 5 km of the shipped coastline; Daejeon,
+    inland, lies more than 40 km from it; the border segments lie north of 37.5 N (the DMZ)."""
+    from biocluster import geo
+    run = bc.load_run(korea_run)
+    o = geo.origin(run)
+    coast, borders = geo.lines_km(o, (0.0, 225.0, 0.0, 215.0))
+    pts = np.concatenate(coast)
+    regs = run.regions.set_index("name")
+
+    def dist(name):
+        return float(np.min(np.hypot(pts[:, 0] - regs.loc[name, "x_km"], pts[:, 1] - regs.loc[name, "y_km"])))
+    assert dist("songdo") < 5.0 and dist("daejeon") > 40.0, (dist("songdo"), dist("daejeon"))
+    assert borders and all(float(o.lat_of(b[:, 1]).min()) > 37.5 for b in borders)
+    assert geo.lines_km(geo.Origin(0.0, 0.0), (0.0, 50.0, 0.0, 50.0)) == ([], [])  # no extract off Africa
+
+
+def test_run_report_has_the_cluster_map(korea_run, tmp_path):
+    out = tmp_path / "k"
+    r = sh([os.path.join(BIN, "biocluster-plot-run"), korea_run, "-o", str(out), "--no-gif", "-q"])
+    assert r.returncode == 0, r.stderr
+    assert (out / "map_clusters.png").stat().st_size > 20_000
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "map_clusters.png" in html and "GSHHG" in html

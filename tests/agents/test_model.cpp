@@ -165,6 +165,29 @@ TEST_CASE("scenario-level bad input: contradictory and misplaced values", "[bad-
     sim::apply_override(doc, "regions.regional.x_km=500");
     CHECK_THROWS_WITH(load_params(doc), Catch::Contains("lies outside the grid"));
   }
+  SECTION("geographic positions: a pair needs both halves, a placed grid, and agrees with written km") {
+    sim::apply_override(doc, "regions.capital.lat_deg=37.0");
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("gives one of lat_deg and lon_deg"));
+    sim::apply_override(doc, "regions.capital.lon_deg=127.0");
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("the grid is not placed on the Earth"));
+    sim::apply_override(doc, "grid.origin_lat_deg=36.8");
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("needs both grid.origin_lat_deg and grid.origin_lon_deg"));
+    sim::apply_override(doc, "grid.origin_lon_deg=126.7");
+    // default.toml writes capital x_km = 30, y_km = 30; (37.0, 127.0) projects to (26.67, 22.26) km
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("x_km = 30.0 but its lat_deg/lon_deg project to 26.67 km"));
+    sim::apply_override(doc, "grid.origin_lat_deg=-120");
+    CHECK_THROWS_WITH(load_params(doc), Catch::Contains("grid.origin_lat_deg = -120.0 is not a latitude"));
+  }
+  SECTION("geographic positions place a region whose km are not written") {
+    auto text = sim::parse_scenario_text(
+        "[grid]\nwidth = 100\nheight = 100\norigin_lat_deg = 36.0\norigin_lon_deg = 127.0\n"
+        "[regions.a]\nlat_deg = 36.5\nlon_deg = 127.5\n",
+        "geo.toml");
+    const Params p = load_params(text);
+    CHECK(p.regions[0].y_km == Approx(0.5 * kKmPerDegree));
+    CHECK(p.regions[0].x_km == Approx(0.5 * kKmPerDegree * std::cos(36.5 * 3.14159265358979 / 180)));
+    CHECK(projected_x_km(p.grid, 36.5, 127.5) == p.regions[0].x_km);
+  }
   SECTION("a misspelt region key suggests the right one") {
     sim::apply_override(doc, "regions.capital.universites=2");
     CHECK_THROWS_WITH(load_params(doc), Catch::Contains("did you mean 'regions.capital.universities'?"));

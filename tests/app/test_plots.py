@@ -86,7 +86,7 @@ def case_report(bin_, src, work):
     figs = manifest["figures"]
     stems = {f["id"] for f in figs}
     for need in ("ts_firms", "ts_startups", "ts_innovation", "ts_environment", "ts_money", "pipeline", "ts_capital_area",
-                 "map_talent", "map_knowledge", "map_rent", "map_startup_density"):
+                 "map_clusters", "map_talent", "map_knowledge", "map_rent", "map_startup_density"):
         assert need in stems, f"figure {need} missing; have {sorted(stems)}"
 
     loaded = bd.load_run(run)
@@ -101,7 +101,7 @@ def case_report(bin_, src, work):
         w, h = png_size(path)
         assert (w, h) == (f["width"], f["height"]), f"{path}: {w}x{h}, manifest says {f['width']}x{f['height']}"
         assert 600 <= w <= 4000 and 300 <= h <= 4000, f"{path}: odd size {w}x{h}"
-        if f["id"].startswith("map_"):
+        if f["id"].startswith("map_") and f["id"] != "map_clusters":  # the field maps: one panel per snapshot
             want = (round(mw * dpi), round((mh + bp.HEADER_IN) * dpi))  # panels + title/legend band
             assert (w, h) == want, f"{path}: {w}x{h}, expected {want[0]}x{want[1]}"
         if f["id"] == "ts_firms":  # five stocks, three per row
