@@ -742,8 +742,9 @@ void check_coordinates(sim::ApplyVisitor& v, const sim::ScenarioDoc& doc, Params
       if (!written(base + key)) continue;
       if (std::abs(wrote - proj) > 0.5)
         v.error_at(base + key, "region '" + r.name + "' has " + key + " = " + sim::format_double(wrote) +
-                                   " but its lat_deg/lon_deg project to " + sim::format_double(std::round(proj * 100) / 100) +
-                                   " km (tolerance 0.5 km); drop " + key + " or correct the coordinates");
+                                   " but its lat_deg/lon_deg project to " +
+                                   sim::format_double(std::round(proj * 100) / 100) + " km (tolerance 0.5 km); drop " +
+                                   key + " or correct the coordinates");
     }
     if (!written(base + "x_km")) r.x_km = x;
     if (!written(base + "y_km")) r.y_km = y;
