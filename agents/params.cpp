@@ -18,6 +18,7 @@ namespace {
 constexpr double kBig = 1e15;  // upper bound for money amounts
 constexpr std::array<std::string_view, 1> kCurrencies{"USD"};
 constexpr std::array<std::string_view, 4> kOutputLevels{"summary", "series", "events", "full"};
+constexpr std::array<std::string_view, 2> kReportCurrencies{"USD", "KRW"};
 
 void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
   v.begin_section("policy");
@@ -685,6 +686,10 @@ void describe(sim::ParamVisitor& v, Params& p) {
          "what the run file holds: summary (run totals per metric and region), series (+ monthly time series), "
          "events (+ the event table), full (+ agent and field snapshots); sweeps default to summary",
          kOutputLevels);
+  v.text("report_currency", p.output.report_currency,
+         "currency in which the reports and explorers show amounts (KRW: converted at run.krw_per_usd, in 억/조); "
+         "the run file itself is always in run.currency",
+         kReportCurrencies);
   v.integer("snapshot_every_steps", p.output.snapshot_every_steps,
             {"steps", 0, 1e6, "agent-state snapshot interval (0: none)"});
   v.integer("field_snapshot_every_steps", p.output.field_snapshot_every_steps,

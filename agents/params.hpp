@@ -375,6 +375,7 @@ struct OutputParams {
   /// What a run file holds (docs/OUTPUT.md, "Output levels"): "summary" (run totals per metric and
   /// region), "series" (+ monthly time series), "events" (+ event table), "full" (+ snapshots).
   std::string level = "full";
+  std::string report_currency = "USD";  ///< what reports show amounts in (output.report_currency)
   std::int64_t snapshot_every_steps = 12;
   std::int64_t field_snapshot_every_steps = 12;
   std::int64_t flush_every_steps = 12;

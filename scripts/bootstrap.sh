@@ -12,6 +12,8 @@ packages=(
   python3-h5py python3-matplotlib python3-numpy python3-pandas python3-pil python3-scipy
   # the Python package (python/) in a virtual environment: scripts/python_env.sh
   python3-venv python3-pip python3-setuptools python3-wheel python3-pytest python3-xarray
+  # the explorer pages are tested in headless Chromium (python/tests/test_explorer.py)
+  chromium
   clang libclang-rt-14-dev clang-format
   # the peers of scripts/bench_peers.sh (../shared/peers): MASON on Java 17, Mesa's Python needs
   openjdk-17-jre-headless python3-tqdm python3-networkx

@@ -35,6 +35,27 @@ def check_dpi(prog: str, dpi: int) -> None:
         die(prog, f"--dpi {dpi} is out of range; allowed [20, 600]")
 
 
+def load(prog: str, loader, path: str, allow_incomplete: bool, warning, note: str):
+    """loader(path, allow_incomplete=...) (load_run, load_sweep), a RunFileError as one line and exit 2,
+    and each warning of class `warning` (an incomplete file) as one line `prog: warning: ...; note`."""
+    import warnings
+    from .data import RunFileError
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", warning)
+        try:
+            obj = loader(path, allow_incomplete=allow_incomplete)
+        except RunFileError as err:
+            die(prog, err)
+    for w in caught:
+        if issubclass(w.category, warning):
+            print(f"{prog}: warning: {' '.join(str(w.message).split())}; {note}", file=sys.stderr)
+    return obj
+
+
+def quiet_log(quiet: bool):
+    return (lambda *_: None) if quiet else (lambda m: print(m))
+
+
 def run(prog: str, module: str, argv=None) -> int:
     """Import biocluster.<module> and call its main(argv); ImportError and Ctrl-C become one line."""
     try:
@@ -62,6 +83,7 @@ sweep_stats = _entry("biocluster-sweep-stats", "stats")
 dynamics = _entry("biocluster-dynamics", "dynamics")
 plot_scaling = _entry("biocluster-plot-scaling", "scaling")
 jll_order = _entry("biocluster-jll-order", "jll_order")
+explore = _entry("biocluster-explore", "explorer")
 
 
 def kind_of(path: str) -> str:

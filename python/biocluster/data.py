@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover - Python < 3.11
 __all__ = ["RunFileError", "IncompleteRunWarning", "Run", "Fields", "load_run", "is_flow_units",
            "FORMAT_NAME", "SUPPORTED_FORMAT_VERSIONS", "SweepIndexError", "IncompleteSweepWarning", "Sweep",
            "load_sweep", "SWEEP_FORMAT_NAME", "SUPPORTED_SWEEP_FORMAT_VERSIONS", "calibration_status",
-           "money_formatter"]
+           "money_formatter", "report_krw_per_usd"]
 
 FORMAT_NAME = "biocluster-run"
 SUPPORTED_FORMAT_VERSIONS = (1,)
@@ -601,6 +601,14 @@ def calibration_status(scenario: str) -> list[str]:
             out.append(f"{kind} against {os.path.basename(t)} (no shipped result: run `biocluster calibrate {t}`)")
     return out or ["not calibrated: no targets file names this scenario, so read the results as mechanisms, "
                    "not forecasts"]
+
+
+def report_krw_per_usd(run) -> float:
+    """The rate the reports show amounts at: run.krw_per_usd when the scenario sets
+    output.report_currency = "KRW" (Korea), else 0 (amounts in USD)."""
+    if str(run.param("output.report_currency", "USD")) != "KRW":
+        return 0.0
+    return float(run.param("run.krw_per_usd", 0) or 0)
 
 
 def money_formatter(krw_per_usd: float):

@@ -14,7 +14,7 @@ files v<variant>_r<replicate>.h5, each with monthly time series) and writes, int
   report.html           for a director: the question, the findings in plain words with their 95%
                         intervals, how far the baseline is calibrated (the shipped results of the
                         targets files beside its scenario, docs/data/calibration/), the figures,
-                        the table (amounts in KRW, 억/조, when the scenario gives run.krw_per_usd),
+                        the table (amounts in KRW, 억/조, when the scenario sets output.report_currency = "KRW"),
                         and the run metadata and parameters in an appendix
 A year's value is the sum of a flow's months, or a stock's value in the year's last month, summed
 over the outcome's regions. Ratio outcomes (a share, a cost per job) are left out of the time
@@ -96,7 +96,7 @@ def write_report(dirname, outdir, runs, outcomes, results, variants, figures, fi
     except (OSError, tomllib.TOMLDecodeError):
         exp = {}
     run0 = bd.load_run(files[(0, 0)])
-    krw = float(run0.param("run.krw_per_usd", 0) or 0)
+    krw = bd.report_krw_per_usd(run0)
     money = bd.money_formatter(krw)
     first_metric = {str(o.name): str(o.metrics).split("+")[0] for o in outcomes.itertuples()}
     scale = {str(o.name): float(o.scale) for o in outcomes.itertuples()}

@@ -17,7 +17,6 @@ import json
 import os
 import struct
 import sys
-import warnings
 
 from . import _cli
 from . import data as bd
@@ -169,7 +168,7 @@ def at_a_glance(run) -> list[str]:
     e = html.escape
     if run.n_steps == 0 or run.level == "summary":
         return []
-    krw = float(run.param("run.krw_per_usd", 0) or 0)
+    krw = bd.report_krw_per_usd(run)
     money = bd.money_formatter(krw)
     try:
         run.by_group("startups")
@@ -400,17 +399,8 @@ def main(argv=None) -> int:
     _cli.check_dpi(PROG, args.dpi)
     if args.snapshots < 1:
         die(f"--snapshots {args.snapshots} must be >= 1")
-    log = (lambda *_: None) if args.quiet else (lambda m: print(m))
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", bd.IncompleteRunWarning)
-        try:
-            run = bd.load_run(args.run, allow_incomplete=args.allow_incomplete)
-        except bd.RunFileError as err:
-            die(str(err))
-    for w in caught:
-        if issubclass(w.category, bd.IncompleteRunWarning):
-            print(f"{PROG}: warning: {w.message}; plotting what it holds", file=sys.stderr)
+    log = _cli.quiet_log(args.quiet)
+    run = _cli.load(PROG, bd.load_run, args.run, args.allow_incomplete, bd.IncompleteRunWarning, "plotting what it holds")
     _cli.writable_dir(PROG, args.outdir)
 
     log(f"{PROG}: {run!r}")

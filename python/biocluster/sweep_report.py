@@ -460,18 +460,9 @@ def main(argv=None) -> int:
     _cli.check_dpi(PROG, args.dpi)
     if args.bootstrap < 0:
         die(f"--bootstrap {args.bootstrap} must be >= 0")
-    log = (lambda *_: None) if args.quiet else (lambda m: print(m))
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", bd.IncompleteSweepWarning)
-        try:
-            sweep = bd.load_sweep(args.sweep, allow_incomplete=args.allow_incomplete)
-        except bd.RunFileError as err:
-            die(str(err))
-    for w in caught:
-        if issubclass(w.category, bd.IncompleteSweepWarning):
-            print(f"{PROG}: warning: {' '.join(str(w.message).split())}; plotting the runs that are done",
-                  file=sys.stderr)
+    log = _cli.quiet_log(args.quiet)
+    sweep = _cli.load(PROG, bd.load_sweep, args.sweep, args.allow_incomplete, bd.IncompleteSweepWarning,
+                      "plotting the runs that are done")
     if not sweep.metrics:
         die(f"'{sweep.index_path}' holds no summary metrics (no run of the sweep completed)")
     metrics = args.metric or list(sweep.metrics)
