@@ -13,7 +13,7 @@ packages=(
   # the Python package (python/) in a virtual environment: scripts/python_env.sh
   python3-venv python3-pip python3-setuptools python3-wheel python3-pytest python3-xarray
   # the explorer pages are tested in headless Chromium (python/tests/test_explorer.py)
-  chromium
+  chromium fonts-nanum   # fonts-nanum: Hangul (억, 조 in KRW amounts) in the pages and screenshots
   clang libclang-rt-14-dev clang-format
   # the peers of scripts/bench_peers.sh (../shared/peers): MASON on Java 17, Mesa's Python needs
   openjdk-17-jre-headless python3-tqdm python3-networkx
