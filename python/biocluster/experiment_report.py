@@ -303,6 +303,32 @@ def main(argv=None) -> int:
              "Mean paired difference per year of startups founded and market jobs (a year's last month) in the "
              "regions marked capital_area and in the others, with 95% Student-t bands.")
 
+    # The clusters on the map: each variant's mean paired change at the end, per region.
+    run0 = bd.load_run(files[(0, 0)])
+    if {"startups", "employment_market"} <= set(run0.metrics.index) and len(variants) > 1:
+        from . import plots as bp
+        bp.apply_style()
+        end = {}
+        for (v, r), path in files.items():
+            run = bd.load_run(path)
+            end[(v, r)] = (run.wide("startups").iloc[-1], run.wide("employment_market").iloc[-1])
+        panels = []
+        for v in range(1, len(variants)):
+            ds = {n: float(np.mean([end[(v, r)][0][n] - end[(0, r)][0][n] for r in range(n_reps)]))
+                  for n in run0.region_names}
+            dj = {n: float(np.mean([end[(v, r)][1][n] - end[(0, r)][1][n] for r in range(n_reps)]))
+                  for n in run0.region_names}
+            panels.append((f"{variants[v]} − {variants[0]}", ds, dj))
+        md = bp.geo_frame(run0)
+        fig = bp.fig_difference_map(run0, md, panels[:4], bp.region_colors(run0.region_names),
+                                    "startups alive at the end, per cluster")
+        save(fig, "map_changes", "Where the change happens, on the map",
+             "Each variant's mean paired difference (same seed) in startups alive at the end of the run, per "
+             "cluster: bubble area proportional to its size, green a rise, orange a fall; the labels add the "
+             "change in market jobs. " + ("Drawn on the real coastline and borders (GSHHG 2.3), latitude and "
+                                          "longitude on the axes." if md.coast else "On the scenario's grid (km).")
+             + (" The first four variants." if len(panels) > 4 else ""))
+
     write_report(a.dir, outdir, runs, outcomes, results, variants, figures, files)
     for fn, _, _ in figures:
         print(os.path.join(outdir, fn))

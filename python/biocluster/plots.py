@@ -714,6 +714,60 @@ def place_labels(fig, ax, labels) -> None:
         placed.append(best[2])
 
 
+def geo_frame(run: bd.Run) -> MapData:
+    """The map frame of a run without fields or snapshots (a series-level file): its grid extent and,
+    when the scenario places it on the Earth, the coastline and borders."""
+    W, H, cell = run.grid["width"], run.grid["height"], run.grid["cell_km"]
+    md = MapData([], {}, {}, {}, np.zeros(0, dtype=np.int64), pd.DatetimeIndex([]), (0.0, W * cell, 0.0, H * cell))
+    add_geography(md, run)
+    return md
+
+
+def fig_difference_map(run: bd.Run, md: MapData, panels: list[tuple[str, dict, dict]], styles, what: str):
+    """One map per variant: each cluster a bubble of area proportional to |change| of `what` (green a
+    rise, orange a fall), labelled with the change in startups and market jobs. panels: (title,
+    {region: change in startups}, {region: change in market jobs})."""
+    x0, x1, y0, y1 = md.extent
+    mx, my = (0.15 * (x1 - x0), 0.15 * (y1 - y0)) if md.coast else (0.04 * (x1 - x0), 0.04 * (y1 - y0))
+    view = (x0 - mx, x1 + mx, y0 - my, y1 + my)
+    n = len(panels)
+    aspect = (view[3] - view[2]) / max(view[1] - view[0], 1e-9)
+    w = 5.2
+    fig, axes = plt.subplots(1, n, figsize=(w * n + 0.4, min(9.0, w * aspect + 1.1)), squeeze=False)
+    fig.set_layout_engine("none")
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.07, top=0.86, wspace=0.22)
+    peak = max([abs(v) for _, d, _ in panels for v in d.values()] + [1e-9])
+    scale = 1800.0 / peak
+    regs = run.regions.set_index("name")
+    for ax, (title, dstart, djobs) in zip(axes[0], panels):
+        ax.set_facecolor("#f4f8fb" if md.coast else "white")
+        draw_geography(ax, md, lw=0.9)
+        if md.coast:
+            ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="#999999", lw=0.9, ls=(0, (6, 3))))
+        ax.set_xlim(view[0], view[1])
+        ax.set_ylim(view[2], view[3])
+        ax.set_aspect("equal")
+        labels = []
+        for name, reg in regs.iterrows():
+            d, j = float(dstart.get(name, 0.0)), float(djobs.get(name, float("nan")))
+            col = OKABE_ITO["bluish_green"] if d >= 0 else OKABE_ITO["vermillion"]
+            area = max(6.0, abs(d) * scale)
+            ax.scatter([reg["x_km"]], [reg["y_km"]], s=area, color=col, alpha=0.5, edgecolor=col, lw=1.4, zorder=4)
+            ax.scatter([reg["x_km"]], [reg["y_km"]], s=10, color=styles[name].color, zorder=5)
+            jobs = "" if not np.isfinite(j) else f"\n{j:+,.0f} jobs"
+            labels.append((f"{name.replace('_', ' ').title()}: {d:+,.1f}{jobs}", reg["x_km"], reg["y_km"],
+                           0.5 * math.sqrt(area) + 3, styles[name].color))
+        place_labels(fig, ax, labels)
+        ax.set_title(title, loc="left", fontsize=10)
+        if md.origin is not None:
+            geo_view = MapData([], {}, {}, {}, md.steps, md.dates, view, origin=md.origin)
+            degree_axes(ax, geo_view, primary=True, labelsize=8)
+        ax.grid(alpha=0.2)
+    fig.suptitle(f"Where the change happens: {what} (bubble area ∝ |mean paired difference|; green a rise, "
+                 "orange a fall)", fontsize=11, x=0.06, ha="left")
+    return fig
+
+
 def nice_sizes(peak: float) -> list[float]:
     """Two or three round reference sizes for a bubble legend, up to the peak."""
     mag = 10 ** math.floor(math.log10(max(peak, 1.0)))

@@ -115,3 +115,13 @@ def experiment_dir(exe, work) -> str:
     r = sh([exe, "experiment", str(exp), "-q", "--save-runs", out])
     assert r.returncode == 0, r.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def korea_experiment_dir(exe, work) -> str:
+    """The grace-period experiment on the Korea baseline: 2 replicates x 24 months, saved."""
+    out = str(work / "gp")
+    r = sh([exe, "experiment", os.path.join(SRC, "scenarios", "experiments", "grace_period.toml"), "--replicates", "2",
+            "--steps", "24", "-q", "--save-runs", out])
+    assert r.returncode == 0, r.stderr
+    return out

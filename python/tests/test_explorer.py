@@ -61,3 +61,42 @@ def test_explorer_page_renders_in_chromium(what, korea_run, experiment_dir, swee
 def test_explorer_bad_input(tmp_path):
     r = sh([os.path.join(BIN, "biocluster-explore"), str(tmp_path / "none.h5"), "-o", str(tmp_path / "x.html")])
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "none.h5" in r.stderr
+
+
+def test_korea_experiment_report_for_a_director(korea_experiment_dir, tmp_path):
+    """Findings first, amounts in KRW, Korea's clusters on the real coastline, time plots with bands
+    and the capital area against elsewhere; then the page renders in Chromium with its figures."""
+    out = tmp_path / "gp"
+    r = sh([os.path.join(BIN, "biocluster-report"), korea_experiment_dir, "-o", str(out)])
+    assert r.returncode == 0, r.stderr
+    html = (out / "report.html").read_text(encoding="utf-8")
+    heads = re.findall(r"<h2>([^<]*)", html)
+    assert heads[0] == "Findings" and heads.index("Figures") > 0, heads
+    assert "KRW" in html and ("억" in html or "조" in html)
+    for fig in ("map_changes.png", "capital_area.png", "forest.png"):
+        assert fig in html and (out / fig).stat().st_size > 20_000, fig
+    assert re.search(r"time_v1(_1)?\.png", html)  # outcomes over time with their 95% bands
+    assert "GSHHG" in html
+    shot = tmp_path / "gp.png"
+    r = chromium("--window-size=1400,2600", f"--screenshot={shot}", (out / "report.html").as_uri())
+    assert r.returncode == 0 and not [l for l in r.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
+    assert coloured_share(shot, (0.0, 0.0, 1.0, 1.0)) > 0.002  # the figures are drawn (a page without them: ~0)
+
+
+@pytest.mark.parametrize("what", ["run", "sweep", "experiment"])
+def test_report_renders_in_chromium(what, korea_run, sweep_dir, experiment_dir, tmp_path):
+    """Each of the three report types opens in headless Chromium without console errors and shows its
+    figures (images load: coloured pixels on the page)."""
+    src = {"run": korea_run, "sweep": sweep_dir, "experiment": experiment_dir}[what]
+    out = tmp_path / what
+    extra = ["--no-gif"] if what == "run" else []
+    r = sh([os.path.join(BIN, "biocluster-report"), src, "-o", str(out), *extra])
+    assert r.returncode == 0, r.stderr
+    page = (out / "report.html").as_uri()
+    dom = chromium("--dump-dom", page)
+    assert dom.returncode == 0 and "<h1>" in dom.stdout
+    assert not [l for l in dom.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l or "ERR_FILE_NOT_FOUND" in l]
+    shot = tmp_path / f"{what}.png"
+    r = chromium("--window-size=1400,6000", f"--screenshot={shot}", page)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert coloured_share(shot, (0.0, 0.0, 1.0, 1.0)) > 0.002  # its figures load and are drawn
