@@ -45,7 +45,8 @@ def load(dirname: str):
 
 
 def series_table(files, n_variants: int, n_reps: int, outcomes: pd.DataFrame) -> dict:
-    """(variant, outcome) -> DataFrame [year x replicate]; also (variant, 'capital'/'elsewhere', metric)."""
+    """(variant, outcome) -> DataFrame [year x replicate]; also (variant, 'capital'/'elsewhere', metric), and
+    (variant, 'end', metric) -> DataFrame [region x replicate] of startups and market jobs at the end."""
     out = {}
     for v in range(n_variants):
         cols = {}
@@ -56,6 +57,9 @@ def series_table(files, n_variants: int, n_reps: int, outcomes: pd.DataFrame) ->
                     continue
                 cols.setdefault(int(o.outcome), {})[r] = yearly(run, str(o.metrics).split("+"),
                                                                 region_columns(run, str(o.regions)))
+            if {"startups", "employment_market"} <= set(run.metrics.index):  # the map of changes, per region
+                cols.setdefault(("end", "startups"), {})[r] = run.wide("startups").iloc[-1]
+                cols.setdefault(("end", "employment_market"), {})[r] = run.wide("employment_market").iloc[-1]
             cap = [bool(x) for x in run.regions["capital_area"]]
             if any(cap) and not all(cap):
                 for m in ("startups_founded", "employment_market"):
@@ -305,20 +309,13 @@ def main(argv=None) -> int:
 
     # The clusters on the map: each variant's mean paired change at the end, per region.
     run0 = bd.load_run(files[(0, 0)])
-    if {"startups", "employment_market"} <= set(run0.metrics.index) and len(variants) > 1:
+    if (0, "end", "startups") in tab and len(variants) > 1:
         from . import plots as bp
         bp.apply_style()
-        end = {}
-        for (v, r), path in files.items():
-            run = bd.load_run(path)
-            end[(v, r)] = (run.wide("startups").iloc[-1], run.wide("employment_market").iloc[-1])
         panels = []
         for v in range(1, len(variants)):
-            ds = {n: float(np.mean([end[(v, r)][0][n] - end[(0, r)][0][n] for r in range(n_reps)]))
-                  for n in run0.region_names}
-            dj = {n: float(np.mean([end[(v, r)][1][n] - end[(0, r)][1][n] for r in range(n_reps)]))
-                  for n in run0.region_names}
-            panels.append((f"{variants[v]} − {variants[0]}", ds, dj))
+            ds, dj = ((tab[(v, "end", m)] - tab[(0, "end", m)]).mean(axis=1) for m in ("startups", "employment_market"))
+            panels.append((f"{variants[v]} − {variants[0]}", ds.to_dict(), dj.to_dict()))
         md = bp.geo_frame(run0)
         fig = bp.fig_difference_map(run0, md, panels[:4], bp.region_colors(run0.region_names),
                                     "startups alive at the end, per cluster")

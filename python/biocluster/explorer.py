@@ -20,6 +20,7 @@ import os
 import sys
 
 import numpy as np
+import pandas as pd
 
 from . import _cli
 from . import data as bd
@@ -96,37 +97,33 @@ def _first_metric(metrics: dict) -> str:
 
 def experiment_payload(exp) -> dict:
     """Per outcome (not ratios) and variant: per region and year the mean over replicates, and the mean
-    paired difference to the baseline with its 95% interval (all the outcome's regions together)."""
-    from .experiment import band, yearly
+    paired difference to the baseline with its 95% interval (all the outcome's regions together).
+    Each run file is read once."""
+    from .experiment import band, region_columns, yearly
     run0 = exp.load_run(0, 0)
-    outcomes = {}
-    for o in exp.outcomes.itertuples():
-        if str(o.ratio).lower() == "true":
-            continue
+    names = run0.region_names
+    outs = [o for o in exp.outcomes.itertuples() if str(o.ratio).lower() != "true"]
+    reg = {}    # (outcome, variant) -> region -> [yearly Series per replicate]
+    tot = {}    # (outcome, variant) -> [yearly Series of the outcome's regions per replicate]
+    for (v, r), path in sorted(exp.files.items()):
+        run = bd.load_run(path)
+        for o in outs:
+            metrics = str(o.metrics).split("+")
+            for name in names:
+                reg.setdefault((o.outcome, v), {}).setdefault(name, []).append(yearly(run, metrics, [name]))
+            tot.setdefault((o.outcome, v), []).append(yearly(run, metrics, region_columns(run, str(o.regions))))
+    outcomes, years = {}, []
+    for o in outs:
         metrics = str(o.metrics).split("+")
-        per_variant = []
-        totals = {}
+        years = [int(y) for y in tot[(o.outcome, 0)][0].index]
+        per_variant, totals = [], {}
         for v in range(len(exp.variants)):
-            reg = {r: [] for r in run0.region_names}
-            tot = []
-            for r in range(exp.n_replicates):
-                run = exp.load_run(v, r)
-                for name in run.region_names:
-                    reg[name].append(yearly(run, metrics, [name]))
-                from .experiment import region_columns
-                tot.append(yearly(run, metrics, region_columns(run, str(o.regions))))
-            years = [int(y) for y in tot[0].index]
-            means = np.array([[float(np.mean([s.loc[y] for s in reg[name]])) for name in run0.region_names]
+            means = np.array([[float(np.mean([s.loc[y] for s in reg[(o.outcome, v)][name]])) for name in names]
                               for y in years])
-            totals[v] = np.array([[float(s.loc[y]) for s in tot] for y in years])  # [year x replicate]
-            per_variant.append({"region_means": [_clean(row) for row in means]})
-        for v in range(len(exp.variants)):
-            if v == 0:
-                per_variant[v].update({"diff": None, "lo": None, "hi": None})
-                continue
-            import pandas as pd
-            d = pd.DataFrame(totals[v] - totals[0])
-            mean, half = band(d)
+            totals[v] = np.array([[float(s.loc[y]) for s in tot[(o.outcome, v)]] for y in years])  # [year x rep]
+            per_variant.append({"region_means": [_clean(row) for row in means], "diff": None, "lo": None, "hi": None})
+        for v in range(1, len(exp.variants)):
+            mean, half = band(pd.DataFrame(totals[v] - totals[0]))
             per_variant[v].update({"diff": _clean(mean), "lo": _clean(mean - half), "hi": _clean(mean + half)})
         outcomes[str(o.name)] = {"metrics": metrics, "regions": str(o.regions), "variants": per_variant,
                                  "units": str(run0.metrics.loc[metrics[0], "units"]).replace("/month", "/year")}
