@@ -11,6 +11,7 @@
 
 #include "agents/books.hpp"
 #include "agents/location.hpp"
+#include "agents/valuation.hpp"
 #include "agents/world.hpp"
 
 namespace biocluster::agents {
@@ -200,6 +201,47 @@ void found_startup(World& w, const FoundingRequest& r) {
                 incubator_fee(w, at.region));
 }
 
+/// A new lead asset: fresh quality, its market drawn in the next decide phase, at the start of preclinical.
+void start_new_asset(World& w, Startup& s) {
+  auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::quality);
+  s.quality = rng.uniform();
+  ++s.asset_number;
+  s.peak_sales_usd = 0;  // a new asset: its market is drawn in the next decide phase
+  s.peak_estimate_stage = -1;
+  s.approved_step = -1;
+  s.stage = Stage::preclinical;
+  s.stage_entered_step = static_cast<std::int32_t>(w.step);
+  s.months_in_stage = 0;
+  s.in_trial = false;
+  s.asset_failed = false;
+  s.retained_sales_share = 1.0;  // a licence covers the old asset only
+  s.licensee_id = -1;
+  s.licence_milestone_usd = 0;
+  s.milestone_usd = 0;  // a buyer's milestones were owed on the old asset's stages
+}
+
+/// A firm whose lead asset failed makes its next discovery programme the lead if its owners value
+/// that programme above nothing: a group venture at its owner's rate, a listed firm at the public
+/// market's, a private firm at its investors' (MODEL.md §7.4, "Pipelines"). Otherwise it drops its
+/// pipeline (every programme is valued alike).
+bool promote_programme(World& w, Startup& s) {
+  if (s.backup_programmes <= 0) return false;
+  const double cpe = cost_per_employee(w, s.region);
+  const Valuer owners = s.owner_id >= 0 ? Valuer{&w.rates.pharma, 1.0, cpe}
+                        : s.listed      ? Valuer{&w.rates.market, 1.0, cpe}
+                                        : investor(w, 1.0, cpe);
+  if (programme_value_usd(s, owners, w) <= 0) {
+    s.backup_programmes = 0;
+    return false;
+  }
+  --s.backup_programmes;
+  start_new_asset(w, s);
+  log_event(w, EventKind::next_programme, AgentType::startup, s.id, s.region, AgentType::startup, s.id, 0, 0,
+            s.backup_programmes, static_cast<int>(Stage::preclinical));
+  count(w, w.m.programmes_promoted, s.region);
+  return true;
+}
+
 /// A startup whose asset failed may in-license a technology from a university within reach
 /// instead of closing, if it can pay the fee and six more months (MODEL.md §7.1).
 bool try_relicense(World& w, Startup& s) {
@@ -214,20 +256,7 @@ bool try_relicense(World& w, Startup& s) {
     w.ledger.transfer(s.account, u.account, fee, code(Flow::licence), w.step);
     log_event(w, EventKind::licence, AgentType::startup, s.id, s.region, AgentType::university, u.id, fee);
     count(w, w.m.licences, s.region);
-    auto rng = rng_for(w, PhaseKey::births, AgentType::startup, s.id, Purpose::quality);
-    s.quality = rng.uniform();
-    ++s.asset_number;
-    s.peak_sales_usd = 0;  // a new asset: its market is drawn in the next decide phase
-    s.peak_estimate_stage = -1;
-    s.approved_step = -1;
-    s.stage = Stage::preclinical;
-    s.stage_entered_step = static_cast<std::int32_t>(w.step);
-    s.months_in_stage = 0;
-    s.in_trial = false;
-    s.asset_failed = false;
-    s.retained_sales_share = 1.0;  // a licence covers the old asset only
-    s.licensee_id = -1;
-    s.licence_milestone_usd = 0;
+    start_new_asset(w, s);
     return true;
   }
   return false;
@@ -317,7 +346,7 @@ void settle_startups(World& w) {
     Pharma* owner = s.owner_id >= 0 ? w.pharmas.find(s.owner_id) : nullptr;
     if (s.approved_now && owner)
       merge_into_owner(w, i, s, *owner);
-    else if (s.asset_failed && !try_relicense(w, s))
+    else if (s.asset_failed && !promote_programme(w, s) && !try_relicense(w, s))
       s.out_of_cash = true;
     bool closed = false;  // a service firm closing of its own accord
     if (s.alive && s.service && !s.out_of_cash) closed = s.out_of_cash = service_firm_closes(w, s);

@@ -558,6 +558,15 @@ void describe(sim::ParamVisitor& v, Params& p) {
           "each January; < 0: they draw on public_equity_usd_per_year with IPOs and crossover rounds"});
   v.real("delist_value_usd", m.delist_value_usd,
          {"USD", 0, kBig, "a listed company whose market value falls below this is delisted"});
+  v.integer("lockup_months", m.lockup_months,
+            {"months", 0, 120,
+             "months after a listing before its VCs sell their stakes to public investors at the market value (0: at "
+             "the listing price); a secondary sale, outside public_equity_usd_per_year (the companies' new money)"});
+  v.integer("listed_programmes", m.listed_programmes,
+            {"count", 1, 10,
+             "programmes a listed company holds from its listing: its lead asset and (n - 1) discovery programmes, "
+             "each of which becomes the lead in turn when the lead fails and its owners value it above nothing "
+             "(1: a single asset)"});
   v.real("corporate_tax_rate", m.corporate_tax_rate,
          {"fraction", 0, 1, "tax on pharma operating profit (US federal: 21%)"});
   v.real("capital_goods_duty", m.capital_goods_duty,

@@ -268,8 +268,10 @@ struct MarketParams {
   double market_index_persistence = 0.95;      ///< monthly AR(1) persistence of the log index
   double public_equity_usd_per_year = 20e9;    ///< new money public investors put into IPOs and offerings a year
   double follow_on_equity_usd_per_year =
-      -1;                          ///< of listed firms' offerings, a budget of their own (< 0: the one above)
-  double delist_value_usd = 30e6;  ///< a listed firm whose market value falls below this is delisted
+      -1;                              ///< of listed firms' offerings, a budget of their own (< 0: the one above)
+  double delist_value_usd = 30e6;      ///< a listed firm whose market value falls below this is delisted
+  std::int64_t lockup_months = 0;      ///< VCs sell their stakes this long after the listing (0: at the listing)
+  std::int64_t listed_programmes = 1;  ///< programmes a listed firm holds: its lead asset + discovery programmes
   double corporate_tax_rate = 0.21;
   double capital_goods_duty = 0.08;
 };

@@ -94,6 +94,9 @@ void register_metrics(World& w) {
                                   "follow-on offerings of the region's listed companies (out of "
                                   "market.public_equity_usd_per_year, with IPOs and crossover rounds)");
   m.listed_firms = t.add("listed_firms", "count", "live listed companies of the region");
+  m.programmes_promoted = t.add_flow(
+      "programmes_promoted", "count/month",
+      "firms whose lead asset failed and whose next discovery programme became the lead (market.listed_programmes)");
   m.drug_sales = t.add_flow("drug_sales", "USD/month", "sales of approved drugs owned by independent or listed firms");
   m.public_index = t.add("public_valuation_index", "index",
                          "the public market's valuation index (national; 1 = neutral), the IPO window");

@@ -26,8 +26,8 @@ struct MetricIds {
   sim::MetricId founded, failed, acquired, acquired_local, acquired_other_region, acquired_outside,
       acquired_large_group, alliances_outside, group_funding, listed, listing_applications, listing_rejections,
       approvals, rounds_failed, delisted, public_follow_on, rounds_failed_worthless, rounds_failed_unseen,
-      rounds_failed_no_room, rounds_failed_target, rounds_failed_short, listed_firms, drug_sales, public_index,
-      trial_starts, licences, serial_founders, alliances;
+      rounds_failed_no_room, rounds_failed_target, rounds_failed_short, listed_firms, programmes_promoted, drug_sales,
+      public_index, trial_starts, licences, serial_founders, alliances;
   /// Constraints that bound and channels that carried (the experiments' mechanism trace, MODEL.md §7.10).
   sim::MetricId acquisition_no_bid, acquisition_declined, acquired_on_grace, ipo_blocked_window, ipo_blocked_budget,
       trial_waits;

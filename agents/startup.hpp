@@ -36,9 +36,10 @@ struct Startup {
   Origin origin = Origin::initial;
   sim::AgentId parent_id = -1;
   std::int32_t founded_step = 0;
-  double quality = 0.5;           ///< latent quality of the lead asset, 0..1 (unobserved by investors)
-  std::int32_t asset_number = 0;  ///< lead assets held so far - 1 (a relicensed asset is a new one)
-  double peak_sales_usd = 0;      ///< peak yearly sales of the lead asset if approved (drawn per asset)
+  double quality = 0.5;                ///< latent quality of the lead asset, 0..1 (unobserved by investors)
+  std::int32_t asset_number = 0;       ///< lead assets held so far - 1 (a relicensed asset is a new one)
+  std::int32_t backup_programmes = 0;  ///< discovery programmes behind the lead (a listed firm's pipeline)
+  double peak_sales_usd = 0;           ///< peak yearly sales of the lead asset if approved (drawn per asset)
   float odds_boost = 1;  ///< factor local knowledge puts on each stage's odds (MODEL.md §7.3); known to every valuer
   double peak_estimate_usd = 0;          ///< what the market expects them to be, from its signal at this stage
   std::int8_t peak_estimate_stage = -1;  ///< stage of that estimate (-1: none yet)
@@ -50,16 +51,17 @@ struct Startup {
   double headcount = 0;
   double target_headcount = 0;
   std::int32_t rounds = 0;
-  std::int32_t round_step = -1;      ///< step of its last priced round (a relocation decision follows it)
-  double post_money_usd = 0;         ///< valuation at the last round (for a listed firm: its last market value)
-  std::vector<Stake> stakes;         ///< VC investors; the rest belongs to public holders and founders (households)
-  double public_share = 0;           ///< fraction of equity held by public investors (after an IPO)
-  std::vector<Stake> former_stakes;  ///< after an acquisition: the sellers' stakes, paid the milestones
-  double former_public_share = 0;    ///< after an acquisition: public holders' share of the milestones
-  double milestone_usd = 0;          ///< after an acquisition: paid to the sellers at each later stage success
-  bool incubated = false;            ///< in an incubator: pays its fee instead of rent and equipment
-  bool listed = false;               ///< listed on a stock market (after an IPO)
-  bool listing_passed = false;       ///< its technology evaluation passed (market.tech_listing)
+  std::int32_t round_step = -1;         ///< step of its last priced round (a relocation decision follows it)
+  double post_money_usd = 0;            ///< valuation at the last round (for a listed firm: its last market value)
+  std::vector<Stake> stakes;            ///< VC investors; the rest belongs to public holders and founders (households)
+  double public_share = 0;              ///< fraction of equity held by public investors (after an IPO)
+  std::vector<Stake> former_stakes;     ///< after an acquisition: the sellers' stakes, paid the milestones
+  double former_public_share = 0;       ///< after an acquisition: public holders' share of the milestones
+  double milestone_usd = 0;             ///< after an acquisition: paid to the sellers at each later stage success
+  bool incubated = false;               ///< in an incubator: pays its fee instead of rent and equipment
+  bool listed = false;                  ///< listed on a stock market (after an IPO)
+  std::int32_t listed_step = -1000000;  ///< step of its IPO (its VCs' lock-up runs from here)
+  bool listing_passed = false;          ///< its technology evaluation passed (market.tech_listing)
   std::int32_t listing_applied_step = -1000000;  ///< last application for a technology evaluation
   std::int32_t listing_decision_step = -1;       ///< step its pending evaluation is decided (-1: none pending)
   bool partnered = false;                        ///< has signed a licensing deal (one per startup)

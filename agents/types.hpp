@@ -22,25 +22,27 @@ enum class EventKind : std::int16_t {
   ipo,            ///< subject startup; amount = new money raised; value = listing valuation
   failure,  ///< subject startup; detail = 0 cash ran out, 1 asset failed, 2 service firm closed; amount = residual cash
             ///< paid out
-  fund_raised,    ///< subject VC; amount = committed capital; detail = fund number
-  grace_expired,  ///< subject startup (a large-group venture); object = owner
-  site_opened,    ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
-  alliance,       ///< a licensing deal: subject startup; object = pharma licensee; detail = Stage; amount = upfront
-                  ///< payment; value = headline (upfront + milestones)
-  round_priced,   ///< subject startup; object = lead VC; detail = round number; amount = round size (all investors);
-                  ///< value = pre-money; aux = Stage
-  proceeds,       ///< subject VC; object = startup; amount = paid to the VC; detail = Flow; aux = Stage of the startup
-  delisted,       ///< subject startup (listed); value = market value at delisting; aux = Stage
-  fund_closed,    ///< subject VC; amount = paid back to LPs by the fund; value = NAV at close; detail = fund number;
-                  ///< aux = vintage step
-  raise_failed,   ///< subject VC; amount = ask; value = TVPI; detail = failures in a row; aux = 1 if the firm fades
-  relocation,     ///< subject startup; region = the new region; detail = the region it left; amount = post-money
-  plant_built,    ///< subject production plant (pharma); amount = capital cost; value = litres added
+  fund_raised,     ///< subject VC; amount = committed capital; detail = fund number
+  grace_expired,   ///< subject startup (a large-group venture); object = owner
+  site_opened,     ///< subject = new pharma R&D site; object = parent firm; amount = yearly R&D budget
+  alliance,        ///< a licensing deal: subject startup; object = pharma licensee; detail = Stage; amount = upfront
+                   ///< payment; value = headline (upfront + milestones)
+  round_priced,    ///< subject startup; object = lead VC; detail = round number; amount = round size (all investors);
+                   ///< value = pre-money; aux = Stage
+  proceeds,        ///< subject VC; object = startup; amount = paid to the VC; detail = Flow; aux = Stage of the startup
+  delisted,        ///< subject startup (listed); value = market value at delisting; aux = Stage
+  fund_closed,     ///< subject VC; amount = paid back to LPs by the fund; value = NAV at close; detail = fund number;
+                   ///< aux = vintage step
+  raise_failed,    ///< subject VC; amount = ask; value = TVPI; detail = failures in a row; aux = 1 if the firm fades
+  relocation,      ///< subject startup; region = the new region; detail = the region it left; amount = post-money
+  plant_built,     ///< subject production plant (pharma); amount = capital cost; value = litres added
+  next_programme,  ///< subject startup whose lead failed: a discovery programme became its lead; detail = programmes
+                   ///< left
 };
 inline const std::vector<std::string> kEventKindNames{
-    "founding", "funding_round", "licence",     "trial_start",   "stage_success", "approval",   "acquisition",
-    "ipo",      "failure",       "fund_raised", "grace_expired", "site_opened",   "alliance",   "round_priced",
-    "proceeds", "delisted",      "fund_closed", "raise_failed",  "relocation",    "plant_built"};
+    "founding", "funding_round", "licence",     "trial_start",   "stage_success", "approval",    "acquisition",
+    "ipo",      "failure",       "fund_raised", "grace_expired", "site_opened",   "alliance",    "round_priced",
+    "proceeds", "delisted",      "fund_closed", "raise_failed",  "relocation",    "plant_built", "next_programme"};
 
 /// Money-flow types booked in the ledger. Public spending has one type per lever.
 enum class Flow : int {

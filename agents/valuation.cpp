@@ -142,6 +142,23 @@ double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& s
   return value;
 }
 
+double programme_value_usd(const Startup& s, const Valuer& v, const World& w) {
+  const auto& pp = w.params.pharma;
+  Startup next;
+  next.stage = Stage::preclinical;
+  next.odds_boost = s.odds_boost;
+  next.peak_estimate_stage = 0;  // the market's expectation of a drug not yet drawn: the population mean
+  next.peak_estimate_usd = next.peak_sales_usd =
+      pp.peak_sales_median_usd * std::exp(0.5 * pp.peak_sales_sigma * pp.peak_sales_sigma);
+  Valuer blind = v;
+  blind.success_scale = 1.0;
+  return asset_value_usd(next, blind, w.params.startup, pp, w.params.policy, w.step);
+}
+
+double pipeline_value_usd(const Startup& s, const Valuer& v, const World& w) {
+  return s.backup_programmes > 0 ? s.backup_programmes * programme_value_usd(s, v, w) : 0.0;
+}
+
 double sales_value_usd(const Startup& s, const RateTable& t, double success_scale, const StartupParams& sp,
                        const PharmaParams& pp, const PolicyParams& policy, std::int64_t step) {
   if (s.service) return 0.0;

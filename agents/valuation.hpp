@@ -60,6 +60,14 @@ struct Valuer {
 double asset_value_usd(const Startup& s, const Valuer& v, const StartupParams& sp, const PharmaParams& pp,
                        const PolicyParams& policy, std::int64_t step);
 
+/// Value to `v` of one of `s`'s discovery programmes (MODEL.md §7.4, "Pipelines"): a new preclinical asset
+/// of which nothing is known yet (success scale 1, the population's mean peak sales), developed where
+/// `s` is with its local knowledge, net of its whole development cost, valued like a lead asset (so
+/// never negative).
+double programme_value_usd(const Startup& s, const Valuer& v, const World& w);
+/// Value to `v` of all of `s`'s discovery programmes (backup_programmes x programme_value_usd).
+double pipeline_value_usd(const Startup& s, const Valuer& v, const World& w);
+
 /// Value to `t`'s rate of all the lead asset's sales (every share, licensed or not), without any
 /// development cost and without abandonment: the launch value weighted by the odds of reaching
 /// approval (success scaled by `success_scale`) and discounted over the remaining stages. A

@@ -255,7 +255,10 @@ World make_world(const Params& params, std::uint64_t seed) {
         s.service = kind.bernoulli(P.startup.service_share);
         if (s.service) s.stage = Stage::preclinical;
       }
-      if (listed < R.listed_startups && !s.service && s.stage >= Stage::phase1) s.listed = true, ++listed;
+      if (listed < R.listed_startups && !s.service && s.stage >= Stage::phase1) {
+        s.listed = true, ++listed;
+        s.backup_programmes = static_cast<std::int32_t>(P.market.listed_programmes - 1);
+      }
       s.target_headcount = s.headcount;
       w.startups.queue_birth(s);
     }

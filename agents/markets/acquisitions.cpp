@@ -70,7 +70,9 @@ double continuation_value(const World& w, const Startup& s, double cash, double&
   seller_scale = success_scale_of(quality_signal(w, s, P.vc.screening_noise * P.vc.insider_noise_factor,
                                                  agent_key(AgentType::venture_capital, lead ? lead->vc_id : -1)));
   const double cpe = cost_per_employee(w, s.region);
-  double value = asset_value_usd(s, investor(w, seller_scale, cpe), P.startup, P.pharma, P.policy, w.step) + cash;
+  const Valuer insider = investor(w, seller_scale, cpe);
+  double value =
+      asset_value_usd(s, insider, P.startup, P.pharma, P.policy, w.step) + pipeline_value_usd(s, insider, w) + cash;
   if (const auto* v = lead ? w.vcs.find(lead->vc_id) : nullptr) {
     const double late = std::max(0.0, fund_age_years(*v, w.step) - P.vc.investment_period_years);
     value *= 1.0 - std::min(0.6, P.vc.exit_pressure_per_year * late);
@@ -152,7 +154,9 @@ void match_acquisitions(World& w) {
       const auto& f = w.pharmas[C.buyers[b]];
       const double scale =
           success_scale_of(quality_signal(w, s, P.pharma.diligence_noise, agent_key(AgentType::pharma, f.id)));
-      double value = asset_value_usd(s, {&w.rates.pharma, scale, cpe}, P.startup, P.pharma, P.policy, w.step) + cash;
+      const Valuer buyer{&w.rates.pharma, scale, cpe};
+      double value =
+          asset_value_usd(s, buyer, P.startup, P.pharma, P.policy, w.step) + pipeline_value_usd(s, buyer, w) + cash;
       double grace = 0;
       if (f.large_group)
         value += grace = grace_value_usd(s, P.startup.rd_share_of_costs * s.salary_due + s.trial_cost_due,

@@ -17,9 +17,10 @@ double public_value(const World& w, const Startup& s, double cash) {
   const auto& P = w.params;
   const double scale =
       success_scale_of(quality_signal(w, s, P.market.public_noise, agent_key(AgentType::venture_capital, -1)));
-  const double asset = asset_value_usd(s, {&w.rates.market, scale, cost_per_employee(w, s.region)}, P.startup, P.pharma,
-                                       P.policy, w.step);
-  return asset * std::exp(w.market_log_index) + cash;
+  const Valuer market{&w.rates.market, scale, cost_per_employee(w, s.region)};
+  const double assets =
+      asset_value_usd(s, market, P.startup, P.pharma, P.policy, w.step) + pipeline_value_usd(s, market, w);
+  return assets * std::exp(w.market_log_index) + cash;
 }
 
 void open_public_budget(World& w) {
@@ -55,8 +56,8 @@ double insiders_value(const World& w, const Startup& s, double cash) {
     if (k.share > most) most = k.share, lead = k.vc_id;
   const double scale = success_scale_of(quality_signal(w, s, P.vc.screening_noise * P.vc.insider_noise_factor,
                                                        agent_key(AgentType::venture_capital, lead)));
-  return asset_value_usd(s, investor(w, scale, cost_per_employee(w, s.region)), P.startup, P.pharma, P.policy, w.step) +
-         cash;
+  const Valuer v = investor(w, scale, cost_per_employee(w, s.region));
+  return asset_value_usd(s, v, P.startup, P.pharma, P.policy, w.step) + pipeline_value_usd(s, v, w) + cash;
 }
 
 /// New public shares worth `amount` at pre-money `pre`: every holder is diluted, the public holds the new shares.
@@ -84,6 +85,19 @@ bool tech_listing_cleared(World& w, Startup& s) {
   s.listing_decision_step = -1;
   if (!s.listing_passed) count(w, w.m.listing_rejections, s.region);
   return s.listing_passed;
+}
+
+/// Its VCs sell their stakes at the market value `value` to public investors (at the listing when
+/// there is no lock-up, else once market.lockup_months have passed): a secondary sale, the company
+/// receives nothing (MODEL.md §7.4, "Public markets").
+void sell_vc_stakes(World& w, Startup& s, double value) {
+  for (const auto& st : s.stakes) {
+    auto* v = w.vcs.find(st.vc_id);
+    if (!v) continue;
+    receive_proceeds(w, *v, s, w.ext.outside_investors, st.share * value, Flow::ipo_proceeds);
+    s.public_share += st.share;
+  }
+  s.stakes.clear();
 }
 
 void move_index(World& w) {
@@ -121,6 +135,7 @@ void match_public_markets(World& w) {
         count(w, w.m.delisted, s.region);
         continue;
       }
+      if (!s.stakes.empty() && w.step - s.listed_step >= M.lockup_months) sell_vc_stakes(w, s, value);
       if (!s.wants_round) continue;
       const double need = round_need_usd(s, w, cash);
       double& budget = M.follow_on_equity_usd_per_year < 0 ? w.public_equity_left_usd : w.follow_on_left_usd;
@@ -145,21 +160,15 @@ void match_public_markets(World& w) {
     }
     if (M.tech_listing && !tech_listing_cleared(w, s)) continue;
     const double raise = std::max(M.ipo_raise_usd, round_need_usd(s, w, cash));
-    double sold = 0;  // the VCs sell their stakes at the listing price (lock-ups are not modelled)
-    for (const auto& st : s.stakes) sold += st.share * value;
-    if (raise + sold > w.public_equity_left_usd) {
+    if (raise > w.public_equity_left_usd) {  // the year's new money for listings is spent
       count(w, w.m.ipo_blocked_budget, s.region);
       continue;
     }
-    w.public_equity_left_usd -= raise + sold;
-    for (const auto& st : s.stakes) {
-      auto* v = w.vcs.find(st.vc_id);
-      if (!v) continue;
-      receive_proceeds(w, *v, s, w.ext.outside_investors, st.share * value, Flow::ipo_proceeds);
-      s.public_share += st.share;
-    }
-    s.stakes.clear();
+    w.public_equity_left_usd -= raise;
+    if (M.lockup_months <= 0) sell_vc_stakes(w, s, value);  // at the listing price; else after the lock-up
     s.listed = true;
+    s.listed_step = static_cast<std::int32_t>(w.step);
+    s.backup_programmes = static_cast<std::int32_t>(M.listed_programmes - 1);  // the pipeline it lists with
     w.ledger.transfer(w.ext.outside_investors, s.account, raise, code(Flow::equity), w.step);
     issue_public_shares(s, raise, value);
     s.post_money_usd = value + raise;

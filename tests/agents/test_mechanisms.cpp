@@ -8,12 +8,14 @@
 #include <map>
 #include <set>
 
+#include "agents/books.hpp"
 #include "agents/lifecycle.hpp"
 #include "agents/markets/public_markets.hpp"
 #include "agents/markets/rounds.hpp"
 #include "agents/model.hpp"
 #include "agents/params.hpp"
 #include "agents/simulate.hpp"
+#include "agents/valuation.hpp"
 #include "sim/config.hpp"
 
 using namespace biocluster;
@@ -716,6 +718,84 @@ TEST_CASE("public markets: listed firms' follow-on offerings draw on a yearly bu
                                                   << tight.sum.at("public_follow_on"));
   CHECK(own.sum.at("public_follow_on") > 6 * 5e7);                  // demand exceeds the tight budget...
   CHECK(tight.sum.at("public_follow_on") <= 6 * 5e7 * (1 + 1e-9));  // ...which caps each year
+}
+
+TEST_CASE("pipelines: a listed firm's next programme becomes its lead when the lead fails, if its owners value it",
+          "[mechanism][public]") {
+  auto korea = [](const std::vector<std::string>& overrides) {
+    auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+    sim::apply_override(doc, "run.steps=72");
+    for (const auto& o : overrides) sim::apply_override(doc, o);
+    return load_params(doc);
+  };
+  // The market values the pipeline: each discovery programme adds its value as a fresh preclinical asset.
+  {
+    const Params p = korea({});
+    REQUIRE(p.market.listed_programmes == 3);
+    World w = make_world(p, 3);
+    const Startup* listed = nullptr;
+    for (const auto& s : w.startups.items())
+      if (s.listed) {
+        listed = &s;
+        break;
+      }
+    REQUIRE(listed);
+    CHECK(listed->backup_programmes == 2);
+    Startup alone = *listed;
+    alone.backup_programmes = 0;
+    const Valuer market{&w.rates.market, 1.0, cost_per_employee(w, listed->region)};
+    const double one = programme_value_usd(*listed, market, w);
+    INFO("one discovery programme, at the public market's rate: " << one);
+    CHECK(one > 0);
+    CHECK(public_value(w, *listed, 1e6) - public_value(w, alone, 1e6) ==
+          Approx(2 * one * std::exp(w.market_log_index)).epsilon(1e-9));
+  }
+  const auto promoted = [](const Outcome& o) { return count_events(o, EventKind::next_programme); };
+  const Outcome pipeline = run(korea({}), 8), single = run(korea({"market.listed_programmes=1"}), 8);
+  INFO("next programmes over 6 years: 3 programmes -> " << promoted(pipeline) << ", 1 -> " << promoted(single));
+  CHECK(promoted(single) == 0);
+  CHECK(single.sum.at("programmes_promoted") == 0);
+  CHECK(promoted(pipeline) > 0);
+  CHECK(pipeline.sum.at("programmes_promoted") == promoted(pipeline));
+  for (const auto& e : pipeline.events)
+    if (e.kind == code(EventKind::next_programme)) CHECK(e.detail <= 1);  // two programmes behind the lead at most
+  // The listed firms that would have died with their lead live on.
+  CHECK(pipeline.sum.at("listed_firms") > single.sum.at("listed_firms"));
+  // A programme worth nothing to its owners (drugs that sell for nothing) is never started.
+  const Outcome worthless = run(korea({"pharma.peak_sales_median_usd=1000"}), 8);
+  CHECK(promoted(worthless) == 0);
+}
+
+TEST_CASE("public markets: VCs hold a listed stake through the lock-up, then sell it; listings draw new money only",
+          "[mechanism][public]") {
+  auto korea = [](std::int64_t lockup) {
+    auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+    sim::apply_override(doc, "run.steps=72");
+    sim::apply_override(doc, "market.lockup_months=" + std::to_string(lockup));
+    return load_params(doc);
+  };
+  for (const std::int64_t lockup : {std::int64_t{0}, std::int64_t{3}}) {
+    const Params p = korea(lockup);
+    World w = make_world(p, 8);
+    int held = 0, ipos = 0, late = 0;
+    std::map<int, double> new_money;  // IPO money raised by year
+    simulate(w, p.run.steps, [&](World& world, std::int64_t step) {
+      for (const auto& s : world.startups.items()) {
+        if (!s.alive || !s.listed || s.stakes.empty() || s.listed_step < 0) continue;
+        ++held;
+        late += step - s.listed_step >= lockup;  // a stake still held after its lock-up
+      }
+      for (const auto& e : world.events.pending())
+        if (e.kind == code(EventKind::ipo)) ++ipos, new_money[world.calendar.date_of(step).year] += e.amount;
+      world.events.clear_pending();
+    });
+    INFO("lock-up " << lockup << ": " << ipos << " IPOs, " << held << " listed-firm months with VC stakes");
+    REQUIRE(ipos > 0);
+    CHECK(late == 0);
+    if (lockup == 0) CHECK(held == 0);
+    if (lockup > 0) CHECK(held > 0);
+    for (const auto& [year, money] : new_money) CHECK(money <= p.market.public_equity_usd_per_year * (1 + 1e-9));
+  }
 }
 
 TEST_CASE("capital: an empty founder pool stops foundings; exits refill it", "[mechanism][capital]") {
