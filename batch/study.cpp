@@ -420,7 +420,8 @@ void write_saved_run_manifests(const ExperimentSpec& spec, const std::vector<con
   write_text(dir / "runs.csv", runs);
   // The experiment file itself: its name, question and mechanism head the report.
   write_text(dir / "experiment.toml", read_text(spec.file));
-  std::string oc = "outcome,name,metrics,regions,when,per_year,ratio,scale,unit\n";
+  // at_least: the target level of a 0/1 outcome (empty for a quantity); the figures draw it over the quantity.
+  std::string oc = "outcome,name,metrics,regions,when,per_year,ratio,scale,unit,at_least\n";
   for (std::size_t q = 0; q < spec.outcomes.size(); ++q) {
     const auto& o = spec.outcomes[q];
     std::string metrics, regions = o.q.num.regions;
@@ -429,11 +430,12 @@ void write_saved_run_manifests(const ExperimentSpec& spec, const std::vector<con
       regions.clear();
       for (const auto& r : o.q.num.region_list) regions += (regions.empty() ? "" : "+") + r;
     }
-    char scale[32];
+    char scale[32], level[32] = "";
     std::snprintf(scale, sizeof scale, "%.17g", o.q.scale);
+    if (o.q.at_least) std::snprintf(level, sizeof level, "%.17g", *o.q.at_least);
     oc += std::to_string(q) + "," + csv_field(o.name) + "," + csv_field(metrics) + "," + csv_field(regions) + "," +
           csv_field(o.q.num.when) + "," + (o.q.num.per_year ? "true" : "false") + "," + (o.q.den ? "true" : "false") +
-          "," + scale + "," + csv_field(o.q.unit) + "\n";
+          "," + scale + "," + csv_field(o.q.unit) + "," + level + "\n";
   }
   write_text(dir / "outcomes.csv", oc);
 }

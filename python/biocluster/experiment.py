@@ -116,9 +116,17 @@ class Experiment:
                                   f"{', '.join(map(str, o['name']))}")
         return hit.iloc[0]
 
+    def level(self, outcome: int | str) -> float | None:
+        """The target level of an `at_least` outcome (its table value is 1 when the quantity reaches it, so
+        its mean is the share of runs that do), or None for a plain quantity."""
+        o = self.outcome(outcome)
+        x = str(o["at_least"]).strip() if "at_least" in o.index else ""
+        return float(x) if x else None
+
     def series(self, outcome: int | str, regions: str | None = None) -> pd.DataFrame:
         """Long table (variant, variant_index, replicate, year, value): the outcome per year in every run.
-        `regions` overrides the outcome's own (e.g. 'capital_area'). Ratio outcomes have no yearly series."""
+        `regions` overrides the outcome's own (e.g. 'capital_area'). Ratio outcomes have no yearly series.
+        An `at_least` outcome's series is its quantity (compare it with `level(outcome)`), not the 0/1."""
         o = self.outcome(outcome)
         if str(o["ratio"]).lower() == "true":
             raise ExperimentError(f"outcome '{o['name']}' is a ratio; it has an end-of-run value only "

@@ -211,7 +211,19 @@ def main(argv=None) -> int:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
     plotted = [o for o in outcomes.itertuples() if str(o.ratio).lower() != "true"]
+    # An at_least outcome is 0/1 in the table; over time its quantity is drawn with the level it must reach.
+    levels = {int(o.outcome): float(str(o.at_least)) for o in outcomes.itertuples()
+              if str(getattr(o, "at_least", "")).strip()}
     figures = []
+
+    def draw_level(ax, o, div):
+        if int(o.outcome) in levels:
+            ax.axhline(levels[int(o.outcome)] / div, color="#444444", ls=":", lw=1.4, label="target level")
+
+    def left_title(o, what):
+        if int(o.outcome) in levels:
+            return f"{o.name}\nthe quantity's {what}, its target dotted"
+        return f"{o.name}: {what}"
 
     def save(fig, stem, title, caption):
         path = os.path.join(outdir, stem + ".png")
@@ -231,7 +243,8 @@ def main(argv=None) -> int:
             ax = axes[i, 0]
             ax.plot(b.index, b.mean(axis=1) / div, color=BASE, lw=2, label=variants[0])
             ax.plot(x.index, x.mean(axis=1) / div, color=VARIANT, lw=2, ls="--", label=variants[v])
-            ax.set_title(f"{o.name}: mean per year", loc="left", fontsize=10)
+            draw_level(ax, o, div)
+            ax.set_title(left_title(o, "mean per year"), loc="left", fontsize=10)
             ax.set_ylabel(suf.strip() or "per year")
             mean, half = band(x - b)
             ddiv, dsuf = scaled(np.append(mean.to_numpy(), (mean + half).to_numpy()))
@@ -256,6 +269,48 @@ def main(argv=None) -> int:
              "Left: the mean per year over the replicates of the baseline (grey) and the variant (green, dashed). "
              "Right: the mean paired difference (same seed) with its 95% Student-t band; where the band leaves "
              "zero the variant differs by more than the noise.")
+
+    # An experiment of the baseline alone (e.g. national targets): each outcome over time, its mean over
+    # the replicates with the 95% interval of that mean, and the level an at_least outcome must reach.
+    if len(variants) == 1:
+        for k, page in enumerate(pages):
+            n = len(page)
+            cols = 2 if n > 1 else 1
+            rows = (n + cols - 1) // cols
+            height = 2.8 * rows + 0.9
+            fig, axes = plt.subplots(rows, cols, figsize=(11, height), squeeze=False, sharex=True)
+            for i, o in enumerate(page):
+                b = tab[(0, int(o.outcome))]
+                mean, half = band(b)
+                top = mean + half
+                if int(o.outcome) in levels:
+                    top = np.append(top.to_numpy(), levels[int(o.outcome)])
+                div, suf = scaled(np.asarray(top))
+                ax = axes[i // cols, i % cols]
+                ax.fill_between(mean.index, (mean - half) / div, (mean + half) / div, color=BASE, alpha=0.25, lw=0,
+                                label="95% interval of the mean")
+                ax.plot(mean.index, mean / div, color=BASE, lw=2, label=f"{variants[0]}, mean")
+                draw_level(ax, o, div)
+                title = left_title(o, "mean per year")
+                if int(o.outcome) in levels:
+                    hit = mean.index[mean.to_numpy() >= levels[int(o.outcome)]]
+                    title += f": reached in {int(hit[0])}" if len(hit) else ": never reached"
+                ax.set_title(title, loc="left", fontsize=10)
+                ax.set_ylabel(suf.strip() or "per year")
+                ax.grid(alpha=0.3)
+            for j in range(n, rows * cols):
+                axes[j // cols, j % cols].axis("off")
+                if j >= cols:  # the axis above now ends its column: it carries the years
+                    axes[j // cols - 1, j % cols].xaxis.set_tick_params(labelbottom=True)
+            axes[0, 0].legend(fontsize=8, frameon=False)
+            part = f", part {k + 1} of {len(pages)}" if len(pages) > 1 else ""
+            fig.suptitle(f"{variants[0]}, over time ({n_reps} replicates{part})", fontsize=12, y=1 - 0.12 / height)
+            fig.tight_layout()
+            fig.subplots_adjust(top=1 - 0.65 / height)
+            save(fig, "time_v0" + (f"_{k + 1}" if len(pages) > 1 else ""), f"{variants[0]}, over time{part}",
+                 "Each outcome's mean per year over the replicates, with the 95% Student-t interval of that mean; "
+                 "for a target outcome (at_least) the quantity is drawn with its level dotted and the year its "
+                 "mean first reaches it (the table's value is the share of runs that reach it).")
 
     # Forest plot: the experiment's own end-of-run table, relative to the baseline mean.
     res = results[results["variant"].isin(variants[1:])].copy()

@@ -92,6 +92,45 @@ def test_experiment_paired_over_time_adds_up_to_the_table(experiment_dir):
     assert p["ci_high"].iloc[0] - p["diff_mean"].iloc[0] == pytest.approx(half, rel=1e-9, abs=1e-12)
 
 
+def test_target_outcomes_over_time(exe, work, tmp_path):
+    """An `at_least` outcome: outcomes.csv carries its level, its table value is the share of runs whose
+    quantity reaches it, and a baseline-only experiment gets figures over time with the level drawn."""
+    import textwrap
+    exp_file = work / "targets.toml"
+    exp_file.write_text(textwrap.dedent(f"""\
+        name = "targets, default scenario"
+        question = "Is 75 live startups reached in three years?"
+        mechanism = "test"
+        replicates = 4
+        seed = 5
+        steps = 36
+        [baseline]
+        name = "baseline"
+        scenario = "{os.path.join(SRC, 'scenarios', 'default.toml')}"
+        [[outcome]]
+        name = "startups alive at end"
+        metric = "startups"
+        [[outcome]]
+        name = "reached: 75 startups alive at end"
+        metric = "startups"
+        at_least = 75
+        """))
+    out = str(work / "targets")
+    r = sh([exe, "experiment", str(exp_file), "-q", "--save-runs", out])
+    assert r.returncode == 0, r.stderr
+    exp = bc.load_experiment(out)
+    assert exp.level("reached: 75 startups alive at end") == 75
+    assert exp.level("startups alive at end") is None
+    end = exp.series("reached: 75 startups alive at end").groupby("replicate")["value"].last()
+    row = exp.results[exp.results["outcome"] == "reached: 75 startups alive at end"].iloc[0]
+    assert float(row["baseline_mean"]) == pytest.approx((end >= 75).mean())
+    figs = tmp_path / "figs"
+    r = sh([os.path.join(BIN, "biocluster-plot-experiment"), out, "-o", str(figs), "--dpi", "60"])
+    assert r.returncode == 0, r.stderr
+    assert (figs / "time_v0.png").is_file()
+    assert "time_v0.png" in (figs / "report.html").read_text()
+
+
 def test_experiment_errors(experiment_dir, tmp_path):
     with pytest.raises(bc.ExperimentError, match="save-runs"):
         bc.load_experiment(tmp_path / "nowhere")
