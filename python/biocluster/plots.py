@@ -107,6 +107,7 @@ SHORT_LABELS = {
     "employment_market": "Market jobs (startups, pharma)", "employment_budget": "Budget-derived jobs (research)",
     "listing_applications": "Technology evaluations applied for", "listing_rejections": "Technology evaluations failed",
     "public_cost_per_job": "Public spending per bio job (cumulative)", "startups_listed": "Startups listed (IPO)",
+    "programmes_promoted": "Next programmes taking over a failed lead",
     "serial_founders": "Startups by serial founders", "talent_pool_phd": "Job seekers with a PhD",
     "wage": "Monthly wage", "amenity_index": "Amenity index",
     "vacancies": "Unfilled openings", "unemployment_rate": "Unemployment rate (job seekers / labour force)",
@@ -212,9 +213,11 @@ SERIES_GROUPS = [
                 "founders (left: per month; right: 12-month rolling sum).",
                 ["startups_founded", "startups_failed", "startups_acquired", "startups_listed", "serial_founders"]),
     SeriesGroup("listing", "Listings",
-                "Technology evaluations applied for and failed (market.tech_listing), listings, delistings "
-                "(left: per month; right: 12-month rolling sum) and listed companies.",
-                ["listing_applications", "listing_rejections", "startups_listed", "delisted", "listed_firms"]),
+                "Technology evaluations applied for and failed (market.tech_listing), listings, delistings, "
+                "discovery programmes that became a listed firm's lead when its lead failed "
+                "(market.listed_programmes; left: per month; right: 12-month rolling sum) and listed companies.",
+                ["listing_applications", "listing_rejections", "startups_listed", "delisted", "programmes_promoted",
+                 "listed_firms"]),
     SeriesGroup("constraints", "Constraints that bound",
                 "How often a constraint bound (firm-months, per month; right: 12-month rolling sum): acquisition "
                 "candidates with no affordable bid or whose board declined, large-group acquisitions won only on "
