@@ -169,19 +169,76 @@ void book_universities_and_hospitals(World& w) {
   }
 }
 
+/// The applied-grant programme (MODEL.md §7.9): a month's budget is the non-basic public R&D ×
+/// policy.sme_grant_share / 12; an award pays applied_grant_max_usd_per_year / 12 a month for
+/// applied_grant_years. SME-eligible startups (independent, or a large group's venture while it keeps SME
+/// status) without a running award apply; while the budget not committed to running awards pays for one
+/// more award, the reviewers fund the proposal they score best (a noisy signal of the lead asset's quality,
+/// narrowing as trials read out; ties by id). An award lapses when its holder stops being eligible. If
+/// running awards exceed the budget (it was cut), each is paid pro rata. Returns an award's payment.
+double allocate_applied_grants(World& w) {
+  const auto& q = w.params.policy;
+  const auto t = static_cast<std::int32_t>(w.step);
+  const double budget = q.public_rd_usd_per_year * (1.0 - q.basic_research_share) * q.sme_grant_share / 12.0;
+  const double award = q.applied_grant_max_usd_per_year / 12.0;
+  const bool open = budget > 0 && award > 0;
+  std::size_t running = 0, eligible = 0;
+  std::vector<std::size_t> applicants;
+  for (std::size_t i = 0; i < w.startups.size(); ++i) {
+    auto& s = w.startups[i];
+    if (!s.alive || !sme_eligible(s) || !open) {
+      s.grant_until = -1;
+      continue;
+    }
+    ++eligible;
+    if (s.grant_until >= t)
+      ++running;
+    else
+      s.grant_until = -1, applicants.push_back(i);
+  }
+  w.applied_grant_usd_month = 0;
+  if (!open) return 0.0;
+  const double room = budget - static_cast<double>(running) * award;
+  const auto fundable = room > 0
+                            ? std::min(applicants.size(), static_cast<std::size_t>(std::floor(room / award + 1e-9)))
+                            : std::size_t{0};
+  if (fundable < applicants.size()) {  // the budget binds: the best-scored proposals win
+    std::vector<std::pair<double, std::size_t>> scored;
+    scored.reserve(applicants.size());
+    for (auto i : applicants) {
+      const auto& s = w.startups[i];
+      const double sd = q.grant_review_noise * std::pow(w.params.vc.noise_shrink_per_stage, static_cast<int>(s.stage));
+      auto rng = sim::Rng(w.seed, s.stage_entered_step, ph(PhaseKey::apply), agent_key(AgentType::startup, s.id),
+                          pu(Purpose::grant_review), static_cast<std::uint64_t>(s.asset_number));
+      scored.emplace_back(-(s.quality + sd * rng.normal()), i);
+    }
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(fundable), scored.end());
+    for (std::size_t k = 0; k < scored.size(); ++k) {
+      if (k < fundable) {
+        applicants[k] = scored[k].second;
+      } else {
+        const auto& s = w.startups[scored[k].second];
+        count(w, w.m.grants_unfunded, s.region);
+      }
+    }
+  }
+  const auto term = static_cast<std::int32_t>(std::max(1.0, std::round(12.0 * q.applied_grant_years)));
+  for (std::size_t k = 0; k < fundable; ++k) {
+    auto& s = w.startups[applicants[k]];
+    s.grant_until = t + term - 1;
+    count(w, w.m.grants_awarded, s.region);
+  }
+  const double holders = static_cast<double>(running + fundable);
+  const double pay = holders * award > budget ? budget / holders : award;
+  w.applied_grant_usd_month = eligible > 0 ? pay * holders / static_cast<double>(eligible) : 0.0;
+  return pay;
+}
+
 void book_startups(World& w) {
-  const auto& P = w.params;
-  // Applied (non-basic) public R&D: split equally among SME-eligible startups (independent, or a
-  // large group's venture while it keeps SME status), capped.
-  std::size_t eligible = 0;
-  for (const auto& s : w.startups.items()) eligible += s.alive && sme_eligible(s);
-  const double pool = P.policy.public_rd_usd_per_year * (1.0 - P.policy.basic_research_share) / 12.0;
-  const double grant =
-      eligible > 0 ? std::min(pool / static_cast<double>(eligible), P.policy.applied_grant_max_usd_per_year / 12.0)
-                   : 0.0;
-  w.applied_grant_usd_month = grant;
+  const double pay = allocate_applied_grants(w);
+  const auto t = static_cast<std::int32_t>(w.step);
   for (auto& s : w.startups.items())
-    if (s.alive) book_startup_month(w, s, sme_eligible(s) ? grant : 0.0);
+    if (s.alive) book_startup_month(w, s, s.grant_until >= t ? pay : 0.0);
 }
 
 void book_vc_fees(World& w) {

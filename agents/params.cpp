@@ -579,9 +579,22 @@ void describe(sim::ParamVisitor& v, Params& p) {
          {"USD/year", 0, kBig, "national public bio R&D budget (Korea 2019: 2.93T KRW)"});
   v.real("basic_research_share", q.basic_research_share,
          {"fraction", 0, 1,
-          "share of public R&D for basic research at universities (Korea ~0.40); the rest funds startup grants"});
+          "share of public R&D for basic research at universities (Korea ~0.40); the rest is applied R&D, "
+          "policy.sme_grant_share of it the startups' competitive grants"});
   v.real("applied_grant_max_usd_per_year", q.applied_grant_max_usd_per_year,
-         {"USD/year", 0, kBig, "cap on applied (SBIR-like) grants to one startup per year"});
+         {"USD/year", 0, kBig,
+          "one applied (SBIR-like) award to a startup, per year of its term (Korea: 0.25B KRW, k 253, 256)"});
+  v.real("sme_grant_share", q.sme_grant_share,
+         {"fraction", 0, 1,
+          "share of the non-basic public R&D budget that funds the competitive applied-grant programme for SME "
+          "startups; the rest is spent outside the grid (institutes, large firms). Korea: 421.5B KRW to bio SMEs "
+          "in 2015 (k 256) of 0.6 x 2.38T KRW (k 274) = 0.295"});
+  v.real("applied_grant_years", q.applied_grant_years,
+         {"years", 1.0 / 12.0, 10, "term of an applied-grant award; the firm competes again when it ends"});
+  v.real("grant_review_noise", q.grant_review_noise,
+         {"sd", 0, 5,
+          "sd of the reviewers' signal of a proposal's asset quality before any readout (narrowing with "
+          "vc.noise_shrink_per_stage; as vc.screening_noise)"});
   v.real("grace_period_years", q.grace_period_years,
          {"years", 0, 50,
           "M&A grace period: years after a large group acquires a venture before it counts as the group's affiliate "

@@ -328,7 +328,10 @@ struct ProductionParams {
 struct PolicyParams {
   double public_rd_usd_per_year = 2.0e9;
   double basic_research_share = 0.40;
-  double applied_grant_max_usd_per_year = 1e6;
+  double applied_grant_max_usd_per_year = 1e6;  ///< one award, per year of its term
+  double sme_grant_share = 1.0;                 ///< share of the non-basic budget for the applied-grant programme
+  double applied_grant_years = 1.0;             ///< term of an award
+  double grant_review_noise = 0.3;              ///< sd of the reviewers' signal of asset quality before any readout
   double grace_period_years = 7.0;
   double sme_grace_years = -1.0;  ///< years a large group's venture keeps SME status (< 0: grace_period_years)
   double sme_rd_tax_credit = 0.25;

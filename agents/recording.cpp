@@ -70,6 +70,12 @@ void register_metrics(World& w) {
   m.trial_waits = t.add_flow("trial_waits", "count/month",
                              "startups ready for a trial with no hospital slot within hospital.trial_reach_km, or "
                              "short of the fee, this month");
+  m.grants_awarded = t.add_flow("grants_awarded", "count/month",
+                                "applied-grant awards made this month (policy.sme_grant_share; MODEL.md §7.9)");
+  m.grants_unfunded =
+      t.add_flow("grants_unfunded", "count/month",
+                 "SME-eligible startups without a running award whose application was not funded this month: the "
+                 "programme's budget bound");
   m.approvals = t.add_flow("approvals", "count/month", "lead assets approved this month");
   m.rounds_failed = t.add_flow("rounds_failed", "count/month",
                                "startups seeking a round that no investor priced, or too few joined at the price");

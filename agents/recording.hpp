@@ -30,7 +30,7 @@ struct MetricIds {
       public_index, trial_starts, licences, serial_founders, alliances;
   /// Constraints that bound and channels that carried (the experiments' mechanism trace, MODEL.md §7.10).
   sim::MetricId acquisition_no_bid, acquisition_declined, acquired_on_grace, ipo_blocked_window, ipo_blocked_budget,
-      trial_waits;
+      trial_waits, grants_awarded, grants_unfunded;
   sim::MetricId employment_startups, employment_pharma, employment_universities, employment_hospitals, employment_total;
   sim::MetricId employment_market, employment_budget, employment_local_services, employment_production;
   sim::MetricId production_plants, production_capacity, production_revenue;

@@ -61,6 +61,7 @@ struct Startup {
   bool incubated = false;               ///< in an incubator: pays its fee instead of rent and equipment
   bool listed = false;                  ///< listed on a stock market (after an IPO)
   std::int32_t listed_step = -1000000;  ///< step of its IPO (its VCs' lock-up runs from here)
+  std::int32_t grant_until = -1;        ///< last step of its running applied-grant award (-1: none)
   bool listing_passed = false;          ///< its technology evaluation passed (market.tech_listing)
   std::int32_t listing_applied_step = -1000000;  ///< last application for a technology evaluation
   std::int32_t listing_decision_step = -1;       ///< step its pending evaluation is decided (-1: none pending)

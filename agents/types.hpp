@@ -148,7 +148,8 @@ enum class Purpose : std::uint32_t {
   market_signal,
   region_choice,
   relocation,
-  hiring_order
+  hiring_order,
+  grant_review
 };
 
 inline std::int8_t code(AgentType t) { return static_cast<std::int8_t>(t); }

@@ -103,7 +103,7 @@ struct World {
   double production_base_litres = 0;     ///< contract demand at step 0 (agents/production.cpp)
   std::vector<PlantBuild> plant_builds;  ///< plants being built, in order of decision
   double market_log_index = 0;  ///< log of the public market's valuation index (agents/markets/public_markets.cpp)
-  double applied_grant_usd_month = 0;    ///< applied grant per SME-eligible startup this month
+  double applied_grant_usd_month = 0;    ///< applied grants paid this month / SME-eligible startups (a mean)
   double public_equity_left_usd = 0;     ///< public investors' budget left this year for IPOs and offerings
   double follow_on_left_usd = 0;         ///< of market.follow_on_equity_usd_per_year, left this year
   CapitalState capital;                  ///< the national limited-partner pool (agents/markets/funds.cpp)

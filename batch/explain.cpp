@@ -207,6 +207,7 @@ std::vector<TraceRow> mechanism_trace(const std::vector<std::string>& metrics) {
   add("constraint", "listings not made: the year's public equity spent", {"ipo_blocked_budget"});
   add("constraint", "technology evaluations failed", {"listing_rejections"});
   add("constraint", "trial-ready firm-months with no slot in reach (or the fee)", {"trial_waits"});
+  add("constraint", "applied-grant applications not funded (programme budget spent)", {"grants_unfunded"});
   add("constraint", "unfilled openings at end (talent short)", {"vacancies"});
   return rows;
 }

@@ -390,6 +390,7 @@ TEST_CASE("each policy lever, changed alone, changes the quantity it names", "[l
       {"policy.public_rd_usd_per_year", "1e9", "4e9", last("employment_universities"), +1},
       {"policy.basic_research_share", "0.3", "0.6", last("employment_universities"), +1},
       {"policy.applied_grant_max_usd_per_year", "1e5", "2e6", sum("spend_grant_applied"), +1},
+      {"policy.sme_grant_share", "0.002", "0.02", sum("spend_grant_applied"), +1},
       {"policy.grace_period_years", "0", "30",
        [](const Outcome& o) { return -count_events(o, EventKind::grace_expired); }, +1},
       {"policy.sme_rd_tax_credit", "0", "0.4", sum("spend_tax_credit"), +1},
@@ -1258,4 +1259,49 @@ TEST_CASE(
   CHECK(programme.revenue > 1.2 * none.revenue);
   // Demand is flat, so the programme's share of every plant's sales is 40,000 / 120,000.
   CHECK(programme.paid_by_government == Approx(programme.revenue / 3.0).epsilon(1e-9));
+}
+
+TEST_CASE("applied grants: a budget-bound programme funds the best-scored proposals, fewer with a larger basic share",
+          "[mechanism][lever]") {
+  auto boston = [](double basic) {
+    auto doc = sim::load_scenario_doc(kScenarios / "us/boston.toml");
+    sim::apply_override(doc, "run.steps=36");
+    sim::apply_override(doc, "policy.basic_research_share=" + std::to_string(basic));
+    return load_params(doc);
+  };
+  std::map<double, double> awards;
+  for (const double basic : {0.96, 0.98}) {
+    const Params p = boston(basic);
+    const double budget = p.policy.public_rd_usd_per_year * (1 - basic) * p.policy.sme_grant_share / 12.0;
+    const double award = p.policy.applied_grant_max_usd_per_year / 12.0;
+    World w = make_world(p, 5);
+    double q_funded = 0, n_funded = 0, q_other = 0, n_other = 0, over = 0, paid = 0;
+    simulate(w, p.run.steps, [&](World& world, std::int64_t step) {
+      double holders = 0;
+      for (const auto& s : world.startups.items()) {
+        if (!s.alive || !sme_eligible(s) || s.founded_step == step) continue;
+        const bool funded = s.grant_until >= step;
+        holders += funded;
+        (funded ? q_funded : q_other) += s.quality;
+        (funded ? n_funded : n_other) += 1;
+      }
+      over += holders * award > budget * (1 + 1e-9);
+      paid += world.ledger.step_flow_total(code(Flow::grant_applied));
+      CHECK(world.ledger.step_flow_total(code(Flow::grant_applied)) <= budget * (1 + 1e-9));
+    });
+    INFO("basic share " << basic << ": " << n_funded << " funded firm-months (mean quality " << q_funded / n_funded
+                        << "), " << n_other << " unfunded (" << q_other / n_other << ")");
+    CHECK(over == 0);
+    REQUIRE(n_funded > 0);
+    REQUIRE(n_other > n_funded);                     // the budget binds in Boston
+    CHECK(q_funded / n_funded > q_other / n_other);  // the reviewers fund the better proposals
+    awards[basic] = paid;
+  }
+  CHECK(awards.at(0.98) < 0.6 * awards.at(0.96));  // half the non-basic budget: about half the awards
+  // Where the budget does not bind (Korea's first years), every eligible firm holds an award.
+  auto doc = sim::load_scenario_doc(kScenarios / "korea/korea.toml");
+  sim::apply_override(doc, "run.steps=24");
+  const Outcome korea = run(load_params(doc), 3);
+  CHECK(korea.sum.at("grants_awarded") > 0);
+  CHECK(korea.sum.at("grants_unfunded") == 0);
 }
