@@ -234,11 +234,34 @@ double allocate_applied_grants(World& w) {
   return pay;
 }
 
+/// An incubator place's cost at market prices (the lab space its resident's staff would rent in its
+/// cell and the equipment lease it would pay outside) above the resident's fee: the region's
+/// policy.incubator_public_share of it is public money, paid to the landlords and the equipment suppliers
+/// (MODEL.md §7.3, §7.9). The rest (sponsors, the fees) touches no account of the model.
+void support_incubator_place(World& w, const Startup& s) {
+  if (!s.alive || !s.incubated || s.region < 0) return;
+  const double share = w.policy_of(s.region).incubator_public_share;
+  if (share <= 0) return;
+  const auto& S = w.params.startup;
+  const double space = s.headcount * S.office_m2_per_employee * w.rent.at(w.grid.cell_of(s.x_km, s.y_km));
+  const double equipment = S.equipment_usd / (12.0 * S.equipment_life_years);
+  const double gap = space + equipment - incubator_fee(w, s.region);
+  if (gap <= 0) return;
+  const double to_landlords = share * gap * (space / (space + equipment));
+  auto& L = w.ledger;
+  L.transfer(w.ext.government, w.ext.landlords, to_landlords, code(Flow::incubator_support), w.step, s.region);
+  L.transfer(w.ext.government, w.ext.world_market, share * gap - to_landlords, code(Flow::incubator_support), w.step,
+             s.region);
+}
+
 void book_startups(World& w) {
   const double pay = allocate_applied_grants(w);
   const auto t = static_cast<std::int32_t>(w.step);
   for (auto& s : w.startups.items())
-    if (s.alive) book_startup_month(w, s, s.grant_until >= t ? pay : 0.0);
+    if (s.alive) {
+      book_startup_month(w, s, s.grant_until >= t ? pay : 0.0);
+      support_incubator_place(w, s);
+    }
 }
 
 void book_vc_fees(World& w) {

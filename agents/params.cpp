@@ -34,6 +34,11 @@ void describe_region_policy(sim::ParamVisitor& v, RegionPolicy& p) {
   v.integer("incubator_capacity", p.incubator_capacity, {"startups", 0, 1e6, "startups the region's incubators host"});
   v.real("incubator_fee_usd_month", p.incubator_fee_usd_month,
          {"USD/month", 0, 1e7, "incubator fee per resident startup (LabCentral: $4,000)"});
+  v.real("incubator_public_share", p.incubator_public_share,
+         {"fraction", 0, 1,
+          "share of what a resident's lab space and equipment cost at market prices, above its fee, that the "
+          "government pays the incubator's landlord and suppliers each month (0: sponsors and the fees carry it, "
+          "as LabCentral, a non-profit with 154 sponsors, facts.csv ids 430, 434; 1: a public incubator)"});
   v.real("public_fund_usd", p.public_fund_usd, {"USD", 0, kBig, "public start-up fund (Korea: 30B KRW)"});
   v.real("public_fund_matching", p.public_fund_matching,
          {"ratio", 0, 10, "public dollars per private dollar in rounds of startups under 5 years old"});

@@ -49,16 +49,18 @@ struct RegionPolicy {
   double infrastructure_grant_usd_per_year = 0.0;  ///< roads, water, housing: raises the amenity index
   int incubator_capacity = 0;                      ///< startups the region's incubators can host
   double incubator_fee_usd_month = 4000.0;         ///< fee per resident startup (LabCentral: $4,000)
-  double public_fund_usd = 0.0;                    ///< public start-up fund (Korea: 30B KRW)
-  double public_fund_matching = 1.0;               ///< public dollars per private dollar in eligible rounds
-  double public_fund_hospital_share = 0.0;         ///< at least this share of the fund for hospital-origin firms
-  double public_fund_young_share = 0.0;            ///< at least this share of the fund for firms under a year old
-  double tto_capacity_per_year = 200.0;            ///< disclosures a university's TTO can process per year
-  double tax_exemption_years = 0.0;                ///< corporate-tax holiday for firms here, from founding
-  double customs_exemption_years = 0.0;            ///< no import duty on lab equipment for this long after founding
-  double loan_usd = 0.0;                           ///< low-cost public loan offered to each new startup
-  double loan_budget_usd_per_year = 0.0;           ///< the loan programme's lending budget a year
-  double founder_capital_usd = -1.0;  ///< founders' and angels' pool at step 0 (< 0: capital.founder_capital_usd)
+  double incubator_public_share =
+      0.0;                            ///< share of a resident's space and equipment cost above its fee the public pays
+  double public_fund_usd = 0.0;       ///< public start-up fund (Korea: 30B KRW)
+  double public_fund_matching = 1.0;  ///< public dollars per private dollar in eligible rounds
+  double public_fund_hospital_share = 0.0;  ///< at least this share of the fund for hospital-origin firms
+  double public_fund_young_share = 0.0;     ///< at least this share of the fund for firms under a year old
+  double tto_capacity_per_year = 200.0;     ///< disclosures a university's TTO can process per year
+  double tax_exemption_years = 0.0;         ///< corporate-tax holiday for firms here, from founding
+  double customs_exemption_years = 0.0;     ///< no import duty on lab equipment for this long after founding
+  double loan_usd = 0.0;                    ///< low-cost public loan offered to each new startup
+  double loan_budget_usd_per_year = 0.0;    ///< the loan programme's lending budget a year
+  double founder_capital_usd = -1.0;        ///< founders' and angels' pool at step 0 (< 0: capital.founder_capital_usd)
   /// A go-between organisation (San Diego's CONNECT): the share of the distance between the region's
   /// startups and an investor it bridges when the investor hears of a new company (MODEL.md §7.4).
   double go_between = 0.0;

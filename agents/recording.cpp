@@ -178,7 +178,9 @@ void register_metrics(World& w) {
       {Flow::public_fund, "public start-up fund investments"},
       {Flow::loan, "public loans to startups"},
       {Flow::public_purchase, "public purchases of contract manufacturing (demand programme)"},
-      {Flow::fund_of_funds, "the fund-of-funds' capital calls (capital.fof_budget_usd_per_year)"}};
+      {Flow::fund_of_funds, "the fund-of-funds' capital calls (capital.fof_budget_usd_per_year)"},
+      {Flow::incubator_support,
+       "incubator places: the public share of residents' space and equipment cost above their fees"}};
   for (const auto& [f, desc] : levers)
     m.spend_by_lever.emplace_back(f, t.add_flow("spend_" + kFlowNames[static_cast<std::size_t>(code(f))], "USD/month",
                                                 std::string("public spending this month: ") + desc));

@@ -79,6 +79,7 @@ enum class Flow : int {
   milestone,
   public_purchase,
   fund_of_funds,
+  incubator_support,
   count_
 };
 inline const std::vector<std::string> kFlowNames{"salary",
@@ -113,7 +114,8 @@ inline const std::vector<std::string> kFlowNames{"salary",
                                                  "dividend",
                                                  "milestone",
                                                  "public_purchase",
-                                                 "fund_of_funds"};
+                                                 "fund_of_funds",
+                                                 "incubator_support"};
 
 /// Who bought a startup (Event::detail of an acquisition).
 enum class AcquirerKind : std::int8_t { local, other_region, outside, large_group };

@@ -89,14 +89,9 @@ const std::vector<Rule>& rules() {
        {"spend_grant_basic_research", "spend_grant_applied"},
        1e-6,
        "M USD"},
-      {"policy.applied_grant_max_usd_per_year",
-       false,
-       false,
-       false,
-       "applied grants paid",
-       {"spend_grant_applied"},
-       1e-6,
-       "M USD"},
+      {"policy.sme_grant_share", false, false, false, "applied grants paid", {"spend_grant_applied"}, 1e-6, "M USD"},
+      {"policy.grant_review_noise", false, false, false, "applied-grant awards made", {"grants_awarded"}},
+      {"policy.applied_grant_", false, true, false, "applied grants paid", {"spend_grant_applied"}, 1e-6, "M USD"},
       {"policy.sme_rd_tax_credit", false, false, false, "R&D tax credits paid", {"spend_tax_credit"}, 1e-6, "M USD"},
       {"market.ipo_window_open", false, false, false, "listings", {"startups_listed"}},
       {"market.tech_listing", false, false, false, "technology evaluations applied for", {"listing_applications"}},
@@ -129,6 +124,14 @@ const std::vector<Rule>& rules() {
       {"policy.rent_discount", true, false, true, "startups founded in the region (its tenants)", {"startups_founded"}},
       {"policy.rd_tax_credit", true, false, true, "startups founded in the region", {"startups_founded"}},
       {"policy.investment_tax_credit", true, false, true, "startups founded in the region", {"startups_founded"}},
+      {"policy.incubator_public_share",
+       true,
+       false,
+       true,
+       "public support of the region's incubator places",
+       {"spend_incubator_support"},
+       1e-6,
+       "M USD"},
       {"policy.incubator_", true, true, true, "startups founded in the region", {"startups_founded"}},
       {"policy.customs_exemption_years", true, false, true, "startups founded in the region", {"startups_founded"}},
       {"policy.loan_", true, true, true, "startups founded in the region", {"startups_founded"}},
@@ -188,6 +191,8 @@ std::vector<TraceRow> mechanism_trace(const std::vector<std::string>& metrics) {
   add("money", "VC invested", {"vc_invested"}, 1e-6, "M USD");
   add("money", "VC raised", {"vc_raised"}, 1e-6, "M USD");
   add("money", "paid by parents into acquired ventures", {"group_funding"}, 1e-6, "M USD");
+  add("money", "applied grants paid", {"spend_grant_applied"}, 1e-6, "M USD");
+  add("money", "applied-grant awards made", {"grants_awarded"});
   add("jobs at end", "startups", {"employment_startups"});
   add("jobs at end", "pharma R&D sites", {"employment_pharma"});
   add("jobs at end", "production plants", {"employment_production"});

@@ -225,6 +225,10 @@ SERIES_GROUPS = [
                 "was spent, trial-ready firms with no slot in reach (MODEL.md 7.10).",
                 ["acquisition_no_bid", "acquisition_declined", "acquired_on_grace", "ipo_blocked_window",
                  "ipo_blocked_budget", "trial_waits"]),
+    SeriesGroup("grants", "Applied grants",
+                "The competitive applied-grant programme (policy.sme_grant_share, MODEL.md 7.3): awards made and "
+                "applications the budget could not fund (firm-months, per month; right: 12-month rolling sum).",
+                ["grants_awarded", "grants_unfunded"]),
     SeriesGroup("innovation", "Licences, clinical trials and approvals",
                 "University technologies licensed, clinical trials started and lead assets approved "
                 "(left: per month; right: 12-month rolling sum).",
