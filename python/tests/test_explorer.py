@@ -97,6 +97,8 @@ def test_report_renders_in_chromium(what, korea_run, sweep_dir, experiment_dir, 
     assert dom.returncode == 0 and "<h1>" in dom.stdout
     assert not [l for l in dom.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l or "ERR_FILE_NOT_FOUND" in l]
     shot = tmp_path / f"{what}.png"
-    r = chromium("--window-size=1400,6000", f"--screenshot={shot}", page)
+    # The run report's summary table is long: its window reaches past it to the first figures.
+    height = 9000 if what == "run" else 6000
+    r = chromium(f"--window-size=1400,{height}", f"--screenshot={shot}", page)
     assert r.returncode == 0, r.stderr[-2000:]
     assert coloured_share(shot, (0.0, 0.0, 1.0, 1.0)) > 0.002  # its figures load and are drawn
